@@ -1,0 +1,223 @@
+"""The LanceDB master index: `programs` (canonical records + search text + vector) and `listings`.
+
+Why content hashes: an ingest of unchanged input must not rewrite rows or create a version, so
+each upsert first compares `content_hash` with what is stored and only merges what changed
+(LanceDB's merge_insert would otherwise rewrite every matched row). Every write is one committed
+LanceDB version, which readers can pin (`checkout`) or roll back to (`restore`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import lancedb
+import numpy as np
+import pyarrow as pa
+
+from matrix.config import Settings
+from matrix.models import LISTING_SCHEMA, PROGRAM_SCHEMA, Listing, Program, from_row, to_row
+from matrix.observability import get_logger
+
+log = get_logger(__name__)
+VECTOR_DIM = 384
+
+# Flattened columns next to the model's own: filters and facets need plain scalar columns.
+PROGRAM_EXTRA_FIELDS = [
+    pa.field("search_text", pa.string()),
+    pa.field("commission_model", pa.string()),
+    pa.field("commission_percent", pa.float64()),
+    pa.field("commission_flat", pa.float64()),
+    pa.field("vector", pa.list_(pa.float32(), VECTOR_DIM)),
+]
+PROGRAMS_TABLE_SCHEMA = pa.schema(list(PROGRAM_SCHEMA) + PROGRAM_EXTRA_FIELDS)
+LISTINGS_TABLE_SCHEMA = LISTING_SCHEMA
+
+
+@dataclass
+class UpsertStats:
+    table: str
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    version: int | None = None
+
+    @property
+    def written(self) -> int:
+        return self.inserted + self.updated
+
+
+def program_row(p: Program, vector: Sequence[float] | None = None) -> dict[str, Any]:
+    row = to_row(p)
+    c = p.commission
+    row["search_text"] = p.search_text()
+    row["commission_model"] = c.model.value
+    row["commission_percent"] = c.best_percent
+    row["commission_flat"] = c.flat_max if c.flat_max is not None else c.flat_min
+    row["vector"] = None if vector is None else [float(x) for x in vector]
+    return row
+
+
+def _dedupe_last(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """merge_insert does not dedupe keys inside one batch: keep the last row per key."""
+    seen: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        seen[r[key]] = r
+    return list(seen.values())
+
+
+class MasterIndex:
+    """Opens (or creates) the index at `settings.index_uri`. Cheap to construct; safe to share."""
+
+    def __init__(self, settings: Settings, read_consistency_interval_s: float | None = None) -> None:
+        self.settings = settings
+        self.uri = settings.index_uri
+        interval = settings.index.read_consistency_interval_s if read_consistency_interval_s is None else read_consistency_interval_s
+        kwargs: dict[str, Any] = {}
+        if interval is not None:
+            kwargs["read_consistency_interval"] = dt.timedelta(seconds=interval)
+        self.db = lancedb.connect(self.uri, **kwargs)
+        self.programs_name = settings.index.programs_table
+        self.listings_name = settings.index.listings_table
+
+    # -- tables ------------------------------------------------------------------------------
+    def _table_names(self) -> list[str]:
+        res = self.db.list_tables()
+        names = getattr(res, "tables", res)
+        return list(names)
+
+    def has_table(self, name: str) -> bool:
+        return name in self._table_names()
+
+    def table(self, name: str, schema: pa.Schema | None = None):
+        if self.has_table(name):
+            return self.db.open_table(name)
+        if schema is None:
+            raise FileNotFoundError(f"index {self.uri}: table {name!r} does not exist yet; run `matrix ingest` first")
+        return self.db.create_table(name, schema=schema, exist_ok=True)
+
+    @property
+    def programs(self):
+        return self.table(self.programs_name, PROGRAMS_TABLE_SCHEMA)
+
+    @property
+    def listings(self):
+        return self.table(self.listings_name, LISTINGS_TABLE_SCHEMA)
+
+    # -- writes ------------------------------------------------------------------------------
+    def _existing_hashes(self, tbl, key: str, keys: Iterable[Any]) -> dict[Any, str]:
+        if tbl.count_rows() == 0:
+            return {}
+        arrow = tbl.to_lance().to_table(columns=[key, "content_hash"]) if hasattr(tbl, "to_lance") else tbl.to_arrow().select([key, "content_hash"])
+        wanted = set(keys)
+        return {k: h for k, h in zip(arrow.column(key).to_pylist(), arrow.column("content_hash").to_pylist()) if k in wanted}
+
+    def _upsert(self, tbl, name: str, key: str, rows: list[dict[str, Any]], schema: pa.Schema) -> UpsertStats:
+        stats = UpsertStats(table=name)
+        rows = _dedupe_last(rows, key)
+        existing = self._existing_hashes(tbl, key, (r[key] for r in rows))
+        changed = []
+        for r in rows:
+            old = existing.get(r[key])
+            if old is None:
+                stats.inserted += 1
+                changed.append(r)
+            elif old != r["content_hash"]:
+                stats.updated += 1
+                changed.append(r)
+            else:
+                stats.unchanged += 1
+        if changed:
+            data = pa.Table.from_pylist(changed, schema=schema)
+            tbl.merge_insert(key).when_matched_update_all().when_not_matched_insert_all().execute(data, on_bad_vectors="null")
+        stats.version = tbl.version
+        log.info("upsert", extra={"table": name, "inserted": stats.inserted, "updated": stats.updated,
+                                  "unchanged": stats.unchanged, "version": stats.version})
+        return stats
+
+    def upsert_programs(self, programs: Sequence[Program], vectors: np.ndarray | Sequence[Sequence[float]] | None = None) -> UpsertStats:
+        rows = []
+        for i, p in enumerate(programs):
+            if p.content_hash is None:
+                p.content_hash = p.compute_hash()
+            rows.append(program_row(p, None if vectors is None else vectors[i]))
+        return self._upsert(self.programs, self.programs_name, "program_id", rows, PROGRAMS_TABLE_SCHEMA)
+
+    def upsert_listings(self, listings: Sequence[Listing]) -> UpsertStats:
+        rows = []
+        for lst in listings:
+            if lst.content_hash is None:
+                lst.content_hash = lst.compute_hash()
+            row = to_row(lst)
+            row["_key"] = lst.key
+            rows.append(row)
+        rows = _dedupe_last(rows, "_key")
+        for r in rows:
+            r.pop("_key")
+        tbl = self.listings
+        stats = UpsertStats(table=self.listings_name)
+        existing = self._listing_hashes(tbl)
+        changed = []
+        for r in rows:
+            old = existing.get((r["source"], r["source_id"]))
+            if old is None:
+                stats.inserted += 1
+                changed.append(r)
+            elif old != r["content_hash"]:
+                stats.updated += 1
+                changed.append(r)
+            else:
+                stats.unchanged += 1
+        if changed:
+            data = pa.Table.from_pylist(changed, schema=LISTINGS_TABLE_SCHEMA)
+            tbl.merge_insert(["source", "source_id"]).when_matched_update_all().when_not_matched_insert_all().execute(data)
+        stats.version = tbl.version
+        return stats
+
+    def _listing_hashes(self, tbl) -> dict[tuple[str, str], str]:
+        if tbl.count_rows() == 0:
+            return {}
+        a = tbl.to_arrow().select(["source", "source_id", "content_hash"])
+        return {(s, i): h for s, i, h in zip(a.column(0).to_pylist(), a.column(1).to_pylist(), a.column(2).to_pylist())}
+
+    def ensure_text_index(self) -> None:
+        """Native full-text index over the search text (rebuilt after writes so new rows are searchable)."""
+        tbl = self.programs
+        if tbl.count_rows():
+            tbl.create_fts_index("search_text", replace=True)
+
+    # -- reads -------------------------------------------------------------------------------
+    def get_program(self, program_id: str) -> Program | None:
+        if not self.has_table(self.programs_name):
+            return None
+        safe = program_id.replace("'", "''")
+        rows = self.programs.search().where(f"program_id = '{safe}'").limit(1).to_list()
+        return from_row(Program, rows[0]) if rows else None
+
+    def listings_for(self, keys: Sequence[str]) -> list[Listing]:
+        if not keys or not self.has_table(self.listings_name):
+            return []
+        out = []
+        for key in keys:
+            source, _, sid = key.partition(":")
+            rows = self.listings.search().where(
+                f"source = '{source.replace(chr(39), chr(39) * 2)}' AND source_id = '{sid.replace(chr(39), chr(39) * 2)}'"
+            ).limit(1).to_list()
+            out.extend(from_row(Listing, r) for r in rows)
+        return out
+
+    def stats(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"uri": self.uri, "tables": {}}
+        for name in (self.programs_name, self.listings_name):
+            if self.has_table(name):
+                t = self.db.open_table(name)
+                out["tables"][name] = {"rows": t.count_rows(), "version": t.version}
+        if self.has_table(self.listings_name):
+            a = self.listings.to_arrow().select(["source", "fetched_at"])
+            last: dict[str, Any] = {}
+            for s, f in zip(a.column(0).to_pylist(), a.column(1).to_pylist()):
+                if f is not None and (s not in last or f > last[s]):
+                    last[s] = f
+            out["last_ingest"] = {s: v.isoformat() for s, v in sorted(last.items())}
+        return out

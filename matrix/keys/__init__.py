@@ -1,0 +1,11 @@
+"""Credentials for affiliate networks: one KeyManager over Vault (hvac) or an encrypted local file."""
+
+from matrix.keys.types import (  # noqa: F401
+    AccessDenied,
+    CredentialError,
+    CredentialProvider,
+    CredentialRef,
+    HealthCheck,
+    KeyStatus,
+    Secret,
+)
