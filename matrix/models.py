@@ -279,3 +279,27 @@ def from_row(model: type[BaseModel], row: dict[str, Any]) -> Any:
 
 LISTING_SCHEMA = arrow_schema(Listing)
 PROGRAM_SCHEMA = arrow_schema(Program)
+
+
+class PerformanceRow(_Model):
+    """One day of one program's performance as a network (or ad platform) reports it.
+
+    Produced by the network clients' reports; consumed by budgeting's importer.
+    Money fields are in `currency`; counts are absolute, never rates.
+    """
+
+    date: dt.date
+    network: str
+    account: str | None = None
+    program_source_id: str  # the network's advertiser / offer / campaign id
+    program_name: str | None = None
+    program_id: str | None = None  # master-index id when known
+    clicks: int | None = None
+    conversions: float | None = None
+    commission: float | None = None  # what the publisher earned
+    revenue: float | None = None  # sale value reported by the advertiser
+    currency: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+
+PERFORMANCE_SCHEMA = arrow_schema(PerformanceRow)
