@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 import types
@@ -184,7 +185,10 @@ class Program(_Model):
         return " \n".join(p for p in parts if p)
 
     def compute_hash(self) -> str:
+        """Hash of the record's content; when we last saw a source is bookkeeping, not content."""
         payload = self.model_dump(mode="json", exclude={"content_hash", "last_seen"})
+        for prov in payload.get("provenance", {}).values():
+            prov.pop("fetched_at", None)
         return stable_hash(payload)
 
 
@@ -240,14 +244,15 @@ def arrow_schema(model: type[BaseModel], extra: list[pa.Field] | None = None) ->
     return pa.schema(fields + list(extra or []))
 
 
-def _dict_fields(model: type[BaseModel]) -> list[str]:
+@functools.cache  # get_type_hints is slow; to_row/from_row call this once per row
+def _dict_fields(model: type[BaseModel]) -> tuple[str, ...]:
     hints = typing.get_type_hints(model)
     out = []
     for name in model.model_fields:
         tp = _unwrap_optional(hints[name])
         if get_origin(tp) is dict or tp is dict:
             out.append(name)
-    return out
+    return tuple(out)
 
 
 def to_row(obj: BaseModel) -> dict[str, Any]:

@@ -195,6 +195,13 @@ class MasterIndex:
         rows = self.programs.search().where(f"program_id = '{safe}'").limit(1).to_list()
         return from_row(Program, rows[0]) if rows else None
 
+    def all_programs(self) -> list[Program]:
+        """Every stored program (the resolver matches new listings against them)."""
+        if not self.has_table(self.programs_name):
+            return []
+        cols = [f.name for f in PROGRAM_SCHEMA]
+        return [from_row(Program, r) for r in self.programs.to_arrow().select(cols).to_pylist()]
+
     def listings_for(self, keys: Sequence[str]) -> list[Listing]:
         if not keys or not self.has_table(self.listings_name):
             return []

@@ -36,12 +36,30 @@ class Page:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain, Arrow-friendly dict (timestamps as ISO strings) for shipping through Ray Data."""
         return {"source": self.source, "url": self.url, "body": self.body, "content_type": self.content_type,
-                "status": self.status, "fetched_at": self.fetched_at, "kind": self.kind, "meta": self.meta}
+                "status": self.status, "fetched_at": self.fetched_at.isoformat(), "kind": self.kind,
+                "meta": self.meta}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Page":
-        return cls(**{k: d[k] for k in ("source", "url", "body", "content_type", "status", "fetched_at", "kind", "meta") if k in d})
+        data = {k: d[k] for k in ("source", "url", "body", "content_type", "status", "fetched_at", "kind", "meta") if k in d}
+        if "fetched_at" in data:
+            data["fetched_at"] = parse_timestamp(data["fetched_at"])
+        return cls(**data)
+
+
+def parse_timestamp(value) -> dt.datetime:
+    """A timezone-aware datetime from an ISO string, datetime, numpy datetime64 or pandas Timestamp."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if hasattr(value, "to_pydatetime"):
+        return parse_timestamp(value.to_pydatetime())
+    if type(value).__name__ == "datetime64":
+        import numpy as np
+
+        return parse_timestamp(dt.datetime.fromisoformat(str(np.datetime_as_string(value, unit="us"))))
+    return parse_timestamp(dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")))
 
 
 class SourceError(RuntimeError):

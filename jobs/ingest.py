@@ -1,0 +1,252 @@
+"""The ingest job: sources -> normalize -> resolve -> embed -> index, fanned out with Ray.
+
+    ray job submit --working-dir . -- python jobs/ingest.py [--source NAME ...]
+    matrix ingest [--source NAME ...]
+
+Shape of the pipeline and why:
+1. fetch   — one Ray task per source. Fetching is I/O-bound and must respect each host's rate
+             limit, so parallelism inside one host buys nothing; across sources it is free.
+2. parse + normalize — Ray Data `flat_map` / `map_batches` over fetched pages: CPU-bound,
+             pure, spread across every worker.
+3. listings — upserted into LanceDB keyed by (source, source_id), content-hash guarded, so a
+             re-crawl of unchanged pages writes nothing.
+4. resolve — listings -> canonical programs (matrix.resolve), incremental against what the
+             index already holds, so program ids stay stable.
+5. embed   — only programs whose search text changed, in a Ray Data actor pool (model loaded
+             once per actor), behind the text-hash embedding cache.
+6. index   — one upsert of changed programs, then index maintenance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+if __package__ in (None, ""):  # `python jobs/ingest.py` from the repo root (ray job submit)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+import ray
+
+from jobs.common import connect_ray
+from matrix.config import Settings, load_settings
+from matrix.index import MasterIndex
+from matrix.models import Listing, Program
+from matrix.observability import RECORDS_INGESTED, get_logger, setup_logging
+from matrix.sources import Page, build_source
+from matrix.sources.base import parse_timestamp
+
+log = get_logger("jobs.ingest")
+_SOURCES: dict[tuple[str, str], Any] = {}
+
+
+def _source(settings_json: str, name: str):
+    """Build (once per worker process) the source object used by parse/normalize."""
+    key = (settings_json, name)
+    if key not in _SOURCES:
+        settings = Settings.model_validate_json(settings_json)
+        _SOURCES[key] = build_source(settings.source(name), settings)
+    return _SOURCES[key]
+
+
+@ray.remote(num_cpus=0.5, max_retries=2)
+def fetch_source(settings_json: str, name: str) -> dict[str, Any]:
+    """Walk one source politely; return its pages plus the crawl report."""
+    src = _source(settings_json, name)
+    pages, error = [], None
+    try:
+        for page in src.fetch_pages():
+            pages.append(page.to_dict())
+    except Exception as exc:  # a broken source never stops the others
+        error = f"{type(exc).__name__}: {exc}"
+        log.error("source failed", extra={"source": name, "error": error})
+    report = getattr(src, "report", None)
+    report_dict = report.to_dict() if hasattr(report, "to_dict") else (report if isinstance(report, dict) else None)
+    return {"source": name, "pages": pages, "error": error, "report": report_dict}
+
+
+def _parse_page(row: dict[str, Any], settings_json: str) -> list[dict[str, Any]]:
+    page = Page.from_dict(row)
+    src = _source(settings_json, page.source)
+    try:
+        raws = src.parse(page)
+    except Exception as exc:
+        return [{"source": page.source, "raw": None, "error": f"parse {page.url}: {exc}", "fetched_at": page.fetched_at.isoformat()}]
+    return [{"source": page.source, "raw": json.dumps(r, default=str), "error": None, "fetched_at": page.fetched_at.isoformat()} for r in raws]
+
+
+def _normalize_batch(batch: dict[str, np.ndarray], settings_json: str) -> dict[str, list]:
+    listings, errors = [], []
+    for source, raw, err, fetched_at in zip(batch["source"], batch["raw"], batch["error"], batch["fetched_at"]):
+        if err is not None and raw is None:
+            listings.append(None)
+            errors.append(str(err))
+            continue
+        try:
+            lst = _source(settings_json, str(source)).to_listing(json.loads(raw), parse_timestamp(fetched_at))
+            listings.append(lst.model_dump_json())
+            errors.append(None)
+        except Exception as exc:
+            listings.append(None)
+            errors.append(f"normalize {source}: {type(exc).__name__}: {exc}")
+    return {"source": list(batch["source"]), "listing": listings, "error": errors}
+
+
+class _EmbedActor:
+    """Ray Data actor: the sentence-transformer is loaded once per actor, then reused per batch."""
+
+    def __init__(self, model: str, batch_size: int) -> None:
+        from matrix.embed import Embedder
+
+        self.embedder = Embedder(model, batch_size=batch_size)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
+        vecs = self.embedder.embed([str(t) for t in batch["text"]])
+        return {"key": batch["key"], "vector": list(vecs)}
+
+
+def embed_texts(settings: Settings, texts: dict[str, str]) -> dict[str, np.ndarray]:
+    """Embed `key -> text` in a Ray Data actor pool; returns `key -> vector`."""
+    if not texts:
+        return {}
+    items = [{"key": k, "text": t} for k, t in texts.items()]
+    ds = ray.data.from_items(items, override_num_blocks=max(1, min(len(items) // 256, 16)))
+    ds = ds.map_batches(
+        _EmbedActor,
+        fn_constructor_args=(settings.embed.model, settings.embed.batch_size),
+        batch_size=settings.embed.batch_size * 4,
+        compute=ray.data.ActorPoolStrategy(min_size=1, max_size=settings.embed.actors),
+        num_cpus=1,
+        batch_format="numpy",
+    )
+    return {row["key"]: np.asarray(row["vector"], dtype=np.float32) for row in ds.take_all()}
+
+
+def collect_listings(settings: Settings, names: list[str]) -> tuple[list[Listing], dict[str, Any]]:
+    """Fetch every named source (one task each), then parse + normalize across the cluster."""
+    settings_json = settings.model_dump_json()
+    fetched = ray.get([fetch_source.remote(settings_json, n) for n in names])
+    report: dict[str, Any] = {r["source"]: {"pages": len(r["pages"]), "error": r["error"], "crawl": r["report"],
+                                             "listings": 0, "failed": 0} for r in fetched}
+    pages = [p for r in fetched for p in r["pages"]]
+    if not pages:
+        return [], report
+    ds = ray.data.from_items(pages, override_num_blocks=max(1, min(len(pages), 64)))
+    ds = ds.flat_map(_parse_page, fn_kwargs={"settings_json": settings_json})
+    ds = ds.map_batches(_normalize_batch, fn_kwargs={"settings_json": settings_json}, batch_size=256, batch_format="numpy")
+    listings: list[Listing] = []
+    for row in ds.take_all():
+        src = str(row["source"])
+        if row["listing"] is None:
+            report[src]["failed"] += 1
+            RECORDS_INGESTED.labels(src, "failed").inc()
+            log.warning("record dropped", extra={"source": src, "error": row["error"]})
+            continue
+        listings.append(Listing.model_validate_json(row["listing"]))
+        report[src]["listings"] += 1
+        RECORDS_INGESTED.labels(src, "ok").inc()
+    return listings, report
+
+
+def resolve(settings: Settings, index: MasterIndex, listings: list[Listing]) -> tuple[list[Program], dict[str, Any]]:
+    """Listings -> canonical programs via matrix.resolve, incremental against the stored programs."""
+    try:
+        from matrix.resolve import resolve_listings
+    except ImportError:  # TEMPORARY until matrix.resolve lands: exact-key merge
+        resolve_listings = _exact_merge
+
+    existing = index.all_programs() if hasattr(index, "all_programs") else []
+    result = resolve_listings(listings, existing, settings=settings)
+    changed = set(getattr(result, "changed_ids", {p.program_id for p in result.programs}))
+    programs = [p for p in result.programs if p.program_id in changed]
+    return programs, {"programs": len(result.programs), "changed": len(programs),
+                      "events": len(getattr(result, "events", []) or [])}
+
+
+def _exact_merge(listings: list[Listing], existing: list[Program], *, settings: Settings):
+    """Exact-key merge (registered domain, else lower-cased name) — the foundation's resolver."""
+    from types import SimpleNamespace
+
+    from matrix.models import FieldSource, stable_hash
+
+    groups: dict[str, list[Listing]] = {}
+    for lst in listings:
+        key = f"dom:{lst.merchant_domain}" if lst.merchant_domain else f"name:{lst.name.strip().lower()}"
+        groups.setdefault(key, []).append(lst)
+    programs = []
+    for key, group in groups.items():
+        first = group[0]
+        pid = "p-" + stable_hash(key)[:16]
+        prov = {f: FieldSource(source=first.source, source_id=first.source_id, fetched_at=first.fetched_at)
+                for f in ("name", "commission", "cookie_days", "description", "category")}
+        programs.append(Program(
+            program_id=pid, name=first.name, aliases=sorted({a for g in group for a in g.aliases}),
+            merchant_domain=first.merchant_domain, url=first.merchant_url, signup_url=first.signup_url,
+            networks=sorted({g.network for g in group if g.network}), category=first.category,
+            categories=first.categories, tags=first.tags, commission=first.commission, cookie_days=first.cookie_days,
+            payout=first.payout, geo_allowed=first.geo_allowed, geo_excluded=first.geo_excluded,
+            approval=first.approval, epc=first.epc, restrictions=first.restrictions, description=first.description,
+            last_verified=first.last_verified, listing_keys=sorted(g.key for g in group),
+            sources=sorted({g.source for g in group}), provenance=prov))
+    stored = {p.program_id: p.content_hash for p in existing}
+    changed = set()
+    for p in programs:
+        p.content_hash = p.compute_hash()
+        if stored.get(p.program_id) != p.content_hash:
+            changed.add(p.program_id)
+    return SimpleNamespace(programs=programs, changed_ids=changed, events=[], assignments={})
+
+
+def run_ingest(settings: Settings, source_names: list[str] | None = None,
+               on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run the whole pipeline once; safe to re-run (unchanged input writes nothing)."""
+    step = on_step or (lambda msg: log.info(msg))
+    t0 = time.perf_counter()
+    names = source_names or [s.name for s in settings.enabled_sources()]
+    for n in names:
+        settings.source(n)  # unknown names fail before any work starts
+    connect_ray(settings)
+    index = MasterIndex(settings)
+    step(f"fetching {len(names)} source(s): {', '.join(names)}")
+    listings, report = collect_listings(settings, names)
+    step(f"normalized {len(listings)} listings")
+    lstats = index.upsert_listings(listings)
+    step(f"listings: {lstats.inserted} new, {lstats.updated} changed, {lstats.unchanged} unchanged")
+    programs, rstats = resolve(settings, index, listings)
+    step(f"resolved into {rstats['programs']} programs ({rstats['changed']} new or changed)")
+    vectors = embed_texts(settings, {p.program_id: p.search_text() for p in programs})
+    step(f"embedded {len(vectors)} programs")
+    pstats = index.upsert_programs(programs, [vectors[p.program_id] for p in programs] if programs else None)
+    if pstats.written or not getattr(index, "indexes_ready", lambda: True)():
+        index.ensure_text_index()
+    step(f"programs: {pstats.inserted} new, {pstats.updated} changed, {pstats.unchanged} unchanged")
+    summary = {
+        "sources": report,
+        "listings": vars(lstats),
+        "programs": vars(pstats),
+        "resolve": rstats,
+        "index": index.stats(),
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+    log.info("ingest finished", extra={"summary": json.dumps(summary, default=str)})
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Ingest configured sources into the master index.")
+    parser.add_argument("--source", action="append", help="only this source (repeatable)")
+    parser.add_argument("--config", help="path to ray_config.yaml")
+    args = parser.parse_args(argv)
+    settings = load_settings(args.config)
+    setup_logging(settings.logging.level, settings.logging.json_logs)
+    summary = run_ingest(settings, args.source)
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

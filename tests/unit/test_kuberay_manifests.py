@@ -1,0 +1,44 @@
+"""Every KubeRay manifest we ship validates strictly against the bundled KubeRay v1.7.0 CRDs."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from matrix.deploy.kuberay import ManifestError, crd_schema, validate_files, validate_manifest
+
+KUBERAY = Path(__file__).resolve().parents[2] / "kuberay"
+MANIFESTS = sorted(p for p in KUBERAY.glob("*.yaml"))
+
+
+def test_there_are_manifests_for_cluster_and_ingest_job():
+    kinds = {doc["kind"] for p in MANIFESTS for doc in yaml.safe_load_all(p.read_text()) if doc}
+    assert {"RayCluster", "RayJob"} <= kinds
+
+
+@pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)
+def test_manifest_is_valid(path: Path):
+    assert validate_files([path]) >= 1
+
+
+def test_unknown_field_is_an_error_not_silently_pruned():
+    doc = yaml.safe_load((KUBERAY / "rayjob-ingest.yaml").read_text())
+    doc["spec"]["rayClusterSpec"]["headGroupSpec"]["rayStartParam"] = {}
+    with pytest.raises(ManifestError, match="rayStartParam"):
+        validate_manifest(doc)
+
+
+def test_wrong_type_and_wrong_kind_are_errors():
+    doc = yaml.safe_load((KUBERAY / "raycluster.yaml").read_text())
+    doc["spec"]["workerGroupSpecs"][0]["maxReplicas"] = "many"
+    with pytest.raises(ManifestError, match="maxReplicas"):
+        validate_manifest(doc)
+    with pytest.raises(ManifestError, match="no bundled CRD"):
+        crd_schema("RayCronThing")
+    with pytest.raises(ManifestError, match="ray.io"):
+        validate_manifest({"apiVersion": "v1", "kind": "Pod"})
+
+
+def test_bundled_crds_match_shared_copy(shared_dir: Path):
+    for name in ("ray.io_rayjobs.yaml", "ray.io_rayclusters.yaml"):
+        assert (KUBERAY / "crds" / name).read_bytes() == (shared_dir / "kuberay-crds" / name).read_bytes()
