@@ -42,3 +42,16 @@ def test_wrong_type_and_wrong_kind_are_errors():
 def test_bundled_crds_match_shared_copy(shared_dir: Path):
     for name in ("ray.io_rayjobs.yaml", "ray.io_rayclusters.yaml"):
         assert (KUBERAY / "crds" / name).read_bytes() == (shared_dir / "kuberay-crds" / name).read_bytes()
+
+
+def test_cli_validate_reports_valid_and_invalid(tmp_path: Path, capsys):
+    from matrix.cli import main
+
+    assert main(["kuberay", "validate", *map(str, MANIFESTS)]) == 0
+    assert "valid" in capsys.readouterr().out
+    doc = yaml.safe_load((KUBERAY / "raycluster.yaml").read_text())
+    doc["spec"]["headGroupSpec"]["bogus"] = 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(doc))
+    assert main(["kuberay", "validate", str(bad)]) == 1
+    assert "bogus" in capsys.readouterr().out
