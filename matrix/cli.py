@@ -19,6 +19,14 @@ from matrix.observability import setup_logging
 # Modules that contribute sub-commands through `register(subparsers)`.
 COMMAND_MODULES: list[str] = [
     "matrix.commands.core",
+    "matrix.resolve.cli",
+    "matrix.commands.deploy",
+    "matrix.index.optimize_cli",
+    "matrix.index.cli",
+    "matrix.networks.cli",
+    "matrix.keys.cli",
+    "matrix.budget.cli",
+    "matrix.triggers.cli",
 ]
 
 

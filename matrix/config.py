@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ENV_PREFIX = "MATRIX_"
 CONFIG_ENV = "MATRIX_CONFIG"
@@ -55,6 +55,22 @@ class IndexSettings(_Section):
     embeddings_table: str = "embedding_cache"
     read_consistency_interval_s: float = Field(default=0.0, ge=0)
     vector_index_min_rows: int = Field(default=5000, ge=256)
+    # Search (matrix.index.search; see docs/index.md).
+    vector_index_type: Literal["ivf_pq", "hnsw_sq"] = "ivf_pq"
+    vector_nprobes: int = Field(default=20, ge=1)
+    vector_refine_factor: int = Field(default=20, ge=1)
+    text_candidates: int = Field(default=5000, ge=10)
+    vector_candidates: int = Field(default=100, ge=10)
+    hybrid_candidates: int = Field(default=200, ge=10)
+    rrf_k: int = Field(default=60, ge=1)
+    facet_commission_thresholds: list[float] = Field(default_factory=lambda: [5, 10, 20, 30, 50])
+    facet_cookie_thresholds: list[float] = Field(default_factory=lambda: [1, 7, 30, 60, 90, 365])
+    facet_verified_days: list[int] = Field(default_factory=lambda: [7, 30, 90, 365])
+    scalar_index_columns: list[Literal[
+        "program_id", "category", "commission_model", "approval", "networks", "geo_allowed",
+        "commission_percent", "cookie_days", "epc", "last_verified",
+    ]] = Field(default_factory=lambda: ["program_id", "category", "commission_model", "approval", "networks",
+                                        "geo_allowed", "commission_percent", "cookie_days", "epc", "last_verified"])
 
 
 class RateLimit(_Section):
@@ -124,6 +140,47 @@ class ServeSettings(_Section):
     cache_ttl_s: float = Field(default=300, ge=0)
     cache_max_entries: int = Field(default=2048, ge=0)
     redis_url: str | None = None
+    # serve (issue 7): how stale a replica's view of the index may be; keys for admin / keyed search
+    read_consistency_interval_s: float = Field(default=1.0, ge=0)
+    embed_cache_entries: int = Field(default=4096, ge=0)
+    admin_key_ref: str = "matrix/serve/admin_api_key"  # network/account/kind in the key manager
+    search_key_ref: str = "matrix/serve/search_api_key"  # used when public_search is false
+    max_offset: int = Field(default=10_000, ge=0)
+    usage_flush_s: float = Field(default=5.0, gt=0)
+    request_timeout_s: float = Field(default=30.0, gt=0)  # HTTP proxy gives up (503/504) instead of hanging
+
+
+class OptimizerSettings(_Section):
+    """Dynamic indexing (matrix.index.optimizer): when a column earns or loses a scalar index."""
+
+    usage_window_s: float = Field(default=7 * 86400, gt=0)  # only queries seen this recently count
+    min_uses: int = Field(default=20, ge=1)  # filter/sort uses in the window before an index is built
+    min_share: float = Field(default=0.01, ge=0, le=1)  # ... and at least this share of all queries
+    drop_below_uses: int = Field(default=2, ge=0)  # an auto index used fewer times than this is dropped
+    bitmap_max_distinct: int = Field(default=1000, ge=1)  # low-cardinality strings get a bitmap index
+    reindex_min_new_rows: int = Field(default=1000, ge=1)  # unindexed rows before FTS/vector refresh
+    compact_min_versions: int = Field(default=20, ge=2)
+    compact_min_small_fragments: int = Field(default=8, ge=1)
+    keep_versions_s: float = Field(default=3600, ge=0)  # versions newer than this survive cleanup
+
+
+class KeyPolicySettings(_Section):
+    """Credential-path patterns (network/account/kind, Vault glob: '+' one segment, trailing '*')."""
+
+    read: list[str] = Field(default_factory=list)
+    write: list[str] = Field(default_factory=list)
+    deny: list[str] = Field(default_factory=list)
+
+    @field_validator("read", "write", "deny")
+    @classmethod
+    def _vault_glob(cls, v: list[str]) -> list[str]:
+        import re
+
+        for p in v:
+            body = p[:-1] if p.endswith("*") else p
+            if "*" in body or not re.fullmatch(r"[A-Za-z0-9_.+/-]*", body):
+                raise ValueError(f"pattern {p!r}: letters, digits, '-_./', '+' per segment, '*' only at the end")
+        return v
 
 
 class KeysSettings(_Section):
@@ -139,6 +196,13 @@ class KeysSettings(_Section):
     audit_log: str = "keys/audit.jsonl"
     warn_before_days: int = Field(default=14, ge=0)
     rotation_grace_s: float = Field(default=3600, ge=0)
+    vault_auth_mount: str | None = None  # None: the method's default mount (token/approle/kubernetes)
+    vault_k8s_jwt_path: str = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+    vault_renew_before_s: float = Field(default=300, ge=0)
+    vault_timeout_s: float = Field(default=5, gt=0)
+    vault_cache_file: str = "keys/vault-cache.enc"
+    # Per-component overrides of matrix.keys.policy.DEFAULT_POLICIES (admin, ingest, serve, triggers, budget).
+    policies: dict[str, KeyPolicySettings] = Field(default_factory=dict)
 
 
 class ResolveSettings(_Section):
@@ -150,9 +214,210 @@ class ResolveSettings(_Section):
 
 
 class BudgetSettings(_Section):
+    """Budgeting (matrix.budget, docs/budget.md). Money is reported in base_currency via fx_rates."""
+
     base_currency: str = "USD"
+    fx_rates: dict[str, float] = Field(default_factory=dict)  # units of base_currency per unit
+    csv_mapping: dict[str, str] = Field(default_factory=dict)  # performance field -> CSV header
+    duplicates: Literal["error", "sum", "last"] = "error"
+    on_conflict: Literal["error", "replace", "keep"] = "error"
+    strategy: str = "optimum"
+    fit_window_days: int = Field(default=180, ge=7)
+    half_life_days: float | None = Field(default=None, gt=0)
+    min_spend: float = Field(default=0.0, ge=0)
+    max_spend_multiple: float | None = Field(default=3.0, gt=0)  # cap = multiple x equal share
+    max_change_fraction: float | None = Field(default=None, ge=0)
+    interval: float = Field(default=0.8, gt=0, lt=1)
+    forecast_horizon: int = Field(default=7, ge=1, le=90)
     tune_samples: int = Field(default=32, ge=1)
+    tune_worlds: int = Field(default=4, ge=1)
+    tune_campaigns: int = Field(default=10, ge=2)
+    tune_days: int = Field(default=30, ge=7)
     seed: int = 0
+
+
+class NetworkSettings(_Section):
+    """One affiliate network API (matrix.networks). Credentials never live here: only the
+    key-manager `account` they are stored under (`matrix keys put NETWORK/ACCOUNT/KIND`)."""
+
+    enabled: bool = False
+    account: str = "default"
+    base_url: str | None = None
+    report_url: str | None = None  # a second host where the network splits APIs (CJ commissions)
+    auth_url: str | None = None  # token endpoint (Rakuten OAuth)
+    requests_per_second: float = Field(default=1.0, gt=0)
+    burst: int = Field(default=1, ge=1)
+    max_concurrency: int = Field(default=1, ge=1)
+    daily_quota: int | None = Field(default=None, ge=1)
+    page_size: int = Field(default=100, ge=1)
+    max_pages: int | None = Field(default=None, ge=1)
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=4, ge=0)
+    backoff_base_s: float = Field(default=1.0, ge=0)
+    backoff_max_s: float = Field(default=60.0, ge=0)
+    relationship: str | None = None  # network-specific filter: joined, notjoined, active ...
+    fetch_details: bool = False  # one extra call per program for full terms (Awin programmedetails)
+    token_refresh_margin_s: float = Field(default=60.0, ge=0)
+
+
+# Each network's documented limits; a partial YAML/env entry (`awin: {enabled: true}`) is merged
+# over these, so turning a network on never silently drops its base_url or rate.
+NETWORK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "awin": {"base_url": "https://api.awin.com", "requests_per_second": 20 / 60, "relationship": "joined"},
+    "cj": {"base_url": "https://advertiser-lookup.api.cj.com", "report_url": "https://commissions.api.cj.com",
+           "requests_per_second": 25 / 60, "relationship": "joined"},
+    "impact": {"base_url": "https://api.impact.com", "requests_per_second": 1000 / 3600, "burst": 5},
+    "rakuten": {"base_url": "https://api.linksynergy.com", "auth_url": "https://api.linksynergy.com/token",
+                "requests_per_second": 1.0},
+    "tune": {"requests_per_second": 5.0, "burst": 5},  # base_url: https://NETWORK_ID.api.hasoffers.com
+    "everflow": {"base_url": "https://api.eflow.team", "requests_per_second": 5.0, "burst": 5, "page_size": 500},
+}
+
+
+def _net(name: str) -> Any:
+    return Field(default_factory=lambda: NetworkSettings(**NETWORK_DEFAULTS[name]))
+
+
+class NetworksSettings(_Section):
+    """Per-network API settings; defaults are each network's documented limits."""
+
+    awin: NetworkSettings = _net("awin")
+    cj: NetworkSettings = _net("cj")
+    impact: NetworkSettings = _net("impact")
+    rakuten: NetworkSettings = _net("rakuten")
+    tune: NetworkSettings = _net("tune")
+    everflow: NetworkSettings = _net("everflow")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = {k: ({**NETWORK_DEFAULTS[k], **v} if k in NETWORK_DEFAULTS and isinstance(v, dict) else v)
+                    for k, v in data.items()}
+        return data
+
+    def get(self, name: str) -> NetworkSettings:
+        if name not in type(self).model_fields:
+            raise ConfigError(f"networks: no network named {name!r}; allowed: {sorted(type(self).model_fields)}")
+        return getattr(self, name)
+
+
+TRIGGER_ACTIONS = ("recrawl", "dork", "rotate_key", "notify")
+# Which actions make sense for which rule kind (a key alert cannot be re-crawled).
+TRIGGER_KIND_ACTIONS: dict[str, tuple[str, ...]] = {
+    "stale_source": ("recrawl", "notify"),
+    "new_programs": ("dork", "notify"),
+    "key_expiry": ("rotate_key", "notify"),
+    "low_quality": ("recrawl", "notify"),
+}
+
+
+class TriggerRuleSettings(_Section):
+    """One declarative trigger rule (matrix.triggers, docs/triggers.md); fields per `kind`."""
+
+    name: str
+    kind: Literal["stale_source", "new_programs", "key_expiry", "low_quality"]
+    enabled: bool = True
+    actions: list[str] = Field(default_factory=lambda: ["notify"])
+    cooldown_hours: float = Field(default=24.0, ge=0)  # the same condition fires at most once per cooldown
+    # stale_source / low_quality: which sources (empty = every enabled source)
+    sources: list[str] = Field(default_factory=list)
+    max_age_hours: float | None = Field(default=None, gt=0)  # stale_source: older last ingest fires
+    # new_programs: the niche
+    keywords: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    min_commission_percent: float | None = Field(default=None, ge=0)
+    lookback_hours: float = Field(default=24.0, gt=0)  # first evaluation: "new" = first seen this recently
+    max_results: int = Field(default=500, ge=1)
+    # key_expiry
+    states: list[Literal["expired", "expiring", "due", "unhealthy"]] = Field(
+        default_factory=lambda: ["expired", "expiring", "due", "unhealthy"])
+    networks: list[str] = Field(default_factory=list)
+    # low_quality: share of a source's listings with unknown commission above which it fires
+    max_unknown_share: float | None = Field(default=None, gt=0, le=1)
+    min_listings: int = Field(default=20, ge=1)
+    dork_niches: list[str] = Field(default_factory=list)  # dork action: niches (default: keywords)
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not v or not all(c.isalnum() or c in "-_" for c in v):
+            raise ValueError("must be letters, digits, '-' or '_'")
+        return v
+
+    @model_validator(mode="after")
+    def _per_kind(self) -> "TriggerRuleSettings":
+        allowed = TRIGGER_KIND_ACTIONS[self.kind]
+        bad = [a for a in self.actions if a not in allowed]
+        if bad or not self.actions:
+            raise ValueError(f"actions = {self.actions!r}: a {self.kind} rule allows {list(allowed)} (at least one)")
+        if self.kind == "stale_source" and self.max_age_hours is None:
+            raise ValueError("max_age_hours is required for a stale_source rule (hours, > 0)")
+        if self.kind == "low_quality" and self.max_unknown_share is None:
+            raise ValueError("max_unknown_share is required for a low_quality rule (0 < share <= 1)")
+        if self.kind == "new_programs" and not (self.keywords or self.categories or self.min_commission_percent is not None):
+            raise ValueError("a new_programs rule needs a niche: keywords, categories or min_commission_percent")
+        return self
+
+
+class DorkingSettings(_Section):
+    """Search-engine dorking (matrix.dorking): templates, the backend, politeness and scoring."""
+
+    backend: Literal["searxng", "brave"] = "searxng"
+    url: str | None = None  # searxng: e.g. http://127.0.0.1:8888 ; brave: https://api.search.brave.com
+    api_key_ref: str | None = None  # key-manager ref for engines that need one (brave)
+    templates: list[str] = Field(default_factory=lambda: [
+        '"{niche}" "affiliate program" commission',
+        'inurl:affiliate "{niche}"',
+        '"become an affiliate" {niche}',
+        '"{niche}" "partner program" "per sale"',
+    ])
+    niches: list[str] = Field(default_factory=list)  # default niches for `matrix triggers dork`
+    results_per_query: int = Field(default=20, ge=1, le=100)
+    max_queries: int = Field(default=40, ge=1)  # hard bound per run
+    requests_per_second: float = Field(default=0.5, gt=0)
+    burst: int = Field(default=1, ge=1)
+    timeout_s: float = Field(default=15.0, gt=0)
+    max_retries: int = Field(default=3, ge=0)
+    backoff_base_s: float = Field(default=2.0, ge=0)
+    backoff_max_s: float = Field(default=60.0, ge=0)
+    min_score: float = Field(default=0.35, ge=0, le=1)
+    candidates_dir: str = "dorking"  # under home: candidates JSONL read by the `dork` source kind
+
+    @field_validator("templates")
+    @classmethod
+    def _has_niche(cls, v: list[str]) -> list[str]:
+        for t in v:
+            if "{niche}" not in t:
+                raise ValueError(f"template {t!r} must contain {{niche}}")
+        return v
+
+
+class TriggersSettings(_Section):
+    """Automation (matrix.triggers): rules, the durable outbox, retries and notification targets."""
+
+    outbox: str = "triggers/outbox.sqlite"  # under home
+    max_attempts: int = Field(default=5, ge=1)
+    backoff_base_s: float = Field(default=60.0, ge=0)
+    backoff_max_s: float = Field(default=3600.0, ge=0)
+    lease_s: float = Field(default=900.0, gt=0)  # a claimed action not finished in this time is retried
+    dispatch_batch: int = Field(default=50, ge=1)
+    webhook_url: str | None = None  # notify: POST JSON here (and always log)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_secret_ref: str | None = None  # key-manager ref; signs bodies (X-Matrix-Signature: sha256=HMAC)
+    admin_key_ref: str = "matrix/triggers/admin_api_key"  # X-API-Key for the triggers HTTP app
+    interval_s: float = Field(default=900.0, gt=0)  # jobs/triggers.py --interval default
+    rules: list[TriggerRuleSettings] = Field(default_factory=list)
+    dorking: DorkingSettings = Field(default_factory=DorkingSettings)
+
+    @field_validator("rules")
+    @classmethod
+    def _unique(cls, v: list[TriggerRuleSettings]) -> list[TriggerRuleSettings]:
+        names = [r.name for r in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"rule names must be unique; repeated: {dupes}")
+        return v
 
 
 class LoggingSettings(_Section):
@@ -174,6 +439,9 @@ class Settings(_Section):
     keys: KeysSettings = Field(default_factory=KeysSettings)
     resolve: ResolveSettings = Field(default_factory=ResolveSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    optimizer: OptimizerSettings = Field(default_factory=OptimizerSettings)
+    networks: NetworksSettings = Field(default_factory=NetworksSettings)
+    triggers: TriggersSettings = Field(default_factory=TriggersSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @field_validator("sources")

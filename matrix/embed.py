@@ -65,3 +65,135 @@ class Embedder:
         vecs = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                  convert_to_numpy=True, show_progress_bar=False)
         return vecs.astype(np.float32, copy=False)
+
+
+# --- the text-hash cache ----------------------------------------------------------------------
+# Why LanceDB and a hash key: re-ingests see mostly unchanged listings; hashing the exact text
+# (plus the model name, so a model swap never returns stale vectors) lets every actor skip the
+# model for text it has already embedded, and the cache lives next to the index it feeds.
+
+
+def text_hash(text: str, model: str = "all-MiniLM-L6-v2") -> str:
+    """Stable key of one embedded text under one model."""
+    import hashlib
+
+    return hashlib.blake2b(f"{model}\x00{text}".encode(), digest_size=16).hexdigest()
+
+
+class EmbeddingCache:
+    """Vectors by text hash in the LanceDB table `settings.index.embeddings_table`.
+
+    `db` may be injected (tests, an actor sharing one connection); by default it connects to
+    `settings.index_uri`.
+    """
+
+    def __init__(self, settings, db=None, model: str | None = None) -> None:
+        import lancedb
+        import pyarrow as pa
+
+        self.settings = settings
+        self.model = model or settings.embed.model
+        self.dim = settings.embed.dim
+        self.db = db if db is not None else lancedb.connect(settings.index_uri)
+        self.table_name = settings.index.embeddings_table
+        self.schema = pa.schema([
+            pa.field("text_hash", pa.string()),
+            pa.field("model", pa.string()),
+            pa.field("vector", pa.list_(pa.float32(), self.dim)),
+        ])
+        self._table = None
+
+    def _tbl(self, create: bool):
+        if self._table is None:
+            res = self.db.list_tables()
+            names = list(getattr(res, "tables", res))
+            if self.table_name in names:
+                self._table = self.db.open_table(self.table_name)
+            elif create:
+                self._table = self.db.create_table(self.table_name, schema=self.schema, exist_ok=True)
+        return self._table
+
+    def __len__(self) -> int:
+        tbl = self._tbl(create=False)
+        return 0 if tbl is None else tbl.count_rows()
+
+    def get_many(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        """One vector per text, None where the text was never embedded (under this model)."""
+        tbl = self._tbl(create=False)
+        out: list[np.ndarray | None] = [None] * len(texts)
+        if tbl is None or not texts:
+            return out
+        hashes = [text_hash(t, self.model) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        unique = sorted(set(hashes))
+        for i in range(0, len(unique), 2000):  # bounded IN-lists
+            chunk = unique[i:i + 2000]
+            quoted = ",".join(f"'{h}'" for h in chunk)  # hashes are hex: safe to inline
+            arrow = tbl.search().where(f"text_hash IN ({quoted})").select(["text_hash", "vector"]).limit(len(chunk) + 1).to_arrow()
+            if arrow.num_rows:
+                vecs = np.asarray(arrow.column("vector").to_pylist(), dtype=np.float32)
+                for h, v in zip(arrow.column("text_hash").to_pylist(), vecs):
+                    found[h] = v
+        return [found.get(h) for h in hashes]
+
+    def put_many(self, texts: Sequence[str], vectors: np.ndarray) -> int:
+        """Store vectors for texts not cached yet; returns how many rows were written."""
+        if len(texts) != len(vectors):
+            raise ValueError(f"put_many: {len(texts)} texts but {len(vectors)} vectors")
+        if not len(texts):
+            return 0
+        import pyarrow as pa
+
+        have = self.get_many(texts)
+        rows: dict[str, np.ndarray] = {}
+        for t, v, h in zip(texts, vectors, have):
+            if h is None:
+                rows.setdefault(text_hash(t, self.model), np.asarray(v, dtype=np.float32))
+        if not rows:
+            return 0
+        keys = list(rows)
+        flat = np.stack([rows[k] for k in keys]).astype(np.float32).reshape(-1)
+        table = pa.table({
+            "text_hash": pa.array(keys, pa.string()),
+            "model": pa.array([self.model] * len(keys), pa.string()),
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(flat, pa.float32()), self.dim),
+        }, schema=self.schema)
+        tbl = self._tbl(create=True)
+        tbl.merge_insert("text_hash").when_not_matched_insert_all().execute(table)
+        return len(keys)
+
+
+class CachedEmbedder:
+    """An Embedder that consults an EmbeddingCache first and embeds only the misses.
+
+    `hits` / `misses` count texts over the object's life so callers (and benchmarks) can see
+    that a re-ingest of unchanged text never reaches the model.
+    """
+
+    def __init__(self, embedder: "Embedder", cache: EmbeddingCache) -> None:
+        self.embedder, self.cache = embedder, cache
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def dim(self) -> int:
+        return self.embedder.dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
+        cached = self.cache.get_many(texts)
+        missing_idx = [i for i, v in enumerate(cached) if v is None]
+        for i, v in enumerate(cached):
+            if v is not None:
+                out[i] = v
+        self.hits += len(texts) - len(missing_idx)
+        self.misses += len(missing_idx)
+        if missing_idx:
+            uniq = list(dict.fromkeys(texts[i] for i in missing_idx))
+            vecs = self.embedder.embed(uniq)
+            by_text = dict(zip(uniq, vecs))
+            for i in missing_idx:
+                out[i] = by_text[texts[i]]
+            self.cache.put_many(uniq, vecs)
+        return out

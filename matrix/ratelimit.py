@@ -99,6 +99,21 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - now_ts)
 
 
+def parse_rate_limit_reset(value: str | None, now: float | None = None) -> float | None:
+    """Seconds until an `X-RateLimit-Reset` window ends: APIs send either delta-seconds or a Unix
+    epoch timestamp (told apart by size); None if absent/bad."""
+    if not value:
+        return None
+    try:
+        n = float(value.strip())
+    except ValueError:
+        return parse_retry_after(value, now)
+    if n > 1e9:  # an epoch timestamp, not a delay
+        now_ts = time.time() if now is None else now
+        return max(0.0, n - now_ts)
+    return max(0.0, n)
+
+
 @dataclass
 class RetryPolicy:
     """Exponential backoff with full jitter; a server's Retry-After wins when it is longer."""

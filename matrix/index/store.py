@@ -9,6 +9,7 @@ LanceDB version, which readers can pin (`checkout`) or roll back to (`restore`).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -17,6 +18,9 @@ import numpy as np
 import pyarrow as pa
 
 from matrix.config import Settings
+from matrix.index.columns import CACHE_COLUMNS, ColumnCache
+from matrix.index.indexes import IndexReport, describe, ensure_indexes
+from matrix.index.versions import IngestVersion, commit_ingest, ingest_versions, resolve_version
 from matrix.models import LISTING_SCHEMA, PROGRAM_SCHEMA, Listing, Program, from_row, to_row
 from matrix.observability import get_logger
 
@@ -80,6 +84,9 @@ class MasterIndex:
         self.db = lancedb.connect(self.uri, **kwargs)
         self.programs_name = settings.index.programs_table
         self.listings_name = settings.index.listings_table
+        self._handles: dict[str, Any] = {}
+        self._snapshots: dict[int, Snapshot] = {}
+        self._lock = threading.Lock()
 
     # -- tables ------------------------------------------------------------------------------
     def _table_names(self) -> list[str]:
@@ -91,11 +98,18 @@ class MasterIndex:
         return name in self._table_names()
 
     def table(self, name: str, schema: pa.Schema | None = None):
+        """The latest-tracking handle of a table (opened once; sees new versions per the interval)."""
+        handle = self._handles.get(name)
+        if handle is not None:
+            return handle
         if self.has_table(name):
-            return self.db.open_table(name)
-        if schema is None:
+            handle = self.db.open_table(name)
+        elif schema is None:
             raise FileNotFoundError(f"index {self.uri}: table {name!r} does not exist yet; run `matrix ingest` first")
-        return self.db.create_table(name, schema=schema, exist_ok=True)
+        else:
+            handle = self.db.create_table(name, schema=schema, exist_ok=True)
+        self._handles[name] = handle
+        return handle
 
     @property
     def programs(self):
@@ -181,11 +195,91 @@ class MasterIndex:
         a = tbl.to_arrow().select(["source", "source_id", "content_hash"])
         return {(s, i): h for s, i, h in zip(a.column(0).to_pylist(), a.column(1).to_pylist(), a.column(2).to_pylist())}
 
-    def ensure_text_index(self) -> None:
-        """Native full-text index over the search text (rebuilt after writes so new rows are searchable)."""
+    def ensure_indexes(self, force: bool = False) -> IndexReport:
+        """Full-text, scalar and (once large enough) vector indexes; cheap when nothing changed."""
+        return ensure_indexes(self.programs, self.settings.index, force=force)
+
+    def indexes_ready(self) -> bool:
+        """True when `ensure_indexes()` would have nothing to do (one cheap metadata read)."""
         tbl = self.programs
-        if tbl.count_rows():
-            tbl.create_fts_index("search_text", replace=True)
+        if tbl.count_rows() == 0:
+            return True
+        have = {ix.columns[0]: ix for ix in tbl.list_indices() if ix.columns}
+        wanted = {"search_text", *self.settings.index.scalar_index_columns}
+        if not wanted <= set(have) or any((getattr(ix, "num_unindexed_rows", 0) or 0) > 0 for ix in have.values()):
+            return False
+        return "vector" in have or tbl.count_rows("vector IS NOT NULL") < self.settings.index.vector_index_min_rows
+
+    def ensure_text_index(self) -> None:
+        """Kept for callers of the first version: all indexes are managed by `ensure_indexes`."""
+        self.ensure_indexes()
+
+    # -- versions ----------------------------------------------------------------------------
+    def commit_ingest(self) -> IngestVersion:
+        """Name the current state of both tables as the next ingest version (no-op if unchanged)."""
+        iv, created = commit_ingest(self.programs, self.listings)
+        if created:
+            log.info("ingest version", extra=iv.as_dict())
+        return iv
+
+    def versions(self) -> list[dict[str, Any]]:
+        """Every programs-table version, newest first, with its ingest tag where it has one."""
+        tags: dict[int, list[str]] = {}
+        for iv in ingest_versions(self.programs, self.listings):
+            tags.setdefault(iv.programs_version, []).append(iv.tag)
+        listing_of = {iv.programs_version: iv.listings_version for iv in ingest_versions(self.programs, self.listings)}
+        out = []
+        for v in self.programs.list_versions():
+            num = int(v["version"])
+            ts = v.get("timestamp")
+            out.append({"version": num, "timestamp": ts.isoformat() if hasattr(ts, "isoformat") else ts,
+                        "tags": tags.get(num, []), "listings_version": listing_of.get(num),
+                        "latest": False})
+        out.sort(key=lambda d: -d["version"])
+        if out:
+            out[0]["latest"] = True
+        return out
+
+    def ingest_versions(self) -> list[IngestVersion]:
+        return ingest_versions(self.programs, self.listings)
+
+    def restore(self, version: int | str) -> dict[str, Any]:
+        """Make `version` (a number or an ingest tag) the latest again; history is kept, not rewritten."""
+        pv, lv = resolve_version(self.programs, self.listings, version)
+        self.programs.restore(pv)
+        if lv is not None and self.has_table(self.listings_name):
+            self.listings.restore(lv)
+        with self._lock:
+            self._snapshots.clear()
+        out = {"restored": str(version), "programs_version": pv, "listings_version": lv,
+               "new_programs_version": self.programs.version}
+        log.info("restore", extra=out)
+        return out
+
+    # -- snapshots (what search reads) -------------------------------------------------------
+    def snapshot(self, version: int | str | None = None) -> "Snapshot":
+        """A consistent, read-only view of the programs table at `version` (default: latest).
+
+        Built once per version and shared: the column cache costs one scan, later searches at
+        that version pay nothing. Pass an ingest tag or a number to read the past.
+        """
+        latest = self.programs
+        if version is None:
+            num = latest.version
+        else:
+            num, _ = resolve_version(latest, self.listings if self.has_table(self.listings_name) else None, version)
+        snap = self._snapshots.get(num)
+        if snap is not None:
+            return snap
+        with self._lock:
+            snap = self._snapshots.get(num)
+            if snap is None:
+                snap = Snapshot.open(self.db, self.programs_name, num)
+                # Keep the newest few versions: the latest plus any a reader pinned recently.
+                if len(self._snapshots) >= 4:
+                    self._snapshots.pop(min(self._snapshots))
+                self._snapshots[num] = snap
+        return snap
 
     # -- reads -------------------------------------------------------------------------------
     def get_program(self, program_id: str) -> Program | None:
@@ -220,6 +314,11 @@ class MasterIndex:
             if self.has_table(name):
                 t = self.db.open_table(name)
                 out["tables"][name] = {"rows": t.count_rows(), "version": t.version}
+                if name == self.programs_name:
+                    out["tables"][name]["indexes"] = describe(t)
+                    history = ingest_versions(t, self.listings if self.has_table(self.listings_name) else None)
+                    out["tables"][name]["ingest_versions"] = len(history)
+                    out["tables"][name]["last_ingest_tag"] = history[-1].tag if history else None
         if self.has_table(self.listings_name):
             a = self.listings.to_arrow().select(["source", "fetched_at"])
             last: dict[str, Any] = {}
@@ -228,3 +327,26 @@ class MasterIndex:
                     last[s] = f
             out["last_ingest"] = {s: v.isoformat() for s, v in sorted(last.items())}
         return out
+
+
+class Snapshot:
+    """A table handle pinned to one version plus that version's column cache."""
+
+    def __init__(self, table, version: int, columns: ColumnCache, indexed: set[str]) -> None:
+        self.table = table
+        self.dataset = table.to_lance()  # pylance dataset at the same pinned version
+        self.version = version
+        self.columns = columns
+        self.indexed = indexed
+
+    @classmethod
+    def open(cls, db, name: str, version: int) -> "Snapshot":
+        tbl = db.open_table(name)
+        tbl.checkout(version)
+        data = tbl.to_lance().to_table(columns=CACHE_COLUMNS)
+        indexed = {ix.columns[0] for ix in tbl.list_indices() if ix.columns}
+        return cls(tbl, version, ColumnCache(data, version), indexed)
+
+    @property
+    def rows(self) -> int:
+        return self.columns.n

@@ -6,6 +6,8 @@ from matrix.keys.types import (  # noqa: F401
     CredentialProvider,
     CredentialRef,
     HealthCheck,
+    KeyIssuer,
     KeyStatus,
     Secret,
 )
+from matrix.keys.manager import CredentialMeta, KeyAlert, KeyManager, RotationConflict  # noqa: F401,E402

@@ -105,6 +105,20 @@ class HealthCheck(Protocol):
     async def check_credential(self, ref: CredentialRef, secret: Secret) -> bool: ...
 
 
+@runtime_checkable
+class KeyIssuer(Protocol):
+    """Implemented by a network client whose provider has an API to create and revoke keys.
+
+    Rotation without an issuer needs the new value from a person (`matrix keys rotate`);
+    with one, the manager creates the key, and revokes it again if the rotation loses a race
+    or fails its health check, so no provider-side key is left orphaned.
+    """
+
+    def create_credential(self, ref: CredentialRef) -> Secret: ...
+
+    def revoke_credential(self, ref: CredentialRef, secret: Secret) -> None: ...
+
+
 def days_left(expires_at: dt.datetime | None, now: dt.datetime | None = None) -> float | None:
     if expires_at is None:
         return None

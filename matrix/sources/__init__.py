@@ -13,6 +13,15 @@ from matrix.sources.base import Page, Source, SourceError
 
 SOURCE_KINDS: dict[str, str] = {
     "openaffiliate": "matrix.sources.openaffiliate:OpenAffiliateSource",
+    "affiliatefix": "matrix.sources.affiliatefix:AffiliateFixSource",
+    "affiliateprograms": "matrix.sources.affiliateprograms:AffiliateProgramsSource",
+    "offervault": "matrix.sources.offervault:OfferVaultSource",
+    "odigger": "matrix.sources.odigger:OdiggerSource",
+    "affplus": "matrix.sources.affplus:AffplusSource",
+    "clickbank": "matrix.sources.clickbank:ClickBankSource",
+    "awesome": "matrix.sources.awesome:AwesomeListSource",
+    "network": "matrix.networks.source:NetworkSource",
+    "dork": "matrix.dorking.source:DorkSource",  # candidates found by search-engine dorking (triggers)
 }
 
 

@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from matrix.models import Approval, Listing, PayoutTerms
+from matrix.normalize.category import map_categories
 from matrix.normalize.commission import parse_commission
+from matrix.normalize.cookie import parse_cookie
 from matrix.normalize.domain import registered_domain
+from matrix.normalize.payout import parse_frequency, parse_methods
+from matrix.normalize.text import extract_traffic, html_to_text
 from matrix.sources.base import Page, Source, SourceError
 
 BUNDLED = "data/openaffiliate/registry.json"
@@ -85,8 +89,11 @@ class OpenAffiliateSource(Source):
             commission.lifetime, commission.duration_months = lifetime, months
         payout_raw = raw.get("payout") or {}
         cookie = raw.get("cookie_days")
-        restrictions = raw.get("restrictions") or []
+        restrictions = [r for r in (raw.get("restrictions") or []) if isinstance(r, str)]
+        traffic = extract_traffic("\n".join(restrictions))
         verified = _parse_date(raw.get("last_verified_at"))
+        categories = map_categories([raw.get("category"), *(raw.get("tags") or [])])
+        minimum = payout_raw.get("minimum")
         return Listing(
             source=self.name,
             source_id=str(raw["slug"]),
@@ -97,22 +104,22 @@ class OpenAffiliateSource(Source):
             merchant_url=raw.get("url"),
             merchant_domain=registered_domain(raw.get("url")),
             network=(raw.get("network") or None),
-            category=raw.get("category") or None,
-            categories=[raw["category"]] if raw.get("category") else [],
-            tags=[t for t in (raw.get("tags") or []) if isinstance(t, str)],
-            description=raw.get("description") or raw.get("short_description") or None,
+            category=categories[0] if categories else None,
+            categories=categories,
+            tags=[t for t in (raw.get("tags") or []) if isinstance(t, str)] + traffic.tags(),
+            description=html_to_text(raw.get("description") or raw.get("short_description")),
             commission=commission,
             # the registry writes 0 where the cookie length is not published: unknown, not "session"
-            cookie_days=float(cookie) if isinstance(cookie, (int, float)) and cookie > 0 else None,
+            cookie_days=parse_cookie(cookie).days if isinstance(cookie, (int, float)) and cookie > 0 else None,
             payout=PayoutTerms(
-                minimum=payout_raw.get("minimum"),
+                minimum=float(minimum) if isinstance(minimum, (int, float)) and not isinstance(minimum, bool) else None,
                 currency=payout_raw.get("currency"),
-                frequency=payout_raw.get("frequency"),
-                methods=list(payout_raw.get("methods") or []),
+                frequency=parse_frequency(payout_raw.get("frequency")),
+                methods=parse_methods(payout_raw.get("methods") or []),
                 raw=json.dumps(payout_raw) if payout_raw else None,
             ),
             approval=_APPROVAL.get(str(raw.get("approval") or "").lower(), Approval.UNKNOWN),
-            restrictions=[r for r in restrictions if isinstance(r, str)],
+            restrictions=traffic.restrictions(),
             signup_url=raw.get("signup_url"),
             last_verified=verified,
             raw=raw,

@@ -1,0 +1,224 @@
+"""Entity-resolution quality on the shared benchmark sets, unsupervised, with Splink side by side.
+
+Run: .venv/bin/python bench/er_quality.py [--smoke] [--no-splink] [--data ../shared/data/er]
+
+Gold files are read ONLY by the scorer functions below (`gold_*`), after the matcher has
+produced its clusters. Prints blocking pair completeness, candidates per record, P/R/F1 of the
+final pairs (B-cubed F1 for the dedup set) and wall time, for our engine and for Splink.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from matrix.resolve.csvio import load_records  # noqa: E402
+from matrix.resolve.engine import resolve_records  # noqa: E402
+from matrix.resolve.spec import load_spec  # noqa: E402
+
+SPECS = REPO / "bench" / "specs"
+DATASETS = {
+    "fodors_zagats": {"files": ["fodors.csv", "zagats.csv"], "spec": "fodors_zagats.yaml", "kind": "link"},
+    "abt_buy": {"files": ["abt.csv", "buy.csv"], "spec": "abt_buy.yaml", "kind": "link"},
+    "patstat_orgs": {"files": ["patstat_input.csv"], "spec": "patstat.yaml", "kind": "dedupe"},
+}
+
+
+# --- scorers (the only place gold is read) ---------------------------------------------------
+def gold_link_pairs(name: str, data: Path) -> set[tuple[str, str]]:
+    if name == "fodors_zagats":
+        g = pd.read_csv(data / name / "matches_fodors_zagats.csv", dtype=str)
+        return set(zip(g["fodors_id"], g["zagats_id"]))
+    g = pd.read_csv(data / name / "gt.csv", sep="|", dtype=str)
+    return set(zip(g["D1"], g["D2"]))
+
+
+def gold_entities(data: Path) -> dict[str, str]:
+    g = pd.read_csv(data / "patstat_orgs" / "patstat_reference.csv", dtype=str)
+    return dict(zip(g["person_id"], g["leuven_id"]))
+
+
+def prf(pred: set, gold: set) -> dict[str, float]:
+    tp = len(pred & gold)
+    p = tp / len(pred) if pred else 0.0
+    r = tp / len(gold) if gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
+
+
+def bcubed(pred: dict[str, str], gold: dict[str, str]) -> dict[str, float]:
+    from collections import defaultdict
+
+    pc, gc = defaultdict(set), defaultdict(set)
+    for k, c in pred.items():
+        pc[c].add(k)
+    for k, c in gold.items():
+        gc[c].add(k)
+    ps, rs = [], []
+    for k in gold:
+        P, G = pc[pred[k]], gc[gold[k]]
+        inter = len(P & G)
+        ps.append(inter / len(P))
+        rs.append(inter / len(G))
+    p, r = float(np.mean(ps)), float(np.mean(rs))
+    return {"bcubed_precision": round(p, 4), "bcubed_recall": round(r, 4), "bcubed_f1": round(2 * p * r / (p + r), 4)}
+
+
+def pairs_from_labels(ids_a: list[str], labels_a: list[str], ids_b: list[str], labels_b: list[str]) -> set[tuple[str, str]]:
+    by = {}
+    for i, c in zip(ids_b, labels_b):
+        by.setdefault(c, []).append(i)
+    return {(i, j) for i, c in zip(ids_a, labels_a) for j in by.get(c, [])}
+
+
+# --- our engine ------------------------------------------------------------------------------
+def run_ours(name: str, data: Path, embedder, limit: int | None) -> dict:
+    cfg = DATASETS[name]
+    spec = load_spec(SPECS / cfg["spec"])
+    paths = [data / name / f for f in cfg["files"]]
+    t0 = time.perf_counter()
+    rec = load_records(spec, paths)
+    if limit:
+        keep = _limit(rec, limit)
+        rec = _subset(rec, keep)
+    link = cfg["kind"] == "link"
+    res = resolve_records(rec, embedder=embedder, link=link, mode="auto")
+    wall = time.perf_counter() - t0
+    out = {"system": "matrix", "dataset": name, "records": len(rec), "wall_s": round(wall, 2),
+           "candidates_per_record": round(res.candidates.per_record(len(rec)), 2),
+           "threshold": res.threshold, "timings": {k: round(v, 2) for k, v in res.timings.items()}}
+    cands = res.candidates
+    if link:
+        gold = gold_link_pairs(name, data)
+        sa = rec.sources[0]
+        cand_pairs = set()
+        for a, b in zip(cands.left.tolist(), cands.right.tolist()):
+            if rec.source[a] != sa:
+                a, b = b, a
+            cand_pairs.add((rec.ids[a], rec.ids[b]))
+        ids_a = {rec.ids[i] for i, s_ in enumerate(rec.source) if s_ == sa}
+        ids_b = {rec.ids[i] for i, s_ in enumerate(rec.source) if s_ != sa}
+        gold_here = {g for g in gold if g[0] in ids_a and g[1] in ids_b} if limit else gold
+        out["pair_completeness"] = round(len(cand_pairs & gold_here) / max(len(gold_here), 1), 4)
+        labels = [str(x) for x in res.labels.tolist()]
+        ia = [i for i, s in enumerate(rec.source) if s == sa]
+        ib = [i for i, s in enumerate(rec.source) if s != sa]
+        pred = pairs_from_labels([rec.ids[i] for i in ia], [labels[i] for i in ia], [rec.ids[i] for i in ib], [labels[i] for i in ib])
+        out.update(prf(pred, gold_here))
+    else:
+        gold = gold_entities(data)
+        ent = [gold.get(i) for i in rec.ids]
+        gp = 0
+        hit = 0
+        from collections import Counter
+        gp = sum(c * (c - 1) // 2 for c in Counter(ent).values())
+        for a, b in zip(cands.left.tolist(), cands.right.tolist()):
+            hit += ent[a] == ent[b]
+        # completeness of the candidate graph: fraction of gold pairs connected through candidates within the entity
+        out["pair_completeness_direct"] = round(hit / max(gp, 1), 4)
+        out["pair_completeness"] = round(_transitive_completeness(len(rec), cands, ent), 4)
+        pred = {rec.ids[i]: str(l) for i, l in enumerate(res.labels.tolist())}
+        out.update(bcubed(pred, {i: gold[i] for i in rec.ids}))
+        pred_pairs = {(rec.ids[a], rec.ids[b]) for a, b in res.matched_pairs()}
+        gold_pairs = set()
+        by = {}
+        for i, e in zip(rec.ids, ent):
+            by.setdefault(e, []).append(i)
+        out.update(prf({tuple(sorted(p)) for p in pred_pairs}, {tuple(sorted((x, y))) for m in by.values() for k, x in enumerate(m) for y in m[k + 1:]}))
+    return out
+
+
+def _transitive_completeness(n: int, cands, ent: list) -> float:
+    """Share of gold pairs whose records are connected by candidate edges inside their true entity."""
+    from collections import Counter
+
+    parent = list(range(n))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(cands.left.tolist(), cands.right.tolist()):
+        if ent[a] == ent[b]:
+            parent[find(a)] = find(b)
+    comp = Counter((ent[i], find(i)) for i in range(n))
+    covered = sum(c * (c - 1) // 2 for c in comp.values())
+    total = sum(c * (c - 1) // 2 for c in Counter(ent).values())
+    return covered / max(total, 1)
+
+
+def _limit(rec, limit: int) -> list[int]:
+    keep = []
+    for s in rec.sources:
+        idx = [i for i, x in enumerate(rec.source) if x == s]
+        keep += idx[:limit]
+    return keep
+
+
+def _subset(rec, keep: list[int]):
+    from matrix.resolve.prepare import Records
+
+    return Records(spec=rec.spec, source=[rec.source[i] for i in keep], ids=[rec.ids[i] for i in keep],
+                   values={k: [v[i] for i in keep] for k, v in rec.values.items()},
+                   raw={k: [v[i] for i in keep] for k, v in rec.raw.items()},
+                   codes=[rec.codes[i] for i in keep], keys={k: [v[i] for i in keep] for k, v in rec.keys.items()},
+                   embed_text=[rec.embed_text[i] for i in keep])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--smoke", action="store_true", help="small slices, no Splink: finishes in seconds (CI)")
+    ap.add_argument("--no-splink", action="store_true")
+    ap.add_argument("--no-embed", action="store_true", help="skip the embedding model (lexical + keys only)")
+    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "er"))
+    ap.add_argument("--only", nargs="*", default=list(DATASETS))
+    ap.add_argument("--json", help="also write the figures here")
+    args = ap.parse_args(argv)
+    data = Path(args.data)
+    if not data.is_dir():
+        print(f"er_quality: {data} not found (../shared missing?); nothing to do")
+        return 0
+    embedder = None
+    if not args.no_embed:
+        from matrix.config import load_settings
+        from matrix.embed import CachedEmbedder, Embedder, EmbeddingCache
+
+        # cached by text hash under MATRIX_HOME: a second run never re-embeds the same text
+        embedder = CachedEmbedder(Embedder(), EmbeddingCache(load_settings()))
+    limit = 150 if args.smoke else None
+    rows = []
+    for name in args.only:
+        # Fodors-Zagats is small enough to run whole even at smoke size (its gold pairs are spread out)
+        r = run_ours(name, data, embedder, None if name == "fodors_zagats" else limit)
+        rows.append(r)
+        print(json.dumps(r))
+        if not (args.smoke or args.no_splink):
+            from bench.er_splink import run_splink
+
+            s = run_splink(name, data, DATASETS[name], gold_link_pairs, gold_entities, prf, bcubed, pairs_from_labels)
+            rows.append(s)
+            print(json.dumps(s))
+    print()
+    print(f"{'dataset':15} {'system':8} {'records':>7} {'cand/rec':>8} {'PC':>6} {'P':>6} {'R':>6} {'F1':>6} {'B3-F1':>6} {'wall s':>7}")
+    for r in rows:
+        print(f"{r['dataset']:15} {r['system']:8} {r.get('records', 0):7d} {r.get('candidates_per_record', float('nan')):8.2f} "
+              f"{r.get('pair_completeness', float('nan')):6.3f} {r.get('precision', float('nan')):6.3f} {r.get('recall', float('nan')):6.3f} "
+              f"{r.get('f1', float('nan')):6.3f} {r.get('bcubed_f1', float('nan')):6.3f} {r.get('wall_s', float('nan')):7.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

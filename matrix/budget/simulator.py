@@ -1,0 +1,151 @@
+"""Simulated worlds with known response curves: the ground truth every strategy is judged by.
+
+A world has n campaigns, each a Hill curve (concave or S-shaped) with adstock, an average
+commission per conversion (AOV), a slow drift of its amplitude and maybe a change-point, plus a
+shared day-of-week pattern. Daily outcomes are noisy: impressions and clicks from spend,
+conversions Poisson or negative-binomial around curve(adstock)/AOV, earnings a sum of lognormal
+commissions. The oracle optimises the *true* curves of a given day, so regret is exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from matrix.budget.constraints import Constraints
+from matrix.budget.optimize import maximize, total_value
+from matrix.budget.response import HillCurve
+
+Shape = Literal["concave", "s", "mixed"]
+DOW = np.array([1.0, 1.04, 1.08, 1.05, 0.97, 0.9, 0.96])  # Mon..Sun multipliers (mean ~1)
+
+
+@dataclass
+class CampaignTruth:
+    campaign_id: str
+    curve: HillCurve
+    aov: float  # mean commission per conversion
+    cpc: float
+    ctr: float
+    drift: np.ndarray  # multiplicative amplitude factor per day (includes the change-point)
+
+
+@dataclass
+class World:
+    campaigns: list[CampaignTruth]
+    budget: float
+    seed: int
+    noise: Literal["poisson", "nb"] = "nb"
+    dispersion: float = 20.0  # NB size: variance = m + m^2 / dispersion
+    revenue_sigma: float = 0.4  # lognormal sigma of commission per conversion
+    start: dt.date = dt.date(2024, 1, 1)
+    _adstock: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.campaigns)
+
+    @property
+    def ids(self) -> list[str]:
+        return [c.campaign_id for c in self.campaigns]
+
+    def curves(self, day: int = 0) -> list[HillCurve]:
+        """True steady-state curves on `day` (drift applied; day-of-week averaged out)."""
+        d = min(day, self.campaigns[0].drift.size - 1)
+        return [HillCurve(c.curve.a * float(c.drift[d]), c.curve.k, c.curve.s, c.curve.theta) for c in self.campaigns]
+
+    def value(self, x: np.ndarray, day: int = 0) -> float:
+        return total_value(self.curves(day), np.asarray(x, dtype=float))
+
+    def oracle(self, cons: Constraints, day: int = 0, grid: int = 1000) -> tuple[np.ndarray, float]:
+        x = maximize(self.curves(day), cons, grid=grid)
+        return x, self.value(x, day)
+
+    def reset(self, initial_spend: np.ndarray | None = None) -> None:
+        self._adstock = None if initial_spend is None else np.asarray(initial_spend, dtype=float).copy()
+
+    def step(self, spend: np.ndarray, day: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """One day of noisy outcomes for the given spends (adstock carried across calls)."""
+        spend = np.asarray(spend, dtype=float)
+        theta = np.array([c.curve.theta for c in self.campaigns])
+        prev = spend if self._adstock is None else self._adstock
+        ads = (1 - theta) * spend + theta * prev
+        self._adstock = ads
+        curves = self.curves(day)
+        dow = DOW[(self.start + dt.timedelta(days=day)).weekday()]
+        mean_earn = np.array([c(np.array([a]))[0] for c, a in zip(curves, ads)]) * dow
+        aov = np.array([c.aov for c in self.campaigns])
+        m = mean_earn / aov
+        if self.noise == "nb":
+            p = self.dispersion / (self.dispersion + np.maximum(m, 1e-12))
+            conv = rng.negative_binomial(self.dispersion, p)
+        else:
+            conv = rng.poisson(m)
+        mu = np.log(aov) - self.revenue_sigma ** 2 / 2
+        earn = np.array([rng.lognormal(mu[i], self.revenue_sigma, conv[i]).sum() if conv[i] else 0.0 for i in range(self.n)])
+        cpc = np.array([c.cpc for c in self.campaigns])
+        ctr = np.array([c.ctr for c in self.campaigns])
+        clicks = np.maximum(rng.poisson(spend / cpc), conv)
+        impressions = np.maximum(rng.poisson(clicks / ctr), clicks)
+        return {"spend": spend, "impressions": impressions, "clicks": clicks, "conversions": conv.astype(float),
+                "commission": earn, "expected": mean_earn}
+
+    def history(self, days: int, rng: np.random.Generator, spend_spread: tuple[float, float] = (0.25, 3.5),
+                hold_days: int = 1) -> pd.DataFrame:
+        """Past performance under an exploring marketer: each campaign's spend is log-uniform in
+        `spend_spread` x (budget / n), re-drawn every `hold_days` days, budgets not summing to B."""
+        base = self.budget / self.n
+        self.reset()
+        rows = []
+        spend = None
+        for d in range(days):
+            if spend is None or d % hold_days == 0:
+                spend = base * np.exp(rng.uniform(np.log(spend_spread[0]), np.log(spend_spread[1]), self.n))
+            out = self.step(spend, d, rng)
+            date = self.start + dt.timedelta(days=d)
+            for i, c in enumerate(self.campaigns):
+                rows.append({"campaign_id": c.campaign_id, "date": date, "currency": "USD",
+                             "spend": round(float(spend[i]), 2), "impressions": int(out["impressions"][i]),
+                             "clicks": int(out["clicks"][i]), "conversions": float(out["conversions"][i]),
+                             "commission": round(float(out["commission"][i]), 2), "source": "simulator"})
+        return pd.DataFrame(rows)
+
+
+def make_world(
+    n: int,
+    seed: int,
+    shape: Shape = "mixed",
+    budget_per_campaign: float = 300.0,
+    horizon: int = 400,
+    drift_sd: float = 0.0,
+    changepoint_prob: float = 0.0,
+    noise: Literal["poisson", "nb"] = "nb",
+    start: dt.date | None = None,
+    aov_range: tuple[float, float] = (5.0, 25.0),
+    dispersion: float = 50.0,
+    revenue_sigma: float = 0.3,
+) -> World:
+    """Draw a world. ROAS at the half-saturation point is 1.2-4; k spans 0.4-2.5x the per-campaign budget."""
+    rng = np.random.default_rng(seed)
+    base = budget_per_campaign
+    camps = []
+    for i in range(n):
+        kind = shape if shape != "mixed" else ("s" if rng.random() < 0.5 else "concave")
+        s = rng.uniform(0.6, 1.1) if kind == "concave" else rng.uniform(1.8, 3.2)
+        k = base * np.exp(rng.uniform(np.log(0.4), np.log(2.5)))
+        roas_half = rng.uniform(1.2, 4.0)
+        a = 2 * k * roas_half
+        theta = float(rng.choice([0.0, 0.2, 0.4]))
+        drift = np.exp(np.cumsum(rng.normal(0, drift_sd, horizon))) if drift_sd > 0 else np.ones(horizon)
+        if changepoint_prob > 0 and rng.random() < changepoint_prob:
+            day = int(rng.integers(horizon // 4, 3 * horizon // 4))
+            drift[day:] *= rng.choice([0.6, 1.5])
+        camps.append(CampaignTruth(f"c{i:03d}", HillCurve(float(a), float(k), float(s), theta),
+                                   aov=float(rng.uniform(aov_range[0], aov_range[1])), cpc=float(rng.uniform(0.2, 1.5)),
+                                   ctr=float(rng.uniform(0.005, 0.05)), drift=drift))
+    return World(camps, budget=base * n, seed=seed, noise=noise, dispersion=dispersion,
+                 revenue_sigma=revenue_sigma, start=start or dt.date(2024, 1, 1))

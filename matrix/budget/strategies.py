@@ -1,0 +1,245 @@
+"""Allocation strategies behind one interface, plus a registry for user-defined ones.
+
+Every strategy implements `propose(ctx) -> raw allocation`; `allocate(ctx)` sends that through
+`Constraints.project`, so no strategy (built-in or custom) can return an infeasible plan.
+
+Register your own:
+
+    from matrix.budget.strategies import Strategy, register_strategy
+
+    @register_strategy("half_best")
+    class HalfBest(Strategy):
+        def propose(self, ctx):
+            x = np.full(ctx.n, ctx.constraints.budget / (2 * ctx.n))
+            x[np.nanargmax(ctx.metric("roas"))] += ctx.constraints.budget / 2
+            return x
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from matrix.budget.constraints import Constraints
+from matrix.budget.optimize import maximize
+from matrix.budget.response import HillPosterior, fit_hill
+
+METRICS = ("roas", "roi", "epc", "cvr", "commission", "conversions")
+
+
+@dataclass
+class AllocationContext:
+    """What a strategy may look at: ids, constraints, per-campaign totals, fitted posteriors."""
+
+    campaign_ids: list[str]
+    constraints: Constraints
+    totals: pd.DataFrame  # index = campaign_id; columns spend, clicks, conversions, commission (recent window)
+    posteriors: list[HillPosterior | None] = field(default_factory=list)
+    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+    current: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.campaign_ids)
+
+    def metric(self, name: str) -> np.ndarray:
+        """Per-campaign metric from the totals; NaN where unknown (no spend, no clicks)."""
+        t = self.totals.reindex(self.campaign_ids)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spend = t["spend"].to_numpy(float)
+            comm = t["commission"].to_numpy(float)
+            clicks = t["clicks"].to_numpy(float)
+            conv = t["conversions"].to_numpy(float)
+            table = {"roas": comm / spend, "roi": (comm - spend) / spend, "epc": comm / clicks,
+                     "cvr": conv / clicks, "commission": comm, "conversions": conv}
+        if name not in table:
+            raise ValueError(f"unknown metric {name!r}; allowed: {sorted(table)}")
+        v = table[name]
+        return np.where(np.isfinite(v), v, np.nan)
+
+    def has_posteriors(self) -> bool:
+        return len(self.posteriors) == self.n and all(p is not None for p in self.posteriors)
+
+
+def build_context(history: pd.DataFrame, constraints: Constraints, campaign_ids: list[str] | None = None, *,
+                  fit: bool = True, window_days: int | None = None, rng: np.random.Generator | None = None,
+                  current: np.ndarray | None = None, fit_kwargs: dict[str, Any] | None = None) -> AllocationContext:
+    """Context from a performance frame (columns campaign_id, date, spend, clicks, conversions, commission)."""
+    ids = campaign_ids or sorted(history["campaign_id"].unique())
+    h = history.sort_values("date")
+    if window_days:
+        cutoff = pd.to_datetime(h["date"]).max() - pd.Timedelta(days=window_days - 1)
+        recent = h[pd.to_datetime(h["date"]) >= cutoff]
+    else:
+        recent = h
+    cols = ["spend", "clicks", "conversions", "commission"]
+    totals = recent.groupby("campaign_id")[cols].sum(min_count=1).reindex(ids)
+    posts: list[HillPosterior | None] = []
+    if fit:
+        for cid in ids:
+            g = h[h["campaign_id"] == cid]
+            ok = g["spend"].notna() & g["commission"].notna()
+            try:
+                posts.append(fit_hill(g.loc[ok, "spend"].to_numpy(float), g.loc[ok, "commission"].to_numpy(float),
+                                      **(fit_kwargs or {})))
+            except ValueError:
+                posts.append(None)
+    if current is None and "spend" in h:
+        last = h.groupby("campaign_id")["spend"].last().reindex(ids)
+        current = last.to_numpy(float) if last.notna().all() else None
+    return AllocationContext(ids, constraints, totals, posts, rng or np.random.default_rng(0), current)
+
+
+class Strategy:
+    """Base class: subclasses implement `propose`; `allocate` guarantees feasibility."""
+
+    name = "base"
+
+    def __init__(self, **params: Any) -> None:
+        unknown = set(params) - set(self.defaults())
+        if unknown:
+            raise ValueError(f"strategy {self.name!r}: unknown parameters {sorted(unknown)}; allowed: {sorted(self.defaults())}")
+        self.params = {**self.defaults(), **params}
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {}
+
+    def propose(self, ctx: AllocationContext) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def allocate(self, ctx: AllocationContext) -> np.ndarray:
+        x = ctx.constraints.project(np.asarray(self.propose(ctx), dtype=float))
+        bad = ctx.constraints.violations(x)
+        if bad:  # pragma: no cover - projection guarantees this; kept as a tripwire
+            raise AssertionError(f"{self.name}: infeasible allocation: {bad[:3]}")
+        return x
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.params})"
+
+
+_REGISTRY: dict[str, Callable[..., Strategy]] = {}
+
+
+def register_strategy(name: str) -> Callable[[Any], Any]:
+    """Decorator: make a Strategy subclass (or factory) available by name to the CLI, plans and Tune."""
+    def deco(obj: Any) -> Any:
+        if isinstance(obj, type):
+            obj.name = name
+        _REGISTRY[name] = obj
+        return obj
+    return deco
+
+
+def available_strategies() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def get_strategy(name: str, **params: Any) -> Strategy:
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown strategy {name!r}; available: {available_strategies()}")
+    return _REGISTRY[name](**params)
+
+
+def _fill_unknown(v: np.ndarray) -> np.ndarray:
+    """Campaigns with an unknown metric get the median of the known ones (not 0: unknown is not bad)."""
+    if np.isnan(v).all():
+        return np.ones_like(v)
+    return np.where(np.isnan(v), np.nanmedian(v), v)
+
+
+@register_strategy("equal")
+class Equal(Strategy):
+    def propose(self, ctx: AllocationContext) -> np.ndarray:
+        return np.full(ctx.n, ctx.constraints.budget / ctx.n)
+
+
+@register_strategy("proportional")
+class Proportional(Strategy):
+    """Budget in proportion to metric**power (e.g. ROAS): simple, but blind to saturation."""
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {"metric": "roas", "power": 1.0}
+
+    def propose(self, ctx: AllocationContext) -> np.ndarray:
+        v = np.clip(_fill_unknown(ctx.metric(self.params["metric"])), 0, None) ** self.params["power"]
+        if v.sum() <= 0:
+            v = np.ones(ctx.n)
+        return ctx.constraints.budget * v / v.sum()
+
+
+@register_strategy("pareto")
+class Pareto(Strategy):
+    """The top `top_fraction` of campaigns by metric share `top_share` of the budget; the rest share the remainder."""
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {"metric": "roas", "top_fraction": 0.2, "top_share": 0.8}
+
+    def propose(self, ctx: AllocationContext) -> np.ndarray:
+        v = _fill_unknown(ctx.metric(self.params["metric"]))
+        n_top = max(1, int(round(self.params["top_fraction"] * ctx.n)))
+        order = np.argsort(-v, kind="stable")
+        top = np.zeros(ctx.n, bool)
+        top[order[:n_top]] = True
+        b = ctx.constraints.budget
+        share = self.params["top_share"] if n_top < ctx.n else 1.0
+        x = np.zeros(ctx.n)
+        x[top] = share * b / top.sum()
+        if (~top).any():
+            x[~top] = (1 - share) * b / (~top).sum()
+        return x
+
+
+def _curves_or_none(ctx: AllocationContext):
+    return [p.mean_curve() for p in ctx.posteriors] if ctx.has_posteriors() else None
+
+
+@register_strategy("optimum")
+class Optimum(Strategy):
+    """Maximise the posterior-mean curves (global DP + KKT water-filling polish)."""
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {"grid": 400}
+
+    def propose(self, ctx: AllocationContext) -> np.ndarray:
+        curves = _curves_or_none(ctx)
+        if curves is None:
+            return Equal().propose(ctx)
+        return maximize(curves, ctx.constraints, grid=int(self.params["grid"]))
+
+
+@register_strategy("thompson")
+class Thompson(Strategy):
+    """Draw one curve per campaign from its posterior and optimise the draw: explores where unsure."""
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {"grid": 200}
+
+    def propose(self, ctx: AllocationContext) -> np.ndarray:
+        if not ctx.has_posteriors():
+            return Equal().propose(ctx)
+        curves = [p.sample_curves(1, ctx.rng)[0] for p in ctx.posteriors]  # type: ignore[union-attr]
+        return maximize(curves, ctx.constraints, grid=int(self.params["grid"]))
+
+
+@register_strategy("epsilon_greedy")
+class EpsilonGreedy(Strategy):
+    """Optimum on the mean curves, mixed with a random (Dirichlet) allocation at rate epsilon."""
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {"epsilon": 0.1, "grid": 200}
+
+    def propose(self, ctx: AllocationContext) -> np.ndarray:
+        exploit = Optimum(grid=self.params["grid"]).propose(ctx)
+        explore = ctx.constraints.budget * ctx.rng.dirichlet(np.ones(ctx.n))
+        e = float(self.params["epsilon"])
+        return (1 - e) * exploit + e * explore

@@ -1,0 +1,223 @@
+"""Blocking: which record pairs are worth scoring at all.
+
+Why a union of three blockers: embeddings catch paraphrases and reordered words, character
+n-gram TF-IDF catches typos and abbreviations the model never saw, and exact keys (registered
+domain, normalized name, identifiers) catch matches whose text differs a lot but share one hard
+fact. Each alone misses pairs the others find; together they keep pair completeness high while
+every record gets only a few candidates, so scoring stays linear in the input size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matrix.resolve.prepare import Records
+
+_CHUNK = 512
+
+
+@dataclass
+class Candidates:
+    """Candidate pairs as two aligned index arrays with left < right, plus which blocker found each."""
+
+    left: np.ndarray
+    right: np.ndarray
+    by_blocker: dict[str, int]
+
+    def __len__(self) -> int:
+        return int(self.left.shape[0])
+
+    def per_record(self, n_records: int) -> float:
+        return len(self) / max(n_records, 1)
+
+    def pair_set(self) -> set[tuple[int, int]]:
+        return set(zip(self.left.tolist(), self.right.tolist()))
+
+
+def _topk_dense(q: np.ndarray, t: np.ndarray, k: int, q_idx: np.ndarray, t_idx: np.ndarray, same: bool) -> list[np.ndarray]:
+    """Top-k target indices (global) by dot product for each query row, chunked to bound memory."""
+    out_l, out_r = [], []
+    k = min(k, t.shape[0] - (1 if same else 0))
+    if k <= 0:
+        return [np.zeros(0, np.int64), np.zeros(0, np.int64)]
+    for start in range(0, q.shape[0], _CHUNK):
+        sims = q[start:start + _CHUNK] @ t.T
+        if sparse.issparse(sims):
+            sims = sims.toarray()
+        sims = np.asarray(sims, dtype=np.float32)
+        if same:  # never one's own neighbour
+            rows = np.arange(sims.shape[0])
+            sims[rows, rows + start] = -np.inf
+        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        keep = np.take_along_axis(sims, part, axis=1) > 0  # no similarity at all: not a candidate
+        ql = np.repeat(q_idx[start:start + sims.shape[0]], k).reshape(-1, k)
+        out_l.append(ql[keep])
+        out_r.append(t_idx[part][keep])
+    return [np.concatenate(out_l), np.concatenate(out_r)]
+
+
+def _groups_of(source: list[str], cross_only: bool) -> list[np.ndarray]:
+    """Index groups to search against each other: per source when linking, everything when deduping."""
+    if not cross_only:
+        return [np.arange(len(source))]
+    src = np.asarray(source)
+    return [np.flatnonzero(src == s) for s in dict.fromkeys(source)]
+
+
+def representatives(records: Records, texts: list[str], cross_only: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One representative per identical text (per source when linking) and star pairs inside each group.
+
+    Why: when 300 records carry the same name, their nearest neighbours are each other and the
+    variants that matter never enter the top k. Searching over distinct texts spends k on
+    distinct neighbours; the identical copies are joined to their representative directly.
+    """
+    first: dict[tuple[str, str], int] = {}
+    rep = np.empty(len(records), dtype=np.int64)
+    for i, t in enumerate(texts):
+        key = (records.source[i] if cross_only else "", t)
+        rep[i] = first.setdefault(key, i)
+    others = np.flatnonzero(rep != np.arange(len(records)))
+    return rep, others, rep[others]
+
+
+def knn_pairs(matrix, records: Records, k: int, cross_only: bool, active: np.ndarray | None = None,
+              texts: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """k nearest neighbours by cosine (rows of `matrix` are L2-normalized), within the allowed pairs.
+
+    With `texts`, the search runs over distinct texts only and the results are expanded back to
+    all records sharing them (see `representatives`).
+    """
+    if texts is not None:
+        rep, dup, dup_rep = representatives(records, texts, cross_only)
+        is_rep = rep == np.arange(len(records))
+        act = None
+        if active is not None:  # a representative is active when any of its copies is
+            act = np.zeros(len(records), dtype=bool)
+            np.logical_or.at(act, rep, active)
+        sub = np.flatnonzero(is_rep)
+        l, r = _knn_pairs_on(matrix[sub], records, sub, k, cross_only, None if act is None else act[sub])
+        members: dict[int, list[int]] = {}
+        for d, rp in zip(dup.tolist(), dup_rep.tolist()):
+            members.setdefault(rp, []).append(d)
+        # copies inherit their representative's neighbours (bounded: first few copies only)
+        extra_l, extra_r = [dup], [dup_rep]
+        for rp, ms in members.items():
+            ms = ms[:2]
+            sel = (l == rp)
+            for m_ in ms:
+                extra_l.append(np.full(int(sel.sum()), m_, np.int64))
+                extra_r.append(r[sel])
+        return np.concatenate([l] + extra_l), np.concatenate([r] + extra_r)
+    return _knn_pairs_on(matrix, records, np.arange(len(records)), k, cross_only, active)
+
+
+def _knn_pairs_on(matrix, records: Records, index: np.ndarray, k: int, cross_only: bool, active: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """kNN among the records `index` (rows of `matrix` align with `index`)."""
+    sub_source = [records.source[i] for i in index.tolist()]
+    groups = _groups_of(sub_source, cross_only)
+    ls, rs = [], []
+    for gi, g in enumerate(groups):
+        queries = g if active is None else g[active[g]]
+        if queries.size == 0:
+            continue
+        targets_sets = [t for tj, t in enumerate(groups) if tj != gi] if cross_only else [g]
+        for t in targets_sets:
+            if t.size == 0:
+                continue
+            same = not cross_only
+            if same and active is not None:
+                # queries are a subset of targets: drop self by masking via global ids below
+                l, r = _topk_dense(matrix[queries], matrix[t], k + 1, queries, t, same=False)
+                m = l != r
+                l, r = l[m], r[m]
+            else:
+                l, r = _topk_dense(matrix[queries], matrix[t], k, queries, t, same=same)
+            ls.append(l)
+            rs.append(r)
+    if not ls:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return index[np.concatenate(ls)], index[np.concatenate(rs)]
+
+
+def lexical_texts(records: Records) -> list[str]:
+    """What the lexical blocker compares: the name fields (other string fields when there is no name)."""
+    spec = records.spec
+    cols = [f.name for f in spec.fields if f.type == "name" and f.weight > 0] or \
+           [f.name for f in spec.fields if f.type in ("text", "identifier", "categorical") and f.weight > 0]
+    texts = [" ".join(records.values[c][i] or "" for c in cols if isinstance(records.values[c][i], str)) or "\x00"
+             for i in range(len(records))]
+    return texts
+
+
+def lexical_matrix(texts: list[str]) -> sparse.csr_matrix:
+    """Character 3-gram TF-IDF rows (L2-normalized)."""
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), sublinear_tf=True, dtype=np.float32, min_df=1)
+    return vec.fit_transform(texts).tocsr()
+
+
+def key_pairs(records: Records, cross_only: bool, max_group: int, active: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs sharing an exact key; groups larger than `max_group` are linked as stars (enough to connect)."""
+    ls, rs = [], []
+    src = records.source
+    for keys in records.keys.values():
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, k in enumerate(keys):
+            if k:
+                groups[k].append(i)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            # small groups: every pair; large ones: a star on a few hubs (enough to connect them
+            # without quadratic candidates)
+            hubs = members if len(members) <= max_group else members[:3]
+            hub_set = set(hubs)
+            for a in hubs:
+                for b in members:
+                    if b <= a and b in hub_set:
+                        continue
+                    if a == b or (cross_only and src[a] == src[b]):
+                        continue
+                    if active is not None and not (active[a] or active[b]):
+                        continue
+                    ls.append(a)
+                    rs.append(b)
+    return np.asarray(ls, np.int64), np.asarray(rs, np.int64)
+
+
+def _canonical(l: np.ndarray, r: np.ndarray, n: int) -> np.ndarray:
+    lo, hi = np.minimum(l, r), np.maximum(l, r)
+    codes = lo.astype(np.int64) * n + hi
+    return np.unique(codes[lo != hi])
+
+
+def block(records: Records, vectors: np.ndarray | None, k: int, cross_only: bool, max_key_group: int = 50,
+          active: np.ndarray | None = None, pair_filter: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> Candidates:
+    """Union of embedding kNN, lexical kNN and exact-key pairs.
+
+    `active` (bool per record) restricts to pairs touching at least one active record: the
+    incremental path compares new listings with everything without re-comparing old pairs.
+    """
+    n = len(records)
+    found: dict[str, np.ndarray] = {}
+    if vectors is not None and n > 1:
+        found["embedding"] = _canonical(*knn_pairs(np.asarray(vectors, np.float32), records, k, cross_only, active,
+                                                   texts=records.embed_text), n)
+    if n > 1:
+        lex = lexical_texts(records)
+        found["lexical"] = _canonical(*knn_pairs(lexical_matrix(lex), records, k, cross_only, active, texts=lex), n)
+    found["exact_key"] = _canonical(*key_pairs(records, cross_only, max_key_group, active), n)
+    allc = np.unique(np.concatenate(list(found.values()))) if found else np.zeros(0, np.int64)
+    left, right = allc // n, allc % n
+    if active is not None and left.size:  # copies of active texts may have pulled in inactive pairs
+        keep = active[left] | active[right]
+        left, right = left[keep], right[keep]
+    if pair_filter is not None and left.size:
+        keep = pair_filter(left, right)
+        left, right = left[keep], right[keep]
+    return Candidates(left=left, right=right, by_blocker={k_: int(v.size) for k_, v in found.items()})

@@ -1,0 +1,118 @@
+"""Clustering scored pairs into entities without chaining through one bad link.
+
+Why greedy additive edge contraction (correlation clustering) instead of connected components:
+components join A and C as soon as A~B and B~C, however strongly A and C disagree. Here every
+scored pair carries signed evidence (log-odds above the threshold is positive, below negative);
+two clusters merge only while the *sum* of evidence between all their scored pairs stays
+positive, so one spurious link cannot outvote the pairs that say "different". Pairs never
+compared count as no evidence, which lets large clusters form from sparse candidate graphs.
+
+Two clean tables (each entity at most once per table) use a 1:1 assignment instead: pairs in
+descending probability, each record used once.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+
+
+def logit(p: np.ndarray | float) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return np.log(p / (1 - p))
+
+
+def edge_weights(prob: np.ndarray, threshold: float, clip: float = 20.0) -> np.ndarray:
+    """Signed evidence: positive above the threshold, negative below."""
+    return np.clip(logit(prob) - float(logit(threshold)), -clip, clip)
+
+
+def correlation_clusters(n: int, left: np.ndarray, right: np.ndarray, weights: np.ndarray,
+                         cannot_link: np.ndarray | None = None) -> np.ndarray:
+    """Greedy additive edge contraction; returns a cluster label (smallest member index) per node.
+
+    `cannot_link` (bool per node) marks nodes no two of which may share a cluster (e.g. existing
+    programs that new evidence must not silently fuse).
+    """
+    parent = list(range(n))
+    adj: list[dict[int, float] | None] = [dict() for _ in range(n)]
+    for a, b, w in zip(left.tolist(), right.tolist(), weights.tolist()):
+        if a == b:
+            continue
+        d = adj[a]
+        d[b] = d.get(b, 0.0) + w
+        adj[b][a] = adj[b].get(a, 0.0) + w
+    anchors = [bool(x) for x in cannot_link] if cannot_link is not None else [False] * n
+    heap = [(-w, a, b) for a in range(n) for b, w in adj[a].items() if a < b and w > 0]
+    heapq.heapify(heap)
+    while heap:
+        negw, a, b = heapq.heappop(heap)
+        da, db = adj[a], adj[b]
+        if da is None or db is None:
+            continue
+        cur = da.get(b)
+        if cur is None or cur <= 0 or not math.isclose(cur, -negw, rel_tol=1e-9, abs_tol=1e-9):
+            continue
+        if anchors[a] and anchors[b]:
+            continue
+        if len(da) < len(db):  # merge the smaller adjacency into the larger
+            a, b, da, db = b, a, db, da
+        parent[b] = a
+        anchors[a] = anchors[a] or anchors[b]
+        del da[b]
+        for c, w in db.items():
+            if c == a:
+                continue
+            dc = adj[c]
+            del dc[b]
+            nw = da.get(c, 0.0) + w
+            da[c] = nw
+            dc[a] = nw
+            if nw > 0:
+                heapq.heappush(heap, (-nw, min(a, c), max(a, c)))
+        adj[b] = None
+
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    roots = np.array([find(i) for i in range(n)], dtype=np.int64)
+    # label = smallest member index: deterministic whatever the merge order
+    smallest: dict[int, int] = {}
+    for i, r in enumerate(roots.tolist()):
+        smallest.setdefault(r, i)
+    return np.array([smallest[r] for r in roots.tolist()], dtype=np.int64)
+
+
+def one_to_one(n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float) -> np.ndarray:
+    """Greedy 1:1 assignment: best pairs first, each record matched at most once."""
+    labels = np.arange(n, dtype=np.int64)
+    used = np.zeros(n, dtype=bool)
+    order = np.argsort(-prob, kind="stable")
+    for k in order.tolist():
+        if prob[k] < threshold:
+            break
+        a, b = int(left[k]), int(right[k])
+        if used[a] or used[b]:
+            continue
+        used[a] = used[b] = True
+        labels[a] = labels[b] = min(a, b)
+    return labels
+
+
+def pairs_in_clusters(labels: np.ndarray) -> set[tuple[int, int]]:
+    groups: dict[int, list[int]] = {}
+    for i, l in enumerate(labels.tolist()):
+        groups.setdefault(l, []).append(i)
+    out = set()
+    for members in groups.values():
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                out.add((members[x], members[y]))
+    return out

@@ -1,0 +1,150 @@
+"""Label-based field extraction: find "Payout:", "Commission", "Cookie Duration" wherever the
+page puts them, instead of absolute XPaths that break when a wrapper div is added.
+
+A `Labels` index is built once per page; `get("Payout", "Commission")` returns the value next to
+the first label found: <dt>/<dd>, <th>/<td>, "<b>Label:</b> value", "<span>Label</span><span>value</span>",
+or "Label: value" in one element.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+_CANDIDATES = ["dt", "th", "td", "strong", "b", "span", "label", "div", "li", "p", "h3", "h4", "h5", "h6", "em", "small"]
+_BLOCKS = ["div", "p", "li", "ul", "ol", "table", "dl", "section", "article", "tr"]
+_INLINE = {"a", "em", "i", "b", "strong", "span", "small", "abbr", "time", "sup", "sub", "code", "u"}
+
+
+def soup_of(html: str | bytes) -> BeautifulSoup:
+    return BeautifulSoup(html, "lxml")
+
+
+def text_of(el: Tag | None) -> str | None:
+    if el is None:
+        return None
+    t = " ".join(el.get_text(" ", strip=True).split())
+    return t or None
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.lower().replace("\xa0", " ").split()).rstrip(":").strip()
+
+
+class Labels:
+    def __init__(self, root: Tag) -> None:
+        self._items: list[tuple[Tag, str, str]] = []
+        for el in root.find_all(_CANDIDATES):
+            own = " ".join(el.get_text(" ", strip=True).split())
+            if not own or len(own) > 400:
+                continue
+            self._items.append((el, own, _norm(own)))
+
+    def get(self, *labels: str) -> str | None:
+        wanted = [_norm(l) for l in labels]
+        for lab in wanted:
+            for el, own, n in self._items:
+                if n == lab:
+                    v = _value_after(el)
+                    if v:
+                        return v
+        for lab in wanted:
+            rx = re.compile(rf"^\s*{re.escape(lab)}\s*:\s*(.+)$", re.I | re.S)
+            for el, own, n in self._items:
+                if el.find(_BLOCKS) is not None:
+                    continue
+                m = rx.match(own)
+                if m:
+                    return m.group(1).strip() or None
+        return None
+
+
+def _value_after(el: Tag) -> str | None:
+    if el.name == "dt":
+        dd = el.find_next_sibling("dd")
+        return text_of(dd)
+    if el.name in ("th", "td"):
+        td = el.find_next_sibling("td")
+        return text_of(td)
+    node: Tag | None = el
+    for _ in range(3):  # label nested in wrappers: climb while the parent holds nothing else
+        parts: list[str] = []
+        for sib in node.next_siblings:
+            if isinstance(sib, NavigableString):
+                t = str(sib).strip().lstrip(":").strip()
+                if t:
+                    parts.append(t)
+                continue
+            if not isinstance(sib, Tag):
+                continue
+            if sib.name == "br":
+                if parts:
+                    break
+                continue
+            if not parts:
+                return text_of(sib)
+            if sib.name in _INLINE:
+                t = text_of(sib)
+                if t:
+                    parts.append(t)
+            else:
+                break
+        if parts:
+            return " ".join(parts)
+        parent = node.parent
+        if parent is None or _norm(parent.get_text(" ", strip=True)) != _norm(node.get_text(" ", strip=True)):
+            return None
+        node = parent
+    return None
+
+
+def first_text(root: Tag, selectors: Iterable[str]) -> str | None:
+    """Text of the first element matching any CSS selector (ordered from specific to generic)."""
+    for sel in selectors:
+        el = root.select_one(sel)
+        t = text_of(el)
+        if t:
+            return t
+    return None
+
+
+def links_matching(root: Tag, pattern: str, base: str) -> list[str]:
+    """Absolute hrefs whose path matches `pattern`, in page order, without duplicates."""
+    from urllib.parse import urljoin, urldefrag
+
+    rx = re.compile(pattern)
+    out: list[str] = []
+    for a in root.find_all("a", href=True):
+        href = urldefrag(urljoin(base, a["href"]))[0]
+        if rx.search(href) and href not in out:
+            out.append(href)
+    return out
+
+
+def next_page(root: Tag, base: str) -> str | None:
+    """The pagination "next" link by rel, class or label, never by position."""
+    from urllib.parse import urljoin
+
+    el = root.select_one("a[rel~=next], link[rel~=next]")
+    if el is None:
+        for a in root.find_all("a", href=True):
+            cls = " ".join(a.get("class") or []).lower()
+            label = (a.get("aria-label") or "").lower() + " " + a.get_text(" ", strip=True).lower()
+            if "next" in cls or re.search(r"\bnext\b|›|»|→", label):
+                el = a
+                break
+    if el is None or not el.get("href"):
+        return None
+    return urljoin(base, el["href"])
+
+
+def first_el(root: Tag, selectors: Iterable[str]) -> Tag | None:
+    """The first element matching the first selector that matches anything (priority order,
+    unlike a CSS selector list, which returns whichever comes first in the document)."""
+    for sel in selectors:
+        el = root.select_one(sel)
+        if el is not None:
+            return el
+    return None

@@ -1,0 +1,10 @@
+"""Automation: declarative trigger rules -> de-duplicated firings -> a durable outbox of actions.
+
+    rules (ray_config.yaml `triggers.rules`)  ->  TriggerEngine.evaluate()  ->  Outbox (SQLite)
+                                                   TriggerEngine.dispatch() ->  handlers: recrawl,
+                                                                                dork, rotate_key, notify
+"""
+
+from matrix.triggers.engine import DispatchReport, EvaluationReport, TriggerEngine  # noqa: F401
+from matrix.triggers.outbox import ActionRecord, Outbox  # noqa: F401
+from matrix.triggers.rules import Firing, RuleOutcome, RuleState, evaluate_rule  # noqa: F401

@@ -1,0 +1,204 @@
+"""The search service on Ray Serve over real HTTP on 127.0.0.1: API, vector/hybrid with batched
+embeddings, schemathesis fuzzing, a bounded load test, and the web page in Chromium (Playwright).
+
+One Serve instance for the whole module (on the session's Ray cluster), shut down at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from matrix.config import load_settings
+from tests.support.serve_data import build_registry_index
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+N_PROGRAMS = 120
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def service(ray_session, tmp_path_factory):
+    from ray import serve
+
+    from matrix.embed import Embedder
+    from serve_apps.search_app import deploy
+
+    home = tmp_path_factory.mktemp("serve-int")
+    port = _free_port()
+    settings = load_settings(overrides={"home": str(home), "serve": {
+        "port": port, "read_consistency_interval_s": 0, "rate_limit_per_minute": 100000,
+        "replica_cpus": 0.1, "max_replicas": 1, "max_ongoing_requests": 16, "max_queued_requests": 64,
+        "cors_origins": [f"http://127.0.0.1:{port}"]}})
+    embedder = Embedder()
+    _, programs = build_registry_index(settings, n=N_PROGRAMS, embed=embedder.embed)
+    url = deploy(settings)
+    deadline = time.time() + 120
+    while True:
+        try:
+            if httpx.get(url + "/healthz", timeout=5).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.time() > deadline:
+            pytest.fail("search service did not become healthy in 120 s")
+        time.sleep(0.5)
+    yield {"url": url, "settings": settings, "programs": programs}
+    serve.shutdown()
+
+
+def test_text_search_detail_and_errors_over_http(service):
+    url = service["url"]
+    r = httpx.get(url + "/search", params={"q": "email marketing", "limit": 5}, timeout=30)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["total"] > 0 and 0 < len(body["hits"]) <= 5
+    assert any("email" in (h["name"] + " " + (h["description"] or "")).lower() for h in body["hits"])
+    pid = body["hits"][0]["program_id"]
+    d = httpx.get(f"{url}/programs/{pid}", timeout=30).json()
+    assert d["program"]["program_id"] == pid and d["listings"][0]["source"] == "openaffiliate"
+    assert httpx.get(url + "/programs/nope", timeout=30).status_code == 404
+    assert httpx.get(url + "/search", params={"limit": 10_000}, timeout=30).status_code == 422
+    assert httpx.get(url + "/docs", timeout=30).status_code == 200
+    stats = httpx.get(url + "/stats", timeout=30).json()
+    assert stats["index"]["tables"]["programs"]["rows"] == N_PROGRAMS
+    assert "matrix_cache_requests_total" in httpx.get(url + "/metrics", timeout=30).text
+
+
+def test_vector_and_hybrid_queries_use_the_batched_embedder(service):
+    url = service["url"]
+
+    async def go():
+        async with httpx.AsyncClient(base_url=url, timeout=60) as c:
+            qs = ["send newsletters to my subscribers", "web hosting for wordpress sites", "crm for sales teams",
+                  "send newsletters to my subscribers"]
+            rs = await asyncio.gather(*(c.get("/search", params={"q": q, "mode": m, "limit": 5})
+                                        for q in qs for m in ("vector", "hybrid")))
+            return rs
+
+    rs = asyncio.run(go())
+    assert all(r.status_code == 200 for r in rs), [r.text for r in rs if r.status_code != 200]
+    vec = rs[0].json()
+    assert vec["mode"] == "vector" and vec["hits"]
+    text = " ".join((h["name"] + " " + (h["description"] or "") + " " + (h["category"] or "")).lower() for h in vec["hits"])
+    assert "email" in text or "newsletter" in text or "marketing" in text
+    assert rs[0].json()["hits"] == rs[6].json()["hits"]  # same query, same answer (second may be cached)
+
+
+def test_schemathesis_finds_no_server_errors(service):
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings as hsettings
+
+    schema = schemathesis.openapi.from_url(service["url"] + "/openapi.json")
+    failures: list[str] = []
+    checked = 0
+    for result in schema.get_all_operations():
+        op = result.ok()
+
+        @hsettings(max_examples=25, deadline=None, database=None,
+                   suppress_health_check=list(HealthCheck))
+        @given(case=op.as_strategy())
+        def run(case):
+            nonlocal checked
+            resp = case.call(base_url=service["url"], timeout=30)
+            checked += 1
+            if resp.status_code >= 500:
+                failures.append(f"{case.method} {case.formatted_path} {case.query} -> {resp.status_code} {resp.text[:200]}")
+
+        run()
+    assert checked >= 50
+    assert not failures, failures[:5]
+
+
+def test_bounded_load_has_no_server_errors_except_shedding(service):
+    url = service["url"]
+    queries = ["marketing", "hosting", "ai", "crm", "", "email", "seo", "analytics"]
+    total_requests, concurrency = 320, 16
+
+    async def go():
+        sem = asyncio.Semaphore(concurrency)
+        async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=concurrency)) as c:
+            async def one(i):
+                async with sem:
+                    params = {"q": queries[i % len(queries)], "offset": (i % 3) * 10, "limit": 10}
+                    if i % 4 == 0:
+                        params["sort"] = "commission"
+                    return (await c.get("/search", params=params)).status_code
+            return await asyncio.gather(*(one(i) for i in range(total_requests)))
+
+    t0 = time.perf_counter()
+    codes = Counter(asyncio.run(go()))
+    elapsed = time.perf_counter() - t0
+    print(f"load: {total_requests} requests, concurrency {concurrency}, {elapsed:.1f} s, codes {dict(codes)}")
+    assert sum(codes.values()) == total_requests
+    assert not {c for c in codes if c >= 500 and c != 503}, codes
+    assert codes[200] >= total_requests * 0.5
+
+
+def test_web_page_in_chromium(service):
+    from playwright.sync_api import sync_playwright
+
+    url = service["url"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(30_000)
+            page.goto(url + "/")
+            page.wait_for_selector("#results .card")
+            assert page.locator("#summary").inner_text().startswith(f"{N_PROGRAMS} programs")
+
+            # type a query
+            page.fill("#q", "marketing")
+            with page.expect_response(lambda r: "/search?" in r.url and "q=marketing" in r.url):
+                page.press("#q", "Enter")
+            page.wait_for_function("document.querySelector('#summary').innerText.indexOf('120 programs') !== 0")
+            total_q = int(page.locator("#summary").inner_text().split()[0])
+            assert 10 < total_q < N_PROGRAMS
+
+            # apply a facet with more than one page of results; counts change with it
+            labels = page.locator(".facet[data-facet=category] label")
+            before = {labels.nth(i).locator("input").get_attribute("value"): int(labels.nth(i).locator(".count").inner_text())
+                      for i in range(labels.count())}
+            value, count = max(before.items(), key=lambda kv: kv[1])
+            nets_before = page.locator(".facet[data-facet=network]").inner_text()
+            with page.expect_response(lambda r: "/search?" in r.url and "category=" in r.url):
+                page.check(f".facet[data-facet=category] input[value='{value}']")
+            page.wait_for_function(f"document.querySelector('#summary').innerText.indexOf('{count} programs') === 0")
+            assert page.locator(".facet[data-facet=network]").inner_text() != nets_before
+            assert page.locator("#results .card").count() == min(10, count)
+
+            # page forward when there is a next page
+            if count > 10:
+                first_page = page.locator("#results .card").first.get_attribute("data-id")
+                with page.expect_response(lambda r: "offset=10" in r.url):
+                    page.click("#next")
+                page.wait_for_function("document.querySelector('#page-info').innerText.startsWith('page 2')")
+                assert page.locator("#results .card").first.get_attribute("data-id") != first_page
+
+            # open a detail view: fields with their sources
+            page.locator("#results .card").first.click()
+            page.wait_for_selector("#detail:not([hidden]) #provenance")
+            assert "openaffiliate" in page.locator("#provenance").inner_text()
+            assert page.locator("#listings tr").count() >= 2
+            page.screenshot(path=str(ARTIFACTS / "serve_web_detail.png"))
+            page.click("#detail-close")
+            page.screenshot(path=str(ARTIFACTS / "serve_web.png"), full_page=True)
+        finally:
+            browser.close()
