@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label}: p50 {statistics.median(b):.2f} ms -> {statistics.median(a):.2f} ms "
               f"(x{statistics.median(b) / max(statistics.median(a), 1e-9):.2f}), "
               f"p99 {pct(b, 0.99):.2f} -> {pct(a, 0.99):.2f} ms")
+    shutil.rmtree(home, ignore_errors=True)
     return 0 if "commission_percent" in created else 1
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import statistics
 import sys
@@ -178,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         serve.shutdown()
         if owned:
             ray.shutdown()
+        shutil.rmtree(home, ignore_errors=True)
 
     for kind in ("cold", "warm"):
         ratio = results[f"http_{kind}"]["p50"] / max(results[f"local_{kind}"]["p50"], 1e-9)

@@ -152,53 +152,42 @@ def collect_listings(settings: Settings, names: list[str]) -> tuple[list[Listing
     return listings, report
 
 
-def resolve(settings: Settings, index: MasterIndex, listings: list[Listing]) -> tuple[list[Program], dict[str, Any]]:
-    """Listings -> canonical programs via matrix.resolve, incremental against the stored programs."""
-    try:
-        from matrix.resolve import resolve_listings
-    except ImportError:  # TEMPORARY until matrix.resolve lands: exact-key merge
-        resolve_listings = _exact_merge
+def embed_cached(settings: Settings, texts: list[str]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """text -> vector; cached texts come from LanceDB, only misses go to the Ray actor pool."""
+    from matrix.embed import EmbeddingCache
 
-    existing = index.all_programs() if hasattr(index, "all_programs") else []
-    result = resolve_listings(listings, existing, settings=settings)
-    changed = set(getattr(result, "changed_ids", {p.program_id for p in result.programs}))
-    programs = [p for p in result.programs if p.program_id in changed]
-    return programs, {"programs": len(result.programs), "changed": len(programs),
-                      "events": len(getattr(result, "events", []) or [])}
+    cache = EmbeddingCache(settings)
+    unique = list(dict.fromkeys(texts))
+    out = {t: v for t, v in zip(unique, cache.get_many(unique)) if v is not None}
+    missing = [t for t in unique if t not in out]
+    if missing:
+        by_key = embed_texts(settings, {str(i): t for i, t in enumerate(missing)})
+        vecs = np.stack([by_key[str(i)] for i in range(len(missing))])
+        cache.put_many(missing, vecs)
+        out.update(zip(missing, vecs))
+    return out, {"texts": len(unique), "cache_hits": len(unique) - len(missing), "embedded": len(missing)}
 
 
-def _exact_merge(listings: list[Listing], existing: list[Program], *, settings: Settings):
-    """Exact-key merge (registered domain, else lower-cased name) — the foundation's resolver."""
-    from types import SimpleNamespace
+def resolve(settings: Settings, index: MasterIndex, listings: list[Listing]) -> tuple[Any, list[Program], list[np.ndarray], dict[str, Any]]:
+    """Listings -> canonical programs via matrix.resolve, incremental against the stored programs.
 
-    from matrix.models import FieldSource, stable_hash
+    The resolver's vectors (listing_text / program_text) are computed here, through the cache
+    and the actor pool, so the driver never loads the model. Returns the resolver's result, the
+    programs to write and their vectors, and stats.
+    """
+    from matrix.resolve import listing_text, program_text, resolve_listings
 
-    groups: dict[str, list[Listing]] = {}
-    for lst in listings:
-        key = f"dom:{lst.merchant_domain}" if lst.merchant_domain else f"name:{lst.name.strip().lower()}"
-        groups.setdefault(key, []).append(lst)
-    programs = []
-    for key, group in groups.items():
-        first = group[0]
-        pid = "p-" + stable_hash(key)[:16]
-        prov = {f: FieldSource(source=first.source, source_id=first.source_id, fetched_at=first.fetched_at)
-                for f in ("name", "commission", "cookie_days", "description", "category")}
-        programs.append(Program(
-            program_id=pid, name=first.name, aliases=sorted({a for g in group for a in g.aliases}),
-            merchant_domain=first.merchant_domain, url=first.merchant_url, signup_url=first.signup_url,
-            networks=sorted({g.network for g in group if g.network}), category=first.category,
-            categories=first.categories, tags=first.tags, commission=first.commission, cookie_days=first.cookie_days,
-            payout=first.payout, geo_allowed=first.geo_allowed, geo_excluded=first.geo_excluded,
-            approval=first.approval, epc=first.epc, restrictions=first.restrictions, description=first.description,
-            last_verified=first.last_verified, listing_keys=sorted(g.key for g in group),
-            sources=sorted({g.source for g in group}), provenance=prov))
-    stored = {p.program_id: p.content_hash for p in existing}
-    changed = set()
-    for p in programs:
-        p.content_hash = p.compute_hash()
-        if stored.get(p.program_id) != p.content_hash:
-            changed.add(p.program_id)
-    return SimpleNamespace(programs=programs, changed_ids=changed, events=[], assignments={})
+    existing = index.all_programs()
+    by_text, estats = embed_cached(settings, [listing_text(x) for x in listings] + [program_text(p) for p in existing])
+    vectors = {x.key: by_text[listing_text(x)] for x in listings}
+    vectors.update({p.program_id: by_text[program_text(p)] for p in existing})
+    result = resolve_listings(listings, existing, settings=settings, vectors=vectors)
+    changed = [p for p in result.programs if p.program_id in result.changed_ids]
+    prog_vecs, pstats = embed_cached(settings, [program_text(p) for p in changed])
+    stats = {"programs": len(result.programs), "changed": len(changed), "removed": len(result.removed_ids),
+             "events": len(result.events),
+             "embedding": {k: estats[k] + pstats[k] for k in ("texts", "cache_hits", "embedded")}}
+    return result, changed, [prog_vecs[program_text(p)] for p in changed], stats
 
 
 def run_ingest(settings: Settings, source_names: list[str] | None = None,
@@ -216,13 +205,14 @@ def run_ingest(settings: Settings, source_names: list[str] | None = None,
     step(f"normalized {len(listings)} listings")
     lstats = index.upsert_listings(listings)
     step(f"listings: {lstats.inserted} new, {lstats.updated} changed, {lstats.unchanged} unchanged")
-    programs, rstats = resolve(settings, index, listings)
-    step(f"resolved into {rstats['programs']} programs ({rstats['changed']} new or changed)")
-    vectors = embed_texts(settings, {p.program_id: p.search_text() for p in programs})
-    step(f"embedded {len(vectors)} programs")
-    pstats = index.upsert_programs(programs, [vectors[p.program_id] for p in programs] if programs else None)
-    if pstats.written or not getattr(index, "indexes_ready", lambda: True)():
-        index.ensure_text_index()
+    result, changed, vectors, rstats = resolve(settings, index, listings)
+    step(f"resolved into {rstats['programs']} programs ({rstats['changed']} new or changed, "
+         f"{rstats['removed']} merged away); embedded {rstats['embedding']['embedded']} texts, "
+         f"{rstats['embedding']['cache_hits']} from cache")
+    pstats = index.upsert_programs(changed, vectors if changed else None)
+    if result.removed_ids:
+        index.delete_programs(sorted(result.removed_ids))
+    index.ensure_indexes()
     step(f"programs: {pstats.inserted} new, {pstats.updated} changed, {pstats.unchanged} unchanged")
     summary = {
         "sources": report,

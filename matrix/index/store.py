@@ -95,7 +95,8 @@ class MasterIndex:
         return list(names)
 
     def has_table(self, name: str) -> bool:
-        return name in self._table_names()
+        # Tables are never dropped by this code, so an opened handle answers without a listing.
+        return name in self._handles or name in self._table_names()
 
     def table(self, name: str, schema: pa.Schema | None = None):
         """The latest-tracking handle of a table (opened once; sees new versions per the interval)."""
@@ -288,6 +289,16 @@ class MasterIndex:
         safe = program_id.replace("'", "''")
         rows = self.programs.search().where(f"program_id = '{safe}'").limit(1).to_list()
         return from_row(Program, rows[0]) if rows else None
+
+    def delete_programs(self, program_ids: Sequence[str]) -> int:
+        """Remove programs the resolver merged into another (their listings now live there)."""
+        if not program_ids or not self.has_table(self.programs_name):
+            return 0
+        tbl = self.programs
+        before = tbl.count_rows()
+        quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in program_ids)
+        tbl.delete(f"program_id IN ({quoted})")
+        return before - tbl.count_rows()
 
     def all_programs(self) -> list[Program]:
         """Every stored program (the resolver matches new listings against them)."""

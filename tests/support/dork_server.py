@@ -46,7 +46,7 @@ class DorkServer:
         app.router.add_get("/search", self._searx)
         app.router.add_get("/res/v1/web/search", self._brave)
         app.router.add_post("/hook", self._hook)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         self._loop.run_until_complete(site.start())

@@ -170,3 +170,16 @@ def test_column_cache_counts_match_python(small):
             expected[c] = expected.get(c, 0) + 1
     assert cols.countries.counts(rows) == dict(sorted(expected.items(), key=lambda kv: (-kv[1], kv[0])))
     assert int(cols.networks.mask(["unknown"]).sum()) == sum(1 for p in ps if not p.networks)
+
+
+def test_programs_without_vectors_are_text_searchable_but_not_vector_candidates(tmp_path):
+    index = MasterIndex(index_settings(tmp_path, scalar_index_columns=["category"]))
+    ps, vs = _programs(40)
+    index.upsert_programs(ps[:20], vs[:20])
+    index.upsert_programs(ps[20:], None)
+    index.ensure_indexes()
+    res = search(index, SearchRequest(q="x", mode="vector", limit=50), embed_query=lambda q: vs[3])
+    assert res.total == 20 and res.hits[0]["program_id"] == ps[3].program_id
+    assert {h["program_id"] for h in res.hits} == {p.program_id for p in ps[:20]}
+    name_word = ps[30].name.split()[0]
+    assert ps[30].program_id in [h["program_id"] for h in search(index, SearchRequest(q=name_word, limit=40)).hits]

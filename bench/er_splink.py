@@ -1,0 +1,212 @@
+"""Splink (DuckDB backend) on the same three ER datasets, for the side-by-side in er_quality.py.
+
+Run alone: .venv/bin/python bench/er_splink.py [--only abt_buy] [--data ../shared/data/er]
+
+Why this shape: Splink is a Fellegi-Sunter engine like ours, so the fair comparison is Splink
+used the way its documentation recommends, unsupervised: light cleaning (lower case, digits of
+phone numbers, name tokens), comparisons per column chosen for its type, u from random
+sampling, m by EM on two different blocking rules (so every comparison gets trained on pairs it
+was not blocked on), the match prior from a deterministic rule, then `predict` and connected
+components at 0.5. Gold is read only by the scorer functions passed in from er_quality.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+_TOKEN = re.compile(r"[a-z0-9]+")
+_LEGAL = frozenset("inc corp co ltd llc plc gmbh ag sa nv bv kg the company corporation limited".split())
+
+
+def _clean(s: Any) -> str | None:
+    if s is None or (isinstance(s, float) and pd.isna(s)):
+        return None
+    out = " ".join(_TOKEN.findall(str(s).lower()))
+    return out or None
+
+
+def _tokens(s: Any, drop: frozenset[str] = frozenset()) -> list[str] | None:
+    c = _clean(s)
+    if not c:
+        return None
+    toks = sorted({t for t in c.split() if t not in drop})
+    return toks or None
+
+
+def _code(s: Any) -> str | None:
+    """The longest letter+digit token (model number): products that share it are likely the same."""
+    c = str(s or "").lower().replace("-", "")
+    cands = [t for t in re.findall(r"[a-z0-9]+", c) if len(t) >= 4 and any(ch.isdigit() for ch in t) and any(ch.isalpha() for ch in t)]
+    return max(cands, key=len) if cands else None
+
+
+def _price(v: Any) -> float | None:
+    m = re.search(r"\d[\d,]*(?:\.\d+)?", str(v or ""))
+    return float(m.group(0).replace(",", "")) if m else None
+
+
+# --- per-dataset preparation and settings ------------------------------------------------------
+def _prep_fodors(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "unique_id": df["id"].astype(str),
+        "name": df["name"].map(_clean),
+        "name_first": df["name"].map(lambda s: (_clean(s) or "")[:4] or None),
+        "addr": df["addr"].map(_clean),
+        "city": df["city"].map(_clean),
+        "phone": df["phone"].map(lambda s: re.sub(r"\D", "", str(s or ""))[-10:] or None),
+        "type": df["type"].map(_clean),
+    })
+
+
+def _prep_abt(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "unique_id": df["id"].astype(str),
+        "name": df["name"].map(_clean),
+        "name_tokens": df["name"].map(_tokens),
+        "brand": df["name"].map(lambda s: (_clean(s) or " ").split()[0] or None),
+        "code": df["name"].map(_code),
+        "description": df["description"].map(lambda s: (_clean(s) or "")[:300] or None),
+        "price": df["price"].map(_price),
+    })
+
+
+def _prep_patstat(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "unique_id": df["person_id"].astype(str),
+        "name": df["Name"].map(_clean),
+        "name_tokens": df["Name"].map(lambda s: _tokens(s, _LEGAL)),
+        "name_first": df["Name"].map(lambda s: (_clean(s) or "")[:5] or None),
+        "coauthors": df["Coauthor"].map(lambda s: sorted({_clean(x) for x in str(s or "").split("**") if _clean(x)}) or None),
+        "classes": df["Class"].map(lambda s: sorted({x.strip() for x in str(s or "").split("**") if x.strip()}) or None),
+    })
+
+
+def _settings(name: str):
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    if name == "fodors_zagats":
+        s = SettingsCreator(
+            link_type="link_only",
+            comparisons=[
+                cl.JaroWinklerAtThresholds("name", [0.95, 0.88, 0.8]),
+                cl.LevenshteinAtThresholds("addr", [2, 5]),
+                cl.ExactMatch("city"),
+                cl.ExactMatch("phone"),
+                cl.ExactMatch("type"),
+            ],
+            blocking_rules_to_generate_predictions=[block_on("phone"), block_on("name_first"), block_on("city", "type")],
+            retain_intermediate_calculation_columns=False,
+        )
+        train = [block_on("phone"), block_on("name_first")]
+        deterministic = [block_on("phone", "name_first")]
+    elif name == "abt_buy":
+        s = SettingsCreator(
+            link_type="link_only",
+            comparisons=[
+                cl.JaroWinklerAtThresholds("name", [0.95, 0.88, 0.8]),
+                cl.ArrayIntersectAtSizes("name_tokens", [4, 2, 1]),
+                cl.ExactMatch("code"),
+                cl.LevenshteinAtThresholds("description", [10, 40]),
+                cl.AbsoluteDifferenceAtThresholds("price", [1, 20]) if hasattr(cl, "AbsoluteDifferenceAtThresholds")
+                else cl.ExactMatch("price"),
+            ],
+            blocking_rules_to_generate_predictions=[block_on("code"), block_on("brand")],
+        )
+        train = [block_on("code"), block_on("brand")]
+        deterministic = [block_on("code", "brand")]
+    else:
+        s = SettingsCreator(
+            link_type="dedupe_only",
+            comparisons=[
+                cl.JaroWinklerAtThresholds("name", [0.97, 0.92, 0.85]),
+                cl.ArrayIntersectAtSizes("name_tokens", [3, 2, 1]),
+                cl.ArrayIntersectAtSizes("coauthors", [2, 1]),
+                cl.ArrayIntersectAtSizes("classes", [2, 1]),
+            ],
+            blocking_rules_to_generate_predictions=[block_on("name"), block_on("name_first")],
+        )
+        train = [block_on("name_first"), block_on("name")]
+        deterministic = [block_on("name")]
+    return s, train, deterministic
+
+
+PREP = {"fodors_zagats": _prep_fodors, "abt_buy": _prep_abt, "patstat_orgs": _prep_patstat}
+
+
+def resolve_with_splink(name: str, frames: list[pd.DataFrame], threshold: float = 0.5) -> tuple[pd.DataFrame, int]:
+    """Train unsupervised and cluster; returns (unique_id, source_dataset, cluster_id) and the predicted pair count."""
+    from splink import DuckDBAPI, Linker
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    db = DuckDBAPI()
+    tables = [db.register(f, dataset_display_name=f"{name}_{i}") for i, f in enumerate(frames)]
+    settings, train, deterministic = _settings(name)
+    linker = Linker(tables if len(tables) > 1 else tables[0], settings, log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    for br in train:
+        linker.training.estimate_parameters_using_expectation_maximisation(br, record_sample_proportion=1.0)
+    pred = linker.inference.predict(threshold_match_probability=0.01)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, threshold_match_probability=threshold)
+    cdf = clusters.as_pandas_dataframe()
+    n_pairs = int((pred.as_pandas_dataframe()["match_probability"] >= threshold).sum())
+    return cdf, n_pairs
+
+
+def run_splink(name: str, data: Path, cfg: dict, gold_link_pairs: Callable, gold_entities: Callable, prf: Callable,
+               bcubed: Callable, pairs_from_labels: Callable) -> dict:
+    """Figures in the same shape as er_quality.run_ours, with system='splink'."""
+    sep = "|" if name == "abt_buy" else ","
+    raw = [pd.read_csv(data / name / f, sep=sep, dtype=str, keep_default_na=False) for f in cfg["files"]]
+    t0 = time.perf_counter()
+    frames = [PREP[name](df) for df in raw]
+    try:
+        cdf, n_pairs = resolve_with_splink(name, frames)
+    except Exception as exc:  # report, never crash the side-by-side
+        return {"system": "splink", "dataset": name, "error": f"{type(exc).__name__}: {exc}"}
+    wall = time.perf_counter() - t0
+    out: dict[str, Any] = {"system": "splink", "dataset": name, "records": int(sum(len(f) for f in frames)),
+                           "wall_s": round(wall, 2), "pairs_above_threshold": n_pairs}
+    if cfg["kind"] == "link":
+        ds_col = "source_dataset" if "source_dataset" in cdf.columns else None
+        first = f"{name}_0"
+        a = cdf[cdf[ds_col] == first] if ds_col else cdf.iloc[:len(frames[0])]
+        b = cdf[cdf[ds_col] != first] if ds_col else cdf.iloc[len(frames[0]):]
+        pred = pairs_from_labels(a["unique_id"].astype(str).tolist(), a["cluster_id"].astype(str).tolist(),
+                                 b["unique_id"].astype(str).tolist(), b["cluster_id"].astype(str).tolist())
+        out.update(prf(pred, gold_link_pairs(name, data)))
+    else:
+        gold = gold_entities(data)
+        pred = dict(zip(cdf["unique_id"].astype(str), cdf["cluster_id"].astype(str)))
+        out.update(bcubed(pred, {i: gold[i] for i in pred if i in gold}))
+    return out
+
+
+def main(argv=None) -> int:
+    import argparse
+    import json
+
+    sys.path.insert(0, str(REPO))
+    from bench.er_quality import DATASETS, bcubed, gold_entities, gold_link_pairs, pairs_from_labels, prf
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "er"))
+    ap.add_argument("--only", nargs="*", default=list(DATASETS))
+    args = ap.parse_args(argv)
+    for name in args.only:
+        print(json.dumps(run_splink(name, Path(args.data), DATASETS[name], gold_link_pairs, gold_entities, prf, bcubed,
+                                    pairs_from_labels)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
