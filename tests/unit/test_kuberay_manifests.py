@@ -55,3 +55,22 @@ def test_cli_validate_reports_valid_and_invalid(tmp_path: Path, capsys):
     bad.write_text(yaml.safe_dump(doc))
     assert main(["kuberay", "validate", str(bad)]) == 1
     assert "bogus" in capsys.readouterr().out
+
+
+def test_rayservice_serve_config_is_a_valid_serve_deploy_schema():
+    from ray.serve.schema import ServeDeploySchema
+
+    doc = yaml.safe_load((KUBERAY / "rayservice.yaml").read_text())
+    serve_cfg = yaml.safe_load(doc["spec"]["serveConfigV2"])
+    schema = ServeDeploySchema.model_validate(serve_cfg) if hasattr(ServeDeploySchema, "model_validate") else ServeDeploySchema.parse_obj(serve_cfg)
+    names = {a.name for a in schema.applications}
+    assert names == {"matrix-search", "matrix-triggers"}
+    # the import paths the RayService runs are the ones the repo's own Serve config uses
+    repo_cfg = yaml.safe_load((KUBERAY.parent / "serve_apps" / "serve_config.yaml").read_text())
+    repo_paths = {a["import_path"] for a in repo_cfg["applications"]}
+    assert {a.import_path for a in schema.applications} <= repo_paths | {"serve_apps.triggers_app:app_builder"}
+    for app in schema.applications:
+        module, attr = app.import_path.split(":")
+        import importlib
+
+        assert callable(getattr(importlib.import_module(module), attr))
