@@ -97,6 +97,12 @@ def cmd_list(args: argparse.Namespace, settings: Any) -> int:
 
 def cmd_rotate(args: argparse.Namespace, settings: Any) -> int:
     km = _manager(args, settings)
+    # Check the staged value against the network's real API before promoting it. Imported here:
+    # the CLI is the one place allowed to wire the keys service to its consumers.
+    if not args.skip_health_check:
+        from matrix.networks import health_checks
+
+        km.health_checks.update(health_checks(settings, km))
     current = km.meta(args.ref)
     print(f"rotating {args.ref} (version {current.version}); enter the NEW value issued by {args.ref.network}", file=sys.stderr)
     meta = km.rotate(args.ref, _read_value(args, "new value: "), expires_at=args.expires_at, grace_s=args.grace_s)
@@ -181,6 +187,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_guard(cmd_list))
 
     p = sub.add_parser("rotate", help="guided rotation: enter the new value; it is staged, checked, promoted")
+    p.add_argument("--skip-health-check", action="store_true",
+                   help="promote without calling the network's API to verify the new value")
     p.add_argument("ref", type=_ref, metavar="NETWORK/ACCOUNT/KIND")
     with_value(p)
     p.add_argument("--grace-s", type=float, help="how long the old value stays valid (default keys.rotation_grace_s)")

@@ -35,7 +35,7 @@ def test_put_get_list_rotate_revoke_status(matrix_home, stdin, capsys, monkeypat
     assert "DUE" in capsys.readouterr().out
 
     monkeypatch.setenv("NEW_KEY", new)
-    assert main(["keys", "rotate", "awin/pub-1/api_token", "--value-env", "NEW_KEY", "--grace-s", "0"]) == 0
+    assert main(["keys", "rotate", "awin/pub-1/api_token", "--value-env", "NEW_KEY", "--grace-s", "0", "--skip-health-check"]) == 0
     assert main(["keys", "list"]) == 0
     assert "v3" in capsys.readouterr().out
     assert main(["keys", "--component", "serve", "get", "awin/pub-1/api_token"]) == 1
@@ -66,3 +66,17 @@ def test_policies_command(matrix_home, capsys):
     assert main(["keys", "policies", "--only", "serve"]) == 0
     assert "affiliate-matrix-ingest" not in capsys.readouterr().out
     assert main(["keys", "policies", "--only", "nobody"]) == 1
+
+
+def test_cli_rotation_checks_the_new_value_against_the_network(matrix_home, stdin, capsys, monkeypatch):
+    """Without --skip-health-check the staged value must pass the network client's health check;
+    the Awin API here is a closed local port, so the check fails and the old value stays active."""
+    old, new = make_secret(), make_secret("new")
+    stdin(old + "\n")
+    assert main(["keys", "put", "awin/pub-2/api_token"]) == 0
+    monkeypatch.setenv("MATRIX_NETWORKS__AWIN__BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("MATRIX_NETWORKS__AWIN__MAX_RETRIES", "0")
+    monkeypatch.setenv("NEW_KEY", new)
+    assert main(["keys", "rotate", "awin/pub-2/api_token", "--value-env", "NEW_KEY", "--grace-s", "0"]) != 0
+    assert main(["keys", "get", "awin/pub-2/api_token", "--reveal"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == old
