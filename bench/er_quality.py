@@ -167,13 +167,7 @@ def _limit(rec, limit: int) -> list[int]:
 
 
 def _subset(rec, keep: list[int]):
-    from matrix.resolve.prepare import Records
-
-    return Records(spec=rec.spec, source=[rec.source[i] for i in keep], ids=[rec.ids[i] for i in keep],
-                   values={k: [v[i] for i in keep] for k, v in rec.values.items()},
-                   raw={k: [v[i] for i in keep] for k, v in rec.raw.items()},
-                   codes=[rec.codes[i] for i in keep], keys={k: [v[i] for i in keep] for k, v in rec.keys.items()},
-                   embed_text=[rec.embed_text[i] for i in keep])
+    return rec.subset(keep)
 
 
 def main(argv=None) -> int:

@@ -72,8 +72,9 @@ def _prep_abt(df: pd.DataFrame) -> pd.DataFrame:
         "name": df["name"].map(_clean),
         "name_tokens": df["name"].map(_tokens),
         "brand": df["name"].map(lambda s: (_clean(s) or " ").split()[0] or None),
+        "word2": df["name"].map(lambda s: ((_clean(s) or "").split() + [None, None])[1]),
         "code": df["name"].map(_code),
-        "description": df["description"].map(lambda s: (_clean(s) or "")[:300] or None),
+        "desc_tokens": df["description"].map(lambda s: _tokens(str(s or "")[:300])),
         "price": df["price"].map(_price),
     })
 
@@ -115,13 +116,12 @@ def _settings(name: str):
                 cl.JaroWinklerAtThresholds("name", [0.95, 0.88, 0.8]),
                 cl.ArrayIntersectAtSizes("name_tokens", [4, 2, 1]),
                 cl.ExactMatch("code"),
-                cl.LevenshteinAtThresholds("description", [10, 40]),
-                cl.AbsoluteDifferenceAtThresholds("price", [1, 20]) if hasattr(cl, "AbsoluteDifferenceAtThresholds")
-                else cl.ExactMatch("price"),
+                cl.ArrayIntersectAtSizes("desc_tokens", [5, 2]),
+                cl.ExactMatch("price"),
             ],
-            blocking_rules_to_generate_predictions=[block_on("code"), block_on("brand")],
+            blocking_rules_to_generate_predictions=[block_on("code"), block_on("brand", "word2")],
         )
-        train = [block_on("code"), block_on("brand")]
+        train = [block_on("code"), block_on("brand", "word2")]
         deterministic = [block_on("code", "brand")]
     else:
         s = SettingsCreator(

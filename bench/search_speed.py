@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lance browse   : {pct(bt)}  (filters only, exact total, sort by commission)")
         rec = recall_at_10(index, vectors, 20 if args.smoke else 100)
         print(f"recall@10      : {rec:.3f} (vector index vs exact, nprobes {index.settings.index.vector_nprobes}, "
-              f"refine {index.settings.index.vector_refine_factor}, index {'on' if 'vector' in index.snapshot().indexed else 'off'})")
+              f"refine candidates {index.settings.index.vector_refine_candidates}, index {'on' if 'vector' in index.snapshot().indexed else 'off'})")
         if not args.no_postgres:
             postgres_part(programs, queries, lance_totals)
         if args.no_model or (args.smoke and not args.model):

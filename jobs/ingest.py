@@ -213,6 +213,7 @@ def run_ingest(settings: Settings, source_names: list[str] | None = None,
     if result.removed_ids:
         index.delete_programs(sorted(result.removed_ids))
     index.ensure_indexes()
+    version = index.commit_ingest()
     step(f"programs: {pstats.inserted} new, {pstats.updated} changed, {pstats.unchanged} unchanged")
     summary = {
         "sources": report,
@@ -220,6 +221,7 @@ def run_ingest(settings: Settings, source_names: list[str] | None = None,
         "programs": vars(pstats),
         "resolve": rstats,
         "index": index.stats(),
+        "ingest_version": getattr(version, "tag", None) if version else None,
         "seconds": round(time.perf_counter() - t0, 2),
     }
     log.info("ingest finished", extra={"summary": json.dumps(summary, default=str)})

@@ -58,10 +58,10 @@ class IndexSettings(_Section):
     # Search (matrix.index.search; see docs/index.md).
     vector_index_type: Literal["ivf_pq", "hnsw_sq"] = "ivf_pq"
     vector_nprobes: int = Field(default=20, ge=1)
-    vector_refine_factor: int = Field(default=20, ge=1)
+    vector_refine_candidates: int = Field(default=200, ge=10)
     text_candidates: int = Field(default=5000, ge=10)
     vector_candidates: int = Field(default=100, ge=10)
-    hybrid_candidates: int = Field(default=200, ge=10)
+    hybrid_candidates: int = Field(default=100, ge=10)
     rrf_k: int = Field(default=60, ge=1)
     facet_commission_thresholds: list[float] = Field(default_factory=lambda: [5, 10, 20, 30, 50])
     facet_cookie_thresholds: list[float] = Field(default_factory=lambda: [1, 7, 30, 60, 90, 365])

@@ -13,10 +13,41 @@ import html as html_lib
 import re
 from dataclasses import dataclass, field
 
+import lxml.etree
+import lxml.html
 from bs4 import BeautifulSoup
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
           "table", "dd", "dt", "blockquote", "pre"}
+
+
+_DROP = ("script", "style", "noscript", "iframe", "svg", "template", "head")
+
+
+def _markup_text(fragment: str) -> str:
+    """Text of an HTML fragment with a line break around every block element.
+
+    lxml directly (not a BeautifulSoup tree): descriptions are normalized once per listing, and
+    building a bs4 tree for each was a fifth of the whole parse+normalize cost. Falls back to
+    bs4 for input lxml refuses (e.g. a str with an XML encoding declaration)."""
+    try:
+        root = lxml.html.document_fromstring(fragment)
+    except (ValueError, lxml.etree.ParserError):
+        soup = BeautifulSoup(fragment, "lxml")
+        for tag in soup(list(_DROP)):
+            tag.decompose()
+        for tag in soup.find_all(True):
+            if tag.name in _BLOCK:
+                tag.insert_before("\n")
+                tag.insert_after("\n")
+        return soup.get_text("")
+    for el in list(root.iter(*_DROP)):
+        el.drop_tree()  # keeps the text that follows the dropped element
+    for el in root.iter(lxml.etree.Element):
+        if el.tag in _BLOCK:
+            el.text = "\n" + (el.text or "")
+            el.tail = "\n" + (el.tail or "")
+    return "".join(t for t in root.itertext(lxml.etree.Element))
 
 
 def html_to_text(fragment: str | None) -> str | None:
@@ -27,14 +58,7 @@ def html_to_text(fragment: str | None) -> str | None:
     if "<" not in fragment and "&" not in fragment:
         text = fragment
     else:
-        soup = BeautifulSoup(fragment, "lxml")
-        for tag in soup(["script", "style", "noscript", "iframe", "svg", "template", "head"]):
-            tag.decompose()
-        for tag in soup.find_all(True):
-            if tag.name in _BLOCK:
-                tag.insert_before("\n")
-                tag.insert_after("\n")
-        text = html_lib.unescape(soup.get_text(""))
+        text = html_lib.unescape(_markup_text(fragment))
     text = text.replace("\xa0", " ").replace("\u200b", "")
     lines = [" ".join(line.split()) for line in text.splitlines()]
     out: list[str] = []
@@ -42,8 +66,11 @@ def html_to_text(fragment: str | None) -> str | None:
         if line or (out and out[-1]):
             out.append(line)
     cleaned = "\n".join(out).strip()
-    cleaned = re.sub(r"\n{3,}", "\n\n", cleaned)
+    cleaned = _MANY_BREAKS.sub("\n\n", cleaned)
     return cleaned or None
+
+
+_MANY_BREAKS = re.compile(r"\n{3,}")
 
 
 # traffic type -> patterns naming it

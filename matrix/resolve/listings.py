@@ -194,12 +194,7 @@ def _vectors(records: Records, progs: list[Program], listings: list[Listing], ve
 
 
 def _subset(rec: Records, keep: np.ndarray) -> Records:
-    idx = keep.tolist()
-    return Records(spec=rec.spec, source=[rec.source[i] for i in idx], ids=[rec.ids[i] for i in idx],
-                   values={k: [v[i] for i in idx] for k, v in rec.values.items()},
-                   raw={k: [v[i] for i in idx] for k, v in rec.raw.items()},
-                   codes=[rec.codes[i] for i in idx], keys={k: [v[i] for i in idx] for k, v in rec.keys.items()},
-                   embed_text=[rec.embed_text[i] for i in idx])
+    return rec.subset(keep.tolist())
 
 
 def _fit(records: Records, vecs: np.ndarray | None, settings, spec: ResolveSpec):

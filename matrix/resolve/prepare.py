@@ -109,6 +109,15 @@ class Records:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def subset(self, keep: Sequence[int]) -> "Records":
+        """The records at positions `keep`, in that order."""
+        idx = [int(i) for i in keep]
+        pick = lambda col: [col[i] for i in idx]  # noqa: E731
+        return Records(spec=self.spec, source=pick(self.source), ids=pick(self.ids),
+                       values={k: pick(v) for k, v in self.values.items()}, raw={k: pick(v) for k, v in self.raw.items()},
+                       codes=pick(self.codes) if self.codes else [], keys={k: pick(v) for k, v in self.keys.items()},
+                       embed_text=pick(self.embed_text) if self.embed_text else [])
+
     @property
     def sources(self) -> list[str]:
         return list(dict.fromkeys(self.source))

@@ -27,6 +27,9 @@ _CUTS = {
     "embedding": [0.95, 0.88, 0.80, 0.70, 0.55],
     "number": [0.005, 0.05, 0.2],     # relative difference (smaller is better)
 }
+# Most of the match class that may disagree on a registered domain (spec: max_mismatch per field).
+DOMAIN_MISMATCH_M = 0.01
+EMBED_WEIGHT_WITH_NAME = 0.5
 
 
 @dataclass
@@ -37,6 +40,10 @@ class Comparison:
     n_levels: int
     weight: float
     compute: Callable[[Records, np.ndarray, np.ndarray, np.ndarray | None], np.ndarray]
+    # levels from `disagree_from` on mean "the two records disagree on an identifying fact"; EM may
+    # give them at most `max_disagree_m` of the match class (None: no cap)
+    disagree_from: int | None = None
+    max_disagree_m: float | None = None
 
 
 def _levels_from_sim(sim: np.ndarray, cuts: list[float]) -> np.ndarray:
@@ -79,6 +86,25 @@ def _equal_cmp(fname: str) -> Callable:
         for n, (i, j) in enumerate(zip(left.tolist(), right.tolist())):
             a, b = vals[i], vals[j]
             out[n] = -1 if a is None or b is None else (0 if a == b else 1)
+        return out
+
+    return compute
+
+
+def _domain_cmp(fname: str) -> Callable:
+    """0 same registered domain, 1 same name under another suffix (a country site), 2 different."""
+
+    def compute(rec: Records, left, right, _v) -> np.ndarray:
+        vals = rec.values[fname]
+        out = np.empty(left.shape[0], dtype=np.int8)
+        for n, (i, j) in enumerate(zip(left.tolist(), right.tolist())):
+            a, b = vals[i], vals[j]
+            if a is None or b is None:
+                out[n] = -1
+            elif a == b:
+                out[n] = 0
+            else:
+                out[n] = 1 if a.split(".", 1)[0] == b.split(".", 1)[0] else 2
         return out
 
     return compute
@@ -127,15 +153,24 @@ def comparisons(records: Records, with_vectors: bool) -> list[Comparison]:
         elif f.type == "categorical":
             comps.append(Comparison(f.name, len(_CUTS["categorical"]) + 1, f.weight, _string_cmp(f.name, "categorical")))
         elif f.type == "identifier":
-            comps.append(Comparison(f.name, len(_CUTS["identifier"]) + 1, f.weight, _string_cmp(f.name, "identifier")))
+            comps.append(Comparison(f.name, len(_CUTS["identifier"]) + 1, f.weight, _string_cmp(f.name, "identifier"),
+                                    disagree_from=1 if f.max_mismatch is not None else None, max_disagree_m=f.max_mismatch))
         elif f.type == "url-domain":
-            comps.append(Comparison(f.name, 2, f.weight, _equal_cmp(f.name)))
+            # One organisation rarely publishes under two registered domains; EM cannot learn that
+            # when look-alikes (same brand, another country's site) are common, because they look
+            # like matches on everything else. So disagreement keeps at most a small m.
+            cap = f.max_mismatch if f.max_mismatch is not None else DOMAIN_MISMATCH_M
+            comps.append(Comparison(f.name, 3, f.weight, _domain_cmp(f.name), disagree_from=1, max_disagree_m=cap))
         elif f.type == "number":
             comps.append(Comparison(f.name, len(_CUTS["number"]) + 1, f.weight, _number_cmp(f.name)))
     if any(records.codes):
         comps.append(Comparison("codes", 2, 1.0, _codes_cmp))
     if with_vectors:
-        comps.append(Comparison("embedding", len(_CUTS["embedding"]) + 1, 1.0, _embedding_cmp))
+        # the embedded text is mostly the name: when a name field is compared too, the two views
+        # of one string share the evidence instead of counting it twice
+        has_name = any(f.type == "name" and f.weight > 0 and f.embedded for f in records.spec.fields)
+        comps.append(Comparison("embedding", len(_CUTS["embedding"]) + 1, EMBED_WEIGHT_WITH_NAME if has_name else 1.0,
+                                _embedding_cmp))
     return comps
 
 
@@ -211,6 +246,7 @@ class FellegiSunter:
         the candidates. The others keep the unbiased random-pair u, which anchors the match class.
         """
         self._init_m()
+        self._cap_disagreement()
         if levels.shape[0] == 0:
             return
         prior = 0.1
@@ -230,11 +266,33 @@ class FellegiSunter:
                     umass = np.bincount(col[known], weights=1 - post[known], minlength=comp.n_levels) + 1e-3
                     self.u[c] = umass / umass.sum()
             self._monotone()
+            self._cap_disagreement()
             prior = new_prior
             self.iterations = it + 1
             if delta < tol:
                 break
         self.prior = prior
+
+    def _cap_disagreement(self) -> None:
+        """Keep the m mass of 'disagree' levels under the comparison's cap (see Comparison).
+
+        Inside the capped tail, m follows u: every kind of disagreement (another country's site,
+        an unrelated domain) is then the same, strong evidence against a match, rather than EM
+        deciding from look-alikes that a rare disagreement must be a match.
+        """
+        for c, comp in enumerate(self.comps):
+            if comp.disagree_from is None or comp.max_disagree_m is None:
+                continue
+            m, u = self.m[c].copy(), self.u[c] if self.u else None
+            k = comp.disagree_from
+            tail = min(float(m[k:].sum()), comp.max_disagree_m)
+            head = m[:k].sum()
+            if head <= 0:
+                continue
+            m[:k] *= (1 - tail) / head
+            w = u[k:] if u is not None and len(u) == len(m) and u[k:].sum() > 0 else np.ones(len(m) - k)
+            m[k:] = tail * w / w.sum()
+            self.m[c] = m
 
     def _monotone(self) -> None:
         """Stronger agreement may never be weaker evidence: pool adjacent levels that violate it."""

@@ -34,6 +34,9 @@ class FieldSpec(_Spec):
     weight: float = Field(default=1.0, ge=0)
     embed: bool | None = None  # part of the embedded text; default: name and text fields
     block: bool | None = None  # used as an exact blocking key; default: name, url-domain, identifier
+    # url-domain / identifier: most of the match class allowed to disagree on this field (the
+    # prior that one entity rarely has two values); url-domain defaults to 0.01, identifier to none
+    max_mismatch: float | None = Field(default=None, gt=0, lt=1)
 
     @property
     def source_column(self) -> str:

@@ -179,7 +179,7 @@ def survive(program_id: str, listings: Sequence[Listing], previous: Program | No
             for x in (v if isinstance(v, list) else [v]):
                 if x and x not in out:
                     out.append(x)
-        return sorted(set(out), key=str.lower)
+        return sorted(set(out), key=_alias_order)
 
     names = union("aliases")
     for l in listings:
@@ -188,7 +188,7 @@ def survive(program_id: str, listings: Sequence[Listing], previous: Program | No
     if previous and previous.name not in names:
         names.append(previous.name)
     name = fields.get("name") or (previous.name if previous else listings[0].name)
-    aliases = sorted({n for n in names if n and n.strip().lower() != name.strip().lower()}, key=str.lower)
+    aliases = sorted({n for n in names if n and n.strip().lower() != name.strip().lower()}, key=_alias_order)
     seen_times = [t for l in listings for t in (l.first_seen or l.fetched_at, l.last_seen or l.fetched_at) if t]
     first = min([_aware(t) for t in seen_times] + ([_aware(previous.first_seen)] if previous and previous.first_seen else []), default=None)
     last = max([_aware(t) for t in seen_times] + ([_aware(previous.last_seen)] if previous and previous.last_seen else []), default=None)
@@ -222,6 +222,12 @@ def survive(program_id: str, listings: Sequence[Listing], previous: Program | No
     prog.quality = quality(prog, agreements)
     prog.content_hash = prog.compute_hash()
     return prog
+
+
+def _alias_order(s: str) -> tuple[str, str]:
+    """Case-insensitive, then exact: a total order, so 'ACME' and 'Acme' never swap between runs
+    (a key-only sort keeps input order for ties, and input order is not stable across ingests)."""
+    return (s.lower(), s)
 
 
 def quality(p: Program, agreements: Sequence[bool] = ()) -> float:

@@ -16,6 +16,8 @@ Nothing here raises for one bad page: `fetch` returns a `Response` with `error` 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import re
 import time
 import urllib.robotparser
@@ -30,7 +32,7 @@ from multidict import CIMultiDict
 from matrix.config import RateLimit, Settings
 from matrix.observability import get_logger, histogram
 from matrix.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
-from matrix.sources.httpcache import CacheEntry, HttpCache, cache_key
+from matrix.sources.httpcache import BackgroundWriter, CacheEntry, HttpCache, body_hash, cache_key
 from matrix.sources.report import CrawlReport
 
 log = get_logger("matrix.sources.crawler")
@@ -55,6 +57,7 @@ class Response:
     cache_key: str | None = None
     derived: dict[str, Any] = field(default_factory=dict)
     headers: Any = field(default_factory=dict)
+    body_hash: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -66,6 +69,68 @@ class _Failure(Exception):
                  retryable: bool = False) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason, self.detail, self.status, self.retry_after, self.retryable = reason, detail, status, retry_after, retryable
+
+
+class HostGate:
+    """Admission to one host: at most `max_concurrency` requests in flight, granted by priority,
+    each paying one token of the host's `TokenBucket`.
+
+    Why priorities: a list page yields the next batch of detail links. Queued behind the detail
+    pages it produced (plain FIFO), it comes back only when the host has run dry, and every
+    round trip spent waiting for it is rate-limit budget thrown away. Served first (priority 0),
+    the next links are queued long before the current ones are done.
+    """
+
+    def __init__(self, bucket: TokenBucket, max_concurrency: int) -> None:
+        self.bucket = bucket
+        self.free = max(1, int(max_concurrency))
+        self._waiters: list[tuple[int, int, asyncio.Future]] = []
+        self._seq = itertools.count()
+
+    async def enter(self, priority: int = 1) -> None:
+        if self.free > 0 and not self._waiters:
+            self.free -= 1
+        else:
+            fut = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters, (priority, next(self._seq), fut))
+            try:
+                await fut
+            except asyncio.CancelledError:
+                if fut.done() and not fut.cancelled():
+                    self.leave()  # the slot was granted just as we were cancelled: pass it on
+                raise
+        try:
+            await self.bucket.acquire()
+        except BaseException:
+            self.leave()
+            raise
+
+    def leave(self) -> None:
+        while self._waiters:
+            _, _, fut = heapq.heappop(self._waiters)
+            if not fut.done():
+                fut.set_result(None)
+                return
+        self.free += 1
+
+    def slot(self, priority: int = 1) -> "_Slot":
+        return _Slot(self, priority)
+
+
+class _Slot:
+    def __init__(self, gate: HostGate, priority: int) -> None:
+        self.gate, self.priority = gate, priority
+
+    async def __aenter__(self) -> None:
+        await self.gate.enter(self.priority)
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.gate.leave()
+
+
+# Request priorities: lower is served first (see HostGate).
+PRIORITY_LIST = 0
+PRIORITY_DETAIL = 1
 
 
 def host_of(url: str) -> str:
@@ -119,6 +184,8 @@ class Crawler:
         self.retry = retry or RetryPolicy(max_retries=self.crawl.max_retries, base_s=self.crawl.backoff_base_s,
                                           max_s=self.crawl.backoff_max_s)
         self.buckets: dict[str, TokenBucket] = {}
+        self.gates: dict[str, HostGate] = {}
+        self._writer: BackgroundWriter | None = None
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._session: aiohttp.ClientSession | None = None
@@ -131,12 +198,24 @@ class Crawler:
             headers={"User-Agent": self.crawl.user_agent, "Accept-Encoding": "gzip, deflate"},
             auto_decompress=True,
         )
+        if self.cache is not None:
+            self._writer = BackgroundWriter()
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            await asyncio.get_running_loop().run_in_executor(None, writer.close)
+
+    def defer(self, fn: Any, *args: Any) -> None:
+        """Run a cache write on the writer thread (inline when no crawl is open)."""
+        if self._writer is not None:
+            self._writer.submit(fn, *args)
+        else:
+            fn(*args)
 
     # -- politeness -------------------------------------------------------------------------
     def bucket(self, url: str) -> TokenBucket:
@@ -146,6 +225,14 @@ class Crawler:
             rl = self.host_limits.get(host, self.rate_limit)
             b = self.buckets[host] = TokenBucket(rl.requests_per_second, rl.burst, rl.max_concurrency)
         return b
+
+    def gate(self, url: str) -> HostGate:
+        host = host_of(url)
+        g = self.gates.get(host)
+        if g is None:
+            rl = self.host_limits.get(host, self.rate_limit)
+            g = self.gates[host] = HostGate(self.bucket(url), rl.max_concurrency)
+        return g
 
     async def allowed(self, url: str) -> bool:
         """robots.txt verdict for our User-Agent (fetched once per host, through the same bucket)."""
@@ -165,7 +252,7 @@ class Crawler:
     async def _load_robots(self, url: str) -> urllib.robotparser.RobotFileParser | None:
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
-        resp = await self._fetch_once_with_retries(robots_url, "GET", None, None, use_cache=False)
+        resp = await self._fetch_once_with_retries(robots_url, "GET", None, None, use_cache=False, priority=PRIORITY_LIST)
         rp = urllib.robotparser.RobotFileParser(robots_url)
         if resp.ok and resp.status == 200:
             rp.parse((resp.text or "").splitlines())
@@ -188,14 +275,16 @@ class Crawler:
         json_body: Any = None,
         headers: dict[str, str] | None = None,
         use_cache: bool | None = None,
+        priority: int = PRIORITY_DETAIL,
     ) -> Response:
-        """Fetch one URL politely; never raises for HTTP/network problems (see `Response.error`)."""
+        """Fetch one URL politely; never raises for HTTP/network problems (see `Response.error`).
+        `priority` orders waiting requests per host (PRIORITY_LIST before PRIORITY_DETAIL)."""
         t0 = time.monotonic()
         if not await self.allowed(url):
             self.report.fail(url, "robots_disallowed")
             return Response(url=url, error="robots_disallowed")
         use_cache = self.crawl.http_cache and self.cache is not None if use_cache is None else use_cache and self.cache is not None
-        resp = await self._fetch_once_with_retries(url, method, json_body, headers, use_cache=use_cache)
+        resp = await self._fetch_once_with_retries(url, method, json_body, headers, use_cache=use_cache, priority=priority)
         FETCH_SECONDS.labels(self.report.source).observe(time.monotonic() - t0)
         if resp.error:
             self.report.fail(url, resp.error, resp.detail)
@@ -206,7 +295,7 @@ class Crawler:
         return resp
 
     async def _fetch_once_with_retries(self, url: str, method: str, json_body: Any, headers: dict[str, str] | None,
-                                       use_cache: bool) -> Response:
+                                       use_cache: bool, priority: int = PRIORITY_DETAIL) -> Response:
         import json as _json
 
         payload = None if json_body is None else _json.dumps(json_body, sort_keys=True).encode()
@@ -215,7 +304,7 @@ class Crawler:
         attempt = 0
         while True:
             try:
-                return await self._attempt(url, method, payload, headers or {}, key, entry)
+                return await self._attempt(url, method, payload, headers or {}, key, entry, priority)
             except _Failure as f:
                 if f.retryable and self.retry.should_retry(attempt, f.status):
                     delay = self.retry.delay(attempt, f.retry_after)
@@ -229,7 +318,7 @@ class Crawler:
                 return Response(url=url, status=f.status, error=f.reason, detail=f.detail, cache_key=key)
 
     async def _attempt(self, url: str, method: str, payload: bytes | None, headers: dict[str, str], key: str | None,
-                       entry: CacheEntry | None) -> Response:
+                       entry: CacheEntry | None, priority: int = PRIORITY_DETAIL) -> Response:
         assert self._session is not None, "use `async with Crawler(...)`"
         hdrs = dict(headers)
         if payload is not None:
@@ -242,8 +331,7 @@ class Crawler:
         current, visited = url, [url]
         timeout = aiohttp.ClientTimeout(total=self.crawl.timeout_s)
         for _hop in range(self.crawl.max_redirects + 1):
-            bucket = self.bucket(current)
-            async with bucket:
+            async with self.gate(current).slot(priority):
                 try:
                     async with self._session.request(method, current, data=payload, headers=hdrs, allow_redirects=False,
                                                      timeout=timeout) as r:
@@ -267,7 +355,7 @@ class Crawler:
                             text = body.decode(entry.encoding or "utf-8", "replace") if body is not None else None
                             return Response(url=url, status=304, final_url=entry.final_url or current, body=body, text=text,
                                             content_type=entry.content_type, encoding=entry.encoding, not_modified=True,
-                                            cache_key=key, derived=dict(entry.derived))
+                                            cache_key=key, derived=dict(entry.derived), body_hash=entry.body_hash)
                         if status >= 400:
                             self.report.request(f"http_{status}")
                             retry_after = parse_retry_after(r.headers.get("Retry-After"))
@@ -303,23 +391,27 @@ class Crawler:
             text, encoding = (None, None)
             if any(t in ctype.lower() for t in _TEXT_TYPES) or not ctype:
                 text, encoding = decode_body(body, ctype)
+            digest = body_hash(body)
+            stored = False
             if key and self.cache is not None and (resp_headers.get("ETag") or resp_headers.get("Last-Modified")):
-                self.cache.put(CacheEntry(key=key, url=url, etag=resp_headers.get("ETag"),
-                                          last_modified=resp_headers.get("Last-Modified"), content_type=ctype,
-                                          encoding=encoding, final_url=current), body)
+                self.defer(self.cache.put, CacheEntry(key=key, url=url, etag=resp_headers.get("ETag"),
+                                                      last_modified=resp_headers.get("Last-Modified"), content_type=ctype,
+                                                      encoding=encoding, final_url=current, body_hash=digest), body)
+                stored = True
             return Response(url=url, status=status, final_url=current, body=body, text=text, content_type=ctype,
-                            encoding=encoding, cache_key=key if (key and self.cache and self.cache.get(key)) else None,
-                            headers=resp_headers)
+                            encoding=encoding, cache_key=key if (stored or entry is not None) else None,
+                            headers=resp_headers, body_hash=digest)
         raise _Failure("too_many_redirects", f"more than {self.crawl.max_redirects} redirects from {url}")
 
-    async def render(self, url: str, renderer: Any, wait_for: str | None = None) -> Response:
+    async def render(self, url: str, renderer: Any, wait_for: str | None = None,
+                     priority: int = PRIORITY_DETAIL) -> Response:
         """Render a JavaScript page in the browser pool under the same host bucket and robots rules."""
         if not await self.allowed(url):
             self.report.fail(url, "robots_disallowed")
             return Response(url=url, error="robots_disallowed")
         attempt = 0
         while True:
-            async with self.bucket(url):
+            async with self.gate(url).slot(priority):
                 self.report.request("render")
                 try:
                     html, final = await renderer.render(url, wait_for=wait_for, timeout_s=self.crawl.timeout_s)

@@ -4,46 +4,165 @@ Subclasses describe one site (where the list links and the next-page link are, h
 page reads); this class does the polite crawling (`Crawler`, optional `BrowserRenderer`), the
 conditional-request shortcuts and the layout-drift bookkeeping.
 
+Throughput: the crawl runs on its own event loop in a background thread and hands pages to the
+caller through a bounded queue, so whatever the caller does with a page (parse, normalize,
+ship to Ray) never stalls the loop that paces the hosts; `fetch_concurrently` drives several
+sources on one loop. List pages are fetched ahead of detail pages (`HostGate` priorities) and
+cache writes go to a writer thread, so a host's rate budget is never left unused while the
+crawler is busy with itself.
+
 Unchanged pages: a list page answered 304 reuses the links remembered in the HTTP cache; a
-detail page answered 304 is yielded with `meta["records"]` from the cache, which `parse` returns
-as is, so an unchanged page costs neither a download nor a parse. Records are remembered by
-`remember(page, records)`, which `listings()` calls and which the ingest job may call too.
+detail page answered 304 is yielded with `meta["records"]` (what `parse` produced from the same
+body last time, checked against the body hash and the parser's code fingerprint), which `parse`
+returns as is. `parse` itself remembers what it parsed, wherever it runs, so neither the ingest
+job nor any other caller needs a special case for cached pages.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import inspect
+import queue
+import threading
+import time
 from contextlib import AsyncExitStack
-from typing import Any, AsyncIterator, Callable, Iterator
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator
 from urllib.parse import urljoin
 
 from matrix.config import Settings, SourceSettings
 from matrix.models import Listing, utcnow
 from matrix.sources.base import Page, Source, SourceError
-from matrix.sources.crawler import Crawler, Response
+from matrix.sources.crawler import PRIORITY_DETAIL, PRIORITY_LIST, Crawler, Response
 from matrix.sources.extract import soup_of
 from matrix.sources.httpcache import HttpCache
 from matrix.sources.report import CrawlReport
 
+_END = object()
+_FINGERPRINTS: dict[type, str] = {}
 
-def iterate_async(factory: Callable[[], AsyncIterator[Any]]) -> Iterator[Any]:
-    """Drive an async generator from sync code on a private event loop, one item at a time."""
+
+class _Raised:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def iterate_async(factory: Callable[[], AsyncIterator[Any]], maxsize: int = 256) -> Iterator[Any]:
+    """Drive an async generator on a private event loop in a background thread; yield its items here.
+
+    Why a thread: the loop keeps fetching (and pacing hosts) while the caller works on the item
+    it was handed; at most `maxsize` items wait, so a slow caller slows the crawl instead of
+    filling memory. Exceptions from the generator are re-raised here; closing this iterator
+    early cancels the crawl cleanly.
+    """
+    handoff: queue.Queue = queue.Queue()
     loop = asyncio.new_event_loop()
-    agen = factory()
-    try:
-        while True:
-            try:
-                item = loop.run_until_complete(agen.__anext__())
-            except StopAsyncIteration:
-                break
-            yield item
-    finally:
+    state: dict[str, Any] = {}
+
+    async def pump() -> None:
+        free = state["free"] = asyncio.Semaphore(maxsize)
+        agen = factory()
         try:
-            loop.run_until_complete(agen.aclose())
+            async for item in agen:
+                await free.acquire()
+                handoff.put(item)
+        except asyncio.CancelledError:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises
+            handoff.put(_Raised(exc))
+        finally:
+            await agen.aclose()
+            handoff.put(_END)
+
+    def run() -> None:
+        try:
+            state["task"] = loop.create_task(pump())
+            loop.run_until_complete(state["task"])
             loop.run_until_complete(loop.shutdown_asyncgens())
         finally:
             loop.close()
+
+    thread = threading.Thread(target=run, name="crawl-loop", daemon=True)
+    thread.start()
+    finished = False
+    try:
+        while True:
+            item = handoff.get()
+            if item is _END:
+                finished = True
+                return
+            if isinstance(item, _Raised):
+                finished = True
+                raise item.exc
+            try:
+                loop.call_soon_threadsafe(state["free"].release)
+            except RuntimeError:  # the crawl already ended and closed its loop; nothing waits
+                pass
+            yield item
+    finally:
+        if not finished:
+            try:
+                loop.call_soon_threadsafe(state["task"].cancel)
+            except RuntimeError:  # loop already closed
+                pass
+            while handoff.get() is not _END:  # drain until the pump has cleaned up
+                pass
+        thread.join()
+
+
+def fetch_concurrently(sources: Iterable["Source"], maxsize: int = 1024) -> Iterator[Page]:
+    """Pages of several sources, all crawled concurrently on ONE event loop (each with its own
+    crawler, hosts and report). Non-HTTP sources are read first, in this thread."""
+    crawled = [s for s in sources if isinstance(s, CrawledSource)]
+    for s in sources:
+        if not isinstance(s, CrawledSource):
+            yield from s.fetch_pages()
+
+    async def merged() -> AsyncIterator[Page]:
+        out: asyncio.Queue = asyncio.Queue(maxsize)
+
+        async def drain(src: CrawledSource) -> None:
+            async for page in src.apages():
+                await out.put(page)
+
+        tasks = [asyncio.ensure_future(drain(s)) for s in crawled]
+        waiter = asyncio.ensure_future(asyncio.gather(*tasks))
+        try:
+            while True:
+                getter = asyncio.ensure_future(out.get())
+                done, _ = await asyncio.wait({getter, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    yield getter.result()
+                    continue
+                getter.cancel()
+                while not out.empty():
+                    yield out.get_nowait()
+                waiter.result()  # re-raise a source's failure
+                return
+        finally:
+            for t in tasks:
+                t.cancel()
+            waiter.cancel()
+
+    yield from iterate_async(merged, maxsize)
+
+
+def parser_fingerprint(cls: type) -> str:
+    """Hash of the code that turns a body into records (the class's modules + extract.py):
+    records cached by an older parser are never handed out after the parser changed."""
+    fp = _FINGERPRINTS.get(cls)
+    if fp is None:
+        h = hashlib.blake2b(digest_size=8)
+        from matrix.sources import extract
+
+        files = {inspect.getsourcefile(k) for k in cls.__mro__ if k.__module__.startswith("matrix.")}
+        files.add(inspect.getsourcefile(extract))
+        for f in sorted(x for x in files if x):
+            with open(f, "rb") as fh:
+                h.update(fh.read())
+        fp = _FINGERPRINTS[cls] = h.hexdigest()
+    return fp
 
 
 class CrawledSource(Source):
@@ -55,6 +174,7 @@ class CrawledSource(Source):
     def __init__(self, cfg: SourceSettings, settings: Settings) -> None:
         super().__init__(cfg, settings)
         self.report = CrawlReport(source=cfg.name)
+        self._http_cache: HttpCache | None = None
 
     # -- configuration ----------------------------------------------------------------------
     @property
@@ -69,16 +189,22 @@ class CrawledSource(Source):
     def cache(self) -> HttpCache | None:
         if not self.settings.crawl.http_cache:
             return None
-        return HttpCache(self.settings.path("http_cache", self.name))
+        if self._http_cache is None:
+            self._http_cache = HttpCache(self.settings.path("http_cache", self.name))
+        return self._http_cache
 
     def _crawler(self) -> Crawler:
         return Crawler(self.settings, self.cfg.rate_limit, report=self.report, cache=self.cache())
 
     # -- the three steps --------------------------------------------------------------------
     def fetch_pages(self) -> Iterator[Page]:
-        self.report = CrawlReport(source=self.name)
+        yield from iterate_async(self.apages)
 
-        async def run() -> AsyncIterator[Page]:
+    async def apages(self) -> AsyncIterator[Page]:
+        """The crawl as an async generator (what `fetch_pages` and `fetch_concurrently` drive)."""
+        self.report = CrawlReport(source=self.name)
+        t0 = time.monotonic()
+        try:
             async with AsyncExitStack() as stack:
                 crawler = await stack.enter_async_context(self._crawler())
                 renderer = None
@@ -89,8 +215,8 @@ class CrawledSource(Source):
                 async for page in self._pages(crawler, renderer):
                     self.report.pages_yielded += 1
                     yield page
-
-        yield from iterate_async(run)
+        finally:
+            self.report.elapsed_s = time.monotonic() - t0
 
     async def _pages(self, crawler: Crawler, renderer: Any) -> AsyncIterator[Page]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -98,29 +224,45 @@ class CrawledSource(Source):
 
     def page_from(self, resp: Response, kind: str) -> Page:
         meta: dict[str, Any] = {"status": resp.status, "final_url": resp.final_url, "not_modified": resp.not_modified,
-                                "cache_key": resp.cache_key}
-        if resp.not_modified and "records" in resp.derived:
-            meta["records"] = resp.derived["records"]
+                                "cache_key": resp.cache_key, "body_hash": resp.body_hash}
+        if resp.not_modified and resp.cache_key:
+            records = self._cached_records(resp.cache_key, resp.body_hash)
+            if records is not None:
+                meta["records"] = records
         return Page(source=self.name, url=resp.url, body=resp.text if resp.text is not None else (resp.body or b""),
                     content_type=resp.content_type or "text/html", status=resp.status or 0, kind=kind, meta=meta,
                     fetched_at=utcnow())
 
-    def remember(self, page: Page, records: list[dict[str, Any]]) -> None:
-        """Store parsed records beside the cached body, so a 304 next crawl skips the parse."""
-        key = page.meta.get("cache_key")
+    def _cached_records(self, key: str, digest: str | None) -> list[dict[str, Any]] | None:
         cache = self.cache()
-        if key and cache is not None and not page.meta.get("records"):
-            cache.set_derived(key, "records", records)
+        doc = cache.get_records(key) if cache is not None else None
+        if not doc or not digest or doc.get("body_hash") != digest or doc.get("parser") != parser_fingerprint(type(self)):
+            return None
+        records = doc.get("records")
+        return records if isinstance(records, list) else None
+
+    def remember(self, page: Page, records: list[dict[str, Any]]) -> None:
+        """Store parsed records beside the cached body, so a 304 next crawl skips the parse.
+        `parse` calls this itself; a failed write only costs a parse next time."""
+        key, digest = page.meta.get("cache_key"), page.meta.get("body_hash")
+        cache = self.cache()
+        if not key or not digest or cache is None or page.meta.get("records") is not None:
+            return
+        try:
+            cache.put_records(key, {"body_hash": digest, "parser": parser_fingerprint(type(self)), "records": records})
+        except OSError:
+            pass
 
     def parse(self, page: Page) -> list[dict[str, Any]]:
         if page.meta.get("records") is not None:
-            return list(page.meta["records"])
+            return [dict(r) for r in page.meta["records"]]
         records = self.parse_body(page)
         for r in records:
             missing = [f for f in self.required if not r.get(f)]
             if missing:
                 r["_missing"] = missing
             r.setdefault("_url", page.url)
+        self.remember(page, records)
         return records
 
     def parse_body(self, page: Page) -> list[dict[str, Any]]:  # pragma: no cover - abstract
@@ -129,7 +271,6 @@ class CrawledSource(Source):
     def listings(self) -> Iterator[Listing]:
         for page in self.fetch_pages():
             records = self.parse(page)
-            self.remember(page, records)
             for raw in records:
                 if raw.get("_missing"):
                     self.report.drift(page.url, raw["_missing"])
@@ -158,52 +299,91 @@ class DirectorySource(CrawledSource):
         soup = soup_of(html)
         return links_matching(soup, self.detail_pattern, url), next_page(soup, url)
 
-    async def _get(self, crawler: Crawler, renderer: Any, url: str, wait_for: str | None) -> Response:
-        if renderer is not None:
-            return await crawler.render(url, renderer, wait_for=wait_for)
-        return await crawler.fetch(url)
+    # Detail fetches queued at once per source: list pages run ahead of the details by at most
+    # this many links, which keeps every host busy without holding a whole site in tasks.
+    max_pending_details: int = 512
 
-    async def _pages(self, crawler: Crawler, renderer: Any) -> AsyncIterator[Page]:
+    async def _get(self, crawler: Crawler, renderer: Any, url: str, wait_for: str | None,
+                   priority: int = PRIORITY_DETAIL) -> Response:
+        if renderer is not None:
+            return await crawler.render(url, renderer, wait_for=wait_for, priority=priority)
+        return await crawler.fetch(url, priority=priority)
+
+    async def _walk_lists(self, crawler: Crawler, renderer: Any, spawn: Callable[[str], Any]) -> None:
+        """Follow the list-page chain (served before detail pages), spawning one fetch per new link."""
         url: str | None = self.start_url()
         seen_lists: set[str] = set()
         seen_details: set[str] = set()
         limit = self.cfg.max_pages
-        tasks: set[asyncio.Task] = set()
         n_lists = 0
         cache = crawler.cache
         while url and url not in seen_lists and n_lists < self.max_list_pages():
             seen_lists.add(url)
             n_lists += 1
-            resp = await self._get(crawler, renderer, url, self.list_wait_for)
+            resp = await self._get(crawler, renderer, url, self.list_wait_for, priority=PRIORITY_LIST)
             if not resp.ok:
-                break  # the chain of list pages is broken; details already found still come
+                return  # the chain of list pages is broken; details already found still come
             if resp.not_modified and "links" in resp.derived:
                 links, nxt = resp.derived["links"], resp.derived.get("next")
             else:
                 links, nxt = self.list_links(resp.text or "", resp.final_url or url)
                 if cache is not None and resp.cache_key:
-                    cache.set_derived(resp.cache_key, "links", links)
-                    cache.set_derived(resp.cache_key, "next", nxt)
+                    crawler.defer(cache.set_derived, resp.cache_key, "links", links)
+                    crawler.defer(cache.set_derived, resp.cache_key, "next", nxt)
             if not links:
                 crawler.report.drift(url, ["detail_links"])
             for link in links:
                 if link in seen_details or (limit is not None and len(seen_details) >= limit):
                     continue
                 seen_details.add(link)
-                tasks.add(asyncio.ensure_future(self._get(crawler, renderer, link, self.detail_wait_for)))
-            done = {t for t in tasks if t.done()}
-            tasks -= done
-            for t in done:
-                r = t.result()
-                if r.ok:
-                    yield self.page_from(r, "detail")
+                await spawn(link)
             if limit is not None and len(seen_details) >= limit:
-                break
+                return
             url = nxt
-        for fut in asyncio.as_completed(list(tasks)):
-            r = await fut
-            if r.ok:
-                yield self.page_from(r, "detail")
+
+    async def _pages(self, crawler: Crawler, renderer: Any) -> AsyncIterator[Page]:
+        done: asyncio.Queue = asyncio.Queue()
+        room = asyncio.Semaphore(self.max_pending_details)
+        tasks: set[asyncio.Task] = set()
+
+        async def detail(link: str) -> None:
+            r = None
+            try:
+                r = await self._get(crawler, renderer, link, self.detail_wait_for)
+            except Exception as exc:  # noqa: BLE001 - one page's bug never stops a crawl
+                crawler.report.fail(link, "internal_error", f"{type(exc).__name__}: {exc}")
+            finally:
+                room.release()
+            done.put_nowait(r)  # always, so the consumer never waits for a page that is not coming
+
+        async def spawn(link: str) -> None:
+            await room.acquire()
+            t = asyncio.ensure_future(detail(link))
+            tasks.add(t)
+            t.add_done_callback(tasks.discard)
+
+        walker = asyncio.ensure_future(self._walk_lists(crawler, renderer, spawn))
+        try:
+            while True:
+                if not done.empty():
+                    r = done.get_nowait()
+                    if r is not None and r.ok:
+                        yield self.page_from(r, "detail")
+                    continue
+                if walker.done() and not tasks:
+                    break
+                getter = asyncio.ensure_future(done.get())
+                finished, _ = await asyncio.wait({getter} if walker.done() else {getter, walker},
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                if getter in finished:
+                    done.put_nowait(getter.result())  # handled at the top, in arrival order
+                else:
+                    getter.cancel()
+            walker.result()  # a bug in the walk surfaces instead of silently ending the crawl
+        finally:
+            walker.cancel()
+            for t in list(tasks):
+                t.cancel()
 
     def parse_body(self, page: Page) -> list[dict[str, Any]]:
         if page.kind != "detail":

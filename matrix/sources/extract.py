@@ -33,31 +33,50 @@ def _norm(s: str) -> str:
     return " ".join(s.lower().replace("\xa0", " ").split()).rstrip(":").strip()
 
 
+_LABEL_VALUE = re.compile(r"^\s*([^:]{1,80}?)\s*:\s*(.+)$", re.S)
+_BLOCK_SET = frozenset(_BLOCKS)
+
+
+def _has_block(el: Tag) -> bool:
+    return any(getattr(d, "name", None) in _BLOCK_SET for d in el.descendants)
+
+
 class Labels:
+    """Index of one page's label-like elements, built once, looked up many times.
+
+    Why the two dicts: a scraper asks for ~10 fields with 2-4 label spellings each; scanning
+    every element per spelling (and asking bs4 whether it holds a block) was most of the parse
+    cost. Exact labels map to their elements in document order; "Label: value" elements that
+    hold no block are split once into label -> value.
+    """
+
     def __init__(self, root: Tag) -> None:
-        self._items: list[tuple[Tag, str, str]] = []
+        self._exact: dict[str, list[Tag]] = {}
+        self._inline: dict[str, str] = {}
         for el in root.find_all(_CANDIDATES):
             own = " ".join(el.get_text(" ", strip=True).split())
             if not own or len(own) > 400:
                 continue
-            self._items.append((el, own, _norm(own)))
+            n = _norm(own)
+            self._exact.setdefault(n, []).append(el)
+            if ":" in own:
+                m = _LABEL_VALUE.match(own)
+                if m and m.group(2).strip():
+                    key = _norm(m.group(1))
+                    if key not in self._inline and not _has_block(el):
+                        self._inline[key] = m.group(2).strip()
 
     def get(self, *labels: str) -> str | None:
         wanted = [_norm(l) for l in labels]
         for lab in wanted:
-            for el, own, n in self._items:
-                if n == lab:
-                    v = _value_after(el)
-                    if v:
-                        return v
+            for el in self._exact.get(lab, ()):
+                v = _value_after(el)
+                if v:
+                    return v
         for lab in wanted:
-            rx = re.compile(rf"^\s*{re.escape(lab)}\s*:\s*(.+)$", re.I | re.S)
-            for el, own, n in self._items:
-                if el.find(_BLOCKS) is not None:
-                    continue
-                m = rx.match(own)
-                if m:
-                    return m.group(1).strip() or None
+            v = self._inline.get(lab)
+            if v:
+                return v
         return None
 
 

@@ -9,10 +9,11 @@ crawl never leaves a half-written entry that a later crawl would trust.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import os
-import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,11 @@ class CacheEntry:
     derived: dict[str, Any] = field(default_factory=dict)
 
 
+def body_hash(body: bytes) -> str:
+    """Fingerprint of a response body: derived data (parsed records) is only trusted for this body."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
 def cache_key(method: str, url: str, body: bytes | None = None) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(method.upper().encode() + b" " + url.encode())
@@ -43,6 +49,7 @@ class HttpCache:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self._dirs: set[Path] = set()
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         d = self.root / key[:2]
@@ -63,24 +70,49 @@ class HttpCache:
         except OSError:
             return None
 
-    @staticmethod
-    def _atomic_write(path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    def _atomic_write(self, path: Path, data: bytes) -> None:
+        """Write to a private temp name, then rename: readers see the old file or the new one.
+        Plain os.open/os.replace with a per-thread temp name: a crawl writes thousands of
+        entries and mkstemp+fdopen+mkdir per write cost more than the write itself."""
+        parent = path.parent
+        if parent not in self._dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
+        tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
             raise
 
     def put(self, entry: CacheEntry, body: bytes | None) -> None:
         meta, body_path = self._paths(entry.key)
         if body is not None:
-            entry.body_hash = hashlib.blake2b(body, digest_size=16).hexdigest()
+            entry.body_hash = entry.body_hash or body_hash(body)
             self._atomic_write(body_path, body)
         self._atomic_write(meta, json.dumps(entry.__dict__, default=str).encode())
+
+    def put_records(self, key: str, doc: dict[str, Any]) -> None:
+        """Records parsed from the cached body, in their own file so no write of the entry (by the
+        crawler's writer thread) can race with one of the records (by a parser elsewhere)."""
+        meta, _ = self._paths(key)
+        self._atomic_write(meta.with_suffix(".records"), json.dumps(doc, default=str).encode())
+
+    def get_records(self, key: str) -> dict[str, Any] | None:
+        meta, _ = self._paths(key)
+        try:
+            doc = json.loads(meta.with_suffix(".records").read_bytes())
+        except (OSError, ValueError):
+            return None
+        return doc if isinstance(doc, dict) else None
 
     def set_derived(self, key: str, name: str, value: Any) -> None:
         """Attach data computed from the cached body (links, parsed records) to an entry."""
@@ -90,3 +122,57 @@ class HttpCache:
         entry.derived[name] = value
         meta, _ = self._paths(key)
         self._atomic_write(meta, json.dumps(entry.__dict__, default=str).encode())
+
+
+class BackgroundWriter:
+    """Runs cache writes on one thread, in submission order, off the crawler's event loop.
+
+    Why: a cache write is two atomic file replacements; done inline, thousands of them stall the
+    loop that paces every host's requests, and a stalled loop wastes rate-limit tokens. One thread
+    keeps writes ordered (a `put` always lands before a `set_derived` for the same key). The
+    hand-off is a deque the writer polls, because waking a thread per submitted write (a
+    Condition notify) costs the loop more than the write. Past `max_pending` queued writes the
+    caller writes inline (back-pressure, bounded memory). `close()` drains everything to disk.
+    """
+
+    def __init__(self, max_pending: int = 10_000, poll_s: float = 0.02) -> None:
+        self._pending: collections.deque = collections.deque()
+        self._max_pending = max_pending
+        self._poll_s = poll_s
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # one writer at a time (the thread, or an inline caller)
+        self.errors = 0
+        self._thread = threading.Thread(target=self._run, name="http-cache-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn, *args) -> None:
+        if len(self._pending) >= self._max_pending:
+            self._drain()
+            self._call(fn, args)
+            return
+        self._pending.append((fn, args))
+
+    def _call(self, fn, args) -> None:
+        try:
+            fn(*args)
+        except OSError:  # a full disk loses a cache entry, never a page
+            self.errors += 1
+
+    def _drain(self) -> None:
+        with self._lock:
+            while True:
+                try:
+                    fn, args = self._pending.popleft()
+                except IndexError:
+                    return
+                self._call(fn, args)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._poll_s):
+            self._drain()
+        self._drain()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._drain()

@@ -28,6 +28,7 @@ class OdiggerSource(DirectorySource):
         lab = Labels(soup)
         desc = first_el(soup, [".offer-description", ".description"])
         allowed, restricted = lab.get("Allowed Traffic"), lab.get("Restricted Traffic", "Not Allowed")
+        preview = soup.select_one("a.preview-link[href], a[data-preview]")
         rules = "\n".join(x for x in (f"Allowed: {allowed}" if allowed else "", f"Restricted: {restricted}" if restricted else "") if x)
         return {
             "slug": self.slug(url),
@@ -39,7 +40,7 @@ class OdiggerSource(DirectorySource):
             "network": lab.get("Network"),
             "epc": lab.get("EPC"),
             "traffic": rules or None,
-            "preview": (soup.select_one("a.preview-link[href], a[data-preview]") or {}).get("href") if soup.select_one("a.preview-link[href], a[data-preview]") else None,
+            "preview": preview.get("href") if preview is not None else None,
             "description_html": str(desc) if desc else None,
         }
 

@@ -33,6 +33,7 @@ class CrawlReport:
     bytes_downloaded: int = 0
     robots_blocked: int = 0
     pages_yielded: int = 0
+    elapsed_s: float | None = None  # wall time of the crawl, None while it runs
     failures: Counter = field(default_factory=Counter)
     failed: list[dict[str, str]] = field(default_factory=list)
     layout_drift: list[dict[str, Any]] = field(default_factory=list)
@@ -66,7 +67,7 @@ class CrawlReport:
         return {
             "source": self.source, "requests": self.requests, "ok": self.ok, "not_modified": self.not_modified,
             "retries": self.retries, "bytes_downloaded": self.bytes_downloaded, "robots_blocked": self.robots_blocked,
-            "pages_yielded": self.pages_yielded, "failed_total": self.failed_total, "failures": dict(self.failures),
+            "pages_yielded": self.pages_yielded, "elapsed_s": self.elapsed_s, "failed_total": self.failed_total, "failures": dict(self.failures),
             "failed": list(self.failed), "layout_drift": list(self.layout_drift),
         }
 

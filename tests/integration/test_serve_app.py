@@ -202,3 +202,34 @@ def test_web_page_in_chromium(service):
             page.screenshot(path=str(ARTIFACTS / "serve_web.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_overload_is_shed_with_503_never_a_hang(service):
+    """Redeploy with tiny queues (last test of the module): excess requests get 503 at once."""
+    from ray import serve
+
+    from serve_apps.search_app import APP_NAME, build_app
+
+    tight = service["settings"].model_copy(deep=True)
+    tight.serve.max_ongoing_requests = 1
+    tight.serve.max_queued_requests = 1
+    serve.run(build_app(tight), name=APP_NAME, route_prefix="/")
+    url = service["url"]
+
+    async def go():
+        async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=48)) as c:
+            async def one(i):
+                t = time.perf_counter()
+                r = await c.get("/search", params={"q": f"marketing tools {i}", "facets": "category,network"})
+                return r.status_code, time.perf_counter() - t
+            return await asyncio.gather(*(one(i) for i in range(48)))
+
+    t0 = time.perf_counter()
+    results = asyncio.run(go())
+    elapsed = time.perf_counter() - t0
+    codes = Counter(code for code, _ in results)
+    print(f"overload: 48 concurrent requests, limits 1 ongoing + 1 queued: {dict(codes)} in {elapsed:.1f} s")
+    assert codes[503] > 0 and codes[200] > 0, codes
+    assert set(codes) <= {200, 503}, codes
+    shed = [dt for code, dt in results if code == 503]
+    assert max(shed) < 30  # answered, not left hanging until the request timeout

@@ -217,6 +217,13 @@ def test_bad_requests_fail_clearly(built, req, message):
         search(index, req)
 
 
+@pytest.mark.parametrize("q", ['"zanzibarq deluxe"', "zanzibarq AND", "zanzibarq:*", "zanzibarq'"])
+def test_odd_query_syntax_is_plain_words(built, q):
+    index, _, _ = built
+    res = search(index, SearchRequest(q=q))
+    assert {"edge-rich", "edge-unknown"} <= {h["program_id"] for h in res.hits}
+
+
 def test_quotes_in_filter_values_are_escaped(built):
     index, _, _ = built
     res = search(index, SearchRequest(filters=SearchFilters(categories=["o'brien"], networks=["x'); drop"])))
@@ -240,3 +247,17 @@ def test_hits_carry_fields_and_no_vector(built):
     assert hit["program_id"] == "edge-rich" and "vector" not in hit
     assert hit["commission"]["percent_max"] == 75.0 and hit["networks"] == ["awin", "cj"]
     assert not math.isnan(hit["score"]) and res.version == index.programs.version
+
+
+@pytest.mark.parametrize("sort", ["relevance", "commission", "cookie_days", "epc", "last_verified"])
+@pytest.mark.parametrize("ranked", [True, False])
+def test_partial_sort_equals_full_sort_on_the_page(built, sort, ranked):
+    from matrix.index.search import order
+
+    index, _, _ = built
+    cols = index.snapshot().columns
+    positions = np.random.default_rng(1).permutation(cols.n)[: cols.n - 3]
+    full = order(cols, positions, sort, ranked)
+    for top in (1, 5, 17):
+        assert list(order(cols, positions, sort, ranked, top=top)[:top]) == list(full[:top])
+    assert len(order(cols, positions, sort, ranked, top=0)) == 0 or ranked

@@ -183,3 +183,15 @@ def test_programs_without_vectors_are_text_searchable_but_not_vector_candidates(
     assert {h["program_id"] for h in res.hits} == {p.program_id for p in ps[:20]}
     name_word = ps[30].name.split()[0]
     assert ps[30].program_id in [h["program_id"] for h in search(index, SearchRequest(q=name_word, limit=40)).hits]
+
+
+def test_hits_stay_aligned_after_deletes_and_updates(small):
+    _, index, ps, vs = small
+    assert index.delete_programs([ps[0].program_id, ps[5].program_id]) == 2
+    index.upsert_programs([ps[9].model_copy(update={"name": "Moved To The End", "content_hash": None})], vs[:1])
+    hits = search(index, SearchRequest(q="", limit=100)).hits
+    by_id = {p.program_id: p for p in ps}
+    assert len(hits) == 58 and ps[0].program_id not in {h["program_id"] for h in hits}
+    for h in hits:
+        expected = "Moved To The End" if h["program_id"] == ps[9].program_id else by_id[h["program_id"]].name
+        assert h["name"] == expected
