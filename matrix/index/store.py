@@ -63,14 +63,6 @@ def program_row(p: Program, vector: Sequence[float] | None = None) -> dict[str, 
     return row
 
 
-def _dedupe_last(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    """merge_insert does not dedupe keys inside one batch: keep the last row per key."""
-    seen: dict[Any, dict[str, Any]] = {}
-    for r in rows:
-        seen[r[key]] = r
-    return list(seen.values())
-
-
 class MasterIndex:
     """Opens (or creates) the index at `settings.index_uri`. Cheap to construct; safe to share."""
 
@@ -121,31 +113,37 @@ class MasterIndex:
         return self.table(self.listings_name, LISTINGS_TABLE_SCHEMA)
 
     # -- writes ------------------------------------------------------------------------------
-    def _existing_hashes(self, tbl, key: str, keys: Iterable[Any]) -> dict[Any, str]:
+    @staticmethod
+    def _existing_hashes(tbl, keys: Sequence[str]) -> dict[tuple, str]:
+        """Stored content hash per key tuple (one column scan, no row payloads)."""
         if tbl.count_rows() == 0:
             return {}
-        arrow = tbl.to_lance().to_table(columns=[key, "content_hash"]) if hasattr(tbl, "to_lance") else tbl.to_arrow().select([key, "content_hash"])
-        wanted = set(keys)
-        return {k: h for k, h in zip(arrow.column(key).to_pylist(), arrow.column("content_hash").to_pylist()) if k in wanted}
+        arrow = tbl.to_lance().to_table(columns=[*keys, "content_hash"])
+        cols = [arrow.column(k).to_pylist() for k in keys]
+        return dict(zip(zip(*cols), arrow.column("content_hash").to_pylist()))
 
-    def _upsert(self, tbl, name: str, key: str, rows: list[dict[str, Any]], schema: pa.Schema) -> UpsertStats:
+    def _upsert(self, tbl, name: str, keys: Sequence[str], rows: list[dict[str, Any]], schema: pa.Schema) -> UpsertStats:
+        """Merge only rows that are new or whose content hash changed: unchanged input writes nothing."""
         stats = UpsertStats(table=name)
-        rows = _dedupe_last(rows, key)
-        existing = self._existing_hashes(tbl, key, (r[key] for r in rows))
+        latest: dict[tuple, dict[str, Any]] = {}
+        for r in rows:  # merge_insert does not dedupe keys inside one batch: the last row wins
+            latest[tuple(r[k] for k in keys)] = r
+        existing = self._existing_hashes(tbl, keys)
         changed = []
-        for r in rows:
-            old = existing.get(r[key])
+        for key, r in latest.items():
+            old = existing.get(key)
             if old is None:
                 stats.inserted += 1
-                changed.append(r)
             elif old != r["content_hash"]:
                 stats.updated += 1
-                changed.append(r)
             else:
                 stats.unchanged += 1
+                continue
+            changed.append(r)
         if changed:
             data = pa.Table.from_pylist(changed, schema=schema)
-            tbl.merge_insert(key).when_matched_update_all().when_not_matched_insert_all().execute(data, on_bad_vectors="null")
+            merge = tbl.merge_insert(list(keys) if len(keys) > 1 else keys[0])
+            merge.when_matched_update_all().when_not_matched_insert_all().execute(data, on_bad_vectors="null")
         stats.version = tbl.version
         log.info("upsert", extra={"table": name, "inserted": stats.inserted, "updated": stats.updated,
                                   "unchanged": stats.unchanged, "version": stats.version})
@@ -157,44 +155,15 @@ class MasterIndex:
             if p.content_hash is None:
                 p.content_hash = p.compute_hash()
             rows.append(program_row(p, None if vectors is None else vectors[i]))
-        return self._upsert(self.programs, self.programs_name, "program_id", rows, PROGRAMS_TABLE_SCHEMA)
+        return self._upsert(self.programs, self.programs_name, ["program_id"], rows, PROGRAMS_TABLE_SCHEMA)
 
     def upsert_listings(self, listings: Sequence[Listing]) -> UpsertStats:
         rows = []
         for lst in listings:
             if lst.content_hash is None:
                 lst.content_hash = lst.compute_hash()
-            row = to_row(lst)
-            row["_key"] = lst.key
-            rows.append(row)
-        rows = _dedupe_last(rows, "_key")
-        for r in rows:
-            r.pop("_key")
-        tbl = self.listings
-        stats = UpsertStats(table=self.listings_name)
-        existing = self._listing_hashes(tbl)
-        changed = []
-        for r in rows:
-            old = existing.get((r["source"], r["source_id"]))
-            if old is None:
-                stats.inserted += 1
-                changed.append(r)
-            elif old != r["content_hash"]:
-                stats.updated += 1
-                changed.append(r)
-            else:
-                stats.unchanged += 1
-        if changed:
-            data = pa.Table.from_pylist(changed, schema=LISTINGS_TABLE_SCHEMA)
-            tbl.merge_insert(["source", "source_id"]).when_matched_update_all().when_not_matched_insert_all().execute(data)
-        stats.version = tbl.version
-        return stats
-
-    def _listing_hashes(self, tbl) -> dict[tuple[str, str], str]:
-        if tbl.count_rows() == 0:
-            return {}
-        a = tbl.to_arrow().select(["source", "source_id", "content_hash"])
-        return {(s, i): h for s, i, h in zip(a.column(0).to_pylist(), a.column(1).to_pylist(), a.column(2).to_pylist())}
+            rows.append(to_row(lst))
+        return self._upsert(self.listings, self.listings_name, ["source", "source_id"], rows, LISTINGS_TABLE_SCHEMA)
 
     def ensure_indexes(self, force: bool = False) -> IndexReport:
         """Full-text, scalar and (once large enough) vector indexes; cheap when nothing changed."""

@@ -20,6 +20,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from matrix.resolve.prepare import Records
 
 _CHUNK = 512
+# Above this many targets, neighbour search is partitioned (IVF) instead of brute force: exact
+# search is O(n^2) and at 100k records it alone would take tens of minutes on two cores.
+ANN_MIN_TARGETS = 20_000
+ANN_PROBES = 6  # lists searched per query: recall vs time
+LEXICAL_SVD_DIM = 128  # large sparse n-gram matrices are projected to this many dims for the IVF
 
 
 @dataclass
@@ -62,6 +67,81 @@ def _topk_dense(q: np.ndarray, t: np.ndarray, k: int, q_idx: np.ndarray, t_idx: 
     return [np.concatenate(out_l), np.concatenate(out_r)]
 
 
+def _kmeans(x: np.ndarray, n_lists: int, seed: int = 0, iters: int = 8) -> np.ndarray:
+    """Spherical k-means centroids (rows L2-normalized), trained on a sample; deterministic per seed."""
+    rng = np.random.default_rng(seed)
+    sample = x[np.sort(rng.choice(x.shape[0], min(x.shape[0], 40 * n_lists), replace=False))]
+    cent = sample[np.sort(rng.choice(sample.shape[0], n_lists, replace=False))].copy()
+    for _ in range(iters):
+        assign = np.argmax(sample @ cent.T, axis=1)
+        sums = np.zeros_like(cent)
+        np.add.at(sums, assign, sample)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        empty = norms[:, 0] == 0
+        cent = np.where(empty[:, None], cent, sums / np.where(norms == 0, 1, norms))
+    return cent.astype(np.float32)
+
+
+def _top_lists(x: np.ndarray, cent: np.ndarray, probes: int) -> np.ndarray:
+    out = []
+    for start in range(0, x.shape[0], 4096):
+        sims = x[start:start + 4096] @ cent.T
+        out.append(np.argpartition(-sims, probes - 1, axis=1)[:, :probes] if probes < cent.shape[0]
+                   else np.tile(np.arange(cent.shape[0]), (sims.shape[0], 1)))
+    return np.concatenate(out)
+
+
+def _topk_ivf(q: np.ndarray, t: np.ndarray, k: int, q_idx: np.ndarray, t_idx: np.ndarray) -> list[np.ndarray]:
+    """Approximate top-k by dot product: targets in ~sqrt(n) k-means lists, each query searches its
+    `ANN_PROBES` nearest lists. Same output contract as `_topk_dense`; a query never gets itself
+    (same global index) as a neighbour.
+    """
+    n_lists = max(8, int(np.sqrt(t.shape[0])))
+    cent = _kmeans(t, n_lists)
+    t_list = _top_lists(t, cent, 1)[:, 0]
+    q_lists = _top_lists(q, cent, min(ANN_PROBES, n_lists))
+    members = np.argsort(t_list, kind="stable")
+    bounds = np.searchsorted(t_list[members], np.arange(n_lists + 1))
+    flat_q = np.repeat(np.arange(q.shape[0]), q_lists.shape[1])
+    flat_l = q_lists.reshape(-1)
+    order = np.argsort(flat_l, kind="stable")
+    flat_q, flat_l = flat_q[order], flat_l[order]
+    qb = np.searchsorted(flat_l, np.arange(n_lists + 1))
+    cq, ct, cs = [], [], []
+    for li in range(n_lists):
+        tm = members[bounds[li]:bounds[li + 1]]
+        qs = flat_q[qb[li]:qb[li + 1]]
+        if tm.size == 0 or qs.size == 0:
+            continue
+        sims = q[qs] @ t[tm].T
+        sims[q_idx[qs][:, None] == t_idx[tm][None, :]] = -np.inf
+        kk = min(k, tm.size)
+        part = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
+        cq.append(np.repeat(qs, kk))
+        ct.append(tm[part].reshape(-1))
+        cs.append(np.take_along_axis(sims, part, axis=1).reshape(-1))
+    if not cq:
+        return [np.zeros(0, np.int64), np.zeros(0, np.int64)]
+    cq_, ct_, cs_ = np.concatenate(cq), np.concatenate(ct), np.concatenate(cs)
+    order = np.lexsort((-cs_, cq_))  # by query, best first
+    cq_, ct_, cs_ = cq_[order], ct_[order], cs_[order]
+    rank = np.arange(cq_.size) - np.searchsorted(cq_, cq_, side="left")
+    keep = (rank < k) & (cs_ > 0) & np.isfinite(cs_)
+    return [q_idx[cq_[keep]], t_idx[ct_[keep]]]
+
+
+def _dense_for_ann(matrix) -> np.ndarray:
+    """Sparse n-gram rows -> a few dense dims (truncated SVD) so they can be partitioned."""
+    if not sparse.issparse(matrix):
+        return np.asarray(matrix, np.float32)
+    from sklearn.decomposition import TruncatedSVD
+
+    dim = min(LEXICAL_SVD_DIM, matrix.shape[1] - 1)
+    x = TruncatedSVD(n_components=dim, algorithm="randomized", n_iter=3, random_state=0).fit_transform(matrix)
+    x = x.astype(np.float32)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+
+
 def _groups_of(source: list[str], cross_only: bool) -> list[np.ndarray]:
     """Index groups to search against each other: per source when linking, everything when deduping."""
     if not cross_only:
@@ -102,17 +182,23 @@ def knn_pairs(matrix, records: Records, k: int, cross_only: bool, active: np.nda
             np.logical_or.at(act, rep, active)
         sub = np.flatnonzero(is_rep)
         l, r = _knn_pairs_on(matrix[sub], records, sub, k, cross_only, None if act is None else act[sub])
-        members: dict[int, list[int]] = {}
-        for d, rp in zip(dup.tolist(), dup_rep.tolist()):
-            members.setdefault(rp, []).append(d)
-        # copies inherit their representative's neighbours (bounded: first few copies only)
+        # copies inherit their representative's neighbours (bounded: the first two copies only);
+        # grouped by sorting, so the cost is linear in the pairs, not pairs x groups
         extra_l, extra_r = [dup], [dup_rep]
-        for rp, ms in members.items():
-            ms = ms[:2]
-            sel = (l == rp)
-            for m_ in ms:
-                extra_l.append(np.full(int(sel.sum()), m_, np.int64))
-                extra_r.append(r[sel])
+        if dup.size and l.size:
+            order = np.argsort(l, kind="stable")
+            ls_, rs_ = l[order], r[order]
+            starts = np.searchsorted(ls_, dup_rep, side="left")
+            ends = np.searchsorted(ls_, dup_rep, side="right")
+            # rank of each copy among the copies of its representative, in record order
+            by_rep = np.argsort(dup_rep, kind="stable")
+            sorted_rep = dup_rep[by_rep]
+            rank = np.empty(dup.size, np.int64)
+            rank[by_rep] = np.arange(dup.size) - np.searchsorted(sorted_rep, sorted_rep, side="left")
+            for d, a, b in zip(dup[(rank < 2)].tolist(), starts[rank < 2].tolist(), ends[rank < 2].tolist()):
+                if b > a:
+                    extra_l.append(np.full(b - a, d, np.int64))
+                    extra_r.append(rs_[a:b])
         return np.concatenate([l] + extra_l), np.concatenate([r] + extra_r)
     return _knn_pairs_on(matrix, records, np.arange(len(records)), k, cross_only, active)
 
@@ -121,6 +207,8 @@ def _knn_pairs_on(matrix, records: Records, index: np.ndarray, k: int, cross_onl
     """kNN among the records `index` (rows of `matrix` align with `index`)."""
     sub_source = [records.source[i] for i in index.tolist()]
     groups = _groups_of(sub_source, cross_only)
+    if max(g.size for g in groups) > ANN_MIN_TARGETS:
+        matrix = _dense_for_ann(matrix)
     ls, rs = [], []
     for gi, g in enumerate(groups):
         queries = g if active is None else g[active[g]]
@@ -131,7 +219,9 @@ def _knn_pairs_on(matrix, records: Records, index: np.ndarray, k: int, cross_onl
             if t.size == 0:
                 continue
             same = not cross_only
-            if same and active is not None:
+            if t.size > ANN_MIN_TARGETS:
+                l, r = _topk_ivf(matrix[queries], matrix[t], k, queries, t)
+            elif same and active is not None:
                 # queries are a subset of targets: drop self by masking via global ids below
                 l, r = _topk_dense(matrix[queries], matrix[t], k + 1, queries, t, same=False)
                 m = l != r
