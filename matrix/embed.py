@@ -197,3 +197,30 @@ class CachedEmbedder:
                 out[i] = by_text[texts[i]]
             self.cache.put_many(uniq, vecs)
         return out
+
+
+def embed_through_cache(texts: dict[str, str], embed_fn, cache: EmbeddingCache) -> tuple[dict[str, np.ndarray], int]:
+    """`key -> text` to `key -> vector`, sending only texts the cache has never seen to `embed_fn`.
+
+    Why a function taking `embed_fn`: the ingest job embeds in a Ray Data actor pool
+    (`jobs.ingest.embed_texts`), tests use a stand-in; both get the same cache behaviour — a
+    re-ingest of unchanged text never reaches the model. `embed_fn` takes and returns
+    `key -> text` / `key -> vector` dicts. Returns the vectors and how many texts were embedded.
+    """
+    keys = list(texts)
+    cached = cache.get_many([texts[k] for k in keys])
+    out = {k: v for k, v in zip(keys, cached) if v is not None}
+    todo: dict[str, str] = {}
+    for k, v in zip(keys, cached):
+        if v is None:
+            todo.setdefault(texts[k], k)  # one request per distinct text
+    if todo:
+        got = embed_fn({k: t for t, k in todo.items()})
+        new_texts = list(todo)
+        vecs = np.stack([np.asarray(got[todo[t]], dtype=np.float32) for t in new_texts])
+        cache.put_many(new_texts, vecs)
+        by_text = dict(zip(new_texts, vecs))
+        for k in keys:
+            if k not in out:
+                out[k] = by_text[texts[k]]
+    return out, len(todo)

@@ -72,6 +72,37 @@ def program_text(p: Program) -> str:
     return " ".join(x for x in parts if x)
 
 
+def program_vectors(programs: Sequence[Program], listing_vectors: dict[str, np.ndarray],
+                    previous: dict[str, np.ndarray] | None = None, previous_sizes: dict[str, int] | None = None) -> dict[str, np.ndarray]:
+    """A vector per program without running the model: the normalized mean of its listings' vectors.
+
+    Why: a program is the sum of its listings, so the centroid of their `listing_text`
+    embeddings is what new listings should be compared with (and what the index can search);
+    the ingest then embeds each listing once and never embeds programs, which keeps the whole
+    pipeline close to embedding-only speed. Members without a vector in `listing_vectors` are
+    represented by the program's `previous` vector, weighted by how many listings it had
+    (`previous_sizes`). A program with no usable vector is left out (the caller embeds
+    `program_text` for it).
+    """
+    previous, previous_sizes = previous or {}, previous_sizes or {}
+    out: dict[str, np.ndarray] = {}
+    for p in programs:
+        vs = [listing_vectors[k] for k in p.listing_keys if k in listing_vectors]
+        acc = np.sum(vs, axis=0, dtype=np.float64) if vs else None
+        missing = len(p.listing_keys) - len(vs)
+        prev = previous.get(p.program_id)
+        if missing and prev is not None:
+            w = min(missing, previous_sizes.get(p.program_id, missing))
+            part = np.asarray(prev, np.float64) * w
+            acc = part if acc is None else acc + part
+        if acc is None:
+            continue
+        norm = float(np.linalg.norm(acc))
+        if norm > 0:
+            out[p.program_id] = (acc / norm).astype(np.float32)
+    return out
+
+
 def _listing_row(l: Listing) -> dict[str, Any]:
     return {"name": l.name, "domain": listing_domain(l), "network": l.network, "category": l.category,
             "description": (l.description or None), "percent": l.commission.best_percent, "cookie_days": l.cookie_days}
@@ -125,29 +156,34 @@ def resolve_listings(listings: list[Listing], existing: list[Program] | None = N
     ids = [p.program_id for p in rec_progs] + [l.key for l in rec_listings]
     records = build_records(spec, rows, sources, ids)
     n_p, n = len(rec_progs), len(records)
-    vecs = _vectors(records, rec_progs, rec_listings, vectors, settings, embedder) if spec.embeddings else None
-
-    scorer, comps = _fit(records, vecs, settings, spec)
     thr = spec.threshold if spec.threshold is not None else (settings.resolve.threshold if settings.resolve.threshold is not None else DEFAULT_THRESHOLD["many"])
     k = max(1, settings.resolve.neighbours // 2)
 
-    # known listings: stay with their program unless they no longer resemble it (split)
+    # known listings: stay with their program unless renamed and no longer resembling it (split).
+    # A listing whose name the program already carries was accepted before: re-seeing it is no
+    # reason to re-score it, so an unchanged re-ingest never loads the model or fits anything.
     known_idx = np.arange(n_p + len(fresh), n)
     prog_pos = {p.program_id: i for i, p in enumerate(rec_progs)}
     events: list[dict[str, Any]] = []
     split: set[int] = set()
-    if known_idx.size:
-        kp = np.array([prog_pos[owner[records.ids[i]]] for i in known_idx.tolist()], dtype=np.int64)
-        sizes = np.array([len(by_id[owner[records.ids[i]]].listing_keys) for i in known_idx.tolist()])
-        pk = scorer.probability(compare(records, comps, known_idx, kp, vecs))
-        listing_by_key = {l.key: l for l in known}
-        for i, p_, s_ in zip(known_idx.tolist(), pk.tolist(), sizes.tolist()):
-            l = listing_by_key[records.ids[i]]
-            prog = by_id[owner[l.key]]
-            # a listing whose name the program already carries was accepted before: re-seeing it is no reason to split
-            renamed = l.name != prog.name and l.name not in prog.aliases
-            if s_ > 1 and renamed and p_ < SPLIT_BELOW:
-                split.add(i)
+    recheck = []
+    carried: dict[str, set[str]] = {}  # program id -> names it already carries (case-insensitive, as aliases are kept)
+    for i in known_idx.tolist():
+        prog = by_id[owner[records.ids[i]]]
+        names = carried.get(prog.program_id)
+        if names is None:
+            names = carried[prog.program_id] = {x.strip().lower() for x in [prog.name, *prog.aliases] if x}
+        if len(prog.listing_keys) > 1 and (rec_listings[i - n_p].name or "").strip().lower() not in names:
+            recheck.append(i)
+    vecs, scorer, comps = None, None, None
+    if fresh or recheck:
+        vecs = _vectors(records, rec_progs, rec_listings, vectors, settings, embedder) if spec.embeddings else None
+        scorer, comps = _fit(records, vecs, settings, spec)
+    if recheck:
+        ri = np.asarray(recheck, dtype=np.int64)
+        kp = np.array([prog_pos[owner[records.ids[i]]] for i in recheck], dtype=np.int64)
+        pk = scorer.probability(compare(records, comps, ri, kp, vecs))
+        split = {i for i, p_ in zip(recheck, pk.tolist()) if p_ < SPLIT_BELOW}
     active = np.zeros(n, dtype=bool)
     active[n_p:n_p + len(fresh)] = True
     for i in split:
@@ -157,10 +193,14 @@ def resolve_listings(listings: list[Listing], existing: list[Program] | None = N
     sub = _subset(records, placed)
     sub_vecs = None if vecs is None else vecs[placed]
     sub_active = active[placed]
-    cands = block(sub, sub_vecs, k, cross_only=False, max_key_group=spec.max_key_group, active=sub_active)
-    left, right = _with_program_pairs(cands, sub_active, n_p)
-    prob = scorer.probability(compare(sub, comps, left, right, sub_vecs)) if left.size else np.zeros(0)
-    labels = correlation_clusters(len(sub), left, right, edge_weights(prob, thr))
+    if sub_active.any():
+        cands = block(sub, sub_vecs, k, cross_only=False, max_key_group=spec.max_key_group, active=sub_active)
+        left, right = _with_program_pairs(cands, sub_active, n_p)
+        prob = scorer.probability(compare(sub, comps, left, right, sub_vecs)) if left.size else np.zeros(0)
+        labels = correlation_clusters(len(sub), left, right, edge_weights(prob, thr))
+    else:  # nothing to place: every program stays as it is
+        left = np.zeros(0, np.int64)
+        labels = np.arange(len(sub), dtype=np.int64)
 
     result = _assemble(labels, placed, n_p, records, rec_progs, rec_listings, fresh, known, split, owner, by_id, settings, events)
     result.stats = {"listings": len(listings), "new_listings": len(fresh), "known_listings": len(known),

@@ -294,10 +294,9 @@ class DirectorySource(CrawledSource):
 
     def list_links(self, html: str, url: str) -> tuple[list[str], str | None]:
         """Detail URLs and the next list page on one list page (structure-based, see extract.py)."""
-        from matrix.sources.extract import links_matching, next_page
+        from matrix.sources.extract import list_page_links
 
-        soup = soup_of(html)
-        return links_matching(soup, self.detail_pattern, url), next_page(soup, url)
+        return list_page_links(html, self.detail_pattern, url)
 
     # Detail fetches queued at once per source: list pages run ahead of the details by at most
     # this many links, which keeps every host busy without holding a whole site in tasks.

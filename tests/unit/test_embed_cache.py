@@ -32,3 +32,26 @@ def test_cache_is_per_model_and_validates_lengths(settings):
     with pytest.raises(ValueError):
         c1.put_many(["a", "b"], np.ones((1, 384), np.float32))
     assert c1.put_many(["x"], np.ones((1, 384), np.float32)) == 0  # already there: nothing written
+
+
+def test_embed_through_cache_sends_only_unseen_distinct_texts(settings):
+    from matrix.embed import embed_through_cache
+
+    inner = TrigramEmbedder()
+    sent: list[dict[str, str]] = []
+
+    def embed_fn(batch: dict[str, str]) -> dict[str, np.ndarray]:
+        sent.append(dict(batch))
+        return dict(zip(batch, inner.embed(list(batch.values()))))
+
+    cache = EmbeddingCache(settings)
+    texts = {"a:1": "acme shoes", "b:1": "zephyr tea", "c:1": "acme shoes"}
+    vecs, n = embed_through_cache(texts, embed_fn, cache)
+    assert n == 2 and len(sent) == 1 and sorted(sent[0].values()) == ["acme shoes", "zephyr tea"]
+    np.testing.assert_allclose(vecs["a:1"], vecs["c:1"])
+    assert not np.allclose(vecs["a:1"], vecs["b:1"])
+    again, n2 = embed_through_cache({"x:9": "acme shoes", "y:9": "bolt vpn"}, embed_fn, cache)
+    assert n2 == 1 and list(sent[-1].values()) == ["bolt vpn"]
+    np.testing.assert_allclose(again["x:9"], vecs["a:1"], rtol=1e-6)
+    none, n3 = embed_through_cache({"x:9": "acme shoes"}, embed_fn, cache)
+    assert n3 == 0 and len(sent) == 2
