@@ -204,6 +204,7 @@ def run_ingest(settings: Settings, source_names: list[str] | None = None,
     listings, report = collect_listings(settings, names)
     step(f"normalized {len(listings)} listings")
     lstats = index.upsert_listings(listings)
+    index.record_sightings(listings)
     step(f"listings: {lstats.inserted} new, {lstats.updated} changed, {lstats.unchanged} unchanged")
     result, changed, vectors, rstats = resolve(settings, index, listings)
     step(f"resolved into {rstats['programs']} programs ({rstats['changed']} new or changed, "

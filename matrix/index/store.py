@@ -36,6 +36,15 @@ PROGRAM_EXTRA_FIELDS = [
     pa.field("vector", pa.list_(pa.float32(), VECTOR_DIM)),
 ]
 PROGRAMS_TABLE_SCHEMA = pa.schema(list(PROGRAM_SCHEMA) + PROGRAM_EXTRA_FIELDS)
+# When each listing was first and last seen by a crawl. Kept apart from `listings` so a re-crawl
+# of unchanged pages refreshes these timestamps without rewriting (or versioning) listing rows.
+SIGHTINGS_TABLE = "listing_sightings"
+SIGHTINGS_SCHEMA = pa.schema([
+    pa.field("source", pa.string()),
+    pa.field("source_id", pa.string()),
+    pa.field("first_seen", pa.timestamp("us", tz="UTC")),
+    pa.field("last_seen", pa.timestamp("us", tz="UTC")),
+])
 LISTINGS_TABLE_SCHEMA = LISTING_SCHEMA
 
 
@@ -259,6 +268,34 @@ class MasterIndex:
         rows = self.programs.search().where(f"program_id = '{safe}'").limit(1).to_list()
         return from_row(Program, rows[0]) if rows else None
 
+    def record_sightings(self, listings: Sequence[Listing], seen_at: dt.datetime | None = None) -> int:
+        """Mark listings as seen by this crawl: `last_seen` moves, `first_seen` is kept."""
+        if not listings:
+            return 0
+        seen_at = seen_at or dt.datetime.now(dt.timezone.utc)
+        keys = {(x.source, x.source_id) for x in listings}
+        tbl = self.table(SIGHTINGS_TABLE, SIGHTINGS_SCHEMA)
+        first: dict[tuple[str, str], dt.datetime] = {}
+        if tbl.count_rows():
+            a = tbl.to_lance().to_table(columns=["source", "source_id", "first_seen"])
+            first = {(src, sid): f for src, sid, f in zip(a.column(0).to_pylist(), a.column(1).to_pylist(), a.column(2).to_pylist())
+                     if (src, sid) in keys}
+        rows = [{"source": src, "source_id": sid, "first_seen": first.get((src, sid), seen_at), "last_seen": seen_at}
+                for src, sid in sorted(keys)]
+        data = pa.Table.from_pylist(rows, schema=SIGHTINGS_SCHEMA)
+        tbl.merge_insert(["source", "source_id"]).when_matched_update_all().when_not_matched_insert_all().execute(data)
+        return len(rows)
+
+    def sightings(self, keys: Sequence[tuple[str, str]] | None = None) -> dict[tuple[str, str], tuple[dt.datetime, dt.datetime]]:
+        """(source, source_id) -> (first_seen, last_seen), for `keys` or for every listing."""
+        if not self.has_table(SIGHTINGS_TABLE) or (keys is not None and not keys):
+            return {}
+        q = lambda v: "'" + v.replace("'", "''") + "'"  # noqa: E731
+        flt = None if keys is None else " OR ".join(f"(source = {q(a)} AND source_id = {q(b)})" for a, b in keys)
+        a = self.db.open_table(SIGHTINGS_TABLE).to_lance().to_table(filter=flt)
+        cols = (a.column(c).to_pylist() for c in ("source", "source_id", "first_seen", "last_seen"))
+        return {(src, sid): (f, last) for src, sid, f, last in zip(*cols)}
+
     def delete_programs(self, program_ids: Sequence[str]) -> int:
         """Remove programs the resolver merged into another (their listings now live there)."""
         if not program_ids or not self.has_table(self.programs_name):
@@ -286,6 +323,10 @@ class MasterIndex:
                 f"source = '{source.replace(chr(39), chr(39) * 2)}' AND source_id = '{sid.replace(chr(39), chr(39) * 2)}'"
             ).limit(1).to_list()
             out.extend(from_row(Listing, r) for r in rows)
+        seen = self.sightings([(x.source, x.source_id) for x in out])
+        for lst in out:
+            if (lst.source, lst.source_id) in seen:
+                lst.first_seen, lst.last_seen = seen[(lst.source, lst.source_id)]
         return out
 
     def stats(self) -> dict[str, Any]:
@@ -299,7 +340,13 @@ class MasterIndex:
                     history = ingest_versions(t, self.listings if self.has_table(self.listings_name) else None)
                     out["tables"][name]["ingest_versions"] = len(history)
                     out["tables"][name]["last_ingest_tag"] = history[-1].tag if history else None
-        if self.has_table(self.listings_name):
+        if self.has_table(SIGHTINGS_TABLE):
+            last: dict[str, Any] = {}
+            for (src, _), (_, seen) in self.sightings().items():
+                if seen is not None and (src not in last or seen > last[src]):
+                    last[src] = seen
+            out["last_ingest"] = {s: v.isoformat() for s, v in sorted(last.items())}
+        elif self.has_table(self.listings_name):
             a = self.listings.to_arrow().select(["source", "fetched_at"])
             last: dict[str, Any] = {}
             for s, f in zip(a.column(0).to_pylist(), a.column(1).to_pylist()):

@@ -31,7 +31,9 @@ from matrix.resolve.survivorship import listing_domain, survive
 
 log = get_logger(__name__)
 PROGRAM_SOURCE = "\x00program"  # the record source of existing programs (never a real source name)
-FIT_SAMPLE = 4000  # records used to fit the scoring model when the index is larger
+FIT_SAMPLE = 4000  # records used to fit the scoring model when this run has too few candidate pairs
+MIN_FIT_PAIRS = 2000  # candidate pairs enough to fit EM on directly
+MAX_FIT_PAIRS = 200_000  # EM sample cap (time and memory)
 SPLIT_BELOW = 0.01  # a known listing whose match probability with its program falls below this leaves it
 
 LISTING_SPEC = parse_spec({
@@ -178,25 +180,34 @@ def resolve_listings(listings: list[Listing], existing: list[Program] | None = N
     vecs, scorer, comps = None, None, None
     if fresh or recheck:
         vecs = _vectors(records, rec_progs, rec_listings, vectors, settings, embedder) if spec.embeddings else None
-        scorer, comps = _fit(records, vecs, settings, spec)
+
+    def place(extra: set[int]):
+        """Block the programs + fresh (+ split) listings; pairs in `records` positions."""
+        active = np.zeros(n, dtype=bool)
+        active[n_p:n_p + len(fresh)] = True
+        active[list(extra)] = True
+        # other known listings are represented by their program
+        placed = np.flatnonzero(np.concatenate([np.ones(n_p, bool), active[n_p:]]))
+        sub = _subset(records, placed)
+        sub_vecs = None if vecs is None else vecs[placed]
+        sub_active = active[placed]
+        if not sub_active.any():
+            return placed, sub, sub_vecs, np.zeros(0, np.int64), np.zeros(0, np.int64)
+        cands = block(sub, sub_vecs, k, cross_only=False, max_key_group=spec.max_key_group, active=sub_active)
+        return (placed, sub, sub_vecs, *_with_program_pairs(cands, sub_active, n_p))
+
+    placed, sub, sub_vecs, left, right = place(set())
+    if fresh or recheck:
+        scorer, comps = _fit(records, vecs, settings, spec, pairs=(placed[left], placed[right]))
     if recheck:
         ri = np.asarray(recheck, dtype=np.int64)
         kp = np.array([prog_pos[owner[records.ids[i]]] for i in recheck], dtype=np.int64)
         pk = scorer.probability(compare(records, comps, ri, kp, vecs))
         split = {i for i, p_ in zip(recheck, pk.tolist()) if p_ < SPLIT_BELOW}
-    active = np.zeros(n, dtype=bool)
-    active[n_p:n_p + len(fresh)] = True
-    for i in split:
-        active[i] = True
-    # placed records: programs + fresh + split listings; other known listings are represented by their program
-    placed = np.flatnonzero(np.concatenate([np.ones(n_p, bool), active[n_p:]]))
-    sub = _subset(records, placed)
-    sub_vecs = None if vecs is None else vecs[placed]
-    sub_active = active[placed]
-    if sub_active.any():
-        cands = block(sub, sub_vecs, k, cross_only=False, max_key_group=spec.max_key_group, active=sub_active)
-        left, right = _with_program_pairs(cands, sub_active, n_p)
-        prob = scorer.probability(compare(sub, comps, left, right, sub_vecs)) if left.size else np.zeros(0)
+        if split:
+            placed, sub, sub_vecs, left, right = place(split)
+    if left.size:
+        prob = scorer.probability(compare(sub, comps, left, right, sub_vecs))
         labels = correlation_clusters(len(sub), left, right, edge_weights(prob, thr))
     else:  # nothing to place: every program stays as it is
         left = np.zeros(0, np.int64)
@@ -237,19 +248,35 @@ def _subset(rec: Records, keep: np.ndarray) -> Records:
     return rec.subset(keep.tolist())
 
 
-def _fit(records: Records, vecs: np.ndarray | None, settings, spec: ResolveSpec):
-    """Fit the unsupervised model on (a sample of) everything, so a small batch still gets a sound model."""
+def _fit(records: Records, vecs: np.ndarray | None, settings, spec: ResolveSpec,
+         pairs: tuple[np.ndarray, np.ndarray] | None = None):
+    """Fit the unsupervised model: u from random record pairs, m by EM on candidate pairs.
+
+    With enough `pairs` (this run's candidates, in `records` positions) EM runs on a sample of
+    them: they hold the matches in their natural share, whereas candidates found inside a
+    random record sample hold almost none at scale (true pairs survive sampling with the square
+    of the sampling rate). A small batch falls back to blocking a record sample of everything,
+    so it still gets a sound model.
+    """
     n = len(records)
-    rng = np.random.default_rng(settings.budget.seed if hasattr(settings, "budget") else 0)
+    rng = np.random.default_rng(0)
+    comps = comparisons(records, vecs is not None)
+    scorer = FellegiSunter(comps)
+    rl, rr = random_pairs(records, min(50_000, max(2000, 20 * n)), False, 0)
+    scorer.fit_u(compare(records, comps, rl, rr, vecs))
+    biased = blocking_biased(records, vecs is not None)
+    if pairs is not None and pairs[0].size >= MIN_FIT_PAIRS:
+        pl, pr = pairs
+        if pl.size > MAX_FIT_PAIRS:
+            pick = np.sort(rng.choice(pl.size, MAX_FIT_PAIRS, replace=False))
+            pl, pr = pl[pick], pr[pick]
+        scorer.fit_m(compare(records, comps, pl, pr, vecs), update_u=biased)
+        return scorer, comps
     sample = np.arange(n) if n <= FIT_SAMPLE else np.sort(rng.choice(n, FIT_SAMPLE, replace=False))
     sub = _subset(records, sample)
     sv = None if vecs is None else vecs[sample]
-    comps = comparisons(sub, sv is not None)
-    scorer = FellegiSunter(comps)
-    rl, rr = random_pairs(sub, min(50_000, max(2000, 20 * len(sub))), False, 0)
-    scorer.fit_u(compare(sub, comps, rl, rr, sv))
     cands = block(sub, sv, max(1, settings.resolve.neighbours // 2), cross_only=False, max_key_group=spec.max_key_group)
-    scorer.fit_m(compare(sub, comps, cands.left, cands.right, sv), update_u=blocking_biased(sub, sv is not None))
+    scorer.fit_m(compare(sub, comps, cands.left, cands.right, sv), update_u=biased)
     return scorer, comps
 
 
