@@ -51,9 +51,13 @@ class OpenAffiliateSource(Source):
             req = urllib.request.Request(self.cfg.url, headers={"User-Agent": self.settings.crawl.user_agent})
             try:
                 with urllib.request.urlopen(req, timeout=self.settings.crawl.timeout_s) as resp:  # noqa: S310
-                    body = resp.read(self.settings.crawl.max_body_bytes + 1).decode("utf-8")
+                    raw_body = resp.read(self.settings.crawl.max_body_bytes + 1)
             except OSError as exc:
                 raise SourceError(f"sources.{self.name}: cannot read {self.cfg.url}: {exc}") from exc
+            if len(raw_body) > self.settings.crawl.max_body_bytes:
+                raise SourceError(f"sources.{self.name}: {self.cfg.url} is larger than crawl.max_body_bytes "
+                                  f"({self.settings.crawl.max_body_bytes})")
+            body = raw_body.decode("utf-8")
             yield Page(source=self.name, url=self.cfg.url, body=body, content_type="application/json", kind="feed")
             return
         path = Path(self.cfg.path).expanduser() if self.cfg.path else bundled_registry_path()
