@@ -29,36 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-PER_LIST = 50
+from tests.support.sites_generated import PER_LIST, detail_html, list_html  # noqa: E402  (the generated site)
+
 LAST_MODIFIED = "Wed, 01 Apr 2026 10:00:00 GMT"
-GEOS = ["US", "US, CA, UK", "Worldwide except RU", "DE, AT, CH", "United States", "UAE, SA"]
-CATS = ["Sweepstakes", "Nutra", "Finance", "Mobile Apps", "Dating", "Gambling", "Web Hosting", "VPN"]
-PAYOUTS = ["$2.10", "$38.00", "40% RevShare", "Up to $150 CPA", "€12 per lead", "$1.80 CPI"]
-
-
-def detail_html(host: int, i: int) -> str:
-    return f"""<!DOCTYPE html><html><head><meta charset="UTF-8"><title>Offer {i}</title></head><body>
-<nav class="navbar"><a href="/">oDigger</a><a href="/offers">Offers</a></nav><main class="container">
-<div class="offer-page"><div class="row"><div class="col-lg-8"><h1 class="offer-title">Offer {host}-{i} Program</h1>
-<div class="offer-description"><p>Generated offer number {i} on host {host}. Converts well on mobile.</p>
-<p>No incent. Allowed traffic: Email, Social.</p></div></div>
-<div class="col-lg-4"><div class="card offer-details"><div class="card-body">
-<div class="detail-row"><span class="label">Payout:</span> <span class="value">{PAYOUTS[i % len(PAYOUTS)]}</span></div>
-<div class="detail-row"><span class="label">Payout Type:</span> <span class="value">{"CPL" if i % 2 else "CPA"}</span></div>
-<div class="detail-row"><span class="label">Category:</span> <span class="value">{CATS[i % len(CATS)]}</span></div>
-<div class="detail-row"><span class="label">Countries:</span> <span class="value">{GEOS[i % len(GEOS)]}</span></div>
-<div class="detail-row"><span class="label">Network:</span> <span class="value">Network {i % 17}</span></div>
-<div class="detail-row"><span class="label">EPC:</span> <span class="value">${(i % 90) / 100:.2f}</span></div>
-<a class="btn preview-link" href="https://merchant{i}.example.com/landing">Preview</a>
-</div></div></div></div></div></main></body></html>"""
-
-
-def list_html(page: int, pages: int, per_host: int) -> str:
-    start = (page - 1) * PER_LIST
-    cards = "".join(f'<div class="card offer-card"><h3 class="card-title"><a href="/offer/o{i}">Offer {i}</a></h3></div>'
-                    for i in range(start, min(start + PER_LIST, per_host)))
-    nxt = f'<a class="page-link" rel="next" href="/offers?page={page + 1}">Next</a>' if page < pages else ""
-    return f"<!DOCTYPE html><html><body><main><h1>Offers</h1><div class='offers-list'>{cards}</div><ul class='pagination'>{nxt}</ul></main></body></html>"
 
 
 def serve(hosts: int, per_host: int, ports_q: "mp.Queue") -> None:

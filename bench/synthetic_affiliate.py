@@ -46,10 +46,16 @@ def generate(n_listings: int, seed: int = 0):
     rng = random.Random(seed)
     listings, truth = [], {}
     prog = 0
+    used: set[str] = set()
     while len(listings) < n_listings:
         brand = f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}" if rng.random() < 0.5 else rng.choice(WORDS).title() + "".join(rng.choices(string.ascii_lowercase, k=3))
         noun = rng.choice(NOUNS)
         name = f"{brand} {noun.title()}"
+        if name.lower().replace(" ", "") in used:
+            # two "different" programs with one name and (often) one domain would be a wrong truth,
+            # not a hard case: nothing could tell them apart
+            continue
+        used.add(name.lower().replace(" ", ""))
         domain = (brand + noun).replace(" ", "").lower() + rng.choice([".com", ".io", ".net"])
         variants = [(prog, name, domain)]
         if rng.random() < 0.15:  # look-alike: same brand, UK site -> a different program

@@ -152,42 +152,77 @@ def collect_listings(settings: Settings, names: list[str]) -> tuple[list[Listing
     return listings, report
 
 
-def embed_cached(settings: Settings, texts: list[str]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
-    """text -> vector; cached texts come from LanceDB, only misses go to the Ray actor pool."""
-    from matrix.embed import EmbeddingCache
+class RayCachedEmbedder:
+    """The resolver's embedder: cached texts come from LanceDB, only misses reach the actor pool.
 
-    cache = EmbeddingCache(settings)
-    unique = list(dict.fromkeys(texts))
-    out = {t: v for t, v in zip(unique, cache.get_many(unique)) if v is not None}
-    missing = [t for t in unique if t not in out]
-    if missing:
-        by_key = embed_texts(settings, {str(i): t for i, t in enumerate(missing)})
-        vecs = np.stack([by_key[str(i)] for i in range(len(missing))])
-        cache.put_many(missing, vecs)
-        out.update(zip(missing, vecs))
-    return out, {"texts": len(unique), "cache_hits": len(unique) - len(missing), "embedded": len(missing)}
-
-
-def resolve(settings: Settings, index: MasterIndex, listings: list[Listing]) -> tuple[Any, list[Program], list[np.ndarray], dict[str, Any]]:
-    """Listings -> canonical programs via matrix.resolve, incremental against the stored programs.
-
-    The resolver's vectors (listing_text / program_text) are computed here, through the cache
-    and the actor pool, so the driver never loads the model. Returns the resolver's result, the
-    programs to write and their vectors, and stats.
+    `resolve_listings` asks for vectors lazily (only for records it has to place), so a re-ingest
+    of unchanged listings embeds nothing and never loads the model.
     """
-    from matrix.resolve import listing_text, program_text, resolve_listings
 
-    existing = index.all_programs()
-    by_text, estats = embed_cached(settings, [listing_text(x) for x in listings] + [program_text(p) for p in existing])
-    vectors = {x.key: by_text[listing_text(x)] for x in listings}
-    vectors.update({p.program_id: by_text[program_text(p)] for p in existing})
-    result = resolve_listings(listings, existing, settings=settings, vectors=vectors)
-    changed = [p for p in result.programs if p.program_id in result.changed_ids]
-    prog_vecs, pstats = embed_cached(settings, [program_text(p) for p in changed])
-    stats = {"programs": len(result.programs), "changed": len(changed), "removed": len(result.removed_ids),
-             "events": len(result.events),
-             "embedding": {k: estats[k] + pstats[k] for k in ("texts", "cache_hits", "embedded")}}
-    return result, changed, [prog_vecs[program_text(p)] for p in changed], stats
+    def __init__(self, settings: Settings) -> None:
+        from matrix.embed import EmbeddingCache
+
+        self.settings = settings
+        self.cache = EmbeddingCache(settings)
+        self.embedded = 0
+
+    @property
+    def dim(self) -> int:
+        return self.settings.embed.dim
+
+    def embed_dict(self, texts: dict[str, str]) -> dict[str, np.ndarray]:
+        from matrix.embed import embed_through_cache
+
+        vecs, n = embed_through_cache(texts, lambda d: embed_texts(self.settings, d), self.cache)
+        self.embedded += n
+        return vecs
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        vecs = self.embed_dict({str(i): t for i, t in enumerate(texts)})
+        return np.stack([vecs[str(i)] for i in range(len(texts))])
+
+
+def index_listings(settings: Settings, index: MasterIndex, listings: list[Listing],
+                   embedder: RayCachedEmbedder | None = None, step: Callable[[str], None] = lambda m: None) -> dict[str, Any]:
+    """listings -> index: upsert listings, resolve incrementally, program vectors, upsert programs.
+
+    A program's vector is the mean of its listings' vectors (matrix.resolve.program_vectors), so
+    programs are never embedded separately; only programs with no embedded listing fall back to
+    embedding `program_text`.
+    """
+    from matrix.resolve import listing_text, program_text, program_vectors, resolve_listings
+
+    embedder = embedder or RayCachedEmbedder(settings)
+    before = embedder.embedded
+    lstats = index.upsert_listings(listings)
+    index.record_sightings(listings)
+    step(f"listings: {lstats.inserted} new, {lstats.updated} changed, {lstats.unchanged} unchanged")
+    result = resolve_listings(listings, index.all_programs(), settings=settings, embedder=embedder)
+    changed = result.changed
+    by_key = {x.key: x for x in listings}
+    keys = sorted({k for p in changed for k in p.listing_keys if k in by_key})
+    listing_vecs = embedder.embed_dict({k: listing_text(by_key[k]) for k in keys}) if keys else {}
+    vectors = program_vectors(changed, listing_vecs)
+    missing = {p.program_id: program_text(p) for p in changed if p.program_id not in vectors}
+    if missing:
+        vectors.update(embedder.embed_dict(missing))
+    step(f"resolved into {len(result.programs)} programs ({len(changed)} new or changed, "
+         f"{len(result.removed_ids)} merged away); embedded {embedder.embedded - before} texts")
+    if result.removed_ids:
+        index.delete_programs(sorted(result.removed_ids))
+    pstats = index.upsert_programs(changed, [vectors[p.program_id] for p in changed] if changed else None)
+    index.ensure_indexes()
+    version = index.commit_ingest()
+    step(f"programs: {pstats.inserted} new, {pstats.updated} changed, {pstats.unchanged} unchanged")
+    return {
+        "listings": vars(lstats),
+        "programs": vars(pstats),
+        "resolve": {"programs": len(result.programs), "changed": len(changed), "removed": len(result.removed_ids),
+                    "events": len(result.events), "texts_embedded": embedder.embedded - before},
+        "ingest_version": getattr(version, "tag", None) if version else None,
+    }
 
 
 def run_ingest(settings: Settings, source_names: list[str] | None = None,
@@ -203,28 +238,9 @@ def run_ingest(settings: Settings, source_names: list[str] | None = None,
     step(f"fetching {len(names)} source(s): {', '.join(names)}")
     listings, report = collect_listings(settings, names)
     step(f"normalized {len(listings)} listings")
-    lstats = index.upsert_listings(listings)
-    index.record_sightings(listings)
-    step(f"listings: {lstats.inserted} new, {lstats.updated} changed, {lstats.unchanged} unchanged")
-    result, changed, vectors, rstats = resolve(settings, index, listings)
-    step(f"resolved into {rstats['programs']} programs ({rstats['changed']} new or changed, "
-         f"{rstats['removed']} merged away); embedded {rstats['embedding']['embedded']} texts, "
-         f"{rstats['embedding']['cache_hits']} from cache")
-    pstats = index.upsert_programs(changed, vectors if changed else None)
-    if result.removed_ids:
-        index.delete_programs(sorted(result.removed_ids))
-    index.ensure_indexes()
-    version = index.commit_ingest()
-    step(f"programs: {pstats.inserted} new, {pstats.updated} changed, {pstats.unchanged} unchanged")
-    summary = {
-        "sources": report,
-        "listings": vars(lstats),
-        "programs": vars(pstats),
-        "resolve": rstats,
-        "index": index.stats(),
-        "ingest_version": getattr(version, "tag", None) if version else None,
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
+    summary: dict[str, Any] = {"sources": report, **index_listings(settings, index, listings, step=step)}
+    summary["index"] = index.stats()
+    summary["seconds"] = round(time.perf_counter() - t0, 2)
     log.info("ingest finished", extra={"summary": json.dumps(summary, default=str)})
     return summary
 

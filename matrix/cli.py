@@ -27,6 +27,7 @@ COMMAND_MODULES: list[str] = [
     "matrix.keys.cli",
     "matrix.budget.cli",
     "matrix.triggers.cli",
+    "matrix.sources.cli",
 ]
 
 

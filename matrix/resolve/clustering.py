@@ -30,11 +30,14 @@ def edge_weights(prob: np.ndarray, threshold: float, clip: float = 20.0) -> np.n
 
 
 def correlation_clusters(n: int, left: np.ndarray, right: np.ndarray, weights: np.ndarray,
-                         cannot_link: np.ndarray | None = None) -> np.ndarray:
+                         cannot_link: np.ndarray | None = None, exclusive: list | None = None) -> np.ndarray:
     """Greedy additive edge contraction; returns a cluster label (smallest member index) per node.
 
     `cannot_link` (bool per node) marks nodes no two of which may share a cluster (e.g. existing
-    programs that new evidence must not silently fuse).
+    programs that new evidence must not silently fuse). `exclusive` (a value or None per node)
+    keeps nodes with different known values apart even through members whose value is unknown:
+    summed evidence would otherwise let two listings without a domain glue `acme.com` and
+    `acme.co.uk` into one program.
     """
     parent = list(range(n))
     adj: list[dict[int, float] | None] = [dict() for _ in range(n)]
@@ -45,6 +48,7 @@ def correlation_clusters(n: int, left: np.ndarray, right: np.ndarray, weights: n
         d[b] = d.get(b, 0.0) + w
         adj[b][a] = adj[b].get(a, 0.0) + w
     anchors = [bool(x) for x in cannot_link] if cannot_link is not None else [False] * n
+    value = list(exclusive) if exclusive is not None else [None] * n  # per cluster root
     heap = [(-w, a, b) for a in range(n) for b, w in adj[a].items() if a < b and w > 0]
     heapq.heapify(heap)
     while heap:
@@ -57,10 +61,13 @@ def correlation_clusters(n: int, left: np.ndarray, right: np.ndarray, weights: n
             continue
         if anchors[a] and anchors[b]:
             continue
+        if value[a] is not None and value[b] is not None and value[a] != value[b]:
+            continue
         if len(da) < len(db):  # merge the smaller adjacency into the larger
             a, b, da, db = b, a, db, da
         parent[b] = a
         anchors[a] = anchors[a] or anchors[b]
+        value[a] = value[a] if value[a] is not None else value[b]
         del da[b]
         for c, w in db.items():
             if c == a:

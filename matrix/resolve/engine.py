@@ -118,7 +118,8 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
     if mode == "one-to-one":
         labels = one_to_one(n, cands.left, cands.right, prob, thr)
     else:
-        labels = correlation_clusters(n, cands.left, cands.right, edge_weights(prob, thr), cannot_link)
+        labels = correlation_clusters(n, cands.left, cands.right, edge_weights(prob, thr), cannot_link,
+                                      exclusive=spec.exclusive_values(records.values))
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     counter("matrix_resolve_records_total", "records resolved").inc(n)

@@ -39,7 +39,8 @@ SPLIT_BELOW = 0.01  # a known listing whose match probability with its program f
 LISTING_SPEC = parse_spec({
     "fields": [
         {"name": "name", "type": "name", "weight": 1.0},
-        {"name": "domain", "type": "url-domain", "weight": 1.0},
+        # one program = one merchant site: listings on different registered domains never merge
+        {"name": "domain", "type": "url-domain", "weight": 1.0, "exclusive": True},
         {"name": "network", "type": "categorical", "weight": 0.2, "embed": False, "block": False},
         {"name": "category", "type": "categorical", "weight": 0.3, "embed": True, "block": False},
         {"name": "description", "type": "text", "weight": 0.3, "embed": True},
@@ -208,7 +209,8 @@ def resolve_listings(listings: list[Listing], existing: list[Program] | None = N
             placed, sub, sub_vecs, left, right = place(split)
     if left.size:
         prob = scorer.probability(compare(sub, comps, left, right, sub_vecs))
-        labels = correlation_clusters(len(sub), left, right, edge_weights(prob, thr))
+        labels = correlation_clusters(len(sub), left, right, edge_weights(prob, thr),
+                                      exclusive=spec.exclusive_values(sub.values))
     else:  # nothing to place: every program stays as it is
         left = np.zeros(0, np.int64)
         labels = np.arange(len(sub), dtype=np.int64)

@@ -367,37 +367,6 @@ class TrainedScorer:
         self.model.fit(one_hot(levels, self.comps), labels)
         return self
 
-    def _monotone(self) -> None:
-        """Stronger agreement may never be weaker evidence: pool adjacent levels that violate it."""
-        for c in range(len(self.comps)):
-            m, u = self.m[c], self.u[c]
-            ratio = list(np.log(m) - np.log(u))
-            # pool-adjacent-violators on the log Bayes factor, weighted by m+u
-            blocks = [[ratio[i], m[i] + u[i], [i]] for i in range(len(ratio))]
-            i = 0
-            while i < len(blocks) - 1:
-                if blocks[i][0] < blocks[i + 1][0]:
-                    a, b = blocks[i], blocks[i + 1]
-                    w = a[1] + b[1]
-                    blocks[i] = [(a[0] * a[1] + b[0] * b[1]) / w, w, a[2] + b[2]]
-                    del blocks[i + 1]
-                    i = max(i - 1, 0)
-                else:
-                    i += 1
-            if len(blocks) == len(ratio):
-                continue
-            new_m, new_u = m.copy(), u.copy()
-            for val, _, idx in blocks:
-                if len(idx) == 1:
-                    continue
-                ms, us = m[idx].sum(), u[idx].sum()
-                # keep total masses, equalize the ratio inside the pooled block
-                new_m[idx] = m[idx] + u[idx]
-                new_m[idx] *= ms / new_m[idx].sum()
-                new_u[idx] = m[idx] + u[idx]
-                new_u[idx] *= us / new_u[idx].sum()
-            self.m[c], self.u[c] = new_m, new_u
-
     def probability(self, levels: np.ndarray) -> np.ndarray:
         if levels.shape[0] == 0:
             return np.zeros(0)

@@ -37,6 +37,9 @@ class FieldSpec(_Spec):
     # url-domain / identifier: most of the match class allowed to disagree on this field (the
     # prior that one entity rarely has two values); url-domain defaults to 0.01, identifier to none
     max_mismatch: float | None = Field(default=None, gt=0, lt=1)
+    # clustering (mode many): records with different known values are never one entity, even
+    # through records whose value is unknown (e.g. one program = one registered domain)
+    exclusive: bool = False
 
     @property
     def source_column(self) -> str:
@@ -90,6 +93,14 @@ class ResolveSpec(_Spec):
         if not any(f.weight > 0 for f in v):
             raise ValueError("at least one field needs weight > 0")
         return v
+
+    def exclusive_values(self, values: dict[str, list]) -> list | None:
+        """Per record, the tuple of its exclusive fields' values (None when any is unknown)."""
+        cols = [f.name for f in self.fields if f.exclusive and f.weight > 0]
+        if not cols:
+            return None
+        n = len(values[cols[0]])
+        return [None if any(values[c][i] is None for c in cols) else tuple(values[c][i] for c in cols) for i in range(n)]
 
     def file(self, name: str) -> FileSpec:
         return self.files.get(name) or self.files.get(Path(name).name) or self.files.get("default") or FileSpec()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -36,16 +37,26 @@ class Page:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain, Arrow-friendly dict (timestamps as ISO strings) for shipping through Ray Data."""
+        """Plain, Arrow-friendly dict (timestamps as ISO strings) for shipping through Ray Data.
+
+        `meta` travels as a JSON string: as an Arrow column, nested dicts of differing shapes
+        (cached records, network maps) would be unified into one struct type, adding None for
+        every key some other page had and failing outright on mixed value types."""
         return {"source": self.source, "url": self.url, "body": self.body, "content_type": self.content_type,
                 "status": self.status, "fetched_at": self.fetched_at.isoformat(), "kind": self.kind,
-                "meta": self.meta}
+                "meta": json.dumps(self.meta, default=str)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Page":
         data = {k: d[k] for k in ("source", "url", "body", "content_type", "status", "fetched_at", "kind", "meta") if k in d}
         if "fetched_at" in data:
             data["fetched_at"] = parse_timestamp(data["fetched_at"])
+        if isinstance(data.get("meta"), (str, bytes)):
+            data["meta"] = json.loads(data["meta"]) if data["meta"] else {}
+        elif data.get("meta") is None and "meta" in data:
+            data["meta"] = {}
+        if "status" in data and data["status"] is not None:
+            data["status"] = int(data["status"])
         return cls(**data)
 
 

@@ -30,3 +30,27 @@ def test_synthetic_smoke():
     assert r.returncode == 0, r.stderr[-2000:]
     fig = json.loads([l for l in r.stdout.splitlines() if l.startswith('{"listings"')][0])
     assert fig["f1"] > 0.7 and fig["rerun_changed_programs"] == 0
+
+
+@pytest.mark.slow
+def test_splink_side_by_side_on_fodors_zagats(shared_dir):
+    """Splink (DuckDB, unsupervised) runs on the same data and is scored by the same gold."""
+    r = subprocess.run([sys.executable, "bench/er_splink.py", "--only", "fodors_zagats",
+                        "--data", str(shared_dir / "data" / "er")], cwd=REPO, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr[-2000:]
+    fig = json.loads([l for l in r.stdout.splitlines() if l.startswith('{"system": "splink"')][0])
+    assert "error" not in fig, fig
+    assert fig["records"] == 864 and 0.5 < fig["f1"] <= 1.0 and fig["wall_s"] > 0
+
+
+@pytest.mark.slow
+def test_ingest_speed_smoke():
+    """embed -> resolve -> index through the Ray pipeline pieces; the unchanged re-ingest embeds nothing."""
+    r = subprocess.run([sys.executable, "bench/ingest_speed.py", "--listings", "150"], cwd=REPO, capture_output=True,
+                       text=True, timeout=240)
+    assert r.returncode == 0, r.stderr[-3000:]
+    fig = json.loads([l for l in r.stdout.splitlines() if l.startswith('{"listings"')][0])
+    assert fig["cold"]["programs_written"] == fig["cold"]["programs"] > 0
+    assert fig["reingest"]["texts_embedded"] == 0 and fig["reingest"]["programs_written"] == 0
+    assert fig["reingest"]["listings_written"] == 0
+    assert fig["embed_only_listings_per_s"] > 0 and fig["ratio_pipeline_to_embed_only"] > 0
