@@ -344,6 +344,7 @@ class DirectorySource(CrawledSource):
         done: asyncio.Queue = asyncio.Queue()
         room = asyncio.Semaphore(self.max_pending_details)
         tasks: set[asyncio.Task] = set()
+        outstanding = 0  # spawned detail fetches whose result was not taken yet (each puts exactly one)
 
         async def detail(link: str) -> None:
             r = None
@@ -356,7 +357,9 @@ class DirectorySource(CrawledSource):
             done.put_nowait(r)  # always, so the consumer never waits for a page that is not coming
 
         async def spawn(link: str) -> None:
+            nonlocal outstanding
             await room.acquire()
+            outstanding += 1
             t = asyncio.ensure_future(detail(link))
             tasks.add(t)
             t.add_done_callback(tasks.discard)
@@ -366,10 +369,11 @@ class DirectorySource(CrawledSource):
             while True:
                 if not done.empty():
                     r = done.get_nowait()
+                    outstanding -= 1
                     if r is not None and r.ok:
                         yield self.page_from(r, "detail")
                     continue
-                if walker.done() and not tasks:
+                if walker.done() and outstanding == 0:
                     break
                 getter = asyncio.ensure_future(done.get())
                 finished, _ = await asyncio.wait({getter} if walker.done() else {getter, walker},

@@ -117,6 +117,8 @@ def test_killed_ingest_converges_without_duplicates():
                 assert summary["sources"]["gen"]["listings"] == N_DETAILS
             # pages cached before the kill were revalidated (304), not downloaded again
             assert site.conditional_hits - conditional_before > 0
+            # parse() on the Ray workers remembered every page's records: the next run parses nothing
+            assert len(list(settings.path("http_cache", "gen").rglob("*.records"))) == N_DETAILS
             versions = _versions(settings)
 
             # 3. a third run finds nothing new and writes nothing

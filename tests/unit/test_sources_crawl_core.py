@@ -5,8 +5,6 @@ label readers (checked against the bs4 versions they replace), and the parsed-re
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import json
 import threading
 import time
 
