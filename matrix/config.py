@@ -32,6 +32,15 @@ class ConfigError(ValueError):
     """Raised when configuration is invalid; the message names field, value and what is allowed."""
 
 
+def _unique_names(items: list[Any], what: str) -> list[Any]:
+    """Named list entries (sources, rules) are addressed by name, so a repeat is ambiguous."""
+    names = [i.name for i in items]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"{what} names must be unique; repeated: {dupes}")
+    return items
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -413,11 +422,7 @@ class TriggersSettings(_Section):
     @field_validator("rules")
     @classmethod
     def _unique(cls, v: list[TriggerRuleSettings]) -> list[TriggerRuleSettings]:
-        names = [r.name for r in v]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"rule names must be unique; repeated: {dupes}")
-        return v
+        return _unique_names(v, "rule")
 
 
 class LoggingSettings(_Section):
@@ -447,11 +452,7 @@ class Settings(_Section):
     @field_validator("sources")
     @classmethod
     def _unique_source_names(cls, v: list[SourceSettings]) -> list[SourceSettings]:
-        names = [s.name for s in v]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"source names must be unique; repeated: {dupes}")
-        return v
+        return _unique_names(v, "source")
 
     # Paths ---------------------------------------------------------------------------------
     def path(self, *parts: str) -> Path:

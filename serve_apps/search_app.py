@@ -23,7 +23,7 @@ from ray.serve.handle import DeploymentHandle
 from matrix.config import Settings, load_settings
 from matrix.index import SearchRequest
 from matrix.observability import get_logger, setup_logging
-from serve_apps.api import create_app
+from serve_apps.api import LocalBackend, create_app
 from serve_apps.security import KeyManagerVerifier
 from serve_apps.service import SearchService
 
@@ -40,7 +40,7 @@ def _settings(settings_json: str) -> Settings:
 
 
 @serve.deployment(name="Searcher")
-class Searcher:
+class Searcher(LocalBackend):
     """Holds the index, caches and query embedder of one replica."""
 
     def __init__(self, settings_json: str) -> None:
@@ -73,23 +73,7 @@ class Searcher:
                 await asyncio.to_thread(self.service.remember_embedding, req.q, vec)
         return await asyncio.to_thread(self.service.search, req, vec, lookup=False)
 
-    async def program(self, program_id: str) -> dict[str, Any] | None:
-        return await asyncio.to_thread(self.service.program, program_id)
-
-    async def facets(self) -> dict[str, Any]:
-        return await asyncio.to_thread(self.service.facets)
-
-    async def stats(self) -> dict[str, Any]:
-        return await asyncio.to_thread(self.service.stats)
-
-    async def health(self) -> dict[str, Any]:
-        try:
-            return await asyncio.to_thread(self.service.check_health)
-        except Exception as exc:
-            return {"status": "unavailable", "detail": str(exc)}
-
-    async def optimize(self, dry_run: bool = False) -> dict[str, Any]:
-        return await asyncio.to_thread(self.service.optimize, dry_run)
+    # program / facets / stats / health / optimize: inherited from LocalBackend (same service calls)
 
     def metrics(self) -> str:
         from prometheus_client import generate_latest
