@@ -199,12 +199,21 @@ def index_listings(settings: Settings, index: MasterIndex, listings: list[Listin
     lstats = index.upsert_listings(listings)
     index.record_sightings(listings)
     step(f"listings: {lstats.inserted} new, {lstats.updated} changed, {lstats.unchanged} unchanged")
-    result = resolve_listings(listings, index.all_programs(), settings=settings, embedder=embedder)
+    existing = index.all_programs()
+    # Only listings that are new, changed, or not yet in any program need resolving: a stored
+    # program already carries its unchanged listings' values. (Unowned-but-stored listings are
+    # what a killed ingest leaves behind; they are resolved on the next run.)
+    owned = {k for p in existing for k in p.listing_keys}
+    todo = [x for x in listings if (x.source, x.source_id) in lstats.changed_keys or x.key not in owned]
+    result = resolve_listings(todo, existing, settings=settings, embedder=embedder)
     changed = result.changed
     by_key = {x.key: x for x in listings}
     keys = sorted({k for p in changed for k in p.listing_keys if k in by_key})
     listing_vecs = embedder.embed_dict({k: listing_text(by_key[k]) for k in keys}) if keys else {}
-    vectors = program_vectors(changed, listing_vecs)
+    # members outside this batch (other sources) are represented by the stored vector
+    sizes = {p.program_id: len(p.listing_keys) for p in existing}
+    previous = index.vectors_for([p.program_id for p in changed if p.program_id in sizes])
+    vectors = program_vectors(changed, listing_vecs, previous=previous, previous_sizes=sizes)
     missing = {p.program_id: program_text(p) for p in changed if p.program_id not in vectors}
     if missing:
         vectors.update(embedder.embed_dict(missing))
@@ -217,8 +226,8 @@ def index_listings(settings: Settings, index: MasterIndex, listings: list[Listin
     version = index.commit_ingest()
     step(f"programs: {pstats.inserted} new, {pstats.updated} changed, {pstats.unchanged} unchanged")
     return {
-        "listings": vars(lstats),
-        "programs": vars(pstats),
+        "listings": {k: v for k, v in vars(lstats).items() if k != "changed_keys"},
+        "programs": {k: v for k, v in vars(pstats).items() if k != "changed_keys"},
         "resolve": {"programs": len(result.programs), "changed": len(changed), "removed": len(result.removed_ids),
                     "events": len(result.events), "texts_embedded": embedder.embedded - before},
         "ingest_version": getattr(version, "tag", None) if version else None,

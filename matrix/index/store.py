@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
 
 import lancedb
 import numpy as np
@@ -55,6 +55,7 @@ class UpsertStats:
     updated: int = 0
     unchanged: int = 0
     version: int | None = None
+    changed_keys: set[tuple] = field(default_factory=set, repr=False)
 
     @property
     def written(self) -> int:
@@ -131,24 +132,27 @@ class MasterIndex:
         cols = [arrow.column(k).to_pylist() for k in keys]
         return dict(zip(zip(*cols), arrow.column("content_hash").to_pylist()))
 
-    def _upsert(self, tbl, name: str, keys: Sequence[str], rows: list[dict[str, Any]], schema: pa.Schema) -> UpsertStats:
-        """Merge only rows that are new or whose content hash changed: unchanged input writes nothing."""
+    def _upsert(self, tbl, name: str, keys: Sequence[str], items: Sequence[tuple[tuple, str, Callable[[], dict[str, Any]]]],
+                schema: pa.Schema) -> UpsertStats:
+        """Merge only items that are new or whose content hash changed: unchanged input writes nothing.
+
+        `items` are (key, content_hash, make_row); rows are built only for what is written.
+        """
         stats = UpsertStats(table=name)
-        latest: dict[tuple, dict[str, Any]] = {}
-        for r in rows:  # merge_insert does not dedupe keys inside one batch: the last row wins
-            latest[tuple(r[k] for k in keys)] = r
+        latest = {key: (h, make) for key, h, make in items}  # merge_insert does not dedupe a batch: last wins
         existing = self._existing_hashes(tbl, keys)
         changed = []
-        for key, r in latest.items():
+        for key, (h, make) in latest.items():
             old = existing.get(key)
             if old is None:
                 stats.inserted += 1
-            elif old != r["content_hash"]:
+            elif old != h:
                 stats.updated += 1
             else:
                 stats.unchanged += 1
                 continue
-            changed.append(r)
+            stats.changed_keys.add(key)
+            changed.append(make())
         if changed:
             data = pa.Table.from_pylist(changed, schema=schema)
             merge = tbl.merge_insert(list(keys) if len(keys) > 1 else keys[0])
@@ -159,20 +163,22 @@ class MasterIndex:
         return stats
 
     def upsert_programs(self, programs: Sequence[Program], vectors: np.ndarray | Sequence[Sequence[float]] | None = None) -> UpsertStats:
-        rows = []
+        items = []
         for i, p in enumerate(programs):
             if p.content_hash is None:
                 p.content_hash = p.compute_hash()
-            rows.append(program_row(p, None if vectors is None else vectors[i]))
-        return self._upsert(self.programs, self.programs_name, ["program_id"], rows, PROGRAMS_TABLE_SCHEMA)
+            vec = None if vectors is None else vectors[i]
+            items.append(((p.program_id,), p.content_hash, lambda p=p, vec=vec: program_row(p, vec)))
+        return self._upsert(self.programs, self.programs_name, ["program_id"], items, PROGRAMS_TABLE_SCHEMA)
 
     def upsert_listings(self, listings: Sequence[Listing]) -> UpsertStats:
-        rows = []
+        """Listings keyed by (source, source_id); `stats.changed_keys` names the ones written."""
+        items = []
         for lst in listings:
             if lst.content_hash is None:
                 lst.content_hash = lst.compute_hash()
-            rows.append(to_row(lst))
-        return self._upsert(self.listings, self.listings_name, ["source", "source_id"], rows, LISTINGS_TABLE_SCHEMA)
+            items.append(((lst.source, lst.source_id), lst.content_hash, lambda lst=lst: to_row(lst)))
+        return self._upsert(self.listings, self.listings_name, ["source", "source_id"], items, LISTINGS_TABLE_SCHEMA)
 
     def ensure_indexes(self, force: bool = False) -> IndexReport:
         """Full-text, scalar and (once large enough) vector indexes; cheap when nothing changed."""
@@ -305,6 +311,15 @@ class MasterIndex:
         quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in program_ids)
         tbl.delete(f"program_id IN ({quoted})")
         return before - tbl.count_rows()
+
+    def vectors_for(self, program_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of these programs (those that have one)."""
+        if not program_ids or not self.has_table(self.programs_name):
+            return {}
+        quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in program_ids)
+        a = self.programs.to_lance().to_table(columns=["program_id", "vector"], filter=f"program_id IN ({quoted})")
+        return {pid: np.asarray(v, dtype=np.float32) for pid, v in zip(a.column(0).to_pylist(), a.column(1).to_pylist())
+                if v is not None}
 
     def all_programs(self) -> list[Program]:
         """Every stored program (the resolver matches new listings against them)."""
