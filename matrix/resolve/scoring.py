@@ -138,8 +138,15 @@ def _codes_cmp(rec: Records, left, right, _v) -> np.ndarray:
     return out
 
 
+_PAIR_CHUNK = 65_536  # pairs per gather: two (chunk x dim) float32 copies, ~200 MB at 384 dims
+
+
 def _embedding_cmp(rec: Records, left, right, vectors) -> np.ndarray:
-    sims = np.einsum("ij,ij->i", vectors[left], vectors[right])
+    # chunked: gathering vectors for every pair at once costs 2 x pairs x dim floats (2+ GB at 100k)
+    sims = np.empty(left.shape[0], dtype=np.float32)
+    for start in range(0, left.shape[0], _PAIR_CHUNK):
+        sl = slice(start, start + _PAIR_CHUNK)
+        sims[sl] = np.einsum("ij,ij->i", vectors[left[sl]], vectors[right[sl]])
     return _levels_from_sim(sims, _CUTS["embedding"])
 
 
