@@ -42,7 +42,24 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-class Campaign(_Model):
+class _CampaignKeyed(_Model):
+    """Shared checks of records keyed by campaign and priced in a currency."""
+
+    @field_validator("currency", check_fields=False)
+    @classmethod
+    def _cur(cls, v: str) -> str:
+        return check_currency(v)
+
+    @field_validator("campaign_id", check_fields=False)
+    @classmethod
+    def _id(cls, v: str) -> str:
+        v = str(v).strip()
+        if not v:
+            raise ValueError("must not be blank")
+        return v
+
+
+class Campaign(_CampaignKeyed):
     """Something the marketer funds (program x channel); optionally linked to a master-index program."""
 
     campaign_id: str
@@ -52,21 +69,9 @@ class Campaign(_Model):
     channel: str | None = None
     currency: str = "USD"
 
-    @field_validator("currency")
-    @classmethod
-    def _cur(cls, v: str) -> str:
-        return check_currency(v)
-
-    @field_validator("campaign_id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        v = v.strip()
-        if not v:
-            raise ValueError("must not be blank")
-        return v
 
 
-class DailyPerformance(_Model):
+class DailyPerformance(_CampaignKeyed):
     """One campaign on one day. Money in `currency`; counts are absolute, never rates.
 
     `commission` is what the campaign earned the marketer (the affiliate's revenue);
@@ -86,18 +91,6 @@ class DailyPerformance(_Model):
     network: str | None = None
     source: str = "api"
 
-    @field_validator("currency")
-    @classmethod
-    def _cur(cls, v: str) -> str:
-        return check_currency(v)
-
-    @field_validator("campaign_id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        v = str(v).strip()
-        if not v:
-            raise ValueError("must not be blank")
-        return v
 
     @field_validator("spend", "impressions", "clicks", "conversions", "commission", "revenue")
     @classmethod
