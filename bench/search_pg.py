@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
+from matrix.ports import free_port
 
 PG_BIN = Path(os.environ.get("MATRIX_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -24,9 +24,7 @@ class PgUnavailable(RuntimeError):
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 class PrivatePostgres:

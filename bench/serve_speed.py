@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -76,9 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     from serve_apps.service import SearchService
 
     home = tempfile.mkdtemp(prefix="mx-bench-serve-", dir="/tmp")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from matrix.ports import free_port
+
+    port = free_port()
     settings = load_settings(overrides={"home": home, "ray": {"address": "local", "num_cpus": 2},
                                         "serve": {"port": port, "rate_limit_per_minute": 10_000_000,
                                                   "replica_cpus": 0.25, "max_replicas": 1,

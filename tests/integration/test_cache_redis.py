@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 
@@ -13,15 +12,14 @@ from matrix.cache import RedisCache, make_cache
 from matrix.config import load_settings
 from serve_apps.service import SearchService, build_request
 from tests.support.serve_data import build_registry_index
+from matrix.ports import free_port
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 pytestmark = pytest.mark.integration
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture(scope="module")

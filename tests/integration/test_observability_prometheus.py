@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -19,15 +18,14 @@ import httpx
 import pytest
 
 from matrix import observability
+from matrix.ports import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 MONITORING = Path(__file__).resolve().parents[2] / "kuberay" / "monitoring"
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 def _binary(name: str) -> str:

@@ -7,7 +7,6 @@ One Serve instance for the whole module (on the session's Ray cluster), shut dow
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections import Counter
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 
 from matrix.config import load_settings
 from tests.support.serve_data import build_registry_index
+from matrix.ports import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 REPO = Path(__file__).resolve().parents[2]
@@ -25,9 +25,7 @@ N_PROGRAMS = 120
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture(scope="module")

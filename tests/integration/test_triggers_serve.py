@@ -3,7 +3,6 @@ admin key in the key manager. Short on purpose: the API itself is covered by the
 
 from __future__ import annotations
 
-import socket
 import time
 
 import httpx
@@ -11,15 +10,14 @@ import pytest
 
 from matrix.config import load_settings
 from matrix.keys import CredentialRef, KeyManager
+from matrix.ports import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 KEY = "triggers-admin-key-abcdefghij"
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 def test_triggers_app_over_http(ray_session, tmp_path):

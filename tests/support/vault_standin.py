@@ -31,7 +31,6 @@ import collections
 import datetime as dt
 import re
 import secrets as pysecrets
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -117,9 +116,9 @@ class VaultStandIn:
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> "VaultStandIn":
         if self.port is None:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                self.port = s.getsockname()[1]
+            from matrix.ports import free_port
+
+            self.port = free_port()
         ready = threading.Event()
         self._loop = asyncio.new_event_loop()
 

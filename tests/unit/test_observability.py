@@ -56,3 +56,14 @@ def test_log_filters_apply_to_handlers():
         assert "secret" not in stream.getvalue() and "public" in stream.getvalue()
     finally:
         root.removeHandler(handler)
+
+
+def test_free_port_is_outside_the_ephemeral_range_and_bindable():
+    import socket
+
+    from matrix.ports import HIGH, LOW, free_port
+
+    port = free_port()
+    assert LOW <= port < HIGH
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
