@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from matrix.config import load_settings
 from serve_apps.security import ClientRateLimiter, KeyManagerVerifier, StaticVerifier
@@ -17,9 +16,6 @@ class Clock:
 
 
 def test_admin_key_stored_by_admin_is_verified_by_the_serve_component(tmp_path, monkeypatch):
-    keys = pytest.importorskip("matrix.keys")
-    if not hasattr(keys, "KeyManager"):
-        pytest.skip("matrix.keys.KeyManager not available")
     from matrix.keys import CredentialRef, KeyManager
 
     monkeypatch.setenv("MATRIX_KEYS__BACKEND", "local")
