@@ -1,17 +1,29 @@
-"""Budget benchmark: regret vs the simulator's oracle, the 90-day online loop, forecast backtest.
+"""Budget benchmark on worlds whose history covers only part of each curve (issue 19).
 
-    .venv/bin/python bench/budget_regret.py            # full: 20 worlds x {5,20,50} campaigns
-    .venv/bin/python bench/budget_regret.py --smoke    # CI size, < 60 s
+    .venv/bin/python bench/budget_regret.py                 # full: 12 dev + 12 held-out worlds x 20 campaigns
+    .venv/bin/python bench/budget_regret.py --smoke         # CI size
+    .venv/bin/python bench/budget_regret.py --json out.json # figures as data too
 
-Offline: each world gets 180 days of exploring history; every strategy fits/allocates once for
-the next day; regret = (oracle value - value of the strategy's allocation) / oracle value, both on
-the true curves. Online: 90 days, strategies see only noisy daily outcomes. Forecast: rolling-origin
-backtest (horizons 1-7) on simulated histories vs last value, seasonal naive, moving average.
+Worlds (matrix.budget.simulator.make_partial_world): Hill curves with carry-over, concave and
+S-shaped, Poisson (dev) or negative-binomial (held-out) conversions, change-points inside or after
+the history; each campaign's history runs near one level, from far below its best to far above;
+a cap of 0.5 x the budget per campaign. Two generator families: `dev` (strategies were developed
+on it) and `heldout` (other seeds *and* other settings: spread, noise, shape mix, change-points;
+never tuned on). Both are reported.
+
+Per strategy (equal, proportional, safe = the default, explore):
+  one-shot: fit on 120 days, plan the next day once; median / p90 regret vs the oracle (true curves),
+  share of worlds where the plan is >= keeping the historical allocation, share of plans whose 80 %
+  interval of expected earnings holds the true value;
+  closed loop: import -> allocate -> play 7 days -> import ..., 8 weeks; median regret of week 2 and 8;
+  violations of the constraints (all plans, both modes);
+  trust: best reachable regret inside the trust region (2 x highest observed spend) with the true curves.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -20,79 +32,111 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from matrix.budget.evaluate import offline_regret, online_regret  # noqa: E402
-from matrix.budget.forecast import backtest  # noqa: E402
-from matrix.budget.simulator import make_world  # noqa: E402
-from matrix.budget.strategies import available_strategies, get_strategy  # noqa: E402
+from matrix.budget.evaluate import closed_loop, one_shot  # noqa: E402
+from matrix.budget.simulator import make_partial_world  # noqa: E402
+from matrix.budget.strategies import get_strategy  # noqa: E402
 
-OFFLINE = ["equal", "proportional", "pareto", "epsilon_greedy", "thompson", "optimum"]
-
-
-def offline(sizes: list[int], worlds: int, history_days: int) -> None:
-    print(f"\n== offline regret vs oracle ({worlds} worlds per size, {history_days} days of history, mixed concave/S-shaped)")
-    print(f"{'campaigns':>9} {'strategy':<15} {'median %':>9} {'p90 %':>8} {'max %':>8} {'s':>6}")
-    for n in sizes:
-        hists = {}
-        for name in OFFLINE:
-            t = time.perf_counter()
-            r = []
-            for s in range(worlds):
-                w = make_world(n, seed=s)
-                if s not in hists:
-                    hists[s] = w.history(history_days, np.random.default_rng(s))
-                r.append(offline_regret(w, get_strategy(name), seed=s, history=hists[s]))
-            r = 100 * np.array(r)
-            print(f"{n:>9} {name:<15} {np.median(r):>9.3f} {np.percentile(r, 90):>8.3f} {r.max():>8.3f} {time.perf_counter() - t:>6.1f}", flush=True)
+STRATEGIES = ["equal", "proportional", "safe", "explore"]
 
 
-def online(n: int, worlds: int, days: int) -> None:
-    print(f"\n== online loop: {days} days, {n} campaigns, {worlds} worlds (noisy daily outcomes only)")
-    print(f"{'strategy':<15} {'cumulative %':>13} {'final week %':>13} {'s':>6}")
-    for name in ["thompson", "epsilon_greedy", "optimum", "equal"]:
-        t = time.perf_counter()
-        res = [online_regret(make_world(n, seed=100 + s), get_strategy(name), days=days, seed=100 + s) for s in range(worlds)]
-        cum = 100 * np.mean([r.cumulative_regret for r in res])
-        fin = 100 * np.mean([r.final_week_regret for r in res])
-        print(f"{name:<15} {cum:>13.3f} {fin:>13.3f} {time.perf_counter() - t:>6.1f}", flush=True)
+def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int) -> dict[str, dict[str, float]]:
+    per: dict[str, dict[str, list]] = {s: {"regret": [], "ge_hist": [], "covered": [], "w2": [], "w8": [], "viol": []}
+                                       for s in STRATEGIES}
+    trust, hist_regret = [], []
+    for seed in range(worlds):
+        for name in STRATEGIES:
+            w, h, c = make_partial_world(campaigns, seed, family, history_days)
+            r = one_shot(w, h, c, get_strategy(name), seed=seed)
+            per[name]["regret"].append(r.regret)
+            per[name]["ge_hist"].append(r.at_least_history)
+            if r.covered is not None:
+                per[name]["covered"].append(r.covered)
+            per[name]["viol"].append(r.violations)
+            if name == "safe":
+                trust.append(r.trust_regret)
+                hist_regret.append(r.history_regret)
+            w, h, c = make_partial_world(campaigns, seed, family, history_days)
+            lr, bad = closed_loop(w, h, c, get_strategy(name), weeks=weeks, seed=seed)
+            per[name]["w2"].append(lr[min(1, len(lr) - 1)])
+            per[name]["w8"].append(lr[-1])
+            per[name]["viol"][-1] += bad
+    out: dict[str, dict[str, float]] = {}
+    for name, d in per.items():
+        r = 100 * np.array(d["regret"])
+        out[name] = {"median": float(np.median(r)), "p90": float(np.percentile(r, 90)),
+                     "ge_history": float(np.mean(d["ge_hist"])),
+                     "coverage": float(np.mean(d["covered"])) if d["covered"] else float("nan"),
+                     "week2": float(100 * np.median(d["w2"])), f"week{weeks}": float(100 * np.median(d["w8"])),
+                     "violations": int(np.sum(d["viol"]))}
+    out["_world"] = {"history_median": float(100 * np.median(hist_regret)), "trust_best_median": float(100 * np.median(trust)),
+                     "worlds": worlds, "campaigns": campaigns, "weeks": weeks}
+    return out
 
 
-def forecast_bench(worlds: int, campaigns: int, days: int) -> None:
-    print(f"\n== forecast backtest: {worlds} worlds x {campaigns} campaigns x {days} days (drift + change-points), horizons 1-7")
+def print_family(family: str, res: dict[str, dict[str, float]], seconds: float) -> None:
+    m = res["_world"]
+    wk = int(m["weeks"])
+    print(f"\n== {family} worlds: {int(m['worlds'])} x {int(m['campaigns'])} campaigns, cap 0.5 x budget; "
+          f"keeping history: median regret {m['history_median']:.2f} %; best reachable in the trust region "
+          f"(true curves): {m['trust_best_median']:.2f} %  ({seconds:.0f} s)")
+    print(f"{'strategy':<13}{'median %':>9}{'p90 %':>8}{'>=hist':>8}{'cover80':>8}{'week2 %':>9}{f'week{wk} %':>9}{'viol':>6}")
+    for name in STRATEGIES:
+        r = res[name]
+        print(f"{name + (' *' if name == 'safe' else ''):<13}{r['median']:>9.2f}{r['p90']:>8.2f}{r['ge_history']:>8.2f}"
+              f"{r['coverage']:>8.2f}{r['week2']:>9.2f}{r[f'week{wk}']:>9.2f}{r['violations']:>6d}")
+    print("(* = default strategy; cover80 = share of plans whose 80 % interval holds the true expected earnings)")
+
+
+def forecast_section(smoke: bool) -> dict[str, dict]:
+    """Backtest verdicts: simulated histories (drift + change-points) and the two real export samples."""
     import pandas as pd
-    tables = []
-    for s in range(worlds):
-        w = make_world(campaigns, seed=200 + s, drift_sd=0.01, changepoint_prob=0.3)
-        h = w.history(days, np.random.default_rng(200 + s), hold_days=3)
-        tables.append(backtest(h, min_train=min(56, days - 28), step=7))
-    t = pd.concat(tables).groupby(["method", "horizon"])[["wape", "smape"]].mean().reset_index()
-    piv = t.pivot(index="horizon", columns="method", values="wape")
-    print("WAPE by horizon (0 = all pooled):")
-    print(piv.to_string(float_format=lambda v: f"{v:.3f}"))
-    pooled = t[t.horizon == 0].set_index("method")
-    best_naive = pooled.drop("model")["wape"].min()
-    print(f"sMAPE pooled: " + ", ".join(f"{m}={v:.3f}" for m, v in pooled["smape"].items()))
-    print(f"model WAPE {pooled.loc['model', 'wape']:.3f} vs best naive {best_naive:.3f}: "
-          f"{100 * (1 - pooled.loc['model', 'wape'] / best_naive):.1f}% lower")
+
+    from matrix.budget import importers
+    from matrix.budget.forecast import backtest, verdict
+    from matrix.budget.simulator import make_world
+
+    data = Path(__file__).resolve().parent.parent / "tests" / "data" / "budget"
+    cases: dict[str, tuple[pd.DataFrame, str]] = {}
+    for s in range(1 if smoke else 4):
+        w = make_world(3 if smoke else 5, seed=200 + s, drift_sd=0.01, changepoint_prob=0.3)
+        cases[f"simulated world {200 + s}"] = (w.history(100 if smoke else 150, np.random.default_rng(200 + s), hold_days=3),
+                                               "commission")
+    real = {"online advertising export (sample)": ("online_advertising_sample.csv", {"year": 2020}, "commission"),
+            "facebook ads export, campaign 1178": ("facebook_kag_campaign1178.csv", {}, "conversions")}
+    for name, (f, kw, target) in real.items():
+        rows = importers.import_csv(data / f, default_currency="USD", duplicates="sum", **kw).rows
+        cases[name] = (pd.DataFrame([r.model_dump() for r in rows]), target)
+    out = {}
+    print("\n== forecast backtest verdicts (rolling origin, horizons 1-7, pooled WAPE)")
+    for name, (hist, target) in cases.items():
+        try:
+            t = backtest(hist, min_train=None, target=target)
+            line, method = verdict(t)
+            pooled = t[t.horizon == 0].set_index("method")["wape"].to_dict()
+        except ValueError as exc:
+            line, method, pooled = f"verdict: no backtest possible ({exc})", "moving_average", {}
+        print(f"{name:<38} {line}")
+        out[name] = {"method": method, "wape": pooled}
+    return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser()
     p.add_argument("--smoke", action="store_true")
-    p.add_argument("--part", choices=["all", "offline", "online", "forecast"], default="all")
-    a = p.parse_args()
+    p.add_argument("--json", help="write the figures as JSON here")
+    a = p.parse_args(argv)
     t0 = time.perf_counter()
-    print(f"strategies registered: {available_strategies()}")
-    if a.smoke:
-        sizes, worlds, hist, on_n, on_w, on_d, fw, fc, fd = [5, 20], 3, 120, 5, 1, 30, 1, 2, 90
-    else:
-        sizes, worlds, hist, on_n, on_w, on_d, fw, fc, fd = [5, 20, 50], 20, 180, 10, 5, 90, 4, 5, 150
-    if a.part in ("all", "offline"):
-        offline(sizes, worlds, hist)
-    if a.part in ("all", "online"):
-        online(on_n, on_w, on_d)
-    if a.part in ("all", "forecast"):
-        forecast_bench(fw, fc, fd)
+    worlds, campaigns, weeks, days = (3, 8, 8, 90) if a.smoke else (12, 20, 8, 120)
+    result = {}
+    for family in ("dev", "heldout"):
+        t = time.perf_counter()
+        result[family] = run_family(family, worlds, campaigns, weeks, days)
+        print_family(family, result[family], time.perf_counter() - t)
+    result["forecast"] = forecast_section(a.smoke)
     print(f"\ntotal {time.perf_counter() - t0:.1f} s")
+    if a.json:
+        Path(a.json).write_text(json.dumps(result, indent=2))
+    return result
 
 
 if __name__ == "__main__":

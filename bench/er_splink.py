@@ -1,4 +1,4 @@
-"""Splink (DuckDB backend) on the same three ER datasets, for the side-by-side in er_quality.py.
+"""Splink (DuckDB backend) on the same eight ER datasets, for the side-by-side in er_quality.py.
 
 Run alone: .venv/bin/python bench/er_splink.py [--only abt_buy] [--data ../shared/data/er]
 
@@ -90,6 +90,80 @@ def _prep_patstat(df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _col(df: pd.DataFrame, short: str) -> pd.Series:
+    """A column by the last part of its name (the ontology-URI sets name columns by URI), or blanks."""
+    for c in df.columns:
+        if c.split("#")[-1].split("/")[-1] == short:
+            return df[c]
+    return pd.Series([""] * len(df), index=df.index)
+
+
+def _year(v: Any) -> str | None:
+    m = re.search(r"(1[5-9]\d\d|20\d\d)", str(v or ""))
+    return m.group(1) if m else None
+
+
+def _person(v: Any) -> str | None:
+    """'Last, First' -> 'first last', lower case (the cleaning a Splink user would write)."""
+    s = re.sub(r"\([^)]*\)", " ", str(v or ""))
+    if s.count(",") == 1:
+        last, first = s.split(",")
+        s = f"{first} {last}"
+    return _clean(s)
+
+
+def _title(v: Any) -> str | None:
+    return _clean(re.sub(r"\(\d{4}\)", " ", str(v or "")))
+
+
+def _prep_okkam(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "unique_id": df["id"].astype(str),
+        "name": _col(df, "name").map(_clean),
+        "name_first": _col(df, "name").map(lambda s: (_clean(s) or "")[:4] or None),
+        "phone": _col(df, "phone_number").map(lambda s: re.sub(r"\D", "", str(s or ""))[-10:] or None),
+        "street": _col(df, "street").map(_clean),
+    })
+
+
+def _prep_dblp(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "unique_id": df["id"].astype(str),
+        "title": df["title"].map(_clean),
+        "title_first": df["title"].map(lambda s: (_clean(s) or "")[:6] or None),
+        "title_tokens": df["title"].map(_tokens),
+        "authors": df["authors"].map(lambda s: sorted({(_clean(x) or "").split()[-1] for x in str(s or "").split(",") if _clean(x)}) or None),
+        "author1": df["authors"].map(lambda s: ((_clean(str(s or "").split(",")[0]) or "").split() or [None])[-1]),
+        "venue": df["venue"].map(_clean),
+        "year": df["year"].map(_year),
+    })
+
+
+def _prep_movies(df: pd.DataFrame) -> pd.DataFrame:
+    year = _col(df, "startYear").where(_col(df, "startYear") != "", _col(df, "releaseDate"))
+    return pd.DataFrame({
+        "unique_id": df["id"].astype(str),
+        "title": _col(df, "title").map(_title),
+        "title_first": _col(df, "title").map(lambda s: (_title(s) or "")[:5] or None),
+        "name": _col(df, "name").map(_person),
+        "name_last": _col(df, "name").map(lambda s: ((_person(s) or "").split() or [None])[-1]),
+        "episode": _col(df, "episodeNumber").map(lambda s: str(s).strip() or None),
+        "season": _col(df, "seasonNumber").map(lambda s: str(s).strip() or None),
+        "year": year.map(_year),
+    })
+
+
+def _prep_dbpedia(df: pd.DataFrame) -> pd.DataFrame:
+    actor = df["starring"] if "starring" in df.columns else df["actor name"]
+    return pd.DataFrame({
+        "unique_id": df["id"].astype(str),
+        "title": df["title"].map(_title),
+        "title_first": df["title"].map(lambda s: (_title(s) or "")[:5] or None),
+        "actor": actor.map(_person),
+        "actor_last": actor.map(lambda s: ((_person(s) or "").split() or [None])[-1]),
+    })
+
+
 def _settings(name: str):
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
@@ -123,6 +197,41 @@ def _settings(name: str):
         )
         train = [block_on("code"), block_on("brand", "word2")]
         deterministic = [block_on("code", "brand")]
+    elif name == "restaurants_okkam":
+        s = SettingsCreator(
+            link_type="link_only",
+            comparisons=[cl.JaroWinklerAtThresholds("name", [0.95, 0.88, 0.8]), cl.ExactMatch("phone"),
+                         cl.LevenshteinAtThresholds("street", [2, 5])],
+            blocking_rules_to_generate_predictions=[block_on("phone"), block_on("name_first")],
+        )
+        train = [block_on("phone"), block_on("name_first")]
+        deterministic = [block_on("name"), block_on("phone")]
+    elif name == "dblp_acm":
+        s = SettingsCreator(
+            link_type="link_only",
+            comparisons=[cl.JaroWinklerAtThresholds("title", [0.95, 0.88, 0.8]), cl.ArrayIntersectAtSizes("authors", [2, 1]),
+                         cl.JaroWinklerAtThresholds("venue", [0.9, 0.7]), cl.ExactMatch("year")],
+            blocking_rules_to_generate_predictions=[block_on("title_first"), block_on("author1", "year")],
+        )
+        train = [block_on("title_first"), block_on("author1")]
+        deterministic = [block_on("title")]
+    elif name in ("imdb_tmdb", "imdb_tvdb"):
+        s = SettingsCreator(
+            link_type="link_only",
+            comparisons=[cl.JaroWinklerAtThresholds("title", [0.95, 0.88, 0.8]), cl.JaroWinklerAtThresholds("name", [0.95, 0.88]),
+                         cl.ExactMatch("episode"), cl.ExactMatch("season"), cl.ExactMatch("year")],
+            blocking_rules_to_generate_predictions=[block_on("title_first"), block_on("name_last")],
+        )
+        train = [block_on("title_first"), block_on("name_last")]
+        deterministic = [block_on("title"), block_on("name")]
+    elif name == "imdb_dbpedia":
+        s = SettingsCreator(
+            link_type="link_only",
+            comparisons=[cl.JaroWinklerAtThresholds("title", [0.95, 0.88, 0.8]), cl.JaroWinklerAtThresholds("actor", [0.95, 0.88])],
+            blocking_rules_to_generate_predictions=[block_on("title_first"), block_on("actor_last")],
+        )
+        train = [block_on("title_first"), block_on("actor_last")]
+        deterministic = [block_on("title")]
     else:
         s = SettingsCreator(
             link_type="dedupe_only",
@@ -139,7 +248,9 @@ def _settings(name: str):
     return s, train, deterministic
 
 
-PREP = {"fodors_zagats": _prep_fodors, "abt_buy": _prep_abt, "patstat_orgs": _prep_patstat}
+PREP = {"fodors_zagats": _prep_fodors, "abt_buy": _prep_abt, "patstat_orgs": _prep_patstat, "restaurants_okkam": _prep_okkam,
+        "dblp_acm": _prep_dblp, "imdb_tmdb": _prep_movies, "imdb_tvdb": _prep_movies, "imdb_dbpedia": _prep_dbpedia}
+SEPARATORS = {"fodors_zagats": ",", "patstat_orgs": ",", "dblp_acm": "%"}  # the rest: '|' 
 
 
 def resolve_with_splink(name: str, frames: list[pd.DataFrame], threshold: float = 0.5) -> tuple[pd.DataFrame, int]:
@@ -165,8 +276,8 @@ def resolve_with_splink(name: str, frames: list[pd.DataFrame], threshold: float 
 def run_splink(name: str, data: Path, cfg: dict, gold_link_pairs: Callable, gold_entities: Callable, prf: Callable,
                bcubed: Callable, pairs_from_labels: Callable) -> dict:
     """Figures in the same shape as er_quality.run_ours, with system='splink'."""
-    sep = "|" if name == "abt_buy" else ","
-    raw = [pd.read_csv(data / name / f, sep=sep, dtype=str, keep_default_na=False) for f in cfg["files"]]
+    sep = SEPARATORS.get(name, "|")
+    raw = [pd.read_csv(data / name / f, sep=sep, dtype=str, keep_default_na=False, engine="python") for f in cfg["files"]]
     t0 = time.perf_counter()
     frames = [PREP[name](df) for df in raw]
     try:

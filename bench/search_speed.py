@@ -68,7 +68,12 @@ def pct(ts: list[float]) -> str:
     return f"p50 {np.percentile(ts, 50):6.1f} ms  p99 {np.percentile(ts, 99):6.1f} ms"
 
 
-def build(home: Path, n: int, min_rows: int) -> tuple[MasterIndex, np.ndarray, list]:
+def pct_figures(ts: list[float]) -> dict[str, float]:
+    """The same percentiles as data (what `main()` returns and the smoke test asserts on)."""
+    return {"p50": float(np.percentile(ts, 50)), "p99": float(np.percentile(ts, 99)), "n": len(ts)}
+
+
+def build(home: Path, n: int, min_rows: int, figures: dict | None = None) -> tuple[MasterIndex, np.ndarray, list]:
     settings = load_settings(overrides={"home": str(home), "index": {"vector_index_min_rows": min_rows}})
     index = MasterIndex(settings)
     t0 = time.perf_counter()
@@ -88,6 +93,8 @@ def build(home: Path, n: int, min_rows: int) -> tuple[MasterIndex, np.ndarray, l
     print(f"built {n} programs: generate {t1 - t0:.1f} s, upsert {t2 - t1:.1f} s ({n / (t2 - t1):,.0f} programs/s), "
           f"indexes {t3 - t2:.1f} s ({len(report.created)} created); ensure_indexes again: {again.seconds * 1000:.0f} ms, "
           f"changed={again.changed}")
+    if figures is not None:
+        figures.update(indexes_created=len(report.created), ensure_again_changed=again.changed)
     return index, vectors, programs
 
 
@@ -116,7 +123,7 @@ def recall_at_10(index, vectors: np.ndarray, n_queries: int, seed: int = 7, nois
     return float(np.mean(rec))
 
 
-def postgres_part(programs, queries: list[str], lance_totals: list[int]) -> None:
+def postgres_part(programs, queries: list[str], lance_totals: list[int]) -> dict:
     from search_pg import PgUnavailable, PrivatePostgres, load, text_query
 
     try:
@@ -136,9 +143,10 @@ def postgres_part(programs, queries: list[str], lance_totals: list[int]) -> None
             conn.close()
             print(f"postgres text  : {pct(ts)}  (top 10 by ts_rank + total, tsvector+GIN; load+index {secs:.1f} s; "
                   f"same total as LanceDB on {agree}/{len(queries)} queries)")
-            return
+            return {**pct_figures(ts), "same_total": agree, "queries": len(queries)}
     except PgUnavailable as exc:
         print(f"postgres text  : skipped ({exc})")
+        return {"skipped": str(exc)}
 
 
 def realistic_part(home: Path, m: int) -> None:
@@ -170,7 +178,7 @@ def realistic_part(home: Path, m: int) -> None:
           f"recall@10 {np.mean(rec):.3f} (IVF-PQ+refine vs exact), hybrid {pct(ts)}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true", help="small sizes for CI")
     ap.add_argument("--n", type=int, help="synthetic programs (default 100000, smoke 3000)")
@@ -184,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     nq = args.queries or (40 if args.smoke else 200)
     home = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="mx-bench-search-"))
     try:
-        index, vectors, programs = build(home, n, min_rows=1000 if args.smoke else 5000)
+        figures: dict = {"programs": n, "queries": nq}
+        index, vectors, programs = build(home, n, min_rows=1000 if args.smoke else 5000, figures=figures)
         queries = text_queries(nq)
         dim = vectors.shape[1]
         rng = np.random.default_rng(2)
@@ -200,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         lance_totals: list[int] = []
         for mode in ("text", "vector", "hybrid"):
             ts, results = time_mode(index, mode, queries, qvecs.get)
+            figures[f"lance_{mode}"] = pct_figures(ts)
             if mode == "text":
                 lance_totals = [r.total for r in results]
                 inexact = sum(1 for r in results if not r.total_exact)
@@ -217,11 +227,13 @@ def main(argv: list[str] | None = None) -> int:
                 search(index, req)
                 bt.append((time.perf_counter() - t1) * 1000)
         print(f"lance browse   : {pct(bt)}  (filters only, exact total, sort by commission)")
+        figures["lance_browse"] = pct_figures(bt)
         rec = recall_at_10(index, vectors, 20 if args.smoke else 100)
+        figures.update(recall_at_10=rec, vector_index_on="vector" in index.snapshot().indexed)
         print(f"recall@10      : {rec:.3f} (vector index vs exact, nprobes {index.settings.index.vector_nprobes}, "
               f"refine candidates {index.settings.index.vector_refine_candidates}, index {'on' if 'vector' in index.snapshot().indexed else 'off'})")
         if not args.no_postgres:
-            postgres_part(programs, queries, lance_totals)
+            figures["postgres_text"] = postgres_part(programs, queries, lance_totals)
         if args.no_model or (args.smoke and not args.model):
             print("real embeddings: skipped" + (" in --smoke (add --model to include it)" if args.smoke else ""))
         else:
@@ -229,8 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(home, ignore_errors=True)
-    return 0
+    return figures
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

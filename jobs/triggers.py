@@ -6,7 +6,9 @@
 
 Re-crawl actions become Ray tasks calling jobs.ingest.run_ingest, so a long crawl runs on the
 cluster (with its own CPU request and retries) and a crash inside it fails one action - which the
-outbox retries with backoff - instead of the trigger loop.
+outbox retries with backoff - instead of the trigger loop. A re-crawl waits at most
+`triggers.recrawl_timeout_s`; a hung one is cancelled and the action retried under a new lease.
+With --interval, a round that raises is logged and the loop goes on (matrix.triggers.engine.run_loop).
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from typing import Any, Callable
 
 import ray
 
+from jobs.common import batch_job
 from matrix.config import Settings, load_settings
 from matrix.observability import get_logger, setup_logging
-from matrix.triggers.engine import TriggerEngine, default_handlers
+from matrix.triggers.engine import TriggerEngine, default_handlers, run_loop
 
 log = get_logger(__name__)
 
@@ -37,18 +39,30 @@ def _ingest_task(settings_json: str, names: list[str]) -> dict[str, Any]:
 
 
 def ray_recrawl_runner(settings: Settings, timeout_s: float | None = None) -> Callable[[list[str]], dict[str, Any]]:
-    """A recrawl runner that runs the ingest of the named sources as one Ray task and waits for it."""
+    """A recrawl runner that runs the ingest of the named sources as one Ray task and waits for it,
+    at most `timeout_s` (default triggers.recrawl_timeout_s); a task that does not finish in time is
+    cancelled (force) and the wait raises TimeoutError, so the action is retried, not left hanging."""
     settings_json = settings.model_dump_json()
+    limit = settings.triggers.recrawl_timeout_s if timeout_s is None else timeout_s
 
     def run(names: list[str]) -> dict[str, Any]:
-        return ray.get(_ingest_task.remote(settings_json, names), timeout=timeout_s)
+        ref = _ingest_task.remote(settings_json, names)
+        try:
+            return ray.get(ref, timeout=limit)
+        except ray.exceptions.GetTimeoutError:
+            ray.cancel(ref, force=True)
+            raise TimeoutError(f"recrawl {names} did not finish within {limit:g} s (task cancelled)") from None
     return run
 
 
 def build_engine(settings: Settings) -> TriggerEngine:
-    return TriggerEngine.from_settings(settings, handlers=default_handlers(settings, recrawl_runner=ray_recrawl_runner(settings)))
+    # the Ray runner enforces the timeout itself (and cancels the task): no second waiting thread
+    handlers = default_handlers(settings, recrawl_runner=ray_recrawl_runner(settings))
+    handlers["recrawl"].timeout_s = None  # type: ignore[attr-defined]  # a RecrawlHandler
+    return TriggerEngine.from_settings(settings, handlers=handlers)
 
 
+@batch_job("triggers")
 def run_once(settings: Settings, engine: TriggerEngine | None = None, dry_run: bool = False) -> dict[str, Any]:
     engine = engine or build_engine(settings)
     out: dict[str, Any] = {"evaluation": vars(engine.evaluate(dry_run=dry_run))}
@@ -73,16 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         connect_ray(settings)
     engine = build_engine(settings)
     interval = None if args.interval is None else (settings.triggers.interval_s if args.interval < 0 else args.interval)
-    rounds = 0
-    while True:
-        t0 = time.monotonic()
-        result = run_once(settings, engine, args.dry_run)
-        print(json.dumps(result, default=str), flush=True)
-        rounds += 1
-        if interval is None or (args.iterations is not None and rounds >= args.iterations):
-            failed = bool(result.get("dispatch", {}).get("failed")) or bool(result["evaluation"]["errors"])
-            return 1 if failed else 0
-        time.sleep(max(0.0, interval - (time.monotonic() - t0)))
+    return run_loop(lambda: run_once(settings, engine, args.dry_run), interval, args.iterations,
+                    on_result=lambda r: print(json.dumps(r, default=str), flush=True))
 
 
 if __name__ == "__main__":

@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import OrderedDict
 from typing import Any, Callable, Protocol
+
+import cachetools
 
 from matrix.models import stable_hash
 from matrix.observability import counter, get_logger
 
 log = get_logger(__name__)
+_MISSING = object()
 
 CACHE_REQUESTS = counter("matrix_cache_requests_total", "Cache lookups, by cache and outcome (hit/miss/error)",
                          ["cache", "outcome"])
@@ -65,8 +67,22 @@ class _Counts:
                 "hit_ratio": None if total == 0 else round(self.hits / total, 4)}
 
 
+class _CountingTTLCache(cachetools.TTLCache):
+    """cachetools' TTL + LRU, counting the entries it evicts for lack of room."""
+
+    evictions = 0
+
+    def popitem(self) -> tuple[Any, Any]:
+        item = super().popitem()
+        self.evictions += 1
+        return item
+
+
 class TTLCache:
-    """Thread-safe LRU with a per-entry time-to-live. `max_entries=0` or `ttl_s=0` disables it."""
+    """Thread-safe LRU with a per-entry time-to-live (cachetools). `max_entries=0` or `ttl_s=0` disables it.
+
+    cachetools does the expiry and the LRU order; this wrapper adds the lock (cachetools caches are
+    not thread-safe and Serve handles requests on several threads), hit/miss counters and /stats."""
 
     backend = "memory"
 
@@ -76,52 +92,48 @@ class TTLCache:
         self.name = name
         self.max_entries = int(max_entries)
         self.ttl_s = float(ttl_s)
-        self._clock = clock
-        self._data: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._data = _CountingTTLCache(maxsize=max(1, self.max_entries), ttl=self.ttl_s or 1.0, timer=clock)
         self._lock = threading.Lock()
         self._counts = _Counts(name)
-        self.evictions = 0
 
     @property
     def enabled(self) -> bool:
         return self.max_entries > 0 and self.ttl_s > 0
 
+    @property
+    def evictions(self) -> int:
+        return self._data.evictions
+
     def get(self, key: str) -> Any | None:
         if not self.enabled:
             self._counts.miss()
             return None
-        now = self._clock()
         with self._lock:
-            item = self._data.get(key)
-            if item is None or item[0] <= now:
-                if item is not None:
-                    del self._data[key]
+            value = self._data.get(key, _MISSING)
+            if value is _MISSING:
+                self._data.expire()
                 self._counts.miss()
                 return None
-            self._data.move_to_end(key)
-            self._counts.hit()
-            return item[1]
+        self._counts.hit()
+        return value
 
     def set(self, key: str, value: Any) -> None:
         if not self.enabled:
             return
-        expires = self._clock() + self.ttl_s
         with self._lock:
-            self._data[key] = (expires, value)
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
-                self.evictions += 1
+            self._data[key] = value
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
 
     def __len__(self) -> int:
-        return len(self._data)
+        with self._lock:
+            self._data.expire()
+            return len(self._data)
 
     def stats(self) -> dict[str, Any]:
-        return {"backend": self.backend, "entries": len(self._data), "max_entries": self.max_entries,
+        return {"backend": self.backend, "entries": len(self), "max_entries": self.max_entries,
                 "ttl_s": self.ttl_s, "evictions": self.evictions, **self._counts.as_dict()}
 
 

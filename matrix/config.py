@@ -15,21 +15,49 @@ Values from the environment are parsed as YAML scalars, so `8100`, `true` and `[
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "MATRIX_"
 CONFIG_ENV = "MATRIX_CONFIG"
 DEFAULT_HOME = Path("~/.matrix")
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Overrides only: every default lives in this module and in package data (matrix/data/defaults/),
+# so an installed copy without the repository behaves exactly like a checkout.
 DEFAULT_CONFIG_FILE = REPO_ROOT / "ray_config.yaml"
+
+
+@lru_cache(maxsize=None)
+def _packaged_yaml(name: str) -> dict[str, Any]:
+    """A defaults file shipped inside the package (read through importlib.resources, so a wheel works)."""
+    text = resources.files("matrix").joinpath("data", "defaults", name).read_text("utf-8")
+    return yaml.safe_load(text) or {}
+
+
+def packaged_sources() -> list[dict[str, Any]]:
+    """The default sources (the bundled OpenAffiliate registry on, directory scrapers off)."""
+    return [dict(s) for s in _packaged_yaml("sources.yaml").get("sources", [])]
+
+
+def packaged_trigger_rules() -> list[dict[str, Any]]:
+    return [dict(r) for r in _packaged_yaml("trigger_rules.yaml").get("rules", [])]
 
 
 class ConfigError(ValueError):
     """Raised when configuration is invalid; the message names field, value and what is allowed."""
+
+
+ScalarIndexColumn = Literal["program_id", "category", "commission_model", "approval", "networks", "geo_allowed",
+                            "commission_percent", "cookie_days", "epc", "last_verified"]
+KeyAlertState = Literal["expired", "expiring", "due", "unhealthy"]
 
 
 def _unique_names(items: list[Any], what: str) -> list[Any]:
@@ -50,9 +78,23 @@ class RaySettings(_Section):
 
     address: str = "local"
     num_cpus: int | None = Field(default=None, ge=1)
-    include_dashboard: bool = False
-    dashboard_port: int = Field(default=8265, ge=1, le=65535)
+    # On by default: it is the operator's view of the cluster, and its metrics head writes the
+    # Prometheus service-discovery file (`matrix monitoring prometheus-config`). 127.0.0.1 only.
+    include_dashboard: bool = True
+    dashboard_port: int | None = Field(default=None, ge=1, le=65535)  # None: a free port (printed by up/serve)
     namespace: str = "affiliate-matrix"
+    # Custom resources every ingest / resolve task and map_batches stage asks for, e.g.
+    # {"ingest_node": 1}: pins the work to nodes started with that resource (a KubeRay worker
+    # group), keeping it off the head. Empty: anywhere.
+    task_resources: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("task_resources")
+    @classmethod
+    def _positive_resources(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = sorted(k for k, x in v.items() if not x > 0)
+        if bad:
+            raise ValueError(f"task_resources must be positive amounts; not: {bad}")
+        return v
 
 
 class IndexSettings(_Section):
@@ -72,14 +114,12 @@ class IndexSettings(_Section):
     vector_candidates: int = Field(default=100, ge=10)
     hybrid_candidates: int = Field(default=100, ge=10)
     rrf_k: int = Field(default=60, ge=1)
-    facet_commission_thresholds: list[float] = Field(default_factory=lambda: [5, 10, 20, 30, 50])
-    facet_cookie_thresholds: list[float] = Field(default_factory=lambda: [1, 7, 30, 60, 90, 365])
+    facet_commission_thresholds: list[float] = Field(default_factory=lambda: list[float]([5, 10, 20, 30, 50]))
+    facet_cookie_thresholds: list[float] = Field(default_factory=lambda: list[float]([1, 7, 30, 60, 90, 365]))
     facet_verified_days: list[int] = Field(default_factory=lambda: [7, 30, 90, 365])
-    scalar_index_columns: list[Literal[
-        "program_id", "category", "commission_model", "approval", "networks", "geo_allowed",
-        "commission_percent", "cookie_days", "epc", "last_verified",
-    ]] = Field(default_factory=lambda: ["program_id", "category", "commission_model", "approval", "networks",
-                                        "geo_allowed", "commission_percent", "cookie_days", "epc", "last_verified"])
+    scalar_index_columns: list[ScalarIndexColumn] = Field(default_factory=lambda: list[ScalarIndexColumn]([
+        "program_id", "category", "commission_model", "approval", "networks", "geo_allowed", "commission_percent",
+        "cookie_days", "epc", "last_verified"]))
 
 
 class RateLimit(_Section):
@@ -157,6 +197,14 @@ class ServeSettings(_Section):
     max_offset: int = Field(default=10_000, ge=0)
     usage_flush_s: float = Field(default=5.0, gt=0)
     request_timeout_s: float = Field(default=30.0, gt=0)  # HTTP proxy gives up (503/504) instead of hanging
+    # issue 12: load shedding (Ingress admission gate) and limits that cannot be dodged
+    admission_concurrency: int = Field(default=4, ge=1)  # backend calls in flight per Ingress replica
+    admission_wait_s: float = Field(default=0.25, ge=0)  # longest wait for a slot before 503 + Retry-After
+    admission_max_waiting: int = Field(default=16, ge=0)  # waiters beyond this are shed at once
+    backend_timeout_s: float = Field(default=5.0, gt=0)  # a Searcher call past this answers 503, not a hang
+    retry_after_s: float = Field(default=1.0, ge=0)  # Retry-After on every 503 we send (and Serve's backpressure)
+    trusted_proxies: list[str] = Field(default_factory=list)  # IPs/CIDRs whose X-Forwarded-For is believed
+    auth_failures_per_minute: int = Field(default=10, ge=1)  # wrong API keys per client address before 429
 
 
 class OptimizerSettings(_Section):
@@ -230,7 +278,9 @@ class BudgetSettings(_Section):
     csv_mapping: dict[str, str] = Field(default_factory=dict)  # performance field -> CSV header
     duplicates: Literal["error", "sum", "last"] = "error"
     on_conflict: Literal["error", "replace", "keep"] = "error"
-    strategy: str = "optimum"
+    strategy: str = "safe"  # trust region + risk-aware + guarded (docs/budget.md); "explore" to learn
+    trust_multiple: float = Field(default=2.0, gt=0)  # safe/explore: <= this x highest observed daily spend
+    stale_days: int = Field(default=14, ge=1)  # no spend for this long before the data ends = stopped
     fit_window_days: int = Field(default=180, ge=7)
     half_life_days: float | None = Field(default=None, gt=0)
     min_spend: float = Field(default=0.0, ge=0)
@@ -339,8 +389,7 @@ class TriggerRuleSettings(_Section):
     lookback_hours: float = Field(default=24.0, gt=0)  # first evaluation: "new" = first seen this recently
     max_results: int = Field(default=500, ge=1)
     # key_expiry
-    states: list[Literal["expired", "expiring", "due", "unhealthy"]] = Field(
-        default_factory=lambda: ["expired", "expiring", "due", "unhealthy"])
+    states: list[KeyAlertState] = Field(default_factory=lambda: list[KeyAlertState](["expired", "expiring", "due", "unhealthy"]))
     networks: list[str] = Field(default_factory=list)
     # low_quality: share of a source's listings with unknown commission above which it fires
     max_unknown_share: float | None = Field(default=None, gt=0, le=1)
@@ -409,14 +458,20 @@ class TriggersSettings(_Section):
     max_attempts: int = Field(default=5, ge=1)
     backoff_base_s: float = Field(default=60.0, ge=0)
     backoff_max_s: float = Field(default=3600.0, ge=0)
-    lease_s: float = Field(default=900.0, gt=0)  # a claimed action not finished in this time is retried
+    lease_s: float = Field(default=900.0, gt=0)  # per action, renewed while it runs; a dead holder's row is retried after it
     dispatch_batch: int = Field(default=50, ge=1)
-    webhook_url: str | None = None  # notify: POST JSON here (and always log)
+    webhook_url: str | None = None  # notify: POST JSON here (and always log); prefer webhook_url_ref
+    webhook_url_ref: str | None = None  # key-manager ref holding the webhook URL (wins over webhook_url)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
-    webhook_secret_ref: str | None = None  # key-manager ref; signs bodies (X-Matrix-Signature: sha256=HMAC)
+    webhook_secret_ref: str | None = None  # key-manager ref; signs `timestamp.body` (X-Matrix-Signature: t=..,v1=HMAC)
+    allow_private_networks: list[str] = Field(default_factory=list)  # CIDRs webhooks/dorking may reach, e.g. 127.0.0.1/32
     admin_key_ref: str = "matrix/triggers/admin_api_key"  # X-API-Key for the triggers HTTP app
+    client_key_refs: list[str] = Field(default_factory=list)  # more X-API-Keys; owner of watches = the ref's last part
+    confirmations: int = Field(default=2, ge=1)  # watches: a change alerts once seen in this many consecutive observations
+    recrawl_timeout_s: float = Field(default=3600.0, gt=0)  # a re-crawl action waits at most this long
     interval_s: float = Field(default=900.0, gt=0)  # jobs/triggers.py --interval default
-    rules: list[TriggerRuleSettings] = Field(default_factory=list)
+    rules: list[TriggerRuleSettings] = Field(
+        default_factory=lambda: [TriggerRuleSettings.model_validate(r) for r in packaged_trigger_rules()])
     dorking: DorkingSettings = Field(default_factory=DorkingSettings)
 
     @field_validator("rules")
@@ -424,21 +479,68 @@ class TriggersSettings(_Section):
     def _unique(cls, v: list[TriggerRuleSettings]) -> list[TriggerRuleSettings]:
         return _unique_names(v, "rule")
 
+    @model_validator(mode="after")
+    def _safe_targets(self) -> "TriggersSettings":
+        """webhook_url and dorking.url: http(s), a host, no private/metadata literal address unless allowed."""
+        from matrix.triggers.targets import UnsafeTarget, check_url
+
+        for name, url in (("webhook_url", self.webhook_url), ("dorking.url", self.dorking.url)):
+            if url is None:
+                continue
+            try:
+                check_url(url, self.allow_private_networks, resolve=False)
+            except UnsafeTarget as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        return self
+
+
+class ScoreSettings(_Section):
+    """The explainable 0-100 program score (matrix.score; docs/score.md). Weights are relative:
+    each known component counts `weight / sum(weights of known components)`; unknown terms lower
+    the separate confidence instead. A search may override them (`weights=earnings:2,cookie:1`)."""
+
+    weights: dict[str, float] = Field(default_factory=lambda: {
+        "earnings": 4.0, "cookie": 1.5, "payout": 1.0, "epc": 1.5, "access": 1.0, "freshness": 1.0,
+        "data_quality": 0.5})
+    recurring_month_value: float = Field(default=0.5, ge=0, le=1)  # a later recurring month vs the first
+    recurring_default_months: int = Field(default=12, ge=1)  # recurring with no stated duration
+    lifetime_months: int = Field(default=24, ge=1)  # "lifetime" as a planning horizon
+    max_months: int = Field(default=36, ge=1)
+    group_prior: float = Field(default=3.0, ge=0)  # pseudo-programs pulling small groups' percentiles to 0.5
+    cookie_full_days: float = Field(default=90.0, gt=0)  # cookie length that earns the full cookie component
+    payout_minimum_half: float = Field(default=50.0, gt=0)  # payout minimum that halves its part
+    epc_half: float = Field(default=0.5, gt=0)  # EPC (per click) that earns half the EPC component
+    freshness_half_life_days: float = Field(default=180.0, gt=0)
+    bands: list[float] = Field(default_factory=lambda: list[float]([20, 40, 60, 80]))  # score facet band edges
+
 
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     json_logs: bool | None = None  # None: JSON when stderr is not a TTY
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # batch jobs (ingest, triggers) push their final figures here when they end (a Pushgateway)
+    pushgateway_url: str | None = None
 
 
-class Settings(_Section):
+class Settings(BaseSettings):
     """The whole configuration. Build it with `load_settings()`."""
 
     home: Path = DEFAULT_HOME
     ray: RaySettings = Field(default_factory=RaySettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
-    sources: list[SourceSettings] = Field(default_factory=list)
+    model_config = SettingsConfigDict(extra="forbid", validate_assignment=True, env_prefix=ENV_PREFIX,
+                                      env_nested_delimiter="__", case_sensitive=False)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: Any, env_settings: Any,
+                                   dotenv_settings: Any, file_secret_settings: Any) -> tuple[Any, ...]:
+        """Only explicit values: `load_settings` layers package defaults, the YAML file and the
+        environment itself (`_env_layer`, YAML-valued), so validation never reads os.environ twice."""
+        return (init_settings,)
+
+    sources: list[SourceSettings] = Field(
+        default_factory=lambda: [SourceSettings.model_validate(s) for s in packaged_sources()])
     embed: EmbedSettings = Field(default_factory=EmbedSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
     keys: KeysSettings = Field(default_factory=KeysSettings)
@@ -448,6 +550,7 @@ class Settings(_Section):
     networks: NetworksSettings = Field(default_factory=NetworksSettings)
     triggers: TriggersSettings = Field(default_factory=TriggersSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    score: ScoreSettings = Field(default_factory=ScoreSettings)
 
     @field_validator("sources")
     @classmethod
@@ -478,6 +581,25 @@ class Settings(_Section):
         return [s for s in self.sources if s.enabled]
 
 
+class _EnvSource(EnvSettingsSource):
+    """`MATRIX_*` variables through pydantic-settings, from a given mapping, values read as YAML.
+
+    Why a subclass: `load_settings(environ=...)` must read the mapping it is given (tests, a Ray
+    worker rebuilding a driver's settings), and values keep the documented YAML syntax
+    (`MATRIX_CRAWL__USER_AGENTS='[a, b]'`, `true`, `8100`); YAML reads JSON too.
+    """
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = {k: v for k, v in environ.items() if k.upper() != CONFIG_ENV}
+        super().__init__(Settings, case_sensitive=False, env_prefix=ENV_PREFIX, env_nested_delimiter="__")
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {k.lower(): v for k, v in self._environ.items()}
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
+        return _parse_env_value(value) if isinstance(value, str) else value
+
+
 def _parse_env_value(raw: str) -> Any:
     try:
         return yaml.safe_load(raw)
@@ -485,24 +607,24 @@ def _parse_env_value(raw: str) -> Any:
         return raw
 
 
-def _apply_env(data: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
-    for key, raw in sorted(environ.items()):
-        if not key.startswith(ENV_PREFIX) or key == CONFIG_ENV:
-            continue
-        path = key[len(ENV_PREFIX):].lower().split("__")
-        if not all(path):
-            continue
-        if path[0] not in Settings.model_fields:
-            continue  # other MATRIX_* variables (e.g. secrets for keys) are not settings
-        node = data
-        for part in path[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = {}
-                node[part] = child
-            node = child
-        node[path[-1]] = raw if path == ["home"] else _parse_env_value(raw)
-    return data
+def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The nested settings the environment sets; nested scalar strings parsed as YAML scalars."""
+    def scalars(node: Any, top: bool) -> Any:
+        if isinstance(node, dict):
+            return {k: (v if top and k == "home" else scalars(v, False)) for k, v in node.items()}
+        return _parse_env_value(node) if isinstance(node, str) else node
+
+    return scalars(_EnvSource(environ)(), True)
 
 
 def _format_error(err: ValidationError, data: dict[str, Any]) -> str:
@@ -515,7 +637,6 @@ def _format_error(err: ValidationError, data: dict[str, Any]) -> str:
         if "expected" in ctx:
             allowed = f" (allowed: {ctx['expected']})"
         elif e["type"] == "extra_forbidden":
-            parent: Any = Settings
             allowed = " (unknown field)"
         elif ctx:
             allowed = " (" + ", ".join(f"{k} {v}" for k, v in ctx.items() if k != "error") + ")"
@@ -542,7 +663,7 @@ def load_settings(
         data = loaded
     elif path is not None or CONFIG_ENV in environ:
         raise ConfigError(f"config file {cfg_path} does not exist")
-    data = _apply_env(data, environ)
+    data = _deep_merge(data, _env_layer(environ))
     for key, value in (overrides or {}).items():
         data[key] = value
     try:

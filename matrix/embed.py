@@ -59,12 +59,67 @@ class Embedder:
     def dim(self) -> int:
         return MODEL_DIM
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) == 0:
+    def embed(self, texts: Sequence[str], progress: bool | None = None) -> np.ndarray:
+        """Vectors for `texts`, in order.
+
+        Texts are sorted by length once for the whole call (sentence-transformers sorts only
+        inside one `encode`), so each batch pads to similar lengths, and fed in chunks of
+        several batches so a bar can show records embedded, rate and ETA on stderr (`progress`:
+        None = only for calls of PROGRESS_MIN texts or more, e.g. not a Ray actor's small batch).
+        """
+        n = len(texts)
+        if n == 0:
             return np.zeros((0, MODEL_DIM), dtype=np.float32)
-        vecs = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                                 convert_to_numpy=True, show_progress_bar=False)
-        return vecs.astype(np.float32, copy=False)
+        texts = [str(t) for t in texts]
+        order = sorted(range(n), key=lambda i: len(texts[i]), reverse=True)
+        out = np.empty((n, MODEL_DIM), dtype=np.float32)
+        chunk = self.batch_size * CHUNK_BATCHES
+        with progress_bar(n, "embedding", "texts", enabled=progress) as bar:
+            for start in range(0, n, chunk):
+                idx = order[start:start + chunk]
+                vecs = self.model.encode([texts[i] for i in idx], batch_size=self.batch_size, normalize_embeddings=True,
+                                         convert_to_numpy=True, show_progress_bar=False)
+                out[idx] = vecs
+                bar.update(len(idx))
+        return out
+
+
+PROGRESS_MIN = 1000  # calls with fewer texts show no bar (a Ray actor's batch, a test)
+CHUNK_BATCHES = 8  # batches per encode call: large enough to keep the model busy, small enough for a live bar
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix_str(self, s: str) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def progress_bar(total: int, desc: str, unit: str, enabled: bool | None = None):
+    """A tqdm bar on stderr (count, rate, ETA) for long steps; a no-op when disabled.
+
+    enabled None: shown when `total` >= PROGRESS_MIN. MATRIX_PROGRESS=0 turns every bar off
+    (quiet logs); MATRIX_PROGRESS=1 turns them on for small totals too.
+    """
+    env = os.environ.get("MATRIX_PROGRESS")
+    if env is not None:
+        enabled = env not in ("0", "false", "no") and (enabled is not False)
+    elif enabled is None:
+        enabled = total >= PROGRESS_MIN
+    if not enabled:
+        return _NoBar()
+    import sys
+
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit=f" {unit}", file=sys.stderr, mininterval=1.0, smoothing=0.1, dynamic_ncols=True)
 
 
 # --- the text-hash cache ----------------------------------------------------------------------

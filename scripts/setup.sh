@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up Affiliate Matrix on a fresh Debian/Ubuntu machine (idempotent; re-runs are fast).
 #
-#   bash scripts/setup.sh          # runtime: Debian chromium + .venv with the package
-#   bash scripts/setup.sh --dev    # + test/bench tools: redis-server, prometheus, postgresql, pytest...
+#   bash scripts/setup.sh          # runtime: .venv with the package + [cli] (all `matrix up` needs)
+#   bash scripts/setup.sh --dev    # + every extra ([plots,browser,deploy,dev,bench]) and the real parts
+#                                  #   tests use: chromium, redis-server, prometheus, postgresql, pytest...
 #
 # torch: installed BEFORE the package so sentence-transformers finds it satisfied and never pulls
 # the multi-GB CUDA wheel. Default MATRIX_TORCH_SPEC="torch==2.13.0" (the CPU build on this
@@ -20,12 +21,15 @@ log() { printf '\033[1;36m[setup]\033[0m %s\n' "$*" >&2; }
 
 # --- Debian packages ----------------------------------------------------------------------
 apt_pkgs=()
-command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
 if [[ $DEV == 1 ]]; then
+  command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)  # render_js sources ([browser] extra)
   command -v redis-server >/dev/null 2>&1 || apt_pkgs+=(redis-server)
   command -v prometheus >/dev/null 2>&1 || apt_pkgs+=(prometheus)
   command -v promtool >/dev/null 2>&1 || apt_pkgs+=(prometheus)
+  command -v prometheus-alertmanager >/dev/null 2>&1 || apt_pkgs+=(prometheus-alertmanager)
+  command -v prometheus-pushgateway >/dev/null 2>&1 || apt_pkgs+=(prometheus-pushgateway)
   [[ -x /usr/lib/postgresql/15/bin/initdb ]] || apt_pkgs+=(postgresql-15)
+  command -v kubectl >/dev/null 2>&1 || apt_pkgs+=(kubernetes-client)  # `kubectl kustomize` for the overlays
 fi
 if (( ${#apt_pkgs[@]} )); then
   SUDO=""
@@ -48,10 +52,19 @@ if [[ -z $PY ]]; then
   done
 fi
 [[ -n $PY ]] || { log "Python 3.11 is required (set MATRIX_PYTHON)"; exit 1; }
-[[ -x $VENV/bin/python ]] || { log "creating $VENV with $PY"; "$PY" -m venv "$VENV"; }
+# MATRIX_VENV=system installs into that interpreter itself: container images (kuberay/Dockerfile)
+# whose Python already runs Ray use this, so the image is set up by this very script.
+if [[ $VENV == system ]]; then
+  VENV=$("$PY" -c 'import sys; print(sys.prefix)')
+  PIP_EDITABLE=""
+else
+  [[ -x $VENV/bin/python ]] || { log "creating $VENV with $PY"; "$PY" -m venv "$VENV"; }
+  PIP_EDITABLE="-e"
+fi
 
-extras=""
-[[ $DEV == 1 ]] && extras="[dev,bench]"
+# default: what `matrix up` needs (the core + rich tables); --dev: every optional extra too
+extras="[cli]"
+[[ $DEV == 1 ]] && extras="[cli,plots,browser,deploy,dev,bench]"
 stamp="$VENV/.matrix-setup-$(cat pyproject.toml <(echo "$TORCH_SPEC $extras ${MATRIX_TORCH_INDEX:-}") | sha256sum | cut -c1-16)"
 if [[ -f $stamp ]]; then
   log "python packages up to date ($stamp)"
@@ -64,7 +77,7 @@ else
     "$VENV/bin/python" -m pip install -q "$TORCH_SPEC"
   fi
   log "installing affiliate-matrix$extras"
-  "$VENV/bin/python" -m pip install -q -e ".$extras"
+  "$VENV/bin/python" -m pip install -q $PIP_EDITABLE ".$extras"
   rm -f "$VENV"/.matrix-setup-*
   touch "$stamp"
 fi

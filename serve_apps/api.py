@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
@@ -23,7 +24,16 @@ from fastapi.staticfiles import StaticFiles
 from matrix.config import Settings
 from matrix.index import SearchRequest
 from matrix.observability import counter, get_logger
-from serve_apps.security import AUTH_FAILURES, ClientRateLimiter, KeyVerifier
+from serve_apps.security import (
+    AUTH_FAILURES,
+    SHED,
+    AdmissionGate,
+    AuthFailureGuard,
+    ClientAddress,
+    ClientRateLimiter,
+    KeyVerifier,
+    ServiceUnavailable,
+)
 from serve_apps.service import FACETS, SearchService, build_request
 
 log = get_logger(__name__)
@@ -32,11 +42,19 @@ HTTP_REQUESTS = counter("matrix_http_requests_total", "HTTP requests by route an
 API_KEY_HEADER = "X-API-Key"
 
 Mode = Literal["text", "vector", "hybrid"]
-Sort = Literal["relevance", "commission", "cookie_days", "epc", "last_verified"]
+Sort = Literal["relevance", "commission", "cookie_days", "epc", "last_verified", "score"]
 CommissionModelParam = Literal["percent", "flat", "hybrid", "unknown"]
 ApprovalParam = Literal["auto", "manual", "invite", "unknown"]
 MAX_FILTER_VALUES = 20
 MAX_FILTER_LENGTH = 100
+ECHO_CHARS = 40  # error bodies quote at most this much of what the client sent
+
+
+def excerpt(value: Any, n: int = ECHO_CHARS) -> str:
+    """A short, printable quote of client input for error messages (never the whole of it)."""
+    text = value if isinstance(value, str) else repr(value)
+    text = "".join(c if c.isprintable() else "?" for c in text[: n + 1])
+    return text if len(text) <= n else text[:n] + "…"
 
 
 class Backend(Protocol):
@@ -97,7 +115,7 @@ class FastJSON(JSONResponse):
 
 
 def _invalid(name: str, msg: str) -> HTTPException:
-    return HTTPException(status_code=422, detail=[{"loc": ["query", name], "msg": msg, "type": "value_error"}])
+    return HTTPException(status_code=422, detail=[{"loc": ["query", name], "msg": excerpt(msg, 200), "type": "value_error"}])
 
 
 def _clean_text(name: str, value: str | None, max_len: int) -> str:
@@ -140,42 +158,100 @@ def create_app(settings: Settings, backend: Backend, verifier: KeyVerifier) -> F
     app.add_middleware(CORSMiddleware, allow_origins=list(cfg.cors_origins), allow_methods=["GET", "POST"],
                        allow_headers=[API_KEY_HEADER, "Content-Type"], allow_credentials=False)
     limiter = ClientRateLimiter(cfg.rate_limit_per_minute)
+    key_failures = AuthFailureGuard(cfg.auth_failures_per_minute)
+    addresses = ClientAddress(cfg.trusted_proxies)
+    gate = AdmissionGate(cfg.admission_concurrency, cfg.admission_wait_s, cfg.admission_max_waiting,
+                         cfg.retry_after_s)
 
-    def client_id(request: Request) -> str:
-        key = request.headers.get(API_KEY_HEADER)
-        if key:
-            return "key:" + hashlib.sha256(key.encode()).hexdigest()[:16]
-        return "ip:" + (request.client.host if request.client else "unknown")
+    def client_address(request: Request) -> str:
+        """The peer (X-Forwarded-For only from `serve.trusted_proxies`): what limits are keyed on."""
+        peer = request.client.host if request.client else None
+        return addresses.resolve(peer, request.headers.getlist("x-forwarded-for"))
 
-    async def rate_limited(request: Request) -> None:
-        allowed, wait = limiter.allow(client_id(request))
+    def rate_limited_as(identity: str) -> None:
+        allowed, wait = limiter.allow(identity)
         if not allowed:
             raise HTTPException(429, detail=f"rate limit of {cfg.rate_limit_per_minute} requests/minute exceeded",
                                 headers={"Retry-After": str(max(1, int(wait + 0.999)))})
 
+    async def rate_limited(request: Request) -> None:
+        rate_limited_as("ip:" + client_address(request))
+
     async def _verify(ref: str, presented: str | None) -> bool:
         return await asyncio.to_thread(verifier.verify, ref, presented)
 
-    async def search_access(request: Request) -> None:
-        await rate_limited(request)
-        if cfg.public_search:
-            return
+    async def authenticated(request: Request, refs: list[str], scope: str) -> str | None:
+        """The caller's identity for limits: `key:<hash>` once a presented key verified, else `ip:<addr>`.
+
+        A presented key that does not verify is a failed attempt of this address (its own small
+        budget; when spent, 429 without even checking). None when no key was presented.
+        """
+        address = client_address(request)
         presented = request.headers.get(API_KEY_HEADER)
-        if not (await _verify(cfg.search_key_ref, presented) or await _verify(cfg.admin_key_ref, presented)):
+        if not presented:
+            return None
+        wait = key_failures.blocked(address)
+        if wait > 0:
+            raise HTTPException(429, detail="too many wrong API keys from this address",
+                                headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+        for ref in refs:
+            if await _verify(ref, presented):
+                return "key:" + hashlib.sha256(presented.encode()).hexdigest()[:16]
+        key_failures.failed(address, scope)
+        raise HTTPException(401, detail=f"the {API_KEY_HEADER} header does not hold a valid key",
+                            headers={"WWW-Authenticate": API_KEY_HEADER})
+
+    async def search_access(request: Request) -> None:
+        identity = await authenticated(request, [cfg.search_key_ref, cfg.admin_key_ref], "search")
+        rate_limited_as(identity or "ip:" + client_address(request))
+        if identity is None and not cfg.public_search:
             AUTH_FAILURES.labels("search").inc()
             raise HTTPException(401, detail=f"search requires a valid {API_KEY_HEADER} header",
                                 headers={"WWW-Authenticate": API_KEY_HEADER})
 
     async def admin_access(request: Request) -> None:
-        await rate_limited(request)
-        if not await _verify(cfg.admin_key_ref, request.headers.get(API_KEY_HEADER)):
+        identity = await authenticated(request, [cfg.admin_key_ref], "admin")
+        rate_limited_as(identity or "ip:" + client_address(request))
+        if identity is None:
             AUTH_FAILURES.labels("admin").inc()
             raise HTTPException(401, detail=f"admin endpoints require a valid {API_KEY_HEADER} header",
                                 headers={"WWW-Authenticate": API_KEY_HEADER})
 
+    async def guarded(call: Any, *args: Any) -> Any:
+        """A backend call under the admission gate and a deadline: overload answers 503, never a queue."""
+        async with gate.slot():
+            try:
+                return await asyncio.wait_for(call(*args), cfg.backend_timeout_s)
+            except asyncio.TimeoutError:
+                SHED.labels("deadline").inc()
+                raise ServiceUnavailable(f"no answer within {cfg.backend_timeout_s:g} s") from None
+
+    @app.exception_handler(ServiceUnavailable)
+    async def unavailable(request: Request, exc: ServiceUnavailable) -> JSONResponse:
+        retry_after = gate.retry_after_s()
+        return JSONResponse({"detail": f"temporarily unavailable ({exc.reason}); retry after {retry_after} s"},
+                            status_code=503, headers={"Retry-After": str(retry_after)})
+
+    @app.exception_handler(RequestValidationError)
+    async def short_validation_errors(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """FastAPI's default 422 echoes the whole input (a 15 kB query comes back): quote an excerpt."""
+        detail = []
+        for err in exc.errors()[:MAX_FILTER_VALUES]:
+            item = {"loc": [str(x)[:MAX_FILTER_LENGTH] for x in err.get("loc", ())],
+                    "msg": excerpt(err.get("msg", ""), 200), "type": str(err.get("type", ""))[:MAX_FILTER_LENGTH]}
+            if isinstance(err.get("input"), (str, int, float, bool)):
+                item["input"] = excerpt(err["input"])
+            detail.append(item)
+        return JSONResponse({"detail": detail}, status_code=422)
+
     @app.middleware("http")
     async def count_requests(request: Request, call_next):
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:
+            # an unhandled error becomes a 500 further out; count it, or the 5xx alert never fires
+            HTTP_REQUESTS.labels(getattr(request.scope.get("route"), "path", "other"), "500").inc()
+            raise
         route = request.scope.get("route")
         HTTP_REQUESTS.labels(getattr(route, "path", "other"), str(response.status_code)).inc()
         return response
@@ -204,12 +280,14 @@ def create_app(settings: Settings, backend: Backend, verifier: KeyVerifier) -> F
         sort: Sort = Query("relevance"),
         offset: int = Query(0, ge=0, le=cfg.max_offset),
         limit: int = Query(10, ge=1, le=cfg.max_page_size),
+        weights: str | None = Query(None, max_length=300, description="program-score weights, e.g. earnings:2,cookie:1"),
+        min_score: float | None = Query(None, ge=0, le=100, description="minimum program score (0-100)"),
     ) -> dict[str, Any]:
         q = _clean_text("q", q, cfg.max_query_length)
         countries = _clean_list("country", country)
         for c in countries:
             if len(c) != 2 or not c.isascii() or not c.isalpha():
-                raise _invalid("country", f"{c!r} is not an ISO 3166-1 alpha-2 code")
+                raise _invalid("country", f"{excerpt(c)!r} is not an ISO 3166-1 alpha-2 code")
         if verified_since is not None and not (dt.date(1970, 1, 1) <= verified_since <= dt.date(2200, 1, 1)):
             raise _invalid("verified_since", "must be between 1970-01-01 and 2200-01-01")
         if mode != "text" and not q.strip():
@@ -220,48 +298,62 @@ def create_app(settings: Settings, backend: Backend, verifier: KeyVerifier) -> F
                             cookie_days=cookie_days, country=countries, approval=list(approval or []),
                             verified_since=verified_since, facets=_parse_facets(facets), sort=sort,
                             offset=offset, limit=limit)
+        req.weights, req.filters.min_score = weights or None, min_score  # program score (issue 16)
         try:
             # serialized directly: FastAPI's generic jsonable_encoder walk over every hit costs
             # more than the search itself on a warm cache
-            return FastJSON(await backend.search(req))
+            return FastJSON(await guarded(backend.search, req))
         except ValueError as exc:  # the index layer's own validation: still the caller's mistake
-            raise HTTPException(422, detail=[{"loc": ["query"], "msg": str(exc).splitlines()[-1][:300],
+            raise HTTPException(422, detail=[{"loc": ["query"], "msg": excerpt(str(exc).splitlines()[-1], 200),
                                               "type": "value_error"}]) from None
 
     @app.get("/programs/{program_id}", dependencies=[Depends(search_access)],
              responses={404: {"description": "unknown program id"}})
     async def program_route(program_id: str = PathParam(..., min_length=1, max_length=200)) -> dict[str, Any]:
         program_id = _clean_text("program_id", program_id, 200)
-        rec = await backend.program(program_id)
+        rec = await guarded(backend.program, program_id)
         if rec is None:
-            raise HTTPException(404, detail=f"no program with id {program_id!r}")
+            raise HTTPException(404, detail=f"no program with id {excerpt(program_id)!r}")
         return rec
+
+    from serve_apps.routes_history import history_router  # GET /programs/{id}/history (issue 15)
+    app.include_router(history_router(settings), dependencies=[Depends(search_access)])
+    from serve_apps.routes_compare import compare_router  # GET /compare (issue 16)
+    app.include_router(compare_router(settings), dependencies=[Depends(search_access)])
+    from serve_apps.mcp_app import mcp_router  # MCP for agents at /mcp, same key check + rate limit (issue 16)
+    app.include_router(mcp_router(settings, app, backend), dependencies=[Depends(search_access)])
 
     @app.get("/facets", dependencies=[Depends(search_access)])
     async def facets_route() -> dict[str, Any]:
-        return await backend.facets()
+        return await guarded(backend.facets)
 
     @app.get("/stats", dependencies=[Depends(search_access)])
     async def stats_route() -> dict[str, Any]:
-        return await backend.stats()
+        return await guarded(backend.stats)
 
     @app.get("/healthz", responses={503: {"description": "index unreadable"}})
     async def healthz() -> JSONResponse:
-        h = await backend.health()
+        try:  # a probe is not gated (it must answer under load) but never hangs either
+            h = await asyncio.wait_for(backend.health(), cfg.backend_timeout_s)
+        except asyncio.TimeoutError:
+            h = {"status": "unavailable", "detail": f"no answer within {cfg.backend_timeout_s:g} s"}
         return JSONResponse(h, status_code=503 if h.get("status") == "unavailable" else 200)
 
-    @app.get("/metrics", response_class=PlainTextResponse, dependencies=[Depends(rate_limited)])
+    @app.get("/metrics", response_class=PlainTextResponse, dependencies=[Depends(search_access)])
     async def metrics() -> str:
         from prometheus_client import generate_latest
 
-        remote = await backend.metrics()  # in Serve: the Searcher replica's search/cache metrics
+        remote = await guarded(backend.metrics)  # in Serve: the Searcher replica's search/cache metrics
         return remote if remote is not None else generate_latest().decode()
 
     @app.post("/admin/optimize", dependencies=[Depends(admin_access)],
               responses={401: {"description": "admin API key required"}})
     async def admin_optimize(dry_run: bool = Query(False, description="plan only; change nothing")) -> dict[str, Any]:
         try:
-            return await backend.optimize(dry_run)
+            # not gated and not held to backend_timeout_s: an admin run may take minutes (compaction)
+            return await asyncio.wait_for(backend.optimize(dry_run), cfg.request_timeout_s)
+        except asyncio.TimeoutError:
+            raise ServiceUnavailable(f"optimizer still running after {cfg.request_timeout_s:g} s") from None
         except FileNotFoundError as exc:
             raise HTTPException(409, detail=str(exc)) from None
 

@@ -7,9 +7,13 @@ Why two deployments: the Searcher holds the heavy state (LanceDB connection, cac
 embedder, batched with @serve.batch so concurrent vector queries share one forward pass) and
 scales on its own; the Ingress is light (validation, auth, rate limit, static files) and sheds
 load early. Both autoscale between `serve.replicas` and `serve.max_replicas` on
-`target_ongoing_requests`; `max_queued_requests` makes an overloaded service answer 503 at once
-instead of hanging, and `request_timeout_s` bounds every request. The Searcher's health check
-fails when the index cannot be read, so Serve replaces the replica.
+`target_ongoing_requests`; `max_queued_requests` makes an overloaded service answer 503 (with
+Retry-After, `backpressure_config`) at once instead of hanging, the Ingress's admission gate
+(serve_apps/security.py) keeps the accepted requests' latency bounded, and `request_timeout_s`
+bounds every request. The Searcher loads the embedding model in its constructor, so a replica
+is routed to only once it can answer; its health check fails when the index cannot be read, so
+Serve replaces the replica. A Searcher that dies or restarts under a request becomes one
+transparent retry (every Searcher call is a read), then 503 + Retry-After, never a 500.
 """
 
 from __future__ import annotations
@@ -18,19 +22,27 @@ import asyncio
 from typing import Any
 
 from ray import serve
+from ray.exceptions import RayActorError
+from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError, ReplicaUnavailableError
 from ray.serve.handle import DeploymentHandle
+
+from jobs.ray_metrics import install as install_ray_metrics
 
 from matrix.config import Settings, load_settings
 from matrix.index import SearchRequest
 from matrix.observability import get_logger, setup_logging
 from serve_apps.api import LocalBackend, create_app
-from serve_apps.security import KeyManagerVerifier
+from serve_apps.security import KeyManagerVerifier, ServiceUnavailable
 from serve_apps.service import SearchService
 
 log = get_logger(__name__)
 APP_NAME = "matrix-search"
 EMBED_BATCH_SIZE = 16
 EMBED_BATCH_WAIT_S = 0.005
+WARMUP_TEXT = "affiliate program warm-up"
+# What a dead, restarting or full Searcher looks like from the Ingress: retried once, then 503.
+REPLICA_GONE = (RayActorError, ReplicaUnavailableError)
+OVERLOADED = (BackPressureError, DeploymentUnavailableError)
 
 
 def _settings(settings_json: str) -> Settings:
@@ -44,16 +56,19 @@ class Searcher(LocalBackend):
     """Holds the index, caches and query embedder of one replica."""
 
     def __init__(self, settings_json: str) -> None:
+        from matrix.embed import Embedder
+
         self.settings = _settings(settings_json)
+        install_ray_metrics()  # this replica's counters reach Prometheus through Ray's agent
         self.service = SearchService(self.settings)
-        self._embedder: Any = None
+        # Load and run the model now: Serve routes to a replica only after its constructor
+        # returns, so a new replica never makes its first callers wait for the model.
+        e = self.settings.embed
+        self._embedder: Any = Embedder(e.model, e.device, e.batch_size)
+        self._embed_many([WARMUP_TEXT])
+        log.info("searcher replica ready", extra={"model": e.model})
 
     def _embed_many(self, texts: list[str]) -> list[list[float]]:
-        if self._embedder is None:
-            from matrix.embed import Embedder
-
-            e = self.settings.embed
-            self._embedder = Embedder(e.model, e.device, e.batch_size)
         return [[float(x) for x in v] for v in self._embedder.embed(texts)]
 
     @serve.batch(max_batch_size=EMBED_BATCH_SIZE, batch_wait_timeout_s=EMBED_BATCH_WAIT_S)
@@ -82,35 +97,58 @@ class Searcher(LocalBackend):
 
     def check_health(self) -> None:
         """Serve's periodic probe: raising marks this replica unhealthy and gets it replaced."""
+        if self._embedder is None:
+            raise RuntimeError("embedding model not loaded")
         self.service.check_health()
 
 
 class HandleBackend:
-    """The API's backend when it runs in the Ingress: every call goes to a Searcher replica."""
+    """The API's backend when it runs in the Ingress: every call goes to a Searcher replica.
 
-    def __init__(self, handle: DeploymentHandle) -> None:
+    Failures of the replica itself (killed, crashed, draining) are not the caller's fault and not
+    a bug: the call is retried once (another or the restarted replica answers), then it becomes
+    `ServiceUnavailable` (503 + Retry-After). A full Searcher queue is 503 at once. Errors raised
+    by the search code itself pass through unchanged.
+    """
+
+    def __init__(self, handle: DeploymentHandle, retries: int = 1) -> None:
         self.handle = handle
+        self.retries = retries
+
+    async def _call(self, method: str, *args: Any) -> Any:
+        for attempt in range(self.retries + 1):
+            try:
+                return await getattr(self.handle, method).remote(*args)
+            except OVERLOADED as exc:
+                raise ServiceUnavailable(f"search backend busy ({type(exc).__name__})") from None
+            except REPLICA_GONE as exc:
+                log.warning("searcher replica unavailable", extra={"method": method, "attempt": attempt + 1,
+                                                                   "error": type(exc).__name__})
+        raise ServiceUnavailable("search replica restarting")
 
     async def search(self, req: SearchRequest) -> dict[str, Any]:
-        return await self.handle.search.remote(req)
+        return await self._call("search", req)
 
     async def program(self, program_id: str) -> dict[str, Any] | None:
-        return await self.handle.program.remote(program_id)
+        return await self._call("program", program_id)
 
     async def facets(self) -> dict[str, Any]:
-        return await self.handle.facets.remote()
+        return await self._call("facets")
 
     async def stats(self) -> dict[str, Any]:
-        return await self.handle.stats.remote()
+        return await self._call("stats")
 
     async def health(self) -> dict[str, Any]:
-        return await self.handle.health.remote()
+        try:
+            return await self._call("health")
+        except ServiceUnavailable as exc:
+            return {"status": "unavailable", "detail": exc.reason}
 
     async def optimize(self, dry_run: bool) -> dict[str, Any]:
-        return await self.handle.optimize.remote(dry_run)
+        return await self._call("optimize", dry_run)
 
     async def metrics(self) -> str | None:
-        return await self.handle.metrics.remote()
+        return await self._call("metrics")
 
 
 @serve.deployment(name="Ingress")
@@ -120,6 +158,7 @@ class Ingress:
 
     def __init__(self, searcher: DeploymentHandle, settings_json: str) -> None:
         self.settings = _settings(settings_json)
+        install_ray_metrics()  # HTTP status counters (5xx, 503 shedding) from every ingress replica
         self.searcher = searcher
 
     def __serve_build_asgi_app__(self):
@@ -127,9 +166,16 @@ class Ingress:
 
 
 def deployment_options(settings: Settings) -> dict[str, Any]:
-    """Serve options shared by both deployments, all from `settings.serve`."""
+    """Serve options shared by both deployments, all from `settings.serve`.
+
+    `backpressure_config` makes Serve's own rejections (a full `max_queued_requests`) carry
+    `Retry-After` like the Ingress's. The latency bound itself comes from the Ingress's admission
+    gate (`serve.admission_*`): it holds at most `admission_concurrency` Searcher calls per Ingress
+    replica and refuses what cannot start within `admission_wait_s`.
+    """
     cfg = settings.serve
     return {
+        "backpressure_config": {"status_code": 503, "retry_after_s": cfg.retry_after_s},
         "ray_actor_options": {"num_cpus": cfg.replica_cpus},
         "autoscaling_config": {
             "min_replicas": cfg.replicas,

@@ -19,6 +19,7 @@ import numpy as np
 
 from matrix.cache import embedding_key, make_cache, result_key
 from matrix.config import Settings
+from matrix.faults import fault_point
 from matrix.index import MasterIndex, SearchFilters, SearchRequest, search
 from matrix.index.search import FACETS as INDEX_FACETS
 from matrix.index.usage import UsageRecorder, filter_columns, usage_dir
@@ -66,7 +67,7 @@ class SearchService:
         self.embeddings = make_cache("query_embeddings", max_entries=cfg.embed_cache_entries,
                                      ttl_s=max(cfg.cache_ttl_s, 3600.0), redis_url=cfg.redis_url)
         self.usage = usage or UsageRecorder(usage_dir(settings), flush_every_s=cfg.usage_flush_s)
-        self._tbl = None
+        self._tbl: Any = None  # a lancedb Table once the index has one
 
     # -- index access ------------------------------------------------------------------------
     def _table(self):
@@ -95,7 +96,9 @@ class SearchService:
             return {"status": "ok", "rows": rows, "version": tbl.version}
         except Exception as exc:
             self._tbl = None
-            raise IndexUnavailable(f"index {self.index.uri} is unreadable: {type(exc).__name__}: {exc}") from exc
+            # the full reason (with the index location) goes to the log; the public answer names no path
+            log.warning("index unreadable", extra={"uri": str(self.index.uri), "error": f"{type(exc).__name__}: {exc}"})
+            raise IndexUnavailable(f"index is unreadable: {type(exc).__name__}") from exc
 
     # -- embeddings --------------------------------------------------------------------------
     def embed_cached(self, text: str) -> list[float] | None:
@@ -133,6 +136,7 @@ class SearchService:
         `lookup=False` when the caller already asked `cached()` (the Serve replica does, before
         embedding the query), so one request counts one miss.
         """
+        fault_point("serve:search")  # chaos/alert tests only (matrix.faults); one dict lookup otherwise
         t0 = time.perf_counter()
         version = self.version()
         key = result_key(version, _request_params(req))
@@ -177,12 +181,24 @@ class SearchService:
 
     def stats(self) -> dict[str, Any]:
         try:
-            idx = jsonable(self.index.stats())
+            idx = self._public(jsonable(self.index.stats()))
         except Exception as exc:
-            idx = {"error": f"{type(exc).__name__}: {exc}"}
+            log.warning("index stats failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+            idx = {"error": type(exc).__name__}
         return {"index": idx, "version": self.version(),
                 "cache": {"results": self.results.stats(), "embeddings": self.embeddings.stats()},
                 "usage": {"queries_recorded": self.usage.summary().total_queries}}
+
+    def _public(self, value: Any) -> Any:
+        """Stats as the public may see them: no index location, no string naming a local path."""
+        private = [str(p) for p in (self.settings.home, self.index.uri) if p]
+        if isinstance(value, dict):
+            return {k: self._public(v) for k, v in value.items() if k not in ("uri", "path", "home")}
+        if isinstance(value, list):
+            return [self._public(v) for v in value]
+        if isinstance(value, str) and (any(p in value for p in private) or value.startswith(("/", "file:"))):
+            return "<local path>"
+        return value
 
     def optimize(self, dry_run: bool = False) -> dict[str, Any]:
         from matrix.index.optimizer import optimize_index
@@ -200,7 +216,17 @@ def _request_params(req: SearchRequest) -> dict[str, Any]:
         if isinstance(v, list):
             f[k] = sorted(v)
     return {"q": " ".join(req.q.split()), "mode": req.mode, "filters": f, "facets": sorted(req.facets),
-            "sort": req.sort, "offset": req.offset, "limit": req.limit}
+            "sort": req.sort, "offset": req.offset, "limit": req.limit,
+            "weights": _weights_key(req.weights)}
+
+
+def _weights_key(weights: Any) -> Any:
+    """Score weights in a canonical form for the cache key (None = the configured defaults)."""
+    if not weights:
+        return None
+    from matrix.score import parse_weights
+
+    return sorted(parse_weights(weights).items())
 
 
 def build_request(*, q: str = "", mode: str = "text", network: list[str] | None = None,

@@ -3,7 +3,9 @@
 - `settings` / `matrix_home`: every test that writes gets its own MATRIX_HOME under tmp_path.
 - `ray_session`: ONE local Ray cluster for the whole test session (num_cpus=2, own temp dir,
   never `ray stop`), shared by all integration tests. Tests that need Ray take this fixture.
-- `shared_dir`: ../shared when present; tests that need it skip with a clear reason otherwise.
+- `shared_dir`: ../shared. Missing: a skip on a developer's machine, a FAILURE under CI=true
+  (tests.support.components.require), so the CRD drift check and the entity-resolution quality
+  gate can never be switched off silently by a checkout without the reference data.
 """
 
 from __future__ import annotations
@@ -43,10 +45,9 @@ def settings(matrix_home: Path):
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    d = REPO.parent / "shared"
-    if not d.is_dir():
-        pytest.skip("../shared (reference data) is not present beside the checkout")
-    return d
+    from tests.support.components import require_shared
+
+    return require_shared()
 
 
 @pytest.fixture(scope="session")

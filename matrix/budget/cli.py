@@ -21,6 +21,46 @@ from matrix.budget.model import PerformanceError
 from matrix.config import ConfigError, Settings
 
 
+def _one_line(name: str):
+    """Every command that cannot work on the data says why in one line (exit 1), never a traceback
+    (ConfigError goes on to matrix.cli, which prints it as one line with exit 2)."""
+    import functools
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(args: argparse.Namespace, settings: Settings) -> int:
+            try:
+                return fn(args, settings)
+            except ConfigError:
+                raise
+            except (PerformanceError, ConstraintError, ValueError, KeyError, FileNotFoundError,
+                    json.JSONDecodeError) as exc:
+                msg = str(exc).strip() or type(exc).__name__
+                print(f"matrix budget {name}: {msg}")
+                return 1
+        return wrapper
+    return deco
+
+
+def split_stopped(hist: pd.DataFrame, stale_days: int) -> tuple[list[str], dict[str, str]]:
+    """(active campaign ids, {stopped id: last day with spend}). A campaign with no spend in the last
+    `stale_days` days of the data has stopped: it gets no budget, no forecast, no "current" spend."""
+    d = pd.to_datetime(hist["date"])
+    end = d.max()
+    spent = hist[(hist["spend"].fillna(0) > 0) | hist["spend"].isna()]
+    last = pd.to_datetime(spent["date"]).groupby(spent["campaign_id"]).max()
+    ids = sorted(hist["campaign_id"].unique())
+    stopped = {c: str(last[c].date()) if c in last else "never" for c in ids
+               if c not in last or (end - last[c]).days >= stale_days}
+    return [c for c in ids if c not in stopped], stopped
+
+
+def _print_stopped(stopped: dict[str, str], end: Any) -> None:
+    for c, day in stopped.items():
+        print(f"{c}: stopped (last spend {day}, data ends {pd.Timestamp(end).date()}): left out of current spend, "
+              "plan and forecast")
+
+
 def store_for(settings: Settings):
     from matrix.budget.store import PerformanceStore
 
@@ -49,6 +89,7 @@ def _history(settings: Settings) -> pd.DataFrame:
 
 
 # --- import -------------------------------------------------------------------------------------
+@_one_line("import")
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from matrix.budget import importers
     from matrix.models import PerformanceRow
@@ -60,9 +101,14 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             reports = [PerformanceRow.model_validate_json(line) for line in lines if line.strip()]
             rows = importers.from_network_report(reports, default_currency=args.currency, duplicates=args.duplicates or "sum")
         else:
-            mapping = {**b.csv_mapping, **_kv(args.map, "--map")}
-            rows = importers.read_csv(args.path, mapping, default_currency=args.currency or b.base_currency,
-                                      duplicates=args.duplicates or b.duplicates)
+            mapping = {**b.csv_mapping, **{k: str(v) for k, v in _kv(args.map, "--map").items()}}
+            res = importers.import_csv(args.path, mapping, default_currency=args.currency or b.base_currency,
+                                       duplicates=args.duplicates or b.duplicates, date_format=args.date_format,
+                                       year=args.year, strict=args.strict)
+            print(res.mapping_line())
+            for w in res.warnings:
+                print(f"warning: {w}")
+            rows = res.rows
         report = store_for(settings).upsert(rows, on_conflict=args.on_conflict or b.on_conflict)
     except (PerformanceError, ValueError) as exc:
         print(f"matrix budget import: {exc}")
@@ -71,6 +117,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@_one_line("simulate")
 def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     from matrix.budget.simulator import make_world
 
@@ -85,6 +132,7 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # --- report -------------------------------------------------------------------------------------
+@_one_line("report")
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from matrix.budget.metrics import marginal_roi, summarize
     from matrix.budget.strategies import build_context
@@ -93,7 +141,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     ids = sorted(hist["campaign_id"].unique())
     ctx = build_context(hist, Constraints(1.0, len(ids)), ids, fit=True,
                         fit_kwargs={"half_life_days": settings.budget.half_life_days})
-    posts = dict(zip(ids, ctx.posteriors))
+    posts = dict(zip(ids, ctx.posteriors, strict=True))
     table = summarize(hist, args.by, base_currency=settings.budget.base_currency, marginal=marginal_roi(posts, hist))
     if args.json:
         print(table.to_json(orient="records", indent=2))
@@ -105,7 +153,9 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
         fitted = {k: v for k, v in posts.items() if v is not None}
         if fitted:
-            print(plots.response_curves(fitted, hist, Path(args.plots) / "response_curves.png"))
+            for f in plots.response_curve_pages(fitted, hist, Path(args.plots) / "response_curves.png",
+                                                currency=settings.budget.base_currency):
+                print(f)
     return 0
 
 
@@ -120,25 +170,39 @@ def build_constraints(settings: Settings, n: int, budget: float, current: np.nda
                        previous=current, max_change_fraction=frac)
 
 
+@_one_line("allocate")
 def cmd_allocate(args: argparse.Namespace, settings: Settings) -> int:
+    from matrix.budget.evaluate import SAFE_FIT
     from matrix.budget.plan import make_plan
     from matrix.budget.strategies import build_context, get_strategy
 
     for mod in args.strategy_module or []:
         importlib.import_module(mod)  # registers custom strategies
+    b = settings.budget
     hist = _history(settings)
-    ids = sorted(hist["campaign_id"].unique())
+    if hist["spend"].isna().all():
+        raise ValueError("no spend recorded for any campaign, so there is nothing to allocate from; import an "
+                         'export with a spend column (e.g. --map spend="Cost")')
+    if hist["commission"].isna().all():
+        raise ValueError("no earnings (commission) recorded for any campaign, so no strategy can compare them; "
+                         'import an export with an earnings column (e.g. --map commission="Revenue")')
+    ids, stopped = split_stopped(hist, b.stale_days)
+    _print_stopped(stopped, pd.to_datetime(hist["date"]).max())
+    if not ids:
+        raise ValueError(f"every campaign stopped spending more than {b.stale_days} days before the data ends")
+    hist = hist[hist["campaign_id"].isin(ids)]
     current = hist.sort_values("date").groupby("campaign_id")["spend"].last().reindex(ids).to_numpy(float)
     current = None if np.isnan(current).any() else current
-    try:
-        cons = build_constraints(settings, len(ids), args.budget, current, args)
-        strategy = get_strategy(args.strategy or settings.budget.strategy, **_kv(args.param, "--param"))
-    except (ConstraintError, ValueError) as exc:
-        print(f"matrix budget allocate: {exc}")
-        return 1
-    ctx = build_context(hist, cons, ids, fit=True, rng=np.random.default_rng(settings.budget.seed), current=current,
-                        fit_kwargs={"half_life_days": settings.budget.half_life_days})
-    plan = make_plan(strategy, ctx, interval=settings.budget.interval, currency=settings.budget.base_currency)
+    name = args.strategy or b.strategy
+    params = _kv(args.param, "--param")
+    if name in ("safe", "explore"):
+        params.setdefault("trust_multiple", b.trust_multiple)
+    cons = build_constraints(settings, len(ids), args.budget, current, args)
+    strategy = get_strategy(name, **params)
+    fit = {**SAFE_FIT, **({"half_life_days": b.half_life_days} if b.half_life_days else {})}
+    ctx = build_context(hist, cons, ids, fit=True, rng=np.random.default_rng(b.seed), current=current,
+                        fit_kwargs=fit, pool=True)
+    plan = make_plan(strategy, ctx, interval=b.interval, currency=b.base_currency)
     print(plan.to_json() if args.json else plan.table())
     if args.out:
         Path(args.out).write_text(plan.to_json())
@@ -148,36 +212,70 @@ def cmd_allocate(args: argparse.Namespace, settings: Settings) -> int:
         d = Path(args.plots)
         print(plots.allocation_before_after(plan, d / "allocation_before_after.png"))
         if ctx.has_posteriors():
-            print(plots.response_curves(dict(zip(ids, ctx.posteriors)), hist, d / "response_curves.png", plan))  # type: ignore[arg-type]
+            fitted = dict(zip(ids, ctx.posteriors, strict=True))
+            for f in plots.response_curve_pages(fitted, hist, d / "response_curves.png", plan,  # type: ignore[arg-type]
+                                                currency=b.base_currency):
+                print(f)
     return 0
 
 
 # --- forecast -----------------------------------------------------------------------------------
+@_one_line("forecast")
 def cmd_forecast(args: argparse.Namespace, settings: Settings) -> int:
-    from matrix.budget.forecast import backtest, forecast
+    from matrix.budget.forecast import ForecastConfig, backtest, forecast, naive_forecast, verdict
 
     hist = _history(settings)
+    target = args.target
+    if target is None:
+        target = "commission" if hist["commission"].notna().any() else "conversions"
+        if target == "conversions":
+            print("no earnings (commission) in the data: forecasting conversions instead")
+    if hist[target].isna().all():
+        raise ValueError(f"no {target} recorded for any campaign: nothing to forecast")
+    if hist["spend"].isna().all():
+        raise ValueError("no spend recorded: the forecaster is spend-aware and needs a spend column")
+    ids, stopped = split_stopped(hist, settings.budget.stale_days)
+    _print_stopped(stopped, pd.to_datetime(hist["date"]).max())
+    hist = hist[hist["campaign_id"].isin(ids)]
+    cfg = ForecastConfig(interval=settings.budget.interval)
+    horizon = args.horizon or settings.budget.forecast_horizon
+    try:
+        table = backtest(hist, horizons=min(horizon, 7) if args.backtest else 7, min_train=None, cfg=cfg, target=target)
+        line, method = verdict(table)
+    except ValueError as exc:
+        if args.backtest:
+            raise
+        table, line, method = None, (f"verdict: no backtest possible ({exc}); forecasts fall back to the 7-day "
+                                     "moving average (the model is not trusted unchecked)"), "moving_average"
     if args.backtest:
-        table = backtest(hist, horizons=min(args.horizon or 7, 7))
-        print(table.pivot(index="horizon", columns="method", values=["wape", "smape"]).to_string(float_format=lambda v: f"{v:.3f}"))
+        print(table.pivot(index="horizon", columns="method", values=["wape", "smape"]).to_string(  # type: ignore[union-attr]
+            float_format=lambda v: f"{v:.3f}"))
+        print(line)
         return 0
     planned = None
     if args.plan:
         plan = json.loads(Path(args.plan).read_text())
         planned = {c["campaign_id"]: c["proposed"] for c in plan["campaigns"]}
-    fc = forecast(hist, horizon=args.horizon or settings.budget.forecast_horizon, planned=planned)
+    print(line)
+    if method == "model":
+        fc = forecast(hist, horizon=horizon, planned=planned, cfg=cfg, target=target)
+        kind = "conditional on the plan's spend" if planned else "unconditional: spend held at each campaign's 7-day mean"
+    else:
+        fc = naive_forecast(hist, horizon, method, target=target)
+        kind = f"{method} baseline, ignores spend"
     out = fc if args.campaign is None else fc[fc["campaign_id"] == args.campaign]
-    kind = "conditional on the plan's spend" if planned else "unconditional: spend held at each campaign's 7-day mean"
-    print(f"forecast of commission ({kind}); {int(100 * 0.8)}% intervals")
+    print(f"forecast of {target} ({kind}); {int(100 * cfg.interval)}% intervals")
     print(out.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     if args.plots:
         from matrix.budget import plots
 
-        print(plots.forecast_vs_actuals(hist, fc, Path(args.plots) / "forecast.png", args.campaign or "__total__"))
+        print(plots.forecast_vs_actuals(hist.rename(columns={target: "commission"}) if target != "commission" else hist,
+                                        fc, Path(args.plots) / "forecast.png", args.campaign or "__total__"))
     return 0
 
 
 # --- tune ---------------------------------------------------------------------------------------
+@_one_line("tune")
 def cmd_tune(args: argparse.Namespace, settings: Settings) -> int:
     from jobs import tune_budget  # Ray is imported only here
 
@@ -202,6 +300,9 @@ def register(subparsers: Any) -> None:
     imp.add_argument("--duplicates", choices=["error", "sum", "last"])
     imp.add_argument("--on-conflict", choices=["error", "replace", "keep"])
     imp.add_argument("--network-report", action="store_true", help="PATH is JSONL of matrix.models.PerformanceRow")
+    imp.add_argument("--date-format", help="strftime codes of the date column, e.g. %%d-%%m-%%Y or %%m/%%d/%%Y")
+    imp.add_argument("--year", type=int, help="year for dates without one (month/day columns, or --date-format without %%Y)")
+    imp.add_argument("--strict", action="store_true", help="missing spend or earnings column is an error, not a warning")
     imp.set_defaults(handler=cmd_import)
 
     sim = sub.add_parser("simulate", help="write a simulated performance history CSV (demo / testing)")
@@ -223,7 +324,8 @@ def register(subparsers: Any) -> None:
 
     al = sub.add_parser("allocate", help="propose next period's daily budget per campaign")
     al.add_argument("--budget", type=float, required=True, help="total daily budget")
-    al.add_argument("--strategy", help="default: budget.strategy")
+    al.add_argument("--strategy", help="default: budget.strategy (safe); explore spends a share to learn "
+                    "(--param share=0.2 --param explore_step=0.5)")
     al.add_argument("--param", action="append", metavar="KEY=VALUE", help="strategy parameter (repeatable)")
     al.add_argument("--strategy-module", action="append", help="import this module first (registers custom strategies)")
     al.add_argument("--min-spend", type=float)
@@ -238,7 +340,9 @@ def register(subparsers: Any) -> None:
     fc.add_argument("--horizon", type=int)
     fc.add_argument("--plan", help="plan JSON from `allocate --out`: forecast conditional on its spend")
     fc.add_argument("--campaign", help="show one campaign (or __total__)")
-    fc.add_argument("--backtest", action="store_true", help="rolling-origin backtest vs naive baselines")
+    fc.add_argument("--backtest", action="store_true", help="rolling-origin backtest vs naive baselines, with a verdict")
+    fc.add_argument("--target", choices=["commission", "conversions", "clicks"],
+                    help="what to forecast (default: commission, or conversions when earnings are unknown)")
     fc.add_argument("--plots", help="directory for PNG plots")
     fc.set_defaults(handler=cmd_forecast)
 

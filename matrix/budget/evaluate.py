@@ -89,3 +89,85 @@ def _dow(world: World, d: int) -> float:
 def _empty(ids: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"campaign_id": ids, "date": [dt.date(2000, 1, 1)] * len(ids), "spend": np.nan,
                          "clicks": np.nan, "conversions": np.nan, "commission": np.nan})
+
+
+# --- the harder benchmark: partial-coverage worlds, one-shot and closed loop --------------------
+SAFE_FIT: dict[str, Any] = {"half_life_days": 60.0, "k_prior_sd": 1.5, "temperature": 2.0, "changepoint": True}
+
+
+@dataclass
+class OneShot:
+    regret: float
+    history_regret: float
+    at_least_history: bool
+    covered: bool | None
+    trust_regret: float
+    violations: int
+
+
+def history_allocation(hist: pd.DataFrame, ids: list[str], cons: Constraints, days: int = 7) -> np.ndarray:
+    """Keeping the historical allocation: the last `days` days' mean spend, rescaled to the budget."""
+    d = pd.to_datetime(hist["date"])
+    h = hist[d > d.max() - pd.Timedelta(days=days)].groupby("campaign_id")["spend"].mean().reindex(ids).fillna(0)
+    x = h.to_numpy(float)
+    return cons.project(x * cons.budget / x.sum())
+
+
+def trust_oracle_regret(world: World, hist: pd.DataFrame, cons: Constraints, day: int, multiple: float = 2.0) -> float:
+    """Best reachable regret inside the trust region (<= multiple x highest observed spend), true curves."""
+    from matrix.budget.safe import trust_limits
+    from matrix.budget.strategies import build_context
+
+    ctx = build_context(hist, cons, world.ids, fit=False)
+    hi, _ = trust_limits(ctx, multiple)
+    _, best = world.oracle(cons, day, grid=600)
+    _, reach = world.oracle(Constraints(cons.budget, cons.n, cons.lo, hi), day, grid=600)
+    return (best - reach) / best
+
+
+def one_shot(world: World, hist: pd.DataFrame, cons: Constraints, strategy: Strategy, *, seed: int = 0,
+             fit_kwargs: dict[str, Any] | None = None, interval: float = 0.8) -> OneShot:
+    """Fit on the history, plan the next day once; regret vs the oracle on the true curves, whether
+    the plan is at least as good as keeping the historical allocation, and whether the plan's
+    `interval` interval of expected earnings holds the true value."""
+    from matrix.budget.plan import make_plan
+
+    day = int(pd.to_datetime(hist["date"]).nunique())
+    ctx = build_context(hist, cons, world.ids, fit=True, rng=np.random.default_rng(seed),
+                        fit_kwargs=fit_kwargs if fit_kwargs is not None else SAFE_FIT, pool=True)
+    plan = make_plan(strategy, ctx, interval=interval)
+    x = np.array([c.proposed for c in plan.campaigns])
+    _, best = world.oracle(cons, day, grid=600)
+    got = world.value(x, day)
+    h = world.value(history_allocation(hist, world.ids, cons), day)
+    covered = None if plan.lower_total is None else bool(plan.lower_total <= got <= plan.upper_total)
+    return OneShot((best - got) / best, (best - h) / best, bool(got >= h * (1 - 1e-9)), covered,
+                   trust_oracle_regret(world, hist, cons, day), len(cons.violations(x)))
+
+
+def closed_loop(world: World, hist: pd.DataFrame, cons: Constraints, strategy: Strategy, *, weeks: int = 8,
+                step_days: int = 7, seed: int = 0, fit_kwargs: dict[str, Any] | None = None) -> tuple[np.ndarray, int]:
+    """Import -> allocate -> play `step_days` -> import ... for `weeks` steps. Returns the regret of each
+    week's plan (true curves, that week's first day) and the number of constraint violations."""
+    rng = np.random.default_rng(seed)
+    data = hist.copy()
+    day0 = int(pd.to_datetime(hist["date"]).nunique())
+    regrets, bad = [], 0
+    for wk in range(weeks):
+        day = day0 + wk * step_days
+        ctx = build_context(data, cons, world.ids, fit=True, rng=rng,
+                            fit_kwargs=fit_kwargs if fit_kwargs is not None else SAFE_FIT, pool=True)
+        x = strategy.allocate(ctx)
+        bad += len(cons.violations(x))
+        _, best = world.oracle(cons, day, grid=600)
+        regrets.append((best - world.value(x, day)) / best)
+        rows = []
+        for d in range(day, day + step_days):
+            out = world.step(x, d, rng)
+            date = world.start + dt.timedelta(days=d)
+            for i, cid in enumerate(world.ids):
+                rows.append({"campaign_id": cid, "date": date, "currency": "USD", "spend": float(x[i]),
+                             "clicks": float(out["clicks"][i]), "conversions": float(out["conversions"][i]),
+                             "commission": float(out["commission"][i])})
+        data = pd.concat([data, pd.DataFrame(rows)], ignore_index=True)
+    return np.array(regrets), bad

@@ -11,16 +11,15 @@ The backtest compares against naive baselines that ignore spend: last value, sea
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
+from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer
-from sklearn.compose import ColumnTransformer
 
 from matrix.budget.response import adstock
 
@@ -90,7 +89,8 @@ def forecast(history: pd.DataFrame, horizon: int = 7, planned: Mapping[str, np.n
         g = g.dropna(subset=["spend", target])
         if len(g) < cfg.min_days:
             continue
-        m = CampaignForecaster(cfg).fit(pd.DatetimeIndex(pd.to_datetime(g["date"])), g["spend"].to_numpy(float), g[target].to_numpy(float))
+        m = CampaignForecaster(cfg).fit(pd.DatetimeIndex(pd.to_datetime(g["date"])), g["spend"].to_numpy(float),
+                                        g[target].to_numpy(float))
         conditional = planned is not None and cid in planned
         sp = np.broadcast_to(np.asarray(planned[cid], float), (horizon,)).copy() if conditional else \
             np.full(horizon, float(g["spend"].tail(7).mean()))
@@ -124,14 +124,18 @@ def smape(y: np.ndarray, f: np.ndarray) -> float:
     return float(r.mean())
 
 
-def backtest(history: pd.DataFrame, horizons: int = 7, min_train: int = 56, step: int = 7,
+def backtest(history: pd.DataFrame, horizons: int = 7, min_train: int | None = 56, step: int = 7,
              cfg: ForecastConfig | None = None, target: str = "commission") -> pd.DataFrame:
     """Rolling-origin evaluation: for each origin, forecast days +1..+horizons with the actual spend
     (a conditional forecast, as used for planning) and score against actuals.
     Returns rows (method, horizon, wape, smape) pooled over campaigns and origins."""
     cfg = cfg or ForecastConfig()
     recs: list[dict] = []
-    for cid, g in history.sort_values("date").groupby("campaign_id"):
+    longest = int(history.dropna(subset=["spend", target]).groupby("campaign_id").size().max()) \
+        if not history.dropna(subset=["spend", target]).empty else 0
+    if min_train is None:  # adapt to short files: keep >= 2 weeks of training and >= 1 origin
+        min_train = max(cfg.min_days, 7, min(56, longest - horizons - 7))
+    for _cid, g in history.sort_values("date").groupby("campaign_id"):
         g = g.dropna(subset=["spend", target])
         dates = pd.DatetimeIndex(pd.to_datetime(g["date"]))
         x, y = g["spend"].to_numpy(float), g[target].to_numpy(float)
@@ -143,7 +147,8 @@ def backtest(history: pd.DataFrame, horizons: int = 7, min_train: int = 56, step
                 recs.append({"h": h, "y": y[t], "model": pred[h - 1], "last_value": y[o - 1],
                              "seasonal_naive": y[t - 7 * int(np.ceil(h / 7))], "moving_average": y[o - 7:o].mean()})
     if not recs:
-        raise ValueError(f"history too short for a backtest (need > {min_train + horizons} days)")
+        raise ValueError(f"history too short for a backtest: the longest campaign has {longest} days with spend and "
+                         f"{target}; need more than {min_train + horizons - 1}")
     r = pd.DataFrame(recs)
     rows = []
     for method in ("model", "last_value", "seasonal_naive", "moving_average"):
@@ -153,3 +158,52 @@ def backtest(history: pd.DataFrame, horizons: int = 7, min_train: int = 56, step
         rows.append({"method": method, "horizon": 0, "wape": wape(r["y"].to_numpy(), r[method].to_numpy()),
                      "smape": smape(r["y"].to_numpy(), r[method].to_numpy())})
     return pd.DataFrame(rows)
+
+
+NAIVE = ("last_value", "seasonal_naive", "moving_average")
+
+
+def verdict(table: pd.DataFrame) -> tuple[str, str]:
+    """One line on whether the spend-aware model beats the best naive baseline (pooled WAPE), and
+    the method forecasts should use: the model if it wins, otherwise that baseline."""
+    pooled = table[table.horizon == 0].set_index("method")["wape"]
+    best = str(pooled.reindex(NAIVE).idxmin())
+    m, b = float(pooled["model"]), float(pooled[best])
+    if m < b:
+        return (f"verdict: model WAPE {m:.3f} beats the best naive baseline ({best} {b:.3f}) by "
+                f"{100 * (1 - m / b):.0f}%; forecasts use the model"), "model"
+    return (f"verdict: model WAPE {m:.3f} does not beat {best} ({b:.3f}); forecasts fall back to {best}"), best
+
+
+def naive_forecast(history: pd.DataFrame, horizon: int, method: str, target: str = "commission") -> pd.DataFrame:
+    """The baseline's forecast in the same shape as `forecast` (intervals from its in-sample errors)."""
+    out = []
+    for cid, g in history.sort_values("date").groupby("campaign_id"):
+        y = g.dropna(subset=[target])[target].to_numpy(float)
+        if y.size < 8:
+            continue
+        if method == "last_value":
+            f = np.full(horizon, y[-1])
+            past = y[:-1]
+            err = y[1:] - past
+        elif method == "moving_average":
+            f = np.full(horizon, y[-7:].mean())
+            err = y[7:] - np.convolve(y, np.ones(7) / 7, "valid")[:-1]
+        else:
+            f = np.array([y[-7 + (h % 7)] for h in range(horizon)])
+            err = y[7:] - y[:-7]
+        q = np.quantile(err[-56:], [0.1, 0.9]) if err.size else np.zeros(2)
+        widen = np.sqrt(np.arange(1, horizon + 1))
+        start = pd.to_datetime(g["date"]).max() + pd.Timedelta(days=1)
+        out.append(pd.DataFrame({"campaign_id": cid, "date": pd.date_range(start, periods=horizon).date,
+                                 "horizon": np.arange(1, horizon + 1), "spend": np.nan, "forecast": f,
+                                 "lower": np.maximum(f + q[0] * widen, 0), "upper": f + q[1] * widen,
+                                 "conditional": False}))
+    if not out:
+        raise ValueError(f"no campaign has 8+ days with {target}")
+    df = pd.concat(out, ignore_index=True)
+    agg = df.groupby(["date", "horizon"], as_index=False).agg(forecast=("forecast", "sum"), lower=("lower", "sum"),
+                                                              upper=("upper", "sum"))
+    agg.insert(0, "campaign_id", "__total__")
+    agg["spend"], agg["conditional"] = np.nan, False
+    return pd.concat([df, agg[df.columns]], ignore_index=True)

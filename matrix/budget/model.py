@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 # Active ISO 4217 codes (2024). Kept inline: a typo like "UDS" must fail, not become a currency.
 ISO_4217 = frozenset("""

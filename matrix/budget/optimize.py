@@ -20,7 +20,7 @@ Curve = Callable[[np.ndarray], np.ndarray]
 
 
 def total_value(curves: Sequence[Curve], x: np.ndarray) -> float:
-    return float(sum(float(np.asarray(c(np.array([xi])))[0]) for c, xi in zip(curves, x)))
+    return float(sum(float(np.asarray(c(np.array([xi])))[0]) for c, xi in zip(curves, x, strict=True)))
 
 
 def dp_allocate(curves: Sequence[Curve], cons: Constraints, grid: int = 400) -> np.ndarray:
@@ -62,7 +62,7 @@ def kkt_polish(curves: Sequence[Curve], cons: Constraints, x0: np.ndarray, radiu
     hi = np.minimum(cons.hi, x0 + radius)
     m = 33
     grids = lo[:, None] + (hi - lo)[:, None] * np.linspace(0, 1, m)[None, :]
-    vals = np.stack([np.asarray(c(g), dtype=float) for c, g in zip(curves, grids)])
+    vals = np.stack([np.asarray(c(g), dtype=float) for c, g in zip(curves, grids, strict=True)])
 
     def best_for(lam: float) -> np.ndarray:
         idx = np.argmax(vals - lam * grids, axis=1)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-import matplotlib
+from matrix.extras import require
 
+matplotlib = require("matplotlib", "budget plots (--plots)")  # the [plots] extra
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -17,30 +18,54 @@ from matrix.budget.response import HillPosterior  # noqa: E402
 
 
 def response_curves(posteriors: dict[str, HillPosterior], history: pd.DataFrame, path: str | Path,
-                    plan: AllocationPlan | None = None, max_panels: int = 12) -> Path:
-    ids = list(posteriors)[:max_panels]
-    cols = min(4, len(ids))
-    rows = int(np.ceil(len(ids) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+                    plan: AllocationPlan | None = None, max_panels: int = 12, currency: str | None = None) -> Path:
+    """First page of `response_curve_pages` (every campaign is drawn; further pages sit beside it)."""
+    return response_curve_pages(posteriors, history, path, plan, max_panels, currency)[0]
+
+
+def response_curve_pages(posteriors: dict[str, HillPosterior], history: pd.DataFrame, path: str | Path,
+                         plan: AllocationPlan | None = None, per_page: int = 12,
+                         currency: str | None = None) -> list[Path]:
+    """Fitted curve with its 80 % band for every campaign (largest proposal first, `per_page` panels a
+    page: path, path_p2, ...). The observed spend range is marked; beyond it the curve is an
+    extrapolation and the area is shaded and labelled so; axes carry the currency."""
+    cur = currency or (plan.currency if plan else "USD")
     proposed = {c.campaign_id: c.proposed for c in plan.campaigns} if plan else {}
-    for ax, cid in zip(axes.ravel(), ids):
-        p = posteriors[cid]
-        g = history[history["campaign_id"] == cid]
-        xmax = max(float(g["spend"].max()), proposed.get(cid, 0.0)) * 1.3
-        xs = np.linspace(0, xmax, 80)
-        d = p.predictive(xs, n=100)
-        ax.fill_between(xs, np.quantile(d, 0.1, 0), np.quantile(d, 0.9, 0), alpha=0.3, label="80% band")
-        ax.plot(xs, p.mean_curve()(xs), label="posterior mean")
-        ax.scatter(g["spend"], g["commission"], s=6, alpha=0.5, color="k", label="days")
-        if cid in proposed:
-            ax.axvline(proposed[cid], color="tab:red", ls="--", label="proposed")
-        ax.set_title(cid)
-        ax.set_xlabel("daily spend")
-        ax.set_ylabel("commission")
-    for ax in axes.ravel()[len(ids):]:
-        ax.axis("off")
-    axes[0, 0].legend(fontsize=7)
-    return _save(fig, path)
+    ids = sorted(posteriors, key=lambda c: -proposed.get(c, 0.0)) if proposed else list(posteriors)
+    base = Path(path)
+    pages = [ids[i:i + per_page] for i in range(0, len(ids), per_page)] or [[]]
+    out = []
+    for n, chunk in enumerate(pages, start=1):
+        cols = max(1, min(4, len(chunk)))
+        rows = max(1, int(np.ceil(len(chunk) / cols)))
+        fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+        for ax, cid in zip(axes.ravel()[:len(chunk)], chunk, strict=True):
+            p = posteriors[cid]
+            g = history[history["campaign_id"] == cid]
+            lo_obs, hi_obs = float(g["spend"].min()), float(g["spend"].max())
+            xmax = max(hi_obs, proposed.get(cid, 0.0)) * 1.3
+            xs = np.linspace(0, xmax, 80)
+            d = p.predictive(xs, n=100)
+            ax.fill_between(xs, np.quantile(d, 0.1, 0), np.quantile(d, 0.9, 0), alpha=0.3, label="80% band")
+            ax.plot(xs, p.mean_curve()(xs), label="posterior mean")
+            ax.axvspan(hi_obs, xmax, color="tab:orange", alpha=0.12, label="extrapolated (never spent)")
+            ax.axvline(lo_obs, color="grey", lw=0.8, ls=":")
+            ax.axvline(hi_obs, color="grey", lw=0.8, ls=":", label="observed spend range")
+            ax.scatter(g["spend"], g["commission"], s=6, alpha=0.5, color="k", label="days")
+            if cid in proposed:
+                ax.axvline(proposed[cid], color="tab:red", ls="--", label="proposed")
+            ax.set_xlim(0, xmax)
+            ax.set_title(cid)
+            ax.set_xlabel(f"daily spend ({cur})")
+            ax.set_ylabel(f"commission ({cur}/day)")
+        for ax in axes.ravel()[len(chunk):]:
+            ax.axis("off")
+        axes[0, 0].legend(fontsize=6)
+        if len(pages) > 1:
+            fig.suptitle(f"response curves, page {n}/{len(pages)} (largest proposals first)")
+        target = base if n == 1 else base.with_name(f"{base.stem}_p{n}{base.suffix}")
+        out.append(_save(fig, target))
+    return out
 
 
 def allocation_before_after(plan: AllocationPlan, path: str | Path) -> Path:

@@ -124,12 +124,25 @@ def fit_hill(
     k_span: tuple[float, float] = (0.05, 20.0),
     half_life_days: float | None = None,
     temperature: float = 1.0,
+    k_prior_sd: float | None = None,
+    level_half_life_days: float | None = None,
+    changepoint: bool = False,
 ) -> HillPosterior:
     """Grid posterior of a Hill-with-adstock curve given daily spend and earnings.
 
     k is gridded relative to the median positive spend (k_span), so the grid adapts to scale.
     `half_life_days` down-weights old days (drift); `temperature` > 1 flattens the posterior
-    (more exploration for Thompson sampling).
+    (more exploration for Thompson sampling). `k_prior_sd` puts a log-normal prior on the
+    half-saturation point centred on the highest observed spend: without it a history that never
+    reached saturation is best explained by "linear forever" (huge k and a), the optimistic
+    extrapolation that wrecks plans; with it, saturation just beyond the data stays plausible.
+    `level_half_life_days` re-estimates the amplitude `a` (the level) from recent days only, with
+    the shape still learnt from the whole window: a change-point moves the level, and a closed loop
+    that holds spend constant for a week still tells the level at that spend, not the shape.
+    `changepoint=True` also considers one level shift (same shape, amplitude a1 before day tau and
+    a2 after, tau on a weekly grid): kept when it beats the no-shift model by a BIC-like margin;
+    then the shape is learnt from both segments and the level from the last one. Without it a shift
+    is misread as curvature, which misleads every allocation that moves away from the played spend.
     """
     x = np.asarray(spend, dtype=float)
     y = np.asarray(earnings, dtype=float)
@@ -155,8 +168,49 @@ def fit_hill(
     rss = np.maximum((wt * y * y).sum() - 2 * a_hat * gy + a_hat ** 2 * gg, 1e-12 * max((wt * y * y).sum(), 1e-12))
     scale = n_eff / T
     loglik = (-(n_eff - 1) / 2 * np.log(rss) - 0.5 * np.log(gg * scale)) / temperature
+    shift = _level_shift(G, y, wt, n_eff, scale, temperature, loglik) if changepoint and T >= 28 else None
+    if shift is not None:
+        loglik, a_hat, a_sd_shift = shift
+    if k_prior_sd:
+        loglik = loglik - 0.5 * (np.log(kk / float(np.max(x))) / k_prior_sd) ** 2
     w = np.exp(loglik - loglik.max())
     w /= w.sum()
     sigma2 = rss / max(wt.sum() - 1, 1.0)
     a_sd = np.sqrt(sigma2 / gg) * np.sqrt(temperature)
+    if shift is not None:
+        a_sd = a_sd_shift
+    elif level_half_life_days:
+        w2 = 0.5 ** ((T - 1 - np.arange(T)) / level_half_life_days)
+        gw2 = G * w2
+        gg2 = np.maximum((gw2 * G).sum(1), 1e-300)
+        a2 = np.maximum((gw2 * y).sum(1) / gg2, 0.0)
+        rss2 = np.maximum((w2 * y * y).sum() - 2 * a2 * (gw2 * y).sum(1) + a2 ** 2 * gg2, 0.0)
+        s2 = np.maximum(rss2 / max(w2.sum() - 1, 1.0), sigma2)
+        a_hat, a_sd = a2, np.sqrt(s2 / gg2) * np.sqrt(temperature)
     return HillPosterior(th, kk, ss, w, a_hat, a_sd, int(T), (float(x.min()), float(x.max())))
+
+
+def _level_shift(G: np.ndarray, y: np.ndarray, wt: np.ndarray, n_eff: float, scale: float, temperature: float,
+                 loglik0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Best single level shift (weekly candidate days, >= 14 days before and 7 after) for every grid
+    point at once via cumulative sums; returns (loglik, a_after, a_sd_after) or None if no shift wins."""
+    T = y.size
+    cgg = np.cumsum(G * G * wt, axis=1)
+    cgy = np.cumsum(G * y * wt, axis=1)
+    cyy = np.cumsum(wt * y * y)
+    tot_gg, tot_gy, tot_yy = cgg[:, -1], cgy[:, -1], cyy[-1]
+    base = float(np.log(np.exp(loglik0 - loglik0.max()).sum()) + loglik0.max())
+    best = None
+    for tau in range(14, T - 6, 7):
+        g1, y1 = np.maximum(cgg[:, tau - 1], 1e-300), cgy[:, tau - 1]
+        g2, y2 = np.maximum(tot_gg - cgg[:, tau - 1], 1e-300), tot_gy - cgy[:, tau - 1]
+        a1, a2 = np.maximum(y1 / g1, 0), np.maximum(y2 / g2, 0)
+        rss = tot_yy - 2 * a1 * y1 + a1 ** 2 * g1 - 2 * a2 * y2 + a2 ** 2 * g2
+        rss = np.maximum(rss, 1e-12 * max(tot_yy, 1e-12))
+        ll = (-(n_eff - 2) / 2 * np.log(rss) - 0.5 * np.log(g1 * scale) - 0.5 * np.log(g2 * scale)) / temperature
+        m = float(np.log(np.exp(ll - ll.max()).sum()) + ll.max())
+        if best is None or m > best[0]:
+            best = (m, ll, a2, np.sqrt(rss / max(wt.sum() - 2, 1.0) / g2) * np.sqrt(temperature))
+    if best is None or best[0] - base < np.log(T) + 2.0:
+        return None
+    return best[1], best[2], best[3]

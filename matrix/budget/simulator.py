@@ -77,7 +77,7 @@ class World:
         self._adstock = ads
         curves = self.curves(day)
         dow = DOW[(self.start + dt.timedelta(days=day)).weekday()]
-        mean_earn = np.array([c(np.array([a]))[0] for c, a in zip(curves, ads)]) * dow
+        mean_earn = np.array([c(np.array([a]))[0] for c, a in zip(curves, ads, strict=True)]) * dow
         aov = np.array([c.aov for c in self.campaigns])
         m = mean_earn / aov
         if self.noise == "nb":
@@ -149,3 +149,49 @@ def make_world(
                                    ctr=float(rng.uniform(0.005, 0.05)), drift=drift))
     return World(camps, budget=base * n, seed=seed, noise=noise, dispersion=dispersion,
                  revenue_sigma=revenue_sigma, start=start or dt.date(2024, 1, 1))
+
+
+# --- worlds whose history covers only part of each curve (the harder benchmark) -----------------
+FAMILIES: dict[str, dict] = {
+    # dev: what strategies are developed on. heldout: different seeds *and* generator settings,
+    # never used for tuning; both reported. Spread = history level / oracle level (log-uniform).
+    "dev": {"noise": "poisson", "spread": (0.2, 4.0), "jitter": 0.3, "changepoint_prob": 0.3, "s_share": 0.5,
+            "aov_range": (5.0, 25.0)},
+    "heldout": {"noise": "nb", "spread": (0.12, 3.0), "jitter": 0.15, "changepoint_prob": 0.4, "s_share": 0.65,
+                "aov_range": (8.0, 40.0)},
+}
+
+
+def make_partial_world(n: int, seed: int, family: str = "dev", history_days: int = 120,
+                       cap_share: float = 0.5) -> tuple[World, pd.DataFrame, Constraints]:
+    """A world plus a history in which each campaign ran near one level: some far below their best
+    (the curve beyond is unseen), some far above (saturated). Returns (world, history, constraints)
+    with a per-campaign cap of `cap_share` x the budget. Change-points fall inside the history or
+    after it; conversions are Poisson (dev) or negative-binomial (heldout)."""
+    f = FAMILIES[family]
+    rng = np.random.default_rng(10_000 + seed if family == "dev" else 90_000 + seed)
+    shape_rng = np.random.default_rng(rng.integers(1 << 31))
+    w = make_world(n, seed=int(rng.integers(1 << 31)), shape="concave", noise=f["noise"],
+                   changepoint_prob=0.0, aov_range=f["aov_range"], horizon=history_days + 120)
+    for c in w.campaigns:  # shape mix per family; S-shaped curves have a threshold
+        if shape_rng.random() < f["s_share"]:
+            c.curve.s = float(shape_rng.uniform(1.8, 3.2))
+        if shape_rng.random() < f["changepoint_prob"]:
+            day = int(shape_rng.integers(history_days // 3, history_days + 40))
+            c.drift = c.drift.copy()
+            c.drift[day:] *= float(shape_rng.choice([0.6, 1.5]))
+    cons = Constraints(w.budget, n, 0.0, cap_share * w.budget)
+    x_best, _ = w.oracle(cons, history_days, grid=600)
+    level = np.maximum(x_best, 0.15 * w.budget / n) * np.exp(rng.uniform(*np.log(f["spread"]), n))
+    w.reset()
+    rows = []
+    for d in range(history_days):
+        spend = level * np.exp(rng.normal(0, f["jitter"], n))
+        out = w.step(spend, d, rng)
+        date = w.start + dt.timedelta(days=d)
+        for i, c in enumerate(w.campaigns):
+            rows.append({"campaign_id": c.campaign_id, "date": date, "currency": "USD",
+                         "spend": round(float(spend[i]), 2), "impressions": int(out["impressions"][i]),
+                         "clicks": int(out["clicks"][i]), "conversions": float(out["conversions"][i]),
+                         "commission": round(float(out["commission"][i]), 2), "source": "simulator"})
+    return w, pd.DataFrame(rows), cons

@@ -40,6 +40,9 @@ class AllocationContext:
     posteriors: list[HillPosterior | None] = field(default_factory=list)
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     current: np.ndarray | None = None
+    observed_max: np.ndarray | None = None  # highest daily spend seen per campaign (trust region)
+    observed_min: np.ndarray | None = None  # lowest positive daily spend seen per campaign
+    history_allocation: np.ndarray | None = None  # mean daily spend of the last 7 days
 
     @property
     def n(self) -> int:
@@ -66,8 +69,13 @@ class AllocationContext:
 
 def build_context(history: pd.DataFrame, constraints: Constraints, campaign_ids: list[str] | None = None, *,
                   fit: bool = True, window_days: int | None = None, rng: np.random.Generator | None = None,
-                  current: np.ndarray | None = None, fit_kwargs: dict[str, Any] | None = None) -> AllocationContext:
-    """Context from a performance frame (columns campaign_id, date, spend, clicks, conversions, commission)."""
+                  current: np.ndarray | None = None, fit_kwargs: dict[str, Any] | None = None,
+                  pool: bool = False) -> AllocationContext:
+    """Context from a performance frame (columns campaign_id, date, spend, clicks, conversions, commission).
+
+    `pool=True` reweights every campaign's curve posterior with the shapes its siblings showed
+    (matrix.budget.safe.pool_posteriors), which keeps thinly observed campaigns from extrapolating.
+    """
     ids = campaign_ids or sorted(history["campaign_id"].unique())
     h = history.sort_values("date")
     if window_days:
@@ -87,10 +95,23 @@ def build_context(history: pd.DataFrame, constraints: Constraints, campaign_ids:
                                       **(fit_kwargs or {})))
             except ValueError:
                 posts.append(None)
+    if pool and posts:
+        from matrix.budget.safe import pool_posteriors
+
+        posts = pool_posteriors(posts)
     if current is None and "spend" in h:
         last = h.groupby("campaign_id")["spend"].last().reindex(ids)
         current = last.to_numpy(float) if last.notna().all() else None
-    return AllocationContext(ids, constraints, totals, posts, rng or np.random.default_rng(0), current)
+    obs_max = obs_min = hist_alloc = None
+    if "spend" in h and h["spend"].notna().any():
+        sp = h.dropna(subset=["spend"])
+        obs_max = sp.groupby("campaign_id")["spend"].max().reindex(ids).to_numpy(float)
+        obs_min = sp[sp["spend"] > 0].groupby("campaign_id")["spend"].min().reindex(ids).to_numpy(float)
+        d = pd.to_datetime(sp["date"])
+        last7 = sp[d > d.max() - pd.Timedelta(days=7)]
+        hist_alloc = last7.groupby("campaign_id")["spend"].mean().reindex(ids).fillna(0.0).to_numpy(float)
+    return AllocationContext(ids, constraints, totals, posts, rng or np.random.default_rng(0), current,
+                             obs_max, obs_min, hist_alloc)
 
 
 class Strategy:
@@ -243,3 +264,6 @@ class EpsilonGreedy(Strategy):
         explore = ctx.constraints.budget * ctx.rng.dirichlet(np.ones(ctx.n))
         e = float(self.params["epsilon"])
         return (1 - e) * exploit + e * explore
+
+
+from matrix.budget import safe as _safe  # noqa: E402,F401  (registers "safe" and "explore")

@@ -23,6 +23,8 @@ SEARCH_SPACES: dict[str, dict[str, tuple[float, float, bool]]] = {
     "pareto": {"top_fraction": (0.05, 0.6, False), "top_share": (0.4, 0.95, False)},
     "proportional": {"power": (0.25, 4.0, True)},
     "optimum": {"fit_half_life_days": (7.0, 180.0, True)},
+    "safe": {"risk": (0.0, 1.0, False), "guard_quantile": (0.05, 0.5, False), "fit_k_prior_sd": (0.5, 3.0, True)},
+    "explore": {"share": (0.05, 0.4, False), "explore_step": (0.0, 1.0, False)},
     "forecaster": {"theta": (0.0, 0.7, False), "n_knots": (3, 9, False), "alpha": (0.01, 30.0, True),
                    "half_life_days": (7.0, 180.0, True)},
 }

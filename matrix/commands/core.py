@@ -9,20 +9,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import time
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+from matrix.commands.output import add_json_flag, emit
 
-from matrix.config import Settings
+if TYPE_CHECKING:  # imported for annotations only: `matrix status --help` must not load pydantic or rich
+    from rich.console import Console
+    from rich.table import Table
 
-console = Console(stderr=False, highlight=False)
+    from matrix.config import Settings
+
+
+@lru_cache(maxsize=1)
+def _console() -> Console:
+    """rich is imported on first output, not when the parser is built (the [cli] extra)."""
+    from matrix.extras import require
+
+    return require("rich.console", "matrix's tables").Console(stderr=False, highlight=False)
 
 
 def _step(msg: str) -> None:
-    console.print(f"[bold cyan]›[/] {msg}")
+    _console().print(f"[bold cyan]›[/] {msg}")
 
 
 def _fmt_commission(hit: dict[str, Any]) -> str:
@@ -44,25 +52,32 @@ def _fmt_commission(hit: dict[str, Any]) -> str:
 
 
 def render_hits(hits: list[dict[str, Any]], total: int, title: str) -> Table:
-    table = Table(title=f"{title} — {total} match(es)", show_lines=False)
-    for col in ("#", "program", "network", "category", "commission", "cookie", "domain"):
+    from matrix.extras import require
+
+    table = require("rich.table", "matrix's tables").Table(title=f"{title} — {total} match(es)", show_lines=False)
+    for col in ("#", "program", "score", "network", "category", "commission", "cookie", "why (top reasons)"):
         table.add_column(col, overflow="fold")
     for i, h in enumerate(hits, 1):
         cookie = h.get("cookie_days")
-        table.add_row(str(i), h.get("name") or "", ", ".join(h.get("networks") or []) or "unknown",
+        ps = h.get("program_score")
+        score = "unknown" if ps is None else f"{ps:.0f} ({h.get('score_confidence', 0):.0%})"
+        table.add_row(str(i), h.get("name") or "", score, ", ".join(h.get("networks") or []) or "unknown",
                       h.get("category") or "unknown", _fmt_commission(h),
-                      "unknown" if cookie is None else f"{cookie:g} d", h.get("merchant_domain") or "")
+                      "unknown" if cookie is None else f"{cookie:g} d", "; ".join(h.get("score_reasons") or []))
     return table
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from jobs.ingest import run_ingest
 
-    summary = run_ingest(settings, args.source, on_step=_step)
-    if args.json:
-        print(json.dumps(summary, indent=2, default=str))
-    else:
-        _step(f"done in {summary['seconds']} s; index at {summary['index']['uri']}")
+    summary = run_ingest(settings, args.source, on_step=_step, use_ray=not getattr(args, "local", False))
+    from matrix.sources.drift import print_ingest_fields
+
+    def as_text(s: dict[str, Any]) -> None:
+        print_ingest_fields(s, _step)
+        _step(f"done in {s['seconds']} s; index at {s['index']['uri']}")
+
+    emit(args, summary, as_text)
     failed = [n for n, r in summary["sources"].items() if r.get("error")]
     return 1 if failed and len(failed) == len(summary["sources"]) else 0
 
@@ -72,7 +87,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     index = MasterIndex(settings)
     if not index.has_table(settings.index.programs_table):
-        console.print(f"no index at {index.uri}; run `matrix ingest` first")
+        _console().print(f"no index at {index.uri}; run `matrix ingest` first")
         return 1
     embed_query = None
     if args.mode != "text":
@@ -82,12 +97,11 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         embed_query = lambda q: embedder.embed([q])[0]  # noqa: E731
     filters = SearchFilters(networks=args.network or [], categories=args.category or [],
                             min_commission_percent=args.min_commission, min_cookie_days=args.min_cookie_days)
-    req = SearchRequest(q=args.query, mode=args.mode, filters=filters, limit=args.limit, offset=args.offset, sort=args.sort)
+    req = SearchRequest(q=args.query, mode=args.mode, filters=filters, limit=args.limit, offset=args.offset, sort=args.sort,
+                        weights=getattr(args, "weights", None))
     result = search(index, req, embed_query=embed_query)
-    if args.json:
-        print(json.dumps({"total": result.total, "hits": result.hits, "version": result.version}, default=str, indent=2))
-    else:
-        console.print(render_hits(result.hits, result.total, f"“{args.query}”"))
+    emit(args, {"total": result.total, "hits": result.hits, "version": result.version},
+         lambda r: _console().print(render_hits(r["hits"], r["total"], f"“{args.query}”")))
     return 0
 
 
@@ -97,60 +111,86 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     stats = MasterIndex(settings).stats()
     stats["home"] = str(settings.home.expanduser().resolve())
     stats["sources"] = [s.name for s in settings.enabled_sources()]
-    if args.json:
-        print(json.dumps(stats, indent=2, default=str))
-        return 0
+    emit(args, stats, _print_status)
+    return 0
+
+
+def _print_status(stats: dict[str, Any]) -> None:
+    console = _console()
     console.print(f"home:   {stats['home']}\nindex:  {stats['uri']}")
     if not stats["tables"]:
         console.print("tables: none yet (run `matrix ingest`)")
     for name, t in stats["tables"].items():
         console.print(f"table {name}: {t['rows']} rows, version {t['version']}")
+    if stats.get("open_ingest"):
+        console.print("an ingest is running or died before its commit: readers see the last committed ingest "
+                      "(the next `matrix ingest` rolls a dead one back)")
     for src, when in (stats.get("last_ingest") or {}).items():
         console.print(f"last ingest of {src}: {when}")
-    return 0
-
-
-def _wait_forever(url: str) -> None:
-    console.print(f"serving at [bold]{url}[/] — Ctrl-C to stop")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from jobs.common import connect_ray
-    from serve_apps.search_app import deploy
+    """`matrix serve [start|stop|status] [--detach]` (matrix/commands/lifecycle.py explains why)."""
+    from matrix.commands import lifecycle
 
-    connect_ray(settings)
-    url = deploy(settings)
-    _step(f"search service at {url} (API docs at {url}/docs)")
-    if not args.no_block:
-        _wait_forever(url)
-    return 0
+    if args.action == "stop":
+        return lifecycle.stop(settings, _step, timeout_s=args.timeout)
+    if args.action == "status":
+        code, report = lifecycle.status(settings)
+
+        def as_text(r: dict[str, Any]) -> None:
+            if not r["running"]:
+                _step("not running")
+            else:
+                _step(f"serving at {r['url']} (pid {r['pid']}, since {r['started_at']}); "
+                      f"/healthz {'answers' if r['healthy'] else 'does NOT answer'}; log {r['log']}")
+
+        emit(args, report, as_text)
+        return code
+    if args.detach:
+        return lifecycle.detach(settings, _step, timeout_s=args.timeout)
+
+    def start() -> str:
+        from jobs.common import connect_ray
+        from serve_apps.search_app import deploy
+
+        connect_ray(settings)
+        url = deploy(settings)
+        _step(f"search service at {url} (API docs at {url}/docs)")
+        return url
+
+    return lifecycle.serve_until_stopped(settings, start, _step, block=not args.no_block)
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     """The main job on embedded defaults."""
     from jobs.common import connect_ray
     from jobs.ingest import run_ingest
+    from matrix.commands.lifecycle import serve_until_stopped
     from serve_apps.search_app import deploy
 
-    _step(f"MATRIX_HOME = {settings.home.expanduser().resolve()}")
-    connect_ray(settings)
-    run_ingest(settings, None, on_step=_step)
-    url = deploy(settings)
-    _step(f"search service is up: open {url}/ in a browser (API docs: {url}/docs)")
-    import httpx
+    def start() -> str:
+        _step(f"MATRIX_HOME = {settings.home.expanduser().resolve()}")
+        connect_ray(settings)
+        run_ingest(settings, None, on_step=_step)
+        url = deploy(settings)
+        _step(f"search service is up: open {url}/ in a browser (API docs: {url}/docs)")
+        body = _sample_query(settings, url, args.sample_query)
+        _console().print(render_hits(body["hits"], body["total"], f"sample query “{args.sample_query}” via {url}/search"))
+        return url
 
-    resp = httpx.get(f"{url}/search", params={"q": args.sample_query, "limit": 5}, timeout=60)
-    resp.raise_for_status()
-    body = resp.json()
-    console.print(render_hits(body["hits"], body["total"], f"sample query “{args.sample_query}” via {url}/search"))
-    if not args.no_block:
-        _wait_forever(url)
-    return 0
+    return serve_until_stopped(settings, start, _step, block=not args.no_block)
+
+
+def _sample_query(settings: Settings, url: str, query: str) -> dict[str, Any]:
+    """GET /search on our own service through matrix.http (no robots.txt: it is our API)."""
+    from matrix.http import HttpOptions, fetch_sync
+
+    options = HttpOptions(user_agent=settings.crawl.user_agent, timeout_s=60, respect_robots=False)
+    resp = fetch_sync(f"{url}/search", options, settings.crawl.default_rate_limit, params={"q": query, "limit": 5})
+    if not resp.ok:
+        raise RuntimeError(f"sample query on {url}/search failed: {resp.error} {resp.detail}")
+    return json.loads(resp.body or b"")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -161,11 +201,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("ingest", help="run the ingest pipeline (all enabled sources, or --source NAME)")
     p.add_argument("--source", action="append", help="only this source (repeatable)")
-    p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    p.add_argument("--local", action="store_true", help="run every step in this process, without a Ray cluster")
+    add_json_flag(p)
     p.set_defaults(handler=cmd_ingest)
 
-    p = subparsers.add_parser("serve", help="start the search service on the configured host/port")
-    p.add_argument("--no-block", action="store_true")
+    p = subparsers.add_parser("serve", help="start the search service on the configured host/port",
+                              description="Run the search service until Ctrl-C/SIGTERM; `--detach` runs it in the "
+                                          "background (pid file under MATRIX_HOME/run); `stop` / `status` manage it.")
+    p.add_argument("action", nargs="?", choices=["start", "stop", "status"], default="start")
+    p.add_argument("--detach", action="store_true", help="start in the background, log to MATRIX_HOME/logs/serve.log")
+    p.add_argument("--no-block", action="store_true", help="deploy and return (the service lives while Ray does)")
+    p.add_argument("--timeout", type=float, default=600, help="seconds to wait for start (--detach) or stop")
+    add_json_flag(p)
     p.set_defaults(handler=cmd_serve)
 
     p = subparsers.add_parser("search", help="search the master index directly and print a table")
@@ -175,12 +222,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--category", action="append")
     p.add_argument("--min-commission", type=float, help="minimum commission percent")
     p.add_argument("--min-cookie-days", type=float)
-    p.add_argument("--sort", default="relevance", choices=["relevance", "commission", "cookie_days", "epc", "last_verified"])
+    p.add_argument("--sort", default="relevance",
+                   choices=["relevance", "commission", "cookie_days", "epc", "last_verified", "score"])
+    p.add_argument("--weights", help="program-score weights, e.g. earnings:2,cookie:1 (docs/score.md)")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--offset", type=int, default=0)
-    p.add_argument("--json", action="store_true")
+    add_json_flag(p)
     p.set_defaults(handler=cmd_search)
 
     p = subparsers.add_parser("status", help="index location, versions, row counts, last ingest per source")
-    p.add_argument("--json", action="store_true")
+    add_json_flag(p)
     p.set_defaults(handler=cmd_status)

@@ -30,8 +30,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
+
+from matrix.extras import require
 
 CRD_DIR = Path(__file__).resolve().parent / "crds"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
@@ -122,13 +123,14 @@ def crd_schema(kind: str, version: str = "v1", crd_dir: str | None = None) -> di
 
 
 def _jsonschema_errors(doc: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    jsonschema = require("jsonschema", "KubeRay manifest validation")  # the [deploy] extra
     validator = jsonschema.Draft7Validator(schema)
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
     return [f"at {'.'.join(str(p) for p in e.path) or '<root>'}: {e.message}" for e in errors[:50]]
 
 
 def _core_errors(doc: dict[str, Any]) -> list[str]:
-    import kubernetes_validate
+    kubernetes_validate = require("kubernetes_validate", "KubeRay manifest validation")  # the [deploy] extra
 
     try:
         kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
@@ -227,33 +229,46 @@ class _Refs:
     claims: set[tuple[str, str]] = field(default_factory=set)
 
 
+def _required_name(parent: dict[str, Any], key: str, name_key: str = "name") -> str | None:
+    """The name `parent[key]` refers to, unless absent or marked optional (an optional ref may be missing)."""
+    ref = parent.get(key) or {}
+    return ref[name_key] if ref.get(name_key) and not ref.get("optional") else None
+
+
+def _collect_container_refs(container: dict[str, Any], path: str, refs: _Refs) -> None:
+    where = f"{path} container {container.get('name')}"
+    for src in container.get("envFrom") or []:
+        if name := _required_name(src, "secretRef"):
+            refs.secrets.add((name, f"{where} envFrom"))
+        if name := _required_name(src, "configMapRef"):
+            refs.configmaps.add((name, f"{where} envFrom"))
+    for env in container.get("env") or []:
+        value_from = env.get("valueFrom") or {}
+        for key, bucket in (("secretKeyRef", refs.secrets), ("configMapKeyRef", refs.configmaps)):
+            if name := _required_name(value_from, key):
+                bucket.add((name, f"{where} env {env.get('name')}"))
+
+
+def _collect_volume_refs(vol: dict[str, Any], path: str, refs: _Refs) -> None:
+    where = f"{path} volume {vol.get('name')}"
+    if name := _required_name(vol, "secret", "secretName"):
+        refs.secrets.add((name, where))
+    if name := _required_name(vol, "configMap"):
+        refs.configmaps.add((name, where))
+    if claim := (vol.get("persistentVolumeClaim") or {}).get("claimName"):
+        refs.claims.add((claim, where))
+    for source in (vol.get("projected") or {}).get("sources") or []:
+        if name := _required_name(source, "secret"):
+            refs.secrets.add((name, where))
+        if name := _required_name(source, "configMap"):
+            refs.configmaps.add((name, where))
+
+
 def _collect_pod_refs(pod: dict[str, Any], path: str, refs: _Refs) -> None:
-    containers = [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]
-    for c in containers:
-        for src in c.get("envFrom") or []:
-            if (src.get("secretRef") or {}).get("name") and not src["secretRef"].get("optional"):
-                refs.secrets.add((src["secretRef"]["name"], f"{path} container {c.get('name')} envFrom"))
-            if (src.get("configMapRef") or {}).get("name") and not src["configMapRef"].get("optional"):
-                refs.configmaps.add((src["configMapRef"]["name"], f"{path} container {c.get('name')} envFrom"))
-        for env in c.get("env") or []:
-            value_from = env.get("valueFrom") or {}
-            for key, bucket in (("secretKeyRef", refs.secrets), ("configMapKeyRef", refs.configmaps)):
-                ref = value_from.get(key) or {}
-                if ref.get("name") and not ref.get("optional"):
-                    bucket.add((ref["name"], f"{path} container {c.get('name')} env {env.get('name')}"))
+    for container in [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]:
+        _collect_container_refs(container, path, refs)
     for vol in pod.get("volumes") or []:
-        where = f"{path} volume {vol.get('name')}"
-        if (vol.get("secret") or {}).get("secretName") and not vol["secret"].get("optional"):
-            refs.secrets.add((vol["secret"]["secretName"], where))
-        if (vol.get("configMap") or {}).get("name") and not vol["configMap"].get("optional"):
-            refs.configmaps.add((vol["configMap"]["name"], where))
-        if (vol.get("persistentVolumeClaim") or {}).get("claimName"):
-            refs.claims.add((vol["persistentVolumeClaim"]["claimName"], where))
-        for source in (vol.get("projected") or {}).get("sources") or []:
-            if (source.get("secret") or {}).get("name") and not source["secret"].get("optional"):
-                refs.secrets.add((source["secret"]["name"], where))
-            if (source.get("configMap") or {}).get("name") and not source["configMap"].get("optional"):
-                refs.configmaps.add((source["configMap"]["name"], where))
+        _collect_volume_refs(vol, path, refs)
     sa = pod.get("serviceAccountName")
     if sa and sa != "default":
         refs.service_accounts.add((sa, f"{path} serviceAccountName"))

@@ -2,24 +2,24 @@
 
 Why SearXNG first: it is self-hostable, aggregates several engines and answers
 `GET /search?q=...&format=json` without per-query fees, so dorking stays cheap and under the
-operator's control. Brave is the paid, keyed alternative. Both go through the same politeness
-machinery as the crawler (matrix.ratelimit): a token bucket, exponential backoff with jitter,
-and Retry-After honoured - a search engine that bans the bot would end dorking for everyone.
+operator's control. Brave is the paid, keyed alternative. Both go through matrix.http, the client the crawler
+uses: a token bucket, exponential backoff with jitter, and Retry-After honoured - a search
+engine that bans the bot would end dorking for everyone.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
+import json
 import math
 from typing import Any, Awaitable, Callable
 
-import aiohttp
-
 from matrix.dorking.queries import DorkQuery
 from matrix.dorking.scoring import DorkHit
+from matrix.http import BucketGate, Failure, HttpClient, HttpOptions
 from matrix.observability import counter, get_logger
-from matrix.ratelimit import RetryPolicy, TokenBucket, parse_retry_after
+from matrix.ratelimit import RetryPolicy, TokenBucket
 
 log = get_logger(__name__)
 REQUESTS = counter("matrix_dork_requests_total", "Dork search requests, by backend and outcome", ["backend", "outcome"])
@@ -43,25 +43,31 @@ class DorkBackend(abc.ABC):
             raise DorkBackendError(f"{self.name}: no url configured (triggers.dorking.url)")
         self.url = url.rstrip("/")
         self.rate, self.burst = requests_per_second, burst
-        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy(max_retries=3, base_s=2.0, max_s=60.0)
         self.user_agent = user_agent
         self.api_key = api_key
         self._sleep = sleep
-        self._session: aiohttp.ClientSession | None = None
+        self._http: HttpClient | None = None
         self.bucket: TokenBucket | None = None
-        self.requests = 0
+
+    @property
+    def requests(self) -> int:
+        """Requests sent on the wire (retries included) since the backend was opened."""
+        return self._http.requests_sent if self._http is not None else 0
 
     async def __aenter__(self) -> "DorkBackend":
-        self._session = aiohttp.ClientSession(timeout=self.timeout, headers={"User-Agent": self.user_agent,
-                                                                            "Accept": "application/json"})
-        self.bucket = TokenBucket(self.rate, self.burst, max_concurrency=1)
+        bucket = self.bucket = TokenBucket(self.rate, self.burst, max_concurrency=1)
+        # a search API is not a crawled site: no robots.txt (SearXNG disallows /search for crawlers)
+        options = HttpOptions(user_agent=self.user_agent, timeout_s=self.timeout_s, respect_robots=False)
+        self._http = HttpClient(options, retry=self.retry, sleep=self._sleep, headers={"Accept": "application/json"},
+                                gate_for=lambda url: BucketGate(bucket))
+        await self._http.__aenter__()
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
-        if self._session is not None:
-            await self._session.close()
-        self._session = None
+        if self._http is not None:
+            await self._http.aclose()
 
     # -- engine specifics ----------------------------------------------------------------------
     @abc.abstractmethod
@@ -69,7 +75,7 @@ class DorkBackend(abc.ABC):
         """(url, params, headers) of one results page (page counts from 1)."""
 
     @abc.abstractmethod
-    def results(self, payload: Any) -> list[dict[str, str]]:
+    def results(self, payload: Any) -> list[dict[str, Any]]:
         """Result dicts with url, title, snippet, engine from one decoded JSON page."""
 
     # -- shared machinery ----------------------------------------------------------------------
@@ -96,39 +102,25 @@ class DorkBackend(abc.ABC):
         return hits
 
     async def _get_json(self, url: str, params: dict[str, Any], headers: dict[str, str]) -> Any:
-        if self._session is None or self.bucket is None:
+        if self._http is None or self.bucket is None:
             raise DorkBackendError(f"{self.name}: use `async with backend:` before searching")
-        attempt = 0
-        while True:
-            status: int | None = None
-            retry_after: float | None = None
-            async with self.bucket:
-                self.requests += 1
-                try:
-                    async with self._session.get(url, params=params, headers=headers, allow_redirects=False) as resp:
-                        status = resp.status
-                        retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-                        if status == 200:
-                            try:
-                                payload = await resp.json(content_type=None)
-                            except ValueError as exc:
-                                REQUESTS.labels(self.name, "bad_json").inc()
-                                raise DorkBackendError(f"{self.name}: {url} did not return JSON ({exc})") from None
-                            REQUESTS.labels(self.name, "ok").inc()
-                            return payload
-                        body = (await resp.text())[:200]
-                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                    body = f"{type(exc).__name__}: {exc}"
-            REQUESTS.labels(self.name, str(status or "error")).inc()
-            if status == 429 and retry_after:
-                self.bucket.penalize(retry_after)
-            if not self.retry.should_retry(attempt, status):
-                raise DorkBackendError(self._explain(status, body))
-            delay = self.retry.delay(attempt, retry_after)
-            log.info("dork request retry", extra={"backend": self.name, "status": status, "attempt": attempt + 1,
+
+        def on_retry(failure: Failure, attempt: int, delay: float) -> None:
+            REQUESTS.labels(self.name, str(failure.status or "error")).inc()
+            log.info("dork request retry", extra={"backend": self.name, "status": failure.status, "attempt": attempt,
                                                   "delay_s": round(delay, 2)})
-            await self._sleep(delay)
-            attempt += 1
+
+        resp = await self._http.fetch(url, params=params, headers=headers, use_cache=False, on_retry=on_retry)
+        if not resp.ok:
+            REQUESTS.labels(self.name, str(resp.status or "error")).inc()
+            raise DorkBackendError(self._explain(resp.status, resp.detail[:200] or resp.error or ""))
+        try:
+            payload = json.loads(resp.body or b"")
+        except ValueError as exc:
+            REQUESTS.labels(self.name, "bad_json").inc()
+            raise DorkBackendError(f"{self.name}: {url} did not return JSON ({exc})") from None
+        REQUESTS.labels(self.name, "ok").inc()
+        return payload
 
     def _explain(self, status: int | None, body: str) -> str:
         return f"{self.name}: search failed (status {status if status is not None else 'none'}): {body}"
@@ -143,7 +135,7 @@ class SearxngBackend(DorkBackend):
     def request(self, q: str, page: int, count: int) -> tuple[str, dict[str, Any], dict[str, str]]:
         return f"{self.url}/search", {"q": q, "format": "json", "pageno": page, "safesearch": 0}, {}
 
-    def results(self, payload: Any) -> list[dict[str, str]]:
+    def results(self, payload: Any) -> list[dict[str, Any]]:
         if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
             raise DorkBackendError("searxng: response has no `results` list")
         return [{"url": r.get("url"), "title": r.get("title"), "snippet": r.get("content"),
@@ -169,7 +161,7 @@ class BraveBackend(DorkBackend):
         return (f"{self.url}/res/v1/web/search", {"q": q, "count": count, "offset": page - 1},
                 {"X-Subscription-Token": self.api_key})
 
-    def results(self, payload: Any) -> list[dict[str, str]]:
+    def results(self, payload: Any) -> list[dict[str, Any]]:
         web = payload.get("web") if isinstance(payload, dict) else None
         rows = (web or {}).get("results") or []
         return [{"url": r.get("url"), "title": r.get("title"), "snippet": r.get("description"), "engine": "brave"}

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from matrix.dorking.backends import DorkBackend, DorkBackendError
-from matrix.dorking.queries import DorkQuery, expand
+from matrix.dorking.queries import expand
 from matrix.dorking.scoring import EXCLUDED_DOMAINS, PROGRAM_PHRASE, DorkHit, score_hit
 from matrix.models import Listing
 from matrix.normalize.commission import parse_commission
@@ -43,11 +43,12 @@ class Candidate:
     def to_listing(self, fetched_at: dt.datetime) -> Listing:
         h = self.hit
         commission = parse_commission(h.snippet) if re.search(r"commission|per sale|payout", h.snippet, re.I) else None
+        found: dict[str, Any] = {"commission": commission} if commission is not None else {}  # else the model's default
         return Listing(
             source=DORK_SOURCE, source_id=self.domain, url=h.url, fetched_at=fetched_at, name=program_name(h.title, self.domain),
             merchant_url=f"https://{self.domain}", merchant_domain=self.domain, signup_url=h.url,
             description=h.snippet or None, tags=["dork", h.niche] if h.niche else ["dork"],
-            **({"commission": commission} if commission is not None else {}),
+            **found,
             raw={"query": h.query, "queries": self.queries, "title": h.title, "snippet": h.snippet, "engine": h.engine,
                  "rank": h.rank, "score": self.score, "reasons": self.reasons, "niche": h.niche},
         )

@@ -8,9 +8,9 @@ needs to know the others' verbs or the registration order.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from matrix.commands.output import print_json
 from matrix.config import Settings
 
 _GROUP_ATTR = "_matrix_index_group"
@@ -45,7 +45,7 @@ def _open(settings: Settings):
 
 
 def _print(obj: Any) -> None:
-    print(json.dumps(obj, indent=2, default=str))
+    print_json(obj)  # the shared --json output (matrix.commands.output)
 
 
 def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:

@@ -33,10 +33,14 @@ from matrix.index.store import MasterIndex, Snapshot
 from matrix.observability import SEARCH_LATENCY, SEARCH_REQUESTS
 
 Mode = Literal["text", "vector", "hybrid"]
-SortKey = Literal["relevance", "commission", "cookie_days", "epc", "last_verified"]
+SortKey = Literal["relevance", "commission", "cookie_days", "epc", "last_verified", "score"]
 MODES = ("text", "vector", "hybrid")
-SORTS = ("relevance", "commission", "cookie_days", "epc", "last_verified")
-FACETS = ("network", "category", "commission_model", "commission", "cookie_days", "country", "approval", "last_verified")
+SORTS = ("relevance", "commission", "cookie_days", "epc", "last_verified", "score")
+FACETS = ("network", "category", "commission_model", "commission", "cookie_days", "country", "approval", "last_verified",
+          "score")
+# the program score (matrix.score) reads these besides the cached filter columns
+SCORE_COLUMNS = ["category", "commission", "commission_percent", "commission_flat", "cookie_days", "payout", "epc",
+                 "approval", "restrictions", "last_verified", "sources"]
 HIT_COLUMNS = [
     "program_id", "name", "aliases", "merchant_domain", "url", "networks", "category", "categories",
     "commission", "commission_model", "commission_percent", "commission_flat", "cookie_days",
@@ -58,6 +62,7 @@ class SearchFilters:
     countries: list[str] = field(default_factory=list)
     approval: list[str] = field(default_factory=list)
     verified_since: str | None = None  # ISO date or datetime (UTC if no zone)
+    min_score: float | None = None  # program score (0-100) under the request's weights
 
 
 @dataclass
@@ -70,6 +75,7 @@ class SearchRequest:
     offset: int = 0
     limit: int = 10
     version: int | str | None = None  # None = latest; a version number or an ingest tag
+    weights: str | dict[str, float] | None = None  # program-score weights over `score.weights` ("earnings:2,cookie:1")
 
 
 @dataclass
@@ -97,12 +103,16 @@ def validate(req: SearchRequest) -> None:
         raise ValueError(f"offset = {req.offset!r}: must be >= 0")
     if req.limit < 0:
         raise ValueError(f"limit = {req.limit!r}: must be >= 0")
+    if req.weights:
+        from matrix.score import parse_weights
+
+        parse_weights(req.weights)
     f = req.filters
     for name in ("networks", "categories", "commission_models", "countries", "approval"):
         values = getattr(f, name)
         if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) and v for v in values):
             raise ValueError(f"filters.{name} = {values!r}: must be a list of non-empty strings")
-    for name in ("min_commission_percent", "min_cookie_days"):
+    for name in ("min_commission_percent", "min_cookie_days", "min_score"):
         v = getattr(f, name)
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v != v):
             raise ValueError(f"filters.{name} = {v!r}: must be a number or null")
@@ -238,7 +248,8 @@ def _desc_nulls_last(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), np.inf, -values)
 
 
-def _sort_keys(cols: ColumnCache, positions: np.ndarray, sort: str, ranked: bool) -> list[np.ndarray]:
+def _sort_keys(cols: ColumnCache, positions: np.ndarray, sort: str, ranked: bool,
+               score: np.ndarray | None = None) -> list[np.ndarray]:
     """Sort keys, most significant first, each ascending = better. Ties end at relevance, then name."""
     if ranked:
         tail = [np.arange(len(positions))]
@@ -246,13 +257,16 @@ def _sort_keys(cols: ColumnCache, positions: np.ndarray, sort: str, ranked: bool
         tail = [_desc_nulls_last(cols.quality[positions]), cols.name_rank[positions]]
     if sort == "relevance":
         return tail
+    if sort == "score":
+        return [_desc_nulls_last(score[positions]), *tail]
     if sort == "commission":
         return [_desc_nulls_last(cols.commission_percent[positions]),
                 _desc_nulls_last(cols.commission_flat[positions]), *tail]
     return [_desc_nulls_last(getattr(cols, sort)[positions]), *tail]
 
 
-def order(cols: ColumnCache, positions: np.ndarray, sort: str, ranked: bool, top: int | None = None) -> np.ndarray:
+def order(cols: ColumnCache, positions: np.ndarray, sort: str, ranked: bool, top: int | None = None,
+          score: np.ndarray | None = None) -> np.ndarray:
     """Indices into `positions` in result order; only the first `top` are guaranteed sorted.
 
     Why the partition: a browse page needs 10 of maybe 100k rows; selecting the rows whose
@@ -261,7 +275,7 @@ def order(cols: ColumnCache, positions: np.ndarray, sort: str, ranked: bool, top
     n = len(positions)
     if ranked and sort == "relevance":
         return np.arange(n)
-    keys = _sort_keys(cols, positions, sort, ranked)
+    keys = _sort_keys(cols, positions, sort, ranked, score)
     if top is not None and 0 < top < n // 4:
         cut = np.partition(keys[0], top - 1)[top - 1]
         cand = np.flatnonzero(keys[0] <= cut)
@@ -272,7 +286,8 @@ def order(cols: ColumnCache, positions: np.ndarray, sort: str, ranked: bool, top
     return np.lexsort(list(reversed(keys)))
 
 
-def facet_counts(cols: ColumnCache, positions: np.ndarray, names: Sequence[str], cfg, now: dt.datetime | None) -> dict[str, dict[str, int]]:
+def facet_counts(cols: ColumnCache, positions: np.ndarray, names: Sequence[str], cfg, now: dt.datetime | None,
+                 scores: Any = None) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for name in names:
         if name == "network":
@@ -293,7 +308,73 @@ def facet_counts(cols: ColumnCache, positions: np.ndarray, names: Sequence[str],
             if len(sel) - len(known):
                 counts[UNKNOWN] = int(len(sel) - len(known))
             out[name] = counts
+        elif name == "score" and scores is not None:
+            out[name] = score_band_counts(scores.score[positions], scores.bands)
     return out
+
+
+# --- the program score (matrix.score) over one snapshot -------------------------------------------
+_SCORE_LOCK = threading.Lock()
+_SCORE_TABLES_PER_SNAPSHOT = 8  # distinct weightings kept per version (LRU)
+
+
+def program_scores(snap: Snapshot, score_cfg: Any, weights: str | dict[str, float] | None = None,
+                   now: dt.datetime | None = None) -> Any:
+    """The ScoreTable of every program of this snapshot, in column-cache order.
+
+    Why at query time: category/model percentiles need the whole index; computing them here, once
+    per (table version, weights, day) and held on the version's column cache, keeps ingest
+    untouched and can never disagree with the pinned rows (measured in docs/score.md).
+    """
+    from matrix.score import parse_weights, score_programs
+    from matrix.score.model import inputs_from_arrow
+
+    w = parse_weights(weights, base=parse_weights(score_cfg.weights))
+    now = now or dt.datetime.now(dt.timezone.utc)
+    key = (tuple(sorted(w.items())), now.date().isoformat() if now.tzinfo else now.isoformat()[:10])
+    cols = snap.columns
+    with _SCORE_LOCK:
+        tables = cols.__dict__.setdefault("_score_tables", {})
+        if key in tables:
+            tables[key] = tables.pop(key)  # most recently used last
+            return tables[key]
+        inputs = cols.__dict__.get("_score_inputs")
+        if inputs is None:
+            inputs = cols.__dict__["_score_inputs"] = inputs_from_arrow(snap.dataset.to_table(columns=SCORE_COLUMNS))
+        table = score_programs(inputs, score_cfg, weights=w, now=now)
+        table.bands = list(score_cfg.bands)
+        tables[key] = table
+        while len(tables) > _SCORE_TABLES_PER_SNAPSHOT:
+            tables.pop(next(iter(tables)))
+        return table
+
+
+def score_band_counts(values: np.ndarray, edges: Sequence[float]) -> dict[str, int]:
+    """Counts per score band ("0-20", "20-40", ... "80-100"); NaN (nothing known) under unknown."""
+    bounds = [0.0, *sorted(float(e) for e in edges), 100.0]
+    known = values[~np.isnan(values)]
+    out: dict[str, int] = {}
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        inside = (known >= lo) & ((known < hi) if hi < 100.0 else (known <= hi))
+        out[f"{_fmt_band(lo)}-{_fmt_band(hi)}"] = int(np.count_nonzero(inside))
+    if len(values) - len(known):
+        out[UNKNOWN] = int(len(values) - len(known))
+    return out
+
+
+def _fmt_band(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def attach_scores(hits: list[dict[str, Any]], positions: np.ndarray, table: Any) -> None:
+    """Every hit carries its program score, confidence, top reasons and components."""
+    for hit, pos in zip(hits, positions, strict=True):
+        info = table.explain(int(pos))
+        hit["program_score"] = info["score"]
+        hit["score_confidence"] = info["confidence"]
+        hit["score_reasons"] = info["reasons"]
+        hit["score_unknown"] = info["unknown"]
+        hit["score_components"] = {k: v["value"] for k, v in info["components"].items()}
 
 
 def fetch_hits(snap: Snapshot, positions: np.ndarray, scores: np.ndarray | None) -> list[dict[str, Any]]:
@@ -353,10 +434,17 @@ def search(index: MasterIndex, req: SearchRequest, embed_query: Callable[[str], 
                 v_ids, _ = fut.result()
                 ids, scores = rrf([t_ids, v_ids], cfg.rrf_k)
             positions = cols.positions(ids)
-        idx = order(cols, positions, req.sort, ranked=bool(q), top=req.offset + req.limit)
+        table = program_scores(snap, index.settings.score, req.weights, now)
+        if req.filters.min_score is not None:  # the score is not a stored column: filtered here, exactly
+            with np.errstate(invalid="ignore"):
+                keep = table.score[positions] >= float(req.filters.min_score)
+            positions = positions[keep]
+            scores = None if scores is None else scores[keep]
+        idx = order(cols, positions, req.sort, ranked=bool(q), top=req.offset + req.limit, score=table.score)
         page = idx[req.offset: req.offset + req.limit]
         hits = fetch_hits(snap, positions[page], None if scores is None else scores[page])
-        facets = facet_counts(cols, positions, req.facets, cfg, now)
+        attach_scores(hits, positions[page], table)
+        facets = facet_counts(cols, positions, req.facets, cfg, now, scores=table)
         return SearchResult(hits=hits, total=int(len(positions)), facets=facets, version=snap.version,
                             took_ms=(time.perf_counter() - t0) * 1000, mode=req.mode, total_exact=exact)
     except Exception:

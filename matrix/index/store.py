@@ -4,23 +4,45 @@ Why content hashes: an ingest of unchanged input must not rewrite rows or create
 each upsert first compares `content_hash` with what is stored and only merges what changed
 (LanceDB's merge_insert would otherwise rewrite every matched row). Every write is one committed
 LanceDB version, which readers can pin (`checkout`) or roll back to (`restore`).
+
+Why ingest runs (`begin_ingest`): an ingest writes listings, sightings and programs in several
+commits; it becomes visible only when it is committed as one ingest version (matrix.index.versions
+explains the protocol). Readers here (`snapshot`, `get_program`, `listings_for`, `sightings`,
+`stats`) see the last committed state while a run is open or after one died mid-way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import socket
 import threading
+import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 import lancedb
 import numpy as np
 import pyarrow as pa
 
 from matrix.config import Settings
+from matrix.faults import fault_point
 from matrix.index.columns import CACHE_COLUMNS, ColumnCache
 from matrix.index.indexes import IndexReport, describe, ensure_indexes
-from matrix.index.versions import IngestVersion, commit_ingest, ingest_versions, resolve_version
+from matrix.index.versions import (
+    IngestVersion,
+    close_ingest,
+    commit_ingest,
+    ingest_versions,
+    open_ingest,
+    open_versions,
+    recover_open_ingest,
+    resolve_version,
+)
 from matrix.models import LISTING_SCHEMA, PROGRAM_SCHEMA, Listing, Program, from_row, to_row
 from matrix.observability import get_logger
 
@@ -73,13 +95,99 @@ def program_row(p: Program, vector: Sequence[float] | None = None) -> dict[str, 
     return row
 
 
+class IngestBusyError(RuntimeError):
+    """Another ingest holds this index's ingest lock."""
+
+
+class IngestRun:
+    """One ingest's write bracket: lock, roll back a dead run, mark the base, commit as one version.
+
+        with index.begin_ingest() as run:
+            ...write listings, sightings, programs, indexes...
+            run.commit()
+
+    Leaving the block without `commit()` (an exception) rolls the writes back at once; a killed
+    process leaves the marks, and the next run rolls back for it (see matrix.index.versions).
+    The lock is an flock on a file beside the index: it dies with its process, so a lock is never
+    left behind; for an object-store index it only excludes ingests on this machine.
+    """
+
+    def __init__(self, index: "MasterIndex") -> None:
+        self.index = index
+        self.recovered: dict[str, Any] = {}
+        self.base: dict[str, int] = {}
+        self.version: IngestVersion | None = None
+        self.committed = False
+        self._fd: int | None = None
+
+    def __enter__(self) -> "IngestRun":
+        self._lock()
+        try:
+            tables = self.index._ingest_tables()
+            self.recovered = recover_open_ingest(tables, before_restore=lambda n: fault_point("recover:restore"))
+            if self.recovered["rolled_back"] or self.recovered["dropped_tags"]:
+                log.warning("rolled back an ingest that died before its commit", extra={"recovered": json.dumps(self.recovered)})
+            self.base = open_ingest(tables)
+            self.index._forget_open()
+        except BaseException:
+            self._unlock()
+            raise
+        return self
+
+    def commit(self, tag: bool = True) -> IngestVersion | None:
+        """Tag everything written since `begin_ingest` as one ingest version and make it visible."""
+        iv, created = close_ingest(self.index._ingest_tables(), before_close=lambda: fault_point("commit:tagged"), tag=tag)
+        self.index._forget_open()
+        if created and iv is not None:
+            log.info("ingest version", extra=iv.as_dict())
+        self.version = iv
+        self.committed = True
+        return iv
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if not self.committed:  # an exception (or a caller that never committed): undo at once
+                tables = self.index._ingest_tables()
+                recover_open_ingest(tables)
+                close_ingest(tables, tag=False)
+                self.index._forget_open()
+                log.warning("ingest not committed; its writes were rolled back", extra={"error": repr(exc)})
+        except Exception as undo_exc:  # the next run rolls back instead; never mask the first error
+            log.error("rolling back the ingest failed", extra={"error": repr(undo_exc)})
+        finally:
+            self._unlock()
+
+    # -- the lock ---------------------------------------------------------------------------------
+    def _lock(self) -> None:
+        path = self.index.lock_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 4096, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise IngestBusyError(f"another ingest is writing {self.index.uri} ({holder}); "
+                                  "run this one after it finishes") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                  "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}).encode(), 0)
+        self._fd = fd
+
+    def _unlock(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None
+
+
 class MasterIndex:
     """Opens (or creates) the index at `settings.index_uri`. Cheap to construct; safe to share."""
 
     def __init__(self, settings: Settings, read_consistency_interval_s: float | None = None) -> None:
         self.settings = settings
         self.uri = settings.index_uri
-        interval = settings.index.read_consistency_interval_s if read_consistency_interval_s is None else read_consistency_interval_s
+        interval = (settings.index.read_consistency_interval_s if read_consistency_interval_s is None
+                    else read_consistency_interval_s)
         kwargs: dict[str, Any] = {}
         if interval is not None:
             kwargs["read_consistency_interval"] = dt.timedelta(seconds=interval)
@@ -89,6 +197,9 @@ class MasterIndex:
         self._handles: dict[str, Any] = {}
         self._snapshots: dict[int, Snapshot] = {}
         self._lock = threading.Lock()
+        self._interval_s = interval or 0.0
+        self._open: tuple[float, dict[str, int]] | None = None  # (checked at, OPEN_TAG versions)
+        self._pinned: dict[tuple[str, int], Any] = {}
 
     # -- tables ------------------------------------------------------------------------------
     def _table_names(self) -> list[str]:
@@ -130,7 +241,7 @@ class MasterIndex:
             return {}
         arrow = tbl.to_lance().to_table(columns=[*keys, "content_hash"])
         cols = [arrow.column(k).to_pylist() for k in keys]
-        return dict(zip(zip(*cols), arrow.column("content_hash").to_pylist()))
+        return dict(zip(zip(*cols, strict=True), arrow.column("content_hash").to_pylist(), strict=True))
 
     def _upsert(self, tbl, name: str, keys: Sequence[str], items: Sequence[tuple[tuple, str, Callable[[], dict[str, Any]]]],
                 schema: pa.Schema) -> UpsertStats:
@@ -162,7 +273,8 @@ class MasterIndex:
                                   "unchanged": stats.unchanged, "version": stats.version})
         return stats
 
-    def upsert_programs(self, programs: Sequence[Program], vectors: np.ndarray | Sequence[Sequence[float]] | None = None) -> UpsertStats:
+    def upsert_programs(self, programs: Sequence[Program],
+                        vectors: np.ndarray | Sequence[Sequence[float]] | None = None) -> UpsertStats:
         items = []
         for i, p in enumerate(programs):
             if p.content_hash is None:
@@ -199,9 +311,67 @@ class MasterIndex:
         """Kept for callers of the first version: all indexes are managed by `ensure_indexes`."""
         self.ensure_indexes()
 
+    # -- ingest runs --------------------------------------------------------------------------
+    def begin_ingest(self) -> IngestRun:
+        """The bracket every ingest writes in (see IngestRun)."""
+        return IngestRun(self)
+
+    def lock_path(self) -> Path:
+        if "://" in self.uri:  # object store: the lock can only guard this machine
+            digest = hashlib.blake2b(self.uri.encode(), digest_size=8).hexdigest()
+            return self.settings.path("locks", f"ingest-{digest}.lock")
+        return Path(self.uri) / "_ingest.lock"
+
+    def _ingest_tables(self) -> dict[str, Any]:
+        """The tables one ingest version spans (created empty when missing, so each can be tagged)."""
+        return {"programs": self.programs, "listings": self.listings,
+                "sightings": self.table(SIGHTINGS_TABLE, SIGHTINGS_SCHEMA)}
+
+    def _forget_open(self) -> None:
+        self._open = None
+
+    def open_ingest_versions(self) -> dict[str, int]:
+        """Table -> version readers are held at while an ingest is open (or died open); {} otherwise.
+
+        Re-read at most once per read-consistency interval: one tag listing per table.
+        """
+        now = time.monotonic()
+        if self._open is not None and now - self._open[0] < self._interval_s:
+            return self._open[1]
+        if not self.has_table(self.programs_name):
+            found: dict[str, int] = {}
+        else:
+            tables = {"programs": self.programs}
+            if self.has_table(self.listings_name):
+                tables["listings"] = self.listings
+            if self.has_table(SIGHTINGS_TABLE):
+                tables["sightings"] = self.table(SIGHTINGS_TABLE)
+            found = open_versions(tables)
+        self._open = (now, found)
+        return found
+
+    def _reader(self, name: str, role: str):
+        """A handle of table `name` at its last committed version (the latest one when no ingest is open)."""
+        version = self.open_ingest_versions().get(role)
+        if version is None:
+            return self.db.open_table(name) if role == "sightings" else self.table(name)
+        key = (name, version)
+        handle = self._pinned.get(key)
+        if handle is None:
+            handle = self.db.open_table(name)
+            handle.checkout(version)
+            if len(self._pinned) > 8:
+                self._pinned.clear()
+            self._pinned[key] = handle
+        return handle
+
     # -- versions ----------------------------------------------------------------------------
     def commit_ingest(self) -> IngestVersion:
-        """Name the current state of both tables as the next ingest version (no-op if unchanged)."""
+        """Name the current state of both tables as the next ingest version (no-op if unchanged).
+
+        Inside an open run (`begin_ingest`) use `run.commit()`; this is for writers that do not
+        bracket their writes (benchmarks, tests, `matrix index maintain --tag`).
+        """
         iv, created = commit_ingest(self.programs, self.listings)
         if created:
             log.info("ingest version", extra=iv.as_dict())
@@ -229,7 +399,17 @@ class MasterIndex:
         return ingest_versions(self.programs, self.listings)
 
     def restore(self, version: int | str) -> dict[str, Any]:
-        """Make `version` (a number or an ingest tag) the latest again; history is kept, not rewritten."""
+        """Make `version` (a number or an ingest tag) the latest again; history is kept, not rewritten.
+
+        Runs under the ingest lock, after rolling back a dead ingest, so an ingest never undoes a
+        restore and a restore never lands in the middle of an ingest.
+        """
+        with IngestRun(self) as run:
+            out = self._restore(version)
+            run.commit(tag=False)
+        return out
+
+    def _restore(self, version: int | str) -> dict[str, Any]:
         pv, lv = resolve_version(self.programs, self.listings, version)
         self.programs.restore(pv)
         if lv is not None and self.has_table(self.listings_name):
@@ -250,7 +430,9 @@ class MasterIndex:
         """
         latest = self.programs
         if version is None:
-            num = latest.version
+            num = self.open_ingest_versions().get("programs")
+            if num is None:
+                num = latest.version
         else:
             num, _ = resolve_version(latest, self.listings if self.has_table(self.listings_name) else None, version)
         snap = self._snapshots.get(num)
@@ -271,7 +453,7 @@ class MasterIndex:
         if not self.has_table(self.programs_name):
             return None
         safe = program_id.replace("'", "''")
-        rows = self.programs.search().where(f"program_id = '{safe}'").limit(1).to_list()
+        rows = self._reader(self.programs_name, "programs").search().where(f"program_id = '{safe}'").limit(1).to_list()
         return from_row(Program, rows[0]) if rows else None
 
     def record_sightings(self, listings: Sequence[Listing], seen_at: dt.datetime | None = None) -> int:
@@ -284,7 +466,8 @@ class MasterIndex:
         first: dict[tuple[str, str], dt.datetime] = {}
         if tbl.count_rows():
             a = tbl.to_lance().to_table(columns=["source", "source_id", "first_seen"])
-            first = {(src, sid): f for src, sid, f in zip(a.column(0).to_pylist(), a.column(1).to_pylist(), a.column(2).to_pylist())
+            cols = (a.column(0).to_pylist(), a.column(1).to_pylist(), a.column(2).to_pylist())
+            first = {(src, sid): f for src, sid, f in zip(*cols, strict=True)
                      if (src, sid) in keys}
         rows = [{"source": src, "source_id": sid, "first_seen": first.get((src, sid), seen_at), "last_seen": seen_at}
                 for src, sid in sorted(keys)]
@@ -298,9 +481,9 @@ class MasterIndex:
             return {}
         q = lambda v: "'" + v.replace("'", "''") + "'"  # noqa: E731
         flt = None if keys is None else " OR ".join(f"(source = {q(a)} AND source_id = {q(b)})" for a, b in keys)
-        a = self.db.open_table(SIGHTINGS_TABLE).to_lance().to_table(filter=flt)
+        a = self._reader(SIGHTINGS_TABLE, "sightings").to_lance().to_table(filter=flt)
         cols = (a.column(c).to_pylist() for c in ("source", "source_id", "first_seen", "last_seen"))
-        return {(src, sid): (f, last) for src, sid, f, last in zip(*cols)}
+        return {(src, sid): (f, last) for src, sid, f, last in zip(*cols, strict=True)}
 
     def delete_programs(self, program_ids: Sequence[str]) -> int:
         """Remove programs the resolver merged into another (their listings now live there)."""
@@ -318,7 +501,8 @@ class MasterIndex:
             return {}
         quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in program_ids)
         a = self.programs.to_lance().to_table(columns=["program_id", "vector"], filter=f"program_id IN ({quoted})")
-        return {pid: np.asarray(v, dtype=np.float32) for pid, v in zip(a.column(0).to_pylist(), a.column(1).to_pylist())
+        return {pid: np.asarray(v, dtype=np.float32)
+                for pid, v in zip(a.column(0).to_pylist(), a.column(1).to_pylist(), strict=True)
                 if v is not None}
 
     def all_programs(self) -> list[Program]:
@@ -332,9 +516,10 @@ class MasterIndex:
         if not keys or not self.has_table(self.listings_name):
             return []
         out = []
+        table = self._reader(self.listings_name, "listings")
         for key in keys:
             source, _, sid = key.partition(":")
-            rows = self.listings.search().where(
+            rows = table.search().where(
                 f"source = '{source.replace(chr(39), chr(39) * 2)}' AND source_id = '{sid.replace(chr(39), chr(39) * 2)}'"
             ).limit(1).to_list()
             out.extend(from_row(Listing, r) for r in rows)
@@ -346,9 +531,12 @@ class MasterIndex:
 
     def stats(self) -> dict[str, Any]:
         out: dict[str, Any] = {"uri": self.uri, "tables": {}}
-        for name in (self.programs_name, self.listings_name):
+        pending = self.open_ingest_versions()
+        if pending:  # an ingest is running, or died before its commit: show what readers see
+            out["open_ingest"] = pending
+        for name, role in ((self.programs_name, "programs"), (self.listings_name, "listings")):
             if self.has_table(name):
-                t = self.db.open_table(name)
+                t = self._reader(name, role)
                 out["tables"][name] = {"rows": t.count_rows(), "version": t.version}
                 if name == self.programs_name:
                     out["tables"][name]["indexes"] = describe(t)
@@ -362,9 +550,9 @@ class MasterIndex:
                     last[src] = seen
             out["last_ingest"] = {s: v.isoformat() for s, v in sorted(last.items())}
         elif self.has_table(self.listings_name):
-            a = self.listings.to_arrow().select(["source", "fetched_at"])
+            a = self._reader(self.listings_name, "listings").to_arrow().select(["source", "fetched_at"])
             last: dict[str, Any] = {}
-            for s, f in zip(a.column(0).to_pylist(), a.column(1).to_pylist()):
+            for s, f in zip(a.column(0).to_pylist(), a.column(1).to_pylist(), strict=True):
                 if f is not None and (s not in last or f > last[s]):
                     last[s] = f
             out["last_ingest"] = {s: v.isoformat() for s, v in sorted(last.items())}

@@ -1,6 +1,9 @@
 """Credentials for affiliate networks: one KeyManager over Vault (hvac) or an encrypted local file."""
 
-from matrix.keys.types import (  # noqa: F401
+from matrix.keys.alerts import KeyAlert
+from matrix.keys.manager import CredentialMeta, KeyManager
+from matrix.keys.rotation import RotationConflict
+from matrix.keys.types import (
     AccessDenied,
     CredentialError,
     CredentialProvider,
@@ -10,4 +13,6 @@ from matrix.keys.types import (  # noqa: F401
     KeyStatus,
     Secret,
 )
-from matrix.keys.manager import CredentialMeta, KeyAlert, KeyManager, RotationConflict  # noqa: F401,E402
+
+__all__ = ["AccessDenied", "CredentialError", "CredentialMeta", "CredentialProvider", "CredentialRef", "HealthCheck",
+           "KeyAlert", "KeyIssuer", "KeyManager", "KeyStatus", "RotationConflict", "Secret"]

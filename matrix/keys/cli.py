@@ -33,7 +33,8 @@ def _when(text: str) -> dt.datetime:
     try:
         t = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an ISO date/time like 2026-12-31 or 2026-12-31T12:00:00Z, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO date/time like 2026-12-31 or 2026-12-31T12:00:00Z, got {text!r}") from None
     return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
 
 
@@ -91,7 +92,8 @@ def cmd_list(args: argparse.Namespace, settings: Any) -> int:
         used = m.last_used_at.isoformat(timespec="seconds") if m.last_used_at else "never"
         flags = " ".join(f for f in ("staged" if m.staged else "", "in-grace" if m.in_grace else "",
                                      f"unhealthy({m.unhealthy_reason})" if m.unhealthy_reason else "") if f)
-        print(f"{m.ref.path:<48} {m.status.value:<8} v{m.version:<3} expires={exp} uses={m.use_count} last_used={used} {flags}".rstrip())
+        line = f"{m.ref.path:<48} {m.status.value:<8} v{m.version:<3} expires={exp} uses={m.use_count} last_used={used} {flags}"
+        print(line.rstrip())
     return 0
 
 
@@ -135,7 +137,7 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_policies(args: argparse.Namespace, settings: Any) -> int:
-    from matrix.keys.policy import policies_from_config, render_hcl, policy_name
+    from matrix.keys.policy import policies_from_config, policy_name, render_hcl
 
     raw = {name: p.model_dump() for name, p in settings.keys.policies.items()}
     policies = policies_from_config(raw)

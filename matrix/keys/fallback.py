@@ -19,7 +19,8 @@ from matrix.observability import counter, gauge, get_logger
 
 log = get_logger(__name__)
 
-FALLBACK_READS = counter("matrix_keys_fallback_reads_total", "Credential reads served from the local cache while Vault was unreachable")
+FALLBACK_READS = counter("matrix_keys_fallback_reads_total",
+                         "Credential reads served from the local cache while Vault was unreachable")
 REFUSED_WRITES = counter("matrix_keys_refused_writes_total", "Credential writes refused because Vault was unreachable")
 VAULT_UP = gauge("matrix_keys_vault_up", "1 when the last Vault call succeeded, 0 while serving from the fallback cache")
 

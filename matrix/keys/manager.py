@@ -8,23 +8,36 @@ them without the right to change the secret.
 Document fields: value, status (active/revoked), created_at, updated_at, expires_at,
 max_age_days, warn_before_days, staged {value, staged_at, by}, previous {value, revoke_after},
 revoked {reason, at}. Custom metadata: use_count, last_used_at, unhealthy_reason, unhealthy_at.
+
+`verify()` is on the request path of the search service, so it reads from memory (a snapshot of
+the credential refreshed every `verify_cache_s`, dropped at once by this manager's own writes);
+its use counts and accept/reject tallies are flushed every `use_flush_s` as one metadata write
+and one audit line per credential, not per request. Every revoked or retired value goes to the
+append-only revocation log first (matrix/keys/revocations.py), and every credential loaded is
+checked against it, so a restored older store cannot bring a revoked key back.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
+import atexit
+import builtins
 import datetime as dt
 import hmac
 import os
+import threading
+import time
+import weakref
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping
 
 from matrix.keys import redact
+from matrix.keys.alerts import KeyAlert, alerts_for
 from matrix.keys.audit import AuditLog
 from matrix.keys.backend import Backend, BackendUnavailable, CasConflict, PermissionDeniedByStore, Stored, VersionInfo
+from matrix.keys.metrics import DAYS_TO_EXPIRY, EVENTS, OPERATIONS, USE_COUNT
 from matrix.keys.policy import COMPONENTS, ComponentPolicy, allows, policies_from_config, policy_name, render_hcl
+from matrix.keys.revocations import RevocationLog
+from matrix.keys.rotation import Rotation, RotationConflict
 from matrix.keys.types import (
     AccessDenied,
     CredentialError,
@@ -33,22 +46,24 @@ from matrix.keys.types import (
     KeyIssuer,
     KeyStatus,
     Secret,
+    as_secret,
     days_left,
+    from_iso,
+    to_iso,
 )
-from matrix.observability import counter, gauge, get_logger
+from matrix.observability import get_logger
 
 log = get_logger(__name__)
 
-EVENTS = counter("matrix_keys_events_total", "Key-management events (due, expiring, expired, unhealthy, rotation_failed, rotated, revoked, denied)", ["event"])
-OPERATIONS = counter("matrix_keys_operations_total", "Key-management operations by action and outcome", ["action", "outcome"])
-DAYS_TO_EXPIRY = gauge("matrix_keys_days_to_expiry", "Days until a credential expires (absent when it never expires)", ["ref"])
-USE_COUNT = gauge("matrix_keys_use_count", "Times a credential was read through the KeyManager", ["ref"])
-
-STALE_STAGE_S = 600.0  # a staged rotation older than this is treated as abandoned (crashed rotator)
+VERIFY_CACHE_S = 5.0  # how stale verify()'s view of a credential may be (another process's revoke)
+USE_FLUSH_S = 30.0  # verify() use counts and audit tallies are written at most this often
+_LIVE: "weakref.WeakSet[KeyManager]" = weakref.WeakSet()
 
 
-class RotationConflict(CredentialError):
-    """Another writer rotated or changed this credential first; nothing of ours was kept."""
+@atexit.register
+def _flush_all() -> None:  # pragma: no cover - interpreter exit
+    for km in list(_LIVE):
+        km.flush_usage()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,40 +104,16 @@ class CredentialMeta:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class KeyAlert:
-    """One credential needing attention: expired, expiring, due (for rotation) or unhealthy."""
-
-    ref: CredentialRef
-    state: Literal["expired", "expiring", "due", "unhealthy"]
-    days_left: float | None
-    detail: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"ref": self.ref.path, "state": self.state, "days_left": self.days_left, "detail": self.detail}
-
-
-def _iso(t: dt.datetime | None) -> str | None:
-    return t.astimezone(dt.timezone.utc).isoformat() if t else None
-
-
-def _parse(s: str | None) -> dt.datetime | None:
-    if not s:
-        return None
-    t = dt.datetime.fromisoformat(s)
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+def _in_grace(previous: dict[str, Any] | None, now: dt.datetime) -> bool:
+    """Whether a rotated-out value is still accepted (its revoke_after lies in the future)."""
+    if not previous:
+        return False
+    return (from_iso(previous.get("revoke_after")) or now) > now
 
 
 def _ref_of(path: str) -> CredentialRef:
     network, account, kind = path.split("/")
     return CredentialRef(network, account, kind)
-
-
-def _as_secret(value: str | Secret) -> Secret:
-    secret = value if isinstance(value, Secret) else Secret(value)
-    if not isinstance(secret.reveal(), str) or not secret.reveal():
-        raise CredentialError("a credential value must be a non-empty string")
-    return secret
 
 
 class KeyManager:
@@ -142,6 +133,9 @@ class KeyManager:
         vault_mount: str = "secret",
         vault_prefix: str = "affiliate-matrix",
         clock: Callable[[], dt.datetime] | None = None,
+        revocations: RevocationLog | None = None,
+        verify_cache_s: float = VERIFY_CACHE_S,
+        use_flush_s: float = USE_FLUSH_S,
     ) -> None:
         self.backend = backend
         self.component = component
@@ -157,6 +151,18 @@ class KeyManager:
         self.vault_mount = vault_mount
         self.vault_prefix = vault_prefix
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        if revocations is None and audit is not None:  # beside the audit log: MATRIX_HOME/keys/
+            revocations = RevocationLog(audit.path.with_name("revocations.jsonl"))
+        self.revocations = revocations
+        self.verify_cache_s = verify_cache_s
+        self.use_flush_s = use_flush_s
+        self._snapshots: dict[str, tuple[float, Stored | None]] = {}
+        self._uses: dict[str, int] = {}
+        self._tally: dict[str, list[int]] = {}  # path -> [accepted, rejected] since the last flush
+        self._last_flush = time.monotonic()
+        self._mem_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        _LIVE.add(self)
         redact.install()
 
     # -- construction ------------------------------------------------------------------------
@@ -213,7 +219,37 @@ class KeyManager:
             for key in ("staged", "previous"):
                 if stored.doc.get(key):
                     redact.remember(stored.doc[key].get("value"))
+            stored = self._without_revoked(ref, stored)
         return stored
+
+    def _without_revoked(self, ref: CredentialRef, stored: Stored) -> Stored:
+        """The stored record minus every value the revocation log says was revoked.
+
+        A match means the store was restored from a copy older than the revocation: the value is
+        served as revoked (never as active) and the operator is told, loudly.
+        """
+        if self.revocations is None:
+            return stored
+        doc = stored.doc
+        hit = self.revocations.revoked(ref.path, doc.get("value")) if doc.get("status") != KeyStatus.REVOKED.value else None
+        revocations = self.revocations
+        extra = {k: None for k in ("previous", "staged") if doc.get(k) and revocations.revoked(ref.path, doc[k].get("value"))}
+        if hit is None and not extra:
+            return stored
+        EVENTS.labels("revived_blocked").inc()
+        log.error("the credential store holds a value that was revoked; serving it as revoked "
+                  "(was an older copy of the store restored?)", extra={"ref": ref.path, "stored_version": stored.version})
+        doc = {**doc, **extra}
+        if hit is not None:
+            doc.update(value=None, status=KeyStatus.REVOKED.value,
+                       revoked={"reason": f"{hit.get('reason', 'revoked')} (revocation log, {hit.get('at')})",
+                                "at": hit.get("at"), "by": "revocation-log"})
+        return Stored(doc, stored.version, stored.custom)
+
+    def _remember_revoked(self, ref: CredentialRef, values: Iterable[str | None], version: int, reason: str) -> None:
+        """Write the values to the revocation log before the store changes (a crash in between fails closed)."""
+        if self.revocations is not None:
+            self.revocations.record(ref.path, values, version=version, reason=reason)
 
     def _required(self, ref: CredentialRef, op: str) -> Stored:
         stored = self._read(ref, op)
@@ -223,6 +259,8 @@ class KeyManager:
         return stored
 
     def _write(self, ref: CredentialRef, doc: dict[str, Any], cas: int, op: str) -> int:
+        with self._mem_lock:
+            self._snapshots.pop(ref.path, None)  # verify() sees this manager's own writes at once
         try:
             return self.backend.write(ref.path, doc, cas)
         except BackendUnavailable as exc:
@@ -240,15 +278,15 @@ class KeyManager:
             ref=ref,
             status=KeyStatus(d.get("status", "active")),
             version=stored.version,
-            created_at=_parse(d.get("created_at")),
-            updated_at=_parse(d.get("updated_at")),
-            expires_at=_parse(d.get("expires_at")),
-            last_used_at=_parse(c.get("last_used_at")),
+            created_at=from_iso(d.get("created_at")),
+            updated_at=from_iso(d.get("updated_at")),
+            expires_at=from_iso(d.get("expires_at")),
+            last_used_at=from_iso(c.get("last_used_at")),
             use_count=int(c.get("use_count", 0) or 0),
             max_age_days=d.get("max_age_days"),
             warn_before_days=d.get("warn_before_days"),
             staged=bool(d.get("staged")),
-            in_grace=bool(prev) and (_parse(prev.get("revoke_after")) or now) > now,
+            in_grace=_in_grace(prev, now),
             unhealthy_reason=c.get("unhealthy_reason") or None,
             revoked_reason=(d.get("revoked") or {}).get("reason"),
             backend=self.backend.name,
@@ -258,7 +296,7 @@ class KeyManager:
         custom = dict(stored.custom)
         count = int(custom.get("use_count", 0) or 0) + 1
         custom["use_count"] = str(count)
-        custom["last_used_at"] = _iso(self._clock()) or ""
+        custom["last_used_at"] = to_iso(self._clock()) or ""
         try:
             self.backend.set_custom(ref.path, custom)
         except (BackendUnavailable, PermissionDeniedByStore) as exc:
@@ -272,12 +310,13 @@ class KeyManager:
         if d.get("status") == KeyStatus.REVOKED.value or not d.get("value"):
             self._audit(op, ref, "revoked")
             raise CredentialError(f"credential {ref.path} is revoked ({(d.get('revoked') or {}).get('reason', 'no reason')})")
-        expires = _parse(d.get("expires_at"))
+        expires = from_iso(d.get("expires_at"))
         if expires is not None and expires <= self._clock():
             EVENTS.labels("expired").inc()
             self._audit(op, ref, "expired")
-            log.warning("credential expired", extra={"ref": ref.path, "expired_at": _iso(expires)})
-            raise CredentialError(f"credential {ref.path} expired at {_iso(expires)}; rotate it with `matrix keys rotate {ref.path}`")
+            log.warning("credential expired", extra={"ref": ref.path, "expired_at": to_iso(expires)})
+            raise CredentialError(
+                f"credential {ref.path} expired at {to_iso(expires)}; rotate it with `matrix keys rotate {ref.path}`")
         return d["value"]
 
     # -- public API --------------------------------------------------------------------------
@@ -292,17 +331,17 @@ class KeyManager:
     ) -> CredentialMeta:
         """Store a credential (a new version when one exists). Refused when someone wrote in between."""
         self._check(ref, "write", "put")
-        secret = _as_secret(value)
+        secret = as_secret(value)
         redact.remember(secret.reveal())
         current = self._read(ref, "put")
         old = current.doc if current else {}
-        now = _iso(self._clock())
+        now = to_iso(self._clock())
         doc = {
             "value": secret.reveal(),
             "status": KeyStatus.ACTIVE.value,
             "created_at": now,
             "updated_at": now,
-            "expires_at": _iso(expires_at),
+            "expires_at": to_iso(expires_at),
             "max_age_days": max_age_days if max_age_days is not None else old.get("max_age_days"),
             "warn_before_days": warn_before_days if warn_before_days is not None else old.get("warn_before_days"),
             "staged": None,
@@ -331,11 +370,13 @@ class KeyManager:
         self._audit("get", ref, version=stored.version, use_count=count)
         self._export(ref, stored)
         if stored.custom.get("unhealthy_reason"):
-            log.warning("serving a credential marked unhealthy", extra={"ref": ref.path, "reason": stored.custom["unhealthy_reason"]})
+            log.warning("serving a credential marked unhealthy",
+                        extra={"ref": ref.path, "reason": stored.custom["unhealthy_reason"]})
         return Secret(value)
 
     def meta(self, ref: CredentialRef) -> CredentialMeta:
         self._check(ref, "read", "meta")
+        self.flush_usage()
         return self._meta(ref, self._required(ref, "meta"))
 
     def history(self, ref: CredentialRef) -> list[VersionInfo]:
@@ -345,6 +386,7 @@ class KeyManager:
 
     def list(self, network: str | None = None) -> list[CredentialMeta]:
         """Metadata of every credential this component may read (optionally one network's)."""
+        self.flush_usage()
         try:
             paths = self.backend.list_paths(f"{network}/" if network else "")
         except PermissionDeniedByStore as exc:
@@ -366,9 +408,11 @@ class KeyManager:
         for _attempt in range(5):
             stored = self._required(ref, "revoke")
             d = stored.doc
-            now = _iso(self._clock())
+            now = to_iso(self._clock())
             doc = {**d, "value": None, "status": KeyStatus.REVOKED.value, "updated_at": now,
                    "staged": None, "previous": None, "revoked": {"reason": reason, "at": now, "by": self.component}}
+            self._remember_revoked(ref, [d.get("value"), *((d.get(k) or {}).get("value") for k in ("previous", "staged"))],
+                                   stored.version + 1, reason)
             try:
                 version = self._write(ref, doc, stored.version, "revoke")
             except CasConflict:
@@ -392,7 +436,7 @@ class KeyManager:
         """A consumer saw the provider reject this credential; flag it for `status` and alerts."""
         self._check(ref, "read", "mark_unhealthy")
         stored = self._required(ref, "mark_unhealthy")
-        custom = {**stored.custom, "unhealthy_reason": reason[:500], "unhealthy_at": _iso(self._clock()) or ""}
+        custom = {**stored.custom, "unhealthy_reason": reason[:500], "unhealthy_at": to_iso(self._clock()) or ""}
         self._set_custom(ref, custom)
         EVENTS.labels("unhealthy").inc()
         self._audit("mark_unhealthy", ref, reason=reason[:500])
@@ -407,27 +451,75 @@ class KeyManager:
             raise CredentialError(f"{ref.path}: credential store unreachable ({exc})") from None
 
     def verify(self, ref: CredentialRef, presented: str) -> bool:
-        """Constant-time check of a presented key (e.g. an admin API key); old key accepted during grace."""
+        """Constant-time check of a presented key (e.g. an admin API key); old key accepted during grace.
+
+        Served from memory: the credential is re-read at most every `verify_cache_s`, and use
+        counts and audit tallies are written every `use_flush_s` (`flush_usage`), so a search
+        request with a key costs no file rewrite and no audit line, and a run of wrong keys
+        cannot grow the audit log faster than one line per credential per flush.
+        """
         self._check(ref, "read", "verify")
-        stored = self._read(ref, "verify")
+        stored = self._snapshot(ref)
         candidates: list[str] = []
         if stored is not None:
             d = stored.doc
-            expires = _parse(d.get("expires_at"))
+            expires = from_iso(d.get("expires_at"))
             if d.get("status") == KeyStatus.ACTIVE.value and d.get("value") and not (expires and expires <= self._clock()):
                 candidates.append(d["value"])
                 prev = d.get("previous")
-                if prev and prev.get("value") and (_parse(prev.get("revoke_after")) or self._clock()) > self._clock():
+                if prev and prev.get("value") and (from_iso(prev.get("revoke_after")) or self._clock()) > self._clock():
                     candidates.append(prev["value"])
         given = (presented or "").encode()
         ok = False
         for cand in candidates or ["\0" * 32]:  # compare even when absent, so timing says nothing
             ok |= hmac.compare_digest(cand.encode(), given)
         ok = ok and bool(candidates)
-        if ok:
-            self._record_use(ref, stored)  # type: ignore[arg-type]
-        self._audit("verify", ref, "ok" if ok else "rejected")
+        with self._mem_lock:
+            tally = self._tally.setdefault(ref.path, [0, 0])
+            tally[0 if ok else 1] += 1
+            if ok:
+                self._uses[ref.path] = self._uses.get(ref.path, 0) + 1
+            due = time.monotonic() - self._last_flush >= self.use_flush_s
+        if due:
+            self.flush_usage()
         return ok
+
+    def _snapshot(self, ref: CredentialRef) -> Stored | None:
+        """The credential as verify() sees it: from memory, re-read when older than verify_cache_s."""
+        now = time.monotonic()
+        with self._mem_lock:
+            cached = self._snapshots.get(ref.path)
+        if cached is not None and now - cached[0] < self.verify_cache_s:
+            return cached[1]
+        stored = self._read(ref, "verify")
+        with self._mem_lock:
+            self._snapshots[ref.path] = (now, stored)
+        return stored
+
+    def flush_usage(self) -> None:
+        """Write pending verify() use counts (one metadata write per credential) and audit tallies."""
+        with self._flush_lock:
+            with self._mem_lock:
+                uses, tally = self._uses, self._tally
+                self._uses, self._tally = {}, {}
+                self._last_flush = time.monotonic()
+            for path, n in uses.items():
+                try:
+                    stored = self.backend.read(path)
+                    if stored is not None:
+                        custom = dict(stored.custom)
+                        count = int(custom.get("use_count", 0) or 0) + n
+                        custom.update(use_count=str(count), last_used_at=to_iso(self._clock()) or "")
+                        self.backend.set_custom(path, custom)
+                        USE_COUNT.labels(path).set(count)
+                except Exception as exc:  # a flush never breaks a request; the count is logged instead
+                    log.warning("verify use counts not recorded", extra={"ref": path, "uses": n, "error": type(exc).__name__})
+            for path, (accepted, rejected) in tally.items():
+                try:
+                    self._audit("verify", _ref_of(path), "rejected" if rejected else "ok",
+                                accepted=accepted, rejected=rejected)
+                except Exception as exc:
+                    log.warning("verify audit tally not written", extra={"ref": path, "error": type(exc).__name__})
 
     # -- rotation ----------------------------------------------------------------------------
     def rotate(
@@ -445,85 +537,7 @@ class KeyManager:
         caller must supply it (providers with no key API). Check-and-set on every step means two
         rotators cannot both win; the loser discards (and provider-revokes) what it created.
         """
-        self._check(ref, "write", "rotate")
-        stored = self._required(ref, "rotate")
-        d = stored.doc
-        now = self._clock()
-        staged = d.get("staged")
-        if staged and (now - (_parse(staged.get("staged_at")) or now)).total_seconds() < STALE_STAGE_S:
-            self._rotation_failed(ref, "in_progress")
-            raise RotationConflict(f"{ref.path}: a rotation by {staged.get('by')!r} is already in progress (staged {staged.get('staged_at')})")
-        issuer = self.issuers.get(ref.network)
-        created = False
-        if new_value is None:
-            if issuer is None:
-                raise CredentialError(
-                    f"{ref.network} has no key-creation API here: get a new key from the provider and run "
-                    f"`matrix keys rotate {ref.path}` to enter it")
-            secret = issuer.create_credential(ref)
-            created = True
-        else:
-            secret = _as_secret(new_value)
-        redact.remember(secret.reveal())
-        if secret.reveal() == d.get("value"):
-            raise CredentialError(f"{ref.path}: the new value is the same as the active one")
-
-        # Phase 1: stage.
-        staged_doc = {**d, "staged": {"value": secret.reveal(), "staged_at": _iso(now), "by": self.component,
-                                      "pid": os.getpid()}}
-        try:
-            v_staged = self._write(ref, staged_doc, stored.version, "rotate")
-        except (CasConflict, CredentialError) as exc:
-            self._discard(ref, secret, created)
-            self._rotation_failed(ref, "conflict" if isinstance(exc, CasConflict) else "refused")
-            if isinstance(exc, CasConflict):
-                raise RotationConflict(f"{ref.path}: another writer changed it first; this rotation was discarded") from None
-            raise
-        self._audit("rotate_stage", ref, version=v_staged)
-
-        # Phase 2: verify with the provider.
-        check = health_check or self.health_checks.get(ref.network)
-        ok, why = (True, "no health check configured") if check is None else self._run_check(check, ref, secret)
-        if not ok:
-            try:
-                self._write(ref, {**staged_doc, "staged": None}, v_staged, "rotate")
-            except (CasConflict, CredentialError):
-                pass  # someone else took over the record; our staged value is gone either way
-            self._discard(ref, secret, created)
-            self._rotation_failed(ref, "health_check")
-            raise CredentialError(f"{ref.path}: the new credential failed its health check ({why}); the old one stays active")
-
-        # Phase 3: promote; the old value stays acceptable for the grace period.
-        grace = self.rotation_grace_s if grace_s is None else grace_s
-        old_value = d.get("value") if d.get("status") == KeyStatus.ACTIVE.value else None
-        superseded = d.get("previous")
-        previous = {"value": old_value, "revoke_after": _iso(now + dt.timedelta(seconds=grace))} if old_value and grace > 0 else None
-        iso_now = _iso(self._clock())
-        promoted = {**d, "value": secret.reveal(), "status": KeyStatus.ACTIVE.value, "created_at": iso_now,
-                    "updated_at": iso_now, "expires_at": _iso(expires_at), "staged": None, "previous": previous,
-                    "revoked": None}
-        try:
-            version = self._write(ref, promoted, v_staged, "rotate")
-        except (CasConflict, CredentialError) as exc:
-            self._discard(ref, secret, created)
-            self._rotation_failed(ref, "conflict")
-            raise RotationConflict(f"{ref.path}: changed during rotation ({type(exc).__name__}); the new value was discarded") from None
-        if superseded and superseded.get("value"):
-            self._provider_revoke(ref, Secret(superseded["value"]))
-        if old_value and previous is None:
-            self._provider_revoke(ref, Secret(old_value))
-        custom = {k: v for k, v in stored.custom.items() if not k.startswith("unhealthy")}
-        if custom != stored.custom:
-            try:
-                self.backend.set_custom(ref.path, custom)
-            except (BackendUnavailable, PermissionDeniedByStore):
-                pass
-        EVENTS.labels("rotated").inc()
-        self._audit("rotate_promote", ref, version=version, grace_s=grace, verified=check is not None)
-        log.info("credential rotated", extra={"ref": ref.path, "version": version, "grace_s": grace})
-        result = Stored(promoted, version, custom)
-        self._export(ref, result)
-        return self._meta(ref, result)
+        return Rotation(self, ref, health_check=health_check, expires_at=expires_at, grace_s=grace_s).run(new_value)
 
     def finish_rotations(self) -> int:
         """Drop (and provider-revoke) old values whose grace period ended. Returns how many."""
@@ -535,8 +549,9 @@ class KeyManager:
             if stored is None or not stored.doc.get("previous"):
                 continue
             prev = stored.doc["previous"]
-            if (_parse(prev.get("revoke_after")) or self._clock()) > self._clock():
+            if (from_iso(prev.get("revoke_after")) or self._clock()) > self._clock():
                 continue
+            self._remember_revoked(meta.ref, [prev.get("value")], stored.version + 1, "retired after rotation grace")
             try:
                 self._write(meta.ref, {**stored.doc, "previous": None}, stored.version, "finish_rotation")
             except (CasConflict, CredentialError):
@@ -547,24 +562,6 @@ class KeyManager:
             done += 1
         return done
 
-    def _run_check(self, check: HealthCheck, ref: CredentialRef, secret: Secret) -> tuple[bool, str]:
-        try:
-            coro = check.check_credential(ref, secret)
-            try:
-                asyncio.get_running_loop()
-            except RuntimeError:
-                ok = asyncio.run(coro)
-            else:  # called from async code: run the check on its own loop in a worker thread
-                with concurrent.futures.ThreadPoolExecutor(1) as pool:
-                    ok = pool.submit(asyncio.run, coro).result()
-        except Exception as exc:  # a crashing check is a failed check, reported without its text
-            return False, f"health check raised {type(exc).__name__}"
-        return bool(ok), "provider rejected it" if not ok else "ok"
-
-    def _discard(self, ref: CredentialRef, secret: Secret, created: bool) -> None:
-        if created:
-            self._provider_revoke(ref, secret)
-
     def _provider_revoke(self, ref: CredentialRef, secret: Secret) -> None:
         issuer = self.issuers.get(ref.network)
         if issuer is None:
@@ -574,45 +571,22 @@ class KeyManager:
             self._audit("provider_revoke", ref)
         except Exception as exc:
             self._audit("provider_revoke", ref, "failed", error=type(exc).__name__)
-            log.error("provider-side revocation failed; revoke the key manually", extra={"ref": ref.path, "error": type(exc).__name__})
-
-    def _rotation_failed(self, ref: CredentialRef, why: str) -> None:
-        EVENTS.labels("rotation_failed").inc()
-        self._audit("rotate", ref, f"failed:{why}")
-        log.warning("credential rotation failed", extra={"ref": ref.path, "why": why})
+            log.error("provider-side revocation failed; revoke the key manually",
+                      extra={"ref": ref.path, "error": type(exc).__name__})
 
     # -- monitoring --------------------------------------------------------------------------
     def _export(self, ref: CredentialRef, stored: Stored) -> None:
-        left = days_left(_parse(stored.doc.get("expires_at")), self._clock())
+        left = days_left(from_iso(stored.doc.get("expires_at")), self._clock())
         if left is not None:
             DAYS_TO_EXPIRY.labels(ref.path).set(left)
         USE_COUNT.labels(ref.path).set(int(stored.custom.get("use_count", 0) or 0))
 
-    def alerts_for(self, meta: CredentialMeta) -> list[KeyAlert]:
-        if meta.status == KeyStatus.REVOKED:
-            return []
-        now = self._clock()
-        warn = meta.warn_before_days if meta.warn_before_days is not None else self.warn_before_days
-        out: list[KeyAlert] = []
-        left = days_left(meta.expires_at, now)
-        if left is not None:
-            if left <= 0:
-                out.append(KeyAlert(meta.ref, "expired", left, f"expired {-left:.1f} days ago"))
-            elif left <= warn:
-                out.append(KeyAlert(meta.ref, "expiring", left, f"expires in {left:.1f} days"))
-        due = meta.rotation_due_at
-        if due is not None:
-            until_due = days_left(due, now)
-            if until_due is not None and until_due <= warn:
-                what = "overdue" if until_due <= 0 else f"due in {until_due:.1f} days"
-                out.append(KeyAlert(meta.ref, "due", until_due, f"rotation {what} (max age {meta.max_age_days} days)"))
-        if meta.unhealthy_reason:
-            out.append(KeyAlert(meta.ref, "unhealthy", left, meta.unhealthy_reason))
-        return out
+    def alerts_for(self, meta: CredentialMeta) -> builtins.list[KeyAlert]:
+        return alerts_for(meta, self._clock(), self.warn_before_days)
 
-    def status(self, network: str | None = None) -> list[KeyAlert]:
+    def status(self, network: str | None = None) -> builtins.list[KeyAlert]:
         """Credentials that are expired, expiring, due for rotation or unhealthy - each logged and counted."""
-        alerts: list[KeyAlert] = []
+        alerts: builtins.list[KeyAlert] = []
         for meta in self.list(network):
             left = days_left(meta.expires_at, self._clock())
             if left is not None:

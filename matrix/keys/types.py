@@ -124,3 +124,24 @@ def days_left(expires_at: dt.datetime | None, now: dt.datetime | None = None) ->
         return None
     now = now or dt.datetime.now(dt.timezone.utc)
     return (expires_at - now).total_seconds() / 86400.0
+
+
+def to_iso(t: dt.datetime | None) -> str | None:
+    """A timestamp as stored in a credential document: ISO 8601 in UTC (None stays None)."""
+    return t.astimezone(dt.timezone.utc).isoformat() if t else None
+
+
+def from_iso(s: str | None) -> dt.datetime | None:
+    """The inverse of `to_iso`; a naive timestamp (older documents) is read as UTC."""
+    if not s:
+        return None
+    t = dt.datetime.fromisoformat(s)
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+
+def as_secret(value: str | Secret) -> Secret:
+    """Wrap a value in Secret, refusing anything but a non-empty string."""
+    secret = value if isinstance(value, Secret) else Secret(value)
+    if not isinstance(secret.reveal(), str) or not secret.reveal():
+        raise CredentialError("a credential value must be a non-empty string")
+    return secret

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import hvac
-import requests
 from hvac import exceptions as hv
 
 from matrix.keys.backend import BackendUnavailable, CasConflict, PermissionDeniedByStore, Stored, VersionInfo
@@ -33,7 +32,9 @@ log = get_logger(__name__)
 TOKEN_ENVS = ("MATRIX_KEYS_VAULT_TOKEN", "VAULT_TOKEN")
 SECRET_ID_ENVS = ("MATRIX_KEYS_VAULT_SECRET_ID", "VAULT_SECRET_ID")
 DEFAULT_K8S_JWT = "/var/run/secrets/kubernetes.io/serviceaccount/token"
-_DOWN = (requests.exceptions.ConnectionError, requests.exceptions.Timeout, hv.VaultDown, hv.BadGateway)
+# hvac's transport errors (requests' ConnectionError and Timeout) are OSError subclasses: catching
+# OSError keeps `requests`, hvac's private dependency, out of our imports.
+_DOWN = (OSError, hv.VaultDown, hv.BadGateway)
 
 
 def _first_env(names: tuple[str, ...], environ: dict[str, str]) -> str | None:
@@ -83,14 +84,16 @@ class VaultAuth:
         elif self.method == "approle":
             secret_id = _first_env(SECRET_ID_ENVS, self._env)
             if not secret_id:
-                raise CredentialError("vault_auth=approle needs VAULT_SECRET_ID (or MATRIX_KEYS_VAULT_SECRET_ID) in the environment")
+                raise CredentialError(
+                    "vault_auth=approle needs VAULT_SECRET_ID (or MATRIX_KEYS_VAULT_SECRET_ID) in the environment")
             resp = client.auth.approle.login(role_id=self.role, secret_id=secret_id, mount_point=self.mount)
             ttl = resp["auth"].get("lease_duration") or 0
         else:
             try:
                 jwt = Path(self.jwt_path).read_text().strip()
             except OSError as exc:
-                raise CredentialError(f"vault_auth=kubernetes: cannot read service-account token {self.jwt_path}: {exc.strerror}") from None
+                raise CredentialError(
+                    f"vault_auth=kubernetes: cannot read service-account token {self.jwt_path}: {exc.strerror}") from None
             resp = client.auth.kubernetes.login(role=self.role, jwt=jwt, mount_point=self.mount)
             ttl = resp["auth"].get("lease_duration") or 0
         self.logins += 1

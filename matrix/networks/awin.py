@@ -18,7 +18,7 @@ from matrix.models import Approval, Listing, PerformanceRow
 from matrix.networks.base import ApiRecord, NetworkClient, aggregate_performance, as_float, parse_records
 from matrix.networks.errors import MalformedResponse
 from matrix.normalize.commission import parse_commission
-from matrix.normalize.domain import registered_domain
+from matrix.normalize.domain import merchant_domain
 
 
 class _Loose(BaseModel):
@@ -176,8 +176,8 @@ class AwinClient(NetworkClient):
         kpi = details.get("kpi") or {}
         text = commission_text(details.get("commissionRange") or [], p.currencyCode)
         commission = parse_commission(text, currency_hint=p.currencyCode)
-        domains = [registered_domain(d.domain) for d in p.validDomains]
-        domain = next((d for d in domains if d), None) or registered_domain(p.displayUrl)
+        domains = [merchant_domain(d.domain) for d in p.validDomains]
+        domain = next((d for d in domains if d), None) or merchant_domain(p.displayUrl)
         geo = [p.primaryRegion.countryCode.upper()] if p.primaryRegion and p.primaryRegion.countryCode else []
         rel = raw.get("_relationship")
         approval_pct = as_float(kpi.get("approvalPercentage"))

@@ -20,10 +20,10 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any, AsyncIterator, ClassVar, Iterable, TypeVar
 
-import aiohttp
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 from matrix.config import ConfigError, NetworkSettings, Settings
+from matrix.http import ClientSession
 from matrix.keys.types import CredentialError, CredentialProvider, CredentialRef, Secret
 from matrix.models import Listing, PerformanceRow
 from matrix.networks.errors import MalformedResponse, NetworkCredentialError, NetworkError, NotSupported
@@ -54,7 +54,8 @@ class ApiRecord(BaseModel):
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise MalformedResponse(network, endpoint, f"record does not match the documented shape: {where}: {first['msg']}") from None
+            problem = f"record does not match the documented shape: {where}: {first['msg']}"
+            raise MalformedResponse(network, endpoint, problem) from None
         rec._raw = raw
         return rec
 
@@ -146,7 +147,7 @@ class NetworkClient(abc.ABC):
     has_offers: ClassVar[bool] = False
 
     def __init__(self, settings: Settings, provider: CredentialProvider, *, account: str | None = None,
-                 transport: ApiTransport | None = None, session: aiohttp.ClientSession | None = None) -> None:
+                 transport: ApiTransport | None = None, session: ClientSession | None = None) -> None:
         self.settings = settings
         self.cfg: NetworkSettings = settings.networks.get(self.name)
         self.provider = provider
@@ -167,6 +168,7 @@ class NetworkClient(abc.ABC):
 
     def validate_config(self) -> None:
         """Network-specific limits (page sizes ...); raise ConfigError naming the field."""
+        return None  # an optional hook: most networks have nothing extra to check
 
     # credentials --------------------------------------------------------------------------
     def ref(self, kind: str) -> CredentialRef:
@@ -220,7 +222,8 @@ class NetworkClient(abc.ABC):
         try:
             return json.loads(resp.text)
         except ValueError as exc:
-            raise MalformedResponse(self.name, endpoint, f"body is not valid JSON ({exc.msg} at char {exc.pos} of {len(resp.text)})") from None
+            problem = f"body is not valid JSON ({exc.msg} at char {exc.pos} of {len(resp.text)})"
+            raise MalformedResponse(self.name, endpoint, problem) from None
 
     def url(self, path: str, base: str | None = None) -> str:
         return f"{(base or self.base_url).rstrip('/')}/{path.lstrip('/')}"

@@ -21,7 +21,7 @@ from matrix.models import Commission, Listing, PerformanceRow
 from matrix.networks.base import ApiRecord, NetworkClient, aggregate_performance, as_float, parse_records
 from matrix.networks.errors import MalformedResponse, NotSupported
 from matrix.normalize.commission import parse_commission
-from matrix.normalize.domain import registered_domain
+from matrix.normalize.domain import merchant_domain
 
 MAX_PAGE = 100
 _AUTH_WORDS = ("not authenticated", "not authorized", "unauthorized", "invalid token", "requestor-cid", "access denied")
@@ -218,7 +218,7 @@ class CjClient(NetworkClient):
             tags.append(f"network_rank:{a.network_rank}")
         return Listing(
             source=cls.name, source_id=a.advertiser_id, name=a.advertiser_name, url=a.program_url, merchant_url=a.program_url,
-            merchant_domain=registered_domain(a.program_url), network=cls.name,
+            merchant_domain=merchant_domain(a.program_url), network=cls.name,
             fetched_at=fetched_at or dt.datetime.now(dt.timezone.utc), categories=categories,
             commission=commission, epc=epc, tags=tags, raw=raw,
         )

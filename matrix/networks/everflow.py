@@ -19,7 +19,7 @@ from matrix.config import ConfigError
 from matrix.models import Approval, Commission, CommissionModel, Listing, PayoutType, PerformanceRow
 from matrix.networks.base import ApiRecord, NetworkClient, aggregate_performance, as_float, parse_records
 from matrix.networks.errors import MalformedResponse
-from matrix.normalize.domain import registered_domain
+from matrix.normalize.domain import merchant_domain
 
 MAX_PAGE = 2000
 _PAYOUT = {"cpa": PayoutType.CPA, "cps": PayoutType.CPS, "cpc": PayoutType.CPC, "cpm": PayoutType.CPM,
@@ -141,7 +141,7 @@ class EverflowClient(NetworkClient):
             str(raw.get("visibility") or "").lower(), Approval.UNKNOWN)
         return Listing(
             source=cls.name, source_id=o.network_offer_id, name=o.name, url=o.preview_url, merchant_url=o.preview_url,
-            merchant_domain=registered_domain(o.preview_url), network=cls.name, description=html_text(o.html_description),
+            merchant_domain=merchant_domain(o.preview_url), network=cls.name, description=html_text(o.html_description),
             fetched_at=fetched_at or dt.datetime.now(dt.timezone.utc), commission=everflow_commission(raw),
             approval=approval, tags=tags, raw=raw,
         )

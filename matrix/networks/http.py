@@ -1,7 +1,8 @@
-"""The one HTTP path every network client uses: rate limit, daily quota, retries, auth mapping.
+"""The network clients' view of matrix.http: a per-network limiter, daily quota and error mapping.
 
-Built on matrix.ratelimit (the crawler's primitives) so there is exactly one limiter in the code
-base. Per request: take the daily quota (fail fast when spent), wait for a token, send, then
+Sending, retries (tenacity + RetryPolicy), redirects and body caps are matrix.http's, the same
+code the crawler runs; this module only adds what an API needs. Per request: take the daily
+quota (fail fast when spent), wait for a token of the network's shared bucket, send, then
 - 2xx: read `X-RateLimit-Remaining`/`-Reset` and pause the bucket when the window is used up;
 - 429 and 5xx, timeouts, connection and payload errors: back off (Retry-After / reset wins when
   longer than the jittered backoff) and retry up to `max_retries`;
@@ -16,12 +17,11 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping
 
-import aiohttp
-
 from matrix.config import NetworkSettings
+from matrix.http import BasicAuth, BucketGate, ClientSession, Failure, HttpClient, HttpOptions
 from matrix.networks.errors import MalformedResponse, NetworkError, QuotaSpent
 from matrix.observability import counter, get_logger, histogram
-from matrix.ratelimit import DailyQuota, QuotaExceeded, RetryPolicy, TokenBucket, parse_rate_limit_reset, parse_retry_after
+from matrix.ratelimit import DailyQuota, QuotaExceeded, RetryPolicy, TokenBucket, parse_rate_limit_reset
 
 log = get_logger("matrix.networks.http")
 REQUESTS = counter("matrix_network_requests_total", "Network API requests, by network and outcome", ["network", "outcome"])
@@ -71,34 +71,31 @@ def limiter_for(network: str, cfg: NetworkSettings) -> Limiter:
 
 
 class ApiTransport:
-    """aiohttp session + limiter + retry policy for one network."""
+    """matrix.http client + limiter + retry policy for one network."""
 
-    def __init__(self, network: str, cfg: NetworkSettings, *, session: aiohttp.ClientSession | None = None,
+    def __init__(self, network: str, cfg: NetworkSettings, *, session: ClientSession | None = None,
                  limiter: Limiter | None = None, retry: RetryPolicy | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.network = network
         self.cfg = cfg
-        self._session = session
-        self._own_session = session is None
         self._limiter = limiter
         self.retry = retry or RetryPolicy(max_retries=cfg.max_retries, base_s=cfg.backoff_base_s, max_s=cfg.backoff_max_s)
-        self._sleep = sleep
-        self.requests_sent = 0
+        # APIs are contracted access, not crawled pages: no robots.txt; one bucket per network, any host
+        self.http = HttpClient(HttpOptions(timeout_s=cfg.timeout_s, max_redirects=5, respect_robots=False),
+                               retry=self.retry, session=session, sleep=sleep,
+                               gate_for=lambda url: BucketGate(self.limiter.bucket))
 
     @property
     def limiter(self) -> Limiter:
         """The injected limiter, else this network's limiter for the running event loop."""
         return self._limiter if self._limiter is not None else limiter_for(self.network, self.cfg)
 
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.cfg.timeout_s))
-            self._own_session = True
-        return self._session
+    @property
+    def requests_sent(self) -> int:
+        return self.http.requests_sent
 
     async def aclose(self) -> None:
-        if self._own_session and self._session is not None and not self._session.closed:
-            await self._session.close()
+        await self.http.aclose()
 
     def _watch_window(self, headers: Mapping[str, str]) -> float | None:
         """Pause the bucket when the server says this window's requests are used up."""
@@ -115,57 +112,41 @@ class ApiTransport:
                 return reset
         return None
 
+    def _take_quota(self, endpoint: str) -> None:
+        try:
+            self.limiter.quota.take()
+        except QuotaExceeded as exc:
+            REQUESTS.labels(self.network, "quota").inc()
+            raise QuotaSpent(self.network, endpoint, str(exc)) from None
+
+    def _on_retry(self, endpoint: str, failure: Failure, attempt: int, delay: float) -> None:
+        if failure.status == 429:
+            self.limiter.throttled += 1
+        REQUESTS.labels(self.network, "retry").inc()
+        log.warning("network request retry", extra={"network": self.network, "endpoint": endpoint,
+                                                     "status": failure.status, "attempt": attempt, "delay_s": round(delay, 3)})
+
     async def request(self, method: str, url: str, *, endpoint: str, params: Any = None,
                       headers: Mapping[str, str] | None = None, data: Any = None, json_body: Any = None,
-                      auth: aiohttp.BasicAuth | None = None) -> Response:
+                      auth: BasicAuth | None = None) -> Response:
         """Send one logical request (with its retries). Raises AuthRejected, QuotaSpent, NetworkError."""
-        attempt = 0
-        while True:
-            try:
-                self.limiter.quota.take()
-            except QuotaExceeded as exc:
-                REQUESTS.labels(self.network, "quota").inc()
-                raise QuotaSpent(self.network, endpoint, str(exc)) from None
-            status: int | None = None
-            retry_after: float | None = None
-            problem: str
-            try:
-                async with self.limiter.bucket:
-                    self.requests_sent += 1
-                    with LATENCY.labels(self.network).time():
-                        async with self._get_session().request(
-                            method, url, params=params, headers=dict(headers or {}), data=data, json=json_body,
-                            auth=auth, allow_redirects=True, max_redirects=5,
-                        ) as resp:
-                            status = resp.status
-                            text = await resp.text(errors="replace")
-                            resp_headers = resp.headers
-                if status in (401, 403):
-                    REQUESTS.labels(self.network, "auth").inc()
-                    raise AuthRejected(status, " ".join(text.split())[:200])
-                if 200 <= status < 300:
-                    self._watch_window(resp_headers)
-                    REQUESTS.labels(self.network, "ok").inc()
-                    return Response(status, resp_headers, text, str(resp.url))
-                retry_after = parse_retry_after(resp_headers.get("Retry-After")) or parse_rate_limit_reset(
-                    resp_headers.get("X-RateLimit-Reset"))
-                if status == 429:
-                    self.limiter.throttled += 1
-                    self.limiter.bucket.penalize(retry_after if retry_after is not None else self.retry.delay(attempt))
-                problem = f"HTTP {status}: {' '.join(text.split())[:200]}"
-            except aiohttp.ClientPayloadError as exc:
-                status, problem = -1, f"truncated body: {exc}"
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                status, problem = None, f"{type(exc).__name__}: {exc}"
-            transient = status is None or status == -1
-            if not self.retry.should_retry(attempt, None if transient else status):
-                REQUESTS.labels(self.network, "error").inc()
-                if status == -1:
-                    raise MalformedResponse(self.network, endpoint, problem)
-                raise NetworkError(self.network, endpoint, f"{problem} (after {attempt + 1} attempts)", status=status)
-            delay = self.retry.delay(attempt, retry_after)
-            REQUESTS.labels(self.network, "retry").inc()
-            log.warning("network request retry", extra={"network": self.network, "endpoint": endpoint,
-                                                         "status": status, "attempt": attempt + 1, "delay_s": round(delay, 3)})
-            await self._sleep(delay)
-            attempt += 1
+        with LATENCY.labels(self.network).time():
+            resp = await self.http.fetch(url, method, params=params, headers=headers, data=data, json_body=json_body,
+                                         auth=auth, use_cache=False,
+                                         on_retry=lambda f, a, d: self._on_retry(endpoint, f, a, d),
+                                         before_attempt=lambda: self._take_quota(endpoint))
+        if resp.ok:
+            self._watch_window(resp.headers)
+            REQUESTS.labels(self.network, "ok").inc()
+            text = resp.text if resp.text is not None else (resp.body or b"").decode("utf-8", "replace")
+            return Response(resp.status or 0, resp.headers, text, resp.final_url or resp.url)
+        if resp.status in (401, 403):
+            REQUESTS.labels(self.network, "auth").inc()
+            raise AuthRejected(resp.status, resp.detail[:200])
+        if resp.status == 429:
+            self.limiter.throttled += 1
+        REQUESTS.labels(self.network, "error").inc()
+        if resp.error == "truncated":
+            raise MalformedResponse(self.network, endpoint, f"truncated body: {resp.detail}")
+        problem = f"HTTP {resp.status}: {resp.detail[:200]}" if resp.status else f"{resp.error}: {resp.detail}"
+        raise NetworkError(self.network, endpoint, f"{problem} (after {resp.attempts} attempts)", status=resp.status)

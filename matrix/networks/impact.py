@@ -13,13 +13,13 @@ import datetime as dt
 import re
 from typing import Any, AsyncIterator
 
-import aiohttp
 from pydantic import field_validator
 
+from matrix.http import BasicAuth
 from matrix.models import Approval, Listing, PerformanceRow
 from matrix.networks.base import ApiRecord, NetworkClient, aggregate_performance, as_bool, as_float, parse_records
 from matrix.networks.errors import MalformedResponse
-from matrix.normalize.domain import registered_domain
+from matrix.normalize.domain import merchant_domain
 
 # Impact writes region names ("United States", "UK", "Europe"); only unambiguous countries map.
 _REGIONS = {
@@ -82,8 +82,8 @@ class ImpactClient(NetworkClient):
     credential_kinds = ("account_sid", "auth_token")
     probe_kind = "auth_token"
 
-    def _auth(self, endpoint: str) -> aiohttp.BasicAuth:
-        return aiohttp.BasicAuth(self.secret("account_sid", endpoint), self.secret("auth_token", endpoint))
+    def _auth(self, endpoint: str) -> BasicAuth:
+        return BasicAuth(self.secret("account_sid", endpoint), self.secret("auth_token", endpoint))
 
     async def _paged(self, path: str, key: str, model: type[ApiRecord], endpoint: str,
                      params: dict[str, Any]) -> AsyncIterator[list[Any]]:
@@ -138,7 +138,7 @@ class ImpactClient(NetworkClient):
             tags.append(f"deeplinking:{str(c.AllowsDeeplinking).lower()}")
         return Listing(
             source=cls.name, source_id=c.CampaignId, name=c.CampaignName, url=url, merchant_url=url,
-            merchant_domain=registered_domain(url), network=cls.name,
+            merchant_domain=merchant_domain(url), network=cls.name,
             aliases=[c.AdvertiserName] if c.AdvertiserName and c.AdvertiserName != c.CampaignName else [],
             fetched_at=fetched_at or dt.datetime.now(dt.timezone.utc), description=c.CampaignDescription or None,
             geo_allowed=region_codes(c.ShippingRegions), approval=Approval.UNKNOWN, tags=tags, raw=raw,

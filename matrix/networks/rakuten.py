@@ -24,7 +24,7 @@ from matrix.networks.base import ApiRecord, NetworkClient, aggregate_performance
 from matrix.networks.errors import MalformedResponse
 from matrix.networks.http import AuthRejected
 from matrix.normalize.commission import parse_commission
-from matrix.normalize.domain import registered_domain
+from matrix.normalize.domain import merchant_domain
 
 
 class _Loose(BaseModel):
@@ -182,7 +182,7 @@ class RakutenClient(NetworkClient):
         cats = [c.get("name") if isinstance(c, dict) else str(c) for c in a.categories]
         return Listing(
             source=cls.name, source_id=a.id, name=a.name, url=a.url, merchant_url=a.url,
-            merchant_domain=registered_domain(a.url), network=cls.name, description=a.description or None,
+            merchant_domain=merchant_domain(a.url), network=cls.name, description=a.description or None,
             fetched_at=fetched_at or dt.datetime.now(dt.timezone.utc), categories=[c for c in cats if c],
             commission=commission, tags=[f"relationship:{'joined' if rel == 'active' else rel}"] if rel else [], raw=raw,
         )

@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator
 from matrix.models import Approval, Commission, CommissionModel, Listing, PayoutType, PerformanceRow
 from matrix.networks.base import ApiRecord, NetworkClient, aggregate_performance, as_bool, as_float, parse_records
 from matrix.networks.errors import MalformedResponse
-from matrix.normalize.domain import registered_domain
+from matrix.normalize.domain import merchant_domain
 
 OFFER_FIELDS = ["id", "name", "description", "default_payout", "percent_payout", "payout_type", "currency",
                 "preview_url", "require_approval", "expiration_date", "status"]
@@ -159,7 +159,7 @@ class TuneClient(NetworkClient):
             tags.append(f"expires:{o.expiration_date[:10]}")
         return Listing(
             source=cls.name, source_id=o.id, name=o.name, url=o.preview_url, merchant_url=o.preview_url,
-            merchant_domain=registered_domain(o.preview_url), network=cls.name, description=o.description or None,
+            merchant_domain=merchant_domain(o.preview_url), network=cls.name, description=o.description or None,
             fetched_at=fetched_at or dt.datetime.now(dt.timezone.utc), commission=tune_commission(raw),
             approval=Approval.UNKNOWN if needs is None else (Approval.MANUAL if needs else Approval.AUTO),
             tags=tags, raw=raw,

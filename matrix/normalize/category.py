@@ -120,9 +120,35 @@ _RULES: list[tuple[str, str]] = [
 _COMPILED = [(re.compile(p), slug) for p, slug in _RULES]
 
 
+def _key(text: str) -> str:
+    """Spelling-insensitive key: "Weight-Loss", "weightloss", "Weight Loss" -> "weightloss"."""
+    return re.sub(r"[^a-z0-9+]+", "", text.lower())
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, str]:
+    """matrix/data/normalize/category_synonyms.yaml as key -> slug (every slug checked against TAXONOMY)."""
+    from importlib import resources
+
+    import yaml
+
+    data = yaml.safe_load(resources.files("matrix").joinpath("data/normalize/category_synonyms.yaml").read_text("utf-8"))
+    out: dict[str, str] = {}
+    for slug, words in (data or {}).items():
+        if slug not in TAXONOMY:
+            raise ValueError(f"category_synonyms.yaml: {slug!r} is not a taxonomy slug")
+        for w in words:
+            out.setdefault(_key(str(w)), slug)
+    return out
+
+
 @lru_cache(maxsize=8192)
 def map_category(text: str | None) -> str | None:
-    """One source category string -> taxonomy slug, or None when no rule applies."""
+    """One source category string -> taxonomy slug, or None when no rule applies.
+
+    Order: a slug itself; the whole string as a known synonym ("Weightloss", "Nutra", "Biz Opp");
+    the keyword rules, most specific first; then any single word or word pair that is a synonym
+    ("Weightloss Offers")."""
     if not text:
         return None
     t = " ".join(str(text).lower().replace("_", " ").split())
@@ -130,9 +156,19 @@ def map_category(text: str | None) -> str | None:
         return None
     if t in TAXONOMY:
         return t
+    syn = synonyms()
+    whole = syn.get(_key(t))
+    if whole:
+        return whole
     for pattern, slug in _COMPILED:
         if pattern.search(t):
             return slug
+    words = [w for w in re.split(r"[^a-z0-9+]+", t) if w]
+    for i in range(len(words)):
+        for n in (2, 1):
+            hit = syn.get("".join(words[i:i + n])) if i + n <= len(words) else None
+            if hit:
+                return hit
     return None
 
 

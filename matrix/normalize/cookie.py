@@ -1,8 +1,13 @@
-"""Cookie duration text -> days ("90 days", "1 year", "30-day", "session", "24 hours", "60").
+"""Cookie duration -> days ("90 days", "1 year", "30-day", "session", "24 hours", "60").
 
 0.0 means a session cookie (a real, short value); None means unknown. "Lifetime" cookies are
-returned as None with `lifetime=True` from `parse_cookie`, because no finite number of days is
-true and the index compares days numerically.
+returned as None with `lifetime=True`, because no finite number of days is true and the index
+compares days numerically.
+
+A thin front of `matrix.normalize.terms`. A short *field* value ("90 days", "60") is a cookie
+by its label, so any duration in it counts. Free text (a sentence or more) must say it is about
+a cookie / tracking / attribution window: in "commissions are held for 60 days" the 60 days
+are a hold, not a cookie.
 """
 
 from __future__ import annotations
@@ -10,18 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_UNITS = {"second": 1 / 86400, "sec": 1 / 86400, "minute": 1 / 1440, "min": 1 / 1440, "hour": 1 / 24, "hr": 1 / 24,
-          "h": 1 / 24, "day": 1.0, "d": 1.0, "week": 7.0, "wk": 7.0, "month": 30.0, "mo": 30.0, "year": 365.0,
-          "yr": 365.0, "y": 365.0}
-_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "six": 6, "seven": 7, "ten": 10, "twelve": 12, "fourteen": 14,
-                 "thirty": 30, "sixty": 60, "ninety": 90, "a": 1, "an": 1}
-_AMOUNT = re.compile(
-    r"\b(\d+(?:\.\d+)?|" + "|".join(_WORD_NUMBERS) + r")[\s-]*"
-    r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mos?|years?|yrs?|y)\b",
-    re.I,
-)
+from matrix.normalize.terms import MAX_COOKIE_DAYS, extract_terms
+
 # Upper bound on a believable cookie: anything longer is a typo or a "lifetime" in disguise.
-MAX_DAYS = 3650.0
+MAX_DAYS = MAX_COOKIE_DAYS
 
 
 @dataclass(frozen=True)
@@ -31,35 +28,26 @@ class CookieTerms:
     raw: str | None = None
 
 
+def is_field_value(text: str) -> bool:
+    """A table cell or feed field ("30 days", "Session cookie", "1 year") rather than prose."""
+    words = text.split()
+    return len(words) <= 4 and not re.search(r"[.!?;:]\s|\b(?:held|hold|pending|delay|refund|trial|after|until)\b", text, re.I)
+
+
 def parse_cookie(text: str | int | float | None) -> CookieTerms:
     raw = None if text is None else str(text)
     if text is None or isinstance(text, bool):
         return CookieTerms(None, raw=raw)
     if isinstance(text, (int, float)):
         return CookieTerms(float(text) if 0 < text <= MAX_DAYS else None, raw=raw)
-    t = " ".join(str(text).lower().split())
+    t = " ".join(str(text).split())
     if not t:
         return CookieTerms(None, raw=raw)
-    if re.search(r"\blifetime\b|\bforever\b|\bunlimited\b|\bnever expires?\b|\bpermanent\b", t):
+    terms = extract_terms(t, context="cookie" if is_field_value(t) else None)
+    if terms.cookie_lifetime is not None and terms.cookie_days is None:
         return CookieTerms(None, lifetime=True, raw=raw)
-    if re.search(r"\bsession\b|\bsame[\s-]session\b|\bno cookie\b|\bbrowser close", t):
-        return CookieTerms(0.0, raw=raw)
-    m = _AMOUNT.search(t)
-    if m:
-        n = m.group(1).lower()
-        value = float(_WORD_NUMBERS.get(n, n) if n in _WORD_NUMBERS else n)
-        unit = m.group(2).lower().rstrip("s") or m.group(2).lower()
-        factor = _UNITS.get(unit) or _UNITS.get(unit[:-1] if unit.endswith("s") else unit)
-        if factor is None:
-            return CookieTerms(None, raw=raw)
-        days = round(value * factor, 4)
-        return CookieTerms(days if 0 < days <= MAX_DAYS else None, raw=raw)
-    # a bare number in a cookie field is days ("60", "30.0")
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)", t)
-    if m:
-        days = float(m.group(1))
-        return CookieTerms(days if 0 < days <= MAX_DAYS else None, raw=raw)
-    return CookieTerms(None, raw=raw)
+    days = None if terms.cookie_days is None else terms.cookie_days.value
+    return CookieTerms(days, raw=raw)
 
 
 def parse_cookie_days(text: str | int | float | None) -> float | None:

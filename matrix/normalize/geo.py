@@ -41,6 +41,40 @@ REGIONS: dict[str, list[str]] = {
 }
 REGIONS["european union"] = REGIONS["eu"]
 REGIONS["nordic"] = REGIONS["nordics"]
+
+
+@lru_cache(maxsize=1)
+def geo_tokens() -> dict[str, object]:
+    """matrix/data/normalize/geo_tokens.yaml: worldwide tokens, ignorable pseudo-codes, regions."""
+    from importlib import resources
+
+    import yaml
+
+    data = yaml.safe_load(resources.files("matrix").joinpath("data/normalize/geo_tokens.yaml").read_text("utf-8")) or {}
+    return {"worldwide": {str(t).upper() for t in data.get("worldwide") or []},
+            "ignore": {str(t).upper() for t in data.get("ignore") or []},
+            "regions": {str(k).upper(): [_code(c) for c in v] for k, v in (data.get("regions") or {}).items()}}
+
+
+def _code(c: object) -> str:
+    """A country code from YAML, where an unquoted NO would arrive as False."""
+    if isinstance(c, bool):
+        return "NO" if c is False else "YES"
+    return str(c).upper()
+
+
+def _token_list(raw: str) -> list[str] | None:
+    """The tokens of a code list ("US, IN, O1", "WW", "EU|LATAM"), or None when `raw` is prose."""
+    toks = [t.strip(" .:").rstrip("-") for t in re.split(r"[\s,;/|+]+", raw) if t.strip(" .:-")]
+    if not toks:
+        return None
+    tables = geo_tokens()
+    known = tables["worldwide"] | tables["ignore"] | set(tables["regions"])  # type: ignore[operator]
+    for t in toks:
+        u = t.lstrip("-!").upper()
+        if not (re.fullmatch(r"[A-Z]{2,3}", t.lstrip("-!")) or u in known):
+            return None
+    return toks
 _AMBIGUOUS_CODES = {"NO", "OR", "IN", "TO", "AT", "BE", "IT", "IS", "AS", "AM", "ME", "MY", "SO", "GO", "AN", "ID",
                     "PM", "TV", "AI", "AD", "CO", "DO", "LA", "MS", "PA", "PE", "SE", "TM", "BY", "CI", "GA", "AND",
                     "ARE", "CAN", "PER", "MAR", "DOM", "COM", "TON", "NOR", "FIN", "GIB", "BEL", "CHE", "ALL", "PPC",
@@ -121,12 +155,47 @@ class GeoTerms:
         return list(self.allowed)
 
 
+def _parse_code_list(raw: str, toks: list[str]) -> GeoTerms:
+    """A list of codes and tokens: every ISO code counts (IN, IT, NO are countries here), pseudo
+    codes (O1, A1 ...) are skipped, regions expand, WW/ALL means worldwide, "-RU" excludes."""
+    tables = geo_tokens()
+    alpha2, alpha3 = _tables()[1], _tables()[2]
+    allowed: list[str] = []
+    excluded: list[str] = []
+    worldwide = None
+    for t in toks:
+        neg = t[:1] in "-!"
+        u = t.lstrip("-!").upper()
+        if u in tables["worldwide"]:  # type: ignore[operator]
+            worldwide = True
+            continue
+        if u in tables["ignore"]:  # type: ignore[operator]
+            continue
+        codes = tables["regions"].get(u)  # type: ignore[union-attr]
+        if codes is None:
+            code = u if (len(u) == 2 and u in alpha2) else (alpha3.get(u) or _tables()[0].get(u.lower()))
+            codes = [code] if code else []
+        target = excluded if neg else allowed
+        for c in codes:
+            if c not in target:
+                target.append(c)
+    allowed = [c for c in allowed if c not in excluded]
+    if worldwide:
+        allowed = []
+    elif not allowed and excluded:
+        worldwide = True
+    return GeoTerms(allowed=allowed, excluded=excluded, worldwide=worldwide, raw=raw)
+
+
 def parse_geo(text: str | list[str] | None) -> GeoTerms:
     if text is None:
         return GeoTerms()
     raw = text if isinstance(text, str) else ", ".join(str(t) for t in text)
     if not raw.strip():
         return GeoTerms(raw=raw)
+    toks = _token_list(raw)
+    if toks is not None:
+        return _parse_code_list(raw, toks)
     m = _EXCEPT.search(raw)
     head, tail = (raw[: m.start()], raw[m.end():]) if m else (raw, "")
     worldwide = True if _WORLDWIDE.search(head) else None

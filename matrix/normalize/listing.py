@@ -11,11 +11,11 @@ import datetime as dt
 import re
 from typing import Any, Iterable
 
-from matrix.models import Approval, Listing, PayoutType
+from matrix.models import Approval, Commission, CommissionModel, Listing, PayoutType
 from matrix.normalize.category import map_categories
 from matrix.normalize.commission import parse_commission, parse_money, parse_payout_type
 from matrix.normalize.cookie import parse_cookie
-from matrix.normalize.domain import registered_domain
+from matrix.normalize.domain import merchant_domain
 from matrix.normalize.geo import parse_geo
 from matrix.normalize.payout import parse_payout
 from matrix.normalize.text import extract_traffic, html_to_text
@@ -42,6 +42,20 @@ def parse_epc(text: str | None) -> float | None:
         return values[0]
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*", str(text))
     return float(m.group(1)) if m else None
+
+
+def _structured_commission(com: Commission, amount: float | None, percent: float | None,
+                           currency: str | None) -> Commission:
+    """A feed's numeric payout fields (no text to parse): a positive amount is a flat payout in the
+    stated currency (None when the feed states none: unknown, never assumed); zero is not a payout."""
+    data = com.model_dump()
+    if amount and amount > 0:
+        data.update(model=CommissionModel.FLAT, flat_min=float(amount), flat_max=float(amount),
+                    currency=currency.upper() if currency else None, raw=data.get("raw") or f"{amount:g}")
+    elif percent and percent > 0:
+        data.update(model=CommissionModel.PERCENT, percent_min=float(percent), percent_max=float(percent),
+                    raw=data.get("raw") or f"{percent:g}%")
+    return Commission(**data)
 
 
 def _clean(v: Any) -> str | None:
@@ -77,8 +91,15 @@ def normalize_listing(
     tags: Iterable[str] = (),
     signup_url: str | None = None,
     aliases: Iterable[str] = (),
+    payout_amount: float | None = None,
+    payout_percent: float | None = None,
 ) -> Listing:
     com = parse_commission(_clean(commission), currency_hint=_clean(currency), kind_hint=_clean(payout_type))
+    if com.model is CommissionModel.UNKNOWN and (payout_amount or payout_percent):
+        if payout_amount and not payout_percent and not _clean(currency) and payout_amount <= 100 and \
+                re.search(r"rev|%|percent", payout_type or "", re.I):
+            payout_amount, payout_percent = None, payout_amount  # "40" on a RevShare offer is 40 %
+        com = _structured_commission(com, payout_amount, payout_percent, _clean(currency))
     if com.payout_type is PayoutType.UNKNOWN and payout_type:
         com.payout_type = parse_payout_type(payout_type)
     cookie_terms = parse_cookie(_clean(cookie) if isinstance(cookie, str) else cookie)
@@ -98,7 +119,7 @@ def normalize_listing(
         name=" ".join(name.split()),
         aliases=[a for a in aliases if a],
         merchant_url=_clean(merchant_url),
-        merchant_domain=registered_domain(_clean(merchant_url)),
+        merchant_domain=merchant_domain(_clean(merchant_url)),
         network=_clean(network),
         category=slugs[0] if slugs else None,
         categories=slugs,

@@ -1,47 +1,18 @@
-"""Payout terms text -> `PayoutTerms`: threshold ("$50 minimum"), methods ("PayPal, Wire") and
+"""Payout terms -> `PayoutTerms`: threshold ("$50 minimum"), methods ("PayPal, Wire") and
 frequency ("Net 30", "bi-weekly").
 
-Methods and frequencies are mapped to one small vocabulary so programs compare across sources;
-text that names none of them leaves the field empty/None (unknown), never a default.
+A thin front of `matrix.normalize.terms`: labelled fields are read with `context="payout"`
+(the label is the cue), free text the way the extractor reads any page. Methods and
+frequencies map to one small vocabulary (matrix/data/terms/vocabulary.yaml) so programs compare
+across sources; text that names none of them leaves the field empty/None, never a default.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Iterable
 
 from matrix.models import PayoutTerms
-from matrix.normalize.commission import parse_money
-
-METHODS: list[tuple[str, str]] = [
-    (r"pay\s?pal", "paypal"),
-    (r"payoneer", "payoneer"),
-    (r"\bwire\b|wire transfer|\bswift\b", "wire"),
-    (r"\bach\b|direct deposit", "ach"),
-    (r"bank(?: transfer| deposit| account)?|\bsepa\b|\biban\b|\bbacs\b", "bank"),
-    (r"\bcheck\b|\bcheque\b", "check"),
-    (r"skrill|moneybookers", "skrill"),
-    (r"paxum", "paxum"),
-    (r"\bwise\b|transferwise", "wise"),
-    (r"tipalti", "tipalti"),
-    (r"bitcoin|\bbtc\b|crypto(?:currency)?|\busdt\b|tether", "crypto"),
-    (r"webmoney", "webmoney"),
-    (r"venmo", "venmo"),
-    (r"gift ?cards?|amazon (?:gift|credit)", "gift_card"),
-    (r"store credit|account credit", "store_credit"),
-    (r"stripe", "stripe"),
-]
-
-_FREQUENCIES: list[tuple[str, str]] = [
-    (r"\bnet[\s-]?(\d{1,3})\b", "net-{0}"),
-    (r"\bdaily\b|every day", "daily"),
-    (r"bi[\s-]?weekly|every (?:two|2) weeks|fortnightly", "biweekly"),
-    (r"twice (?:a|per) month|semi[\s-]?monthly|bi[\s-]?monthly", "semimonthly"),
-    (r"\bweekly\b|every week|once a week", "weekly"),
-    (r"\bmonthly\b|every month|once a month|per month", "monthly"),
-    (r"quarterly|every (?:three|3) months", "quarterly"),
-    (r"on request|on demand|upon request", "on-request"),
-]
+from matrix.normalize.terms import extract_terms
 
 
 def parse_methods(values: str | Iterable[str] | None) -> list[str]:
@@ -53,39 +24,24 @@ def parse_methods(values: str | Iterable[str] | None) -> list[str]:
         for v in values:
             out += [m for m in parse_methods(str(v)) if m not in out]
         return out
-    t = values.lower()
-    found: list[tuple[int, str]] = []
-    for pattern, name in METHODS:
-        m = re.search(pattern, t)
-        if m and name not in [n for _, n in found]:
-            if name == "bank" and re.search(r"\bwire\b", t) and not re.search(r"bank (?:transfer|deposit|account)|sepa|iban|bacs", t):
-                continue  # "bank wire" is one method: wire
-            found.append((m.start(), name))
-    return [name for _, name in sorted(found)]
+    return [m.value for m in extract_terms(values, context="payout").methods]
 
 
 def parse_frequency(text: str | None) -> str | None:
     if not text:
         return None
-    t = text.lower()
-    for pattern, name in _FREQUENCIES:
-        m = re.search(pattern, t)
-        if m:
-            return name.format(*m.groups())
-    return None
+    f = extract_terms(text, context="payout").frequency
+    return None if f is None else f.value
 
 
 def parse_threshold(text: str | None) -> tuple[float | None, str | None]:
-    """Minimum payout amount and currency; a bare number is an amount of unknown currency."""
+    """Minimum payout amount and currency from a threshold field; a bare number has no currency."""
     if not text:
         return None, None
-    values, currency = parse_money(text)
-    if values:
-        return min(values), currency
-    m = re.search(r"(?:min(?:imum)?|threshold)[^\d]{0,20}(\d+(?:\.\d+)?)", text, re.I) or re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*", text)
-    if m:
-        return float(m.group(1)), None
-    return None, None
+    t = extract_terms(text, context="payout")
+    if t.payout_minimum is None:
+        return None, None
+    return t.payout_minimum.value, None if t.payout_currency is None else t.payout_currency.value
 
 
 def parse_payout(
@@ -100,14 +56,15 @@ def parse_payout(
     if methods is not None and not isinstance(methods, str):
         pieces.append(", ".join(str(m) for m in methods))
     minimum, currency = parse_threshold(threshold)
-    if minimum is None and text:
-        m = re.search(r"(?:min(?:imum)?(?:\s+payout)?|threshold|payout minimum)\s*(?:of|is|:)?\s*([^,;.]*(?:\.\d+)?[^,;]*)", text, re.I)
-        if m:
-            minimum, currency = parse_threshold(m.group(1))
+    prose = extract_terms(text) if text else None
+    if minimum is None and prose is not None and prose.payout_minimum is not None:
+        minimum = prose.payout_minimum.value
+        currency = None if prose.payout_currency is None else prose.payout_currency.value
+    prose_frequency = None if prose is None or prose.frequency is None else prose.frequency.value
     return PayoutTerms(
         minimum=minimum,
         currency=currency or (currency_hint.upper() if currency_hint and minimum is not None else None),
-        frequency=parse_frequency(frequency) or parse_frequency(text),
-        methods=parse_methods(methods) or parse_methods(text),
+        frequency=parse_frequency(frequency) or prose_frequency,
+        methods=parse_methods(methods) or ([m.value for m in prose.methods] if prose is not None else []),
         raw=" | ".join(pieces) if pieces else None,
     )

@@ -76,7 +76,10 @@ _MANY_BREAKS = re.compile(r"\n{3,}")
 # traffic type -> patterns naming it
 TRAFFIC_TYPES: dict[str, str] = {
     "incent": r"incent(?:ive|ivi[sz]ed)?s?|rewards? traffic|cashback|loyalty|points? sites?",
-    "brand-bidding": r"brand(?:ed)?(?: (?:name|keyword|term))?s?(?: keyword)? bidding|trademark(?: \+)?(?: keyword)?(?: bidding)?|brand(?:ed)? (?:keywords?|ppc|terms?|search)|\btm bidding|direct linking",
+    "brand-bidding": r"brand(?:ed)?(?:[\s-](?:name|keyword|term))?s?(?:[\s-]keyword)?[\s-]bidding"
+                     r"|trademark(?: \+)?(?: keyword)?(?: bidding)?|brand(?:ed)?[\s-](?:keywords?|ppc|terms?|search)"
+                     r"|\btm bidding|direct linking|brand names?"
+                     r"|bid(?:ding)? on (?:our|the|any of our|the company'?s|company|its) (?:\w+ )?(?:brand|trademark|name)s?",
     "email": r"e-?mail(?: marketing| traffic)?|newsletters?",
     "spam": r"spam|unsolicited",
     "social": r"social(?: media)?(?: traffic| ads)?|facebook|instagram|tiktok",
@@ -98,10 +101,13 @@ _TYPE_RE = {k: re.compile(rf"(?<![\w-])(?:{v})(?![\w])", re.I) for k, v in TRAFF
 _ALLOWED_LABEL = re.compile(r"\b(?:allowed|accepted|permitted|approved)(?: traffic)?(?: (?:types?|sources?|methods?))?\s*:"
                             r"|\btraffic (?:types?|sources?)? ?allowed\s*:", re.I)
 _FORBIDDEN_LABEL = re.compile(r"\b(?:restricted|forbidden|prohibited|disallowed|not allowed|banned|no)(?: traffic)?"
-                              r"(?: (?:types?|sources?|methods?))?\s*:|\brestrictions\s*:|\btraffic restrictions\s*:", re.I)
-_NEG_AFTER = re.compile(r"\b(?:not (?:allowed|permitted|accepted)|prohibited|forbidden|disallowed|banned|strictly prohibited)\b", re.I)
+                              r"(?: (?:types?|sources?|methods?))?\s*:"
+                              r"|\brestrictions\s*:|\btraffic restrictions\s*:", re.I)
+_NEG_AFTER = re.compile(r"\b(?:not (?:allowed|permitted|accepted)|prohibited|forbidden|disallowed|banned"
+                        r"|strictly prohibited)\b", re.I)
 _POS_AFTER = re.compile(r"\b(?:allowed|accepted|permitted|ok|welcome)\b", re.I)
-_NEG_BEFORE = re.compile(r"(?:\bno\b|\bnot\b|\bnever\b|\bwithout\b|\bdon'?t\b|\bdo not\b|\bmay not\b|\bcannot\b|\bcan't\b)[^.;\n]{0,25}$", re.I)
+_NEG_BEFORE = re.compile(r"(?:\bno\b|\bnot\b|\bnever\b|\bwithout\b|\bdon'?t\b|\bdo not\b|\bmay not\b|\bcannot\b|\bcan't\b)"
+                         r"[^.;\n]{0,25}$", re.I)
 
 
 @dataclass
@@ -117,13 +123,136 @@ class TrafficTerms:
         return [f"traffic:{t}" for t in self.allowed]
 
 
-def _types_in(segment: str) -> list[str]:
+def _types_in(segment: str, offset: int = 0) -> list[tuple[str, tuple[int, int]]]:
     hits = []
     for name, rx in _TYPE_RE.items():
         m = rx.search(segment)
         if m:
-            hits.append((m.start(), name))
-    return [n for _, n in sorted(hits)]
+            hits.append((m.start(), name, (offset + m.start(), offset + m.end())))
+    return [(n, span) for _, n, span in sorted(hits)]
+
+
+_SEGMENT = re.compile(r"[^\n.;!]+")
+
+
+Spans = dict[str, tuple[int, int]]
+
+
+def _traffic_pieces(text: str) -> list[tuple[str, int]]:
+    """Rule-sized pieces of text with their offsets: sentences, ";" items, parentheticals, " - " parts."""
+    pieces = []
+    for m in _SEGMENT.finditer(text):
+        # ") " closes a parenthetical rule; "-" between two words joins a rule to the next ("required-cloaking")
+        start = m.start()
+        for part in re.split(r"(?<=\))\s|\s-\s|(?<=[a-z])-(?=[a-z]+ (?:is|are) )", m.group(0)):
+            idx = text.find(part, start)
+            pieces.append((part, idx))
+            start = idx + len(part)
+    return pieces
+
+
+def _labelled_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> None:
+    """"Allowed: Email, Social. Not allowed: Incent" may share one segment: split at the labels."""
+    marks = sorted([(m.start(), m.end(), "a") for m in _ALLOWED_LABEL.finditer(seg)]
+                   + [(m.start(), m.end(), "f") for m in _FORBIDDEN_LABEL.finditer(seg)])
+    for i, (_, end, kind) in enumerate(marks):
+        stop = marks[i + 1][0] if i + 1 < len(marks) else len(seg)
+        target = allowed if kind == "a" else forbidden
+        for t, span in _types_in(seg[end:stop], off + end):
+            if not _qualified(seg, span[0] - off):
+                target.setdefault(t, span)
+
+
+def _sentence_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> None:
+    for name, rx in _TYPE_RE.items():
+        for m in rx.finditer(seg):
+            before, after = seg[: m.start()], seg[m.end(): m.end() + 40]
+            if _REQUIRED_AFTER.match(after) or _ALLOWED_BEFORE.search(before) or _qualified(seg, m.start(), name):
+                continue
+            # "no incent", "incent traffic is not allowed", "do not use email", "may not run PPC ads, use
+            # toolbars or coupons" (one negator governs the list after it)
+            if _NEG_BEFORE.search(before) or _NEG_AFTER.search(after.split(",")[0] if "," in after else after) \
+                    or _negated_list(before) or _negated_after_list(seg[m.end():]):
+                forbidden.setdefault(name, (off + m.start(), off + m.end()))
+            elif _POS_AFTER.search(after[:25]):
+                allowed.setdefault(name, (off + m.start(), off + m.end()))
+
+
+def _traffic_rules(text: str) -> tuple[list[tuple[str, tuple[int, int]]], list[tuple[str, tuple[int, int]]]]:
+    """(allowed, forbidden) traffic types, each with the span of the words that named it."""
+    allowed: Spans = {}
+    forbidden: Spans = {}
+    governing = False      # "Strictly prohibited: a; b; c" -- the label governs every ";" item
+    for seg, off in _traffic_pieces(text):
+        stripped = seg.strip()
+        if not stripped:
+            continue
+        continues_list = (off > 0 and text[off - 1] == ";") or (off > 1 and text[off - 2:off] == "; ")
+        off += seg.find(stripped)
+        seg = stripped
+        if governing and continues_list:
+            for t, span in _types_in(seg, off):
+                if not _qualified(seg, span[0] - off):
+                    forbidden.setdefault(t, span)
+            continue
+        gov = _LIST_NEGATOR.search(seg) or _FORBIDDEN_LABEL.search(seg)
+        governing = bool(gov and ":" in seg[gov.start():])
+        if _ALLOWED_LABEL.search(seg) or _FORBIDDEN_LABEL.search(seg):
+            _labelled_rules(seg, off, allowed, forbidden)
+        else:
+            _sentence_rules(seg, off, allowed, forbidden)
+    # "PPC ads on brand terms" is brand bidding, not a ban on search traffic
+    if "search" in forbidden and "brand-bidding" in forbidden:
+        (ss, se), (bs, be) = forbidden["search"], forbidden["brand-bidding"]
+        if 0 <= bs - se <= 15 or 0 <= ss - be <= 15:
+            del forbidden["search"]
+    allowed_list = [(t, sp) for t, sp in allowed.items() if t not in forbidden]
+    return allowed_list, sorted(forbidden.items(), key=lambda kv: kv[1][0])
+
+
+# "Direct linking is required", "email is permitted only with opt-in lists": not a prohibition of the type itself
+_REQUIRED_AFTER = re.compile(r"^\s*(?:(?:is|are)\s+(?:required|mandatory|encouraged|preferred|ok|fine|welcome)"
+                             r"|(?:that|which|containing|including|includes?)\b)", re.I)
+_ALLOWED_BEFORE = re.compile(r"(?:\bpermission to (?:run|use)|\bare ok to run|\bpermissible only)\W+(?:\w+\W+){0,3}$", re.I)
+
+
+_QUALIFIED = re.compile(r"\b(?:misleading|expired|explicit|unlawful|inappropriate|offensive|sexual|pornographic|hateful"
+                        r"|unauthori[sz]ed|unapproved|fake|false|invalid|adult|restricted|illegal|violent|unsolicited|bulk"
+                        r"|spam(?:my)?)\b(?:\s+(?:or|and|/)\s+\w+)?\s+$", re.I)
+_LIST_NEGATOR = re.compile(r"\b(?:may not|must not|cannot|can't|shall not|will not|do not allow|does not allow|don't allow"
+                           r"|are not (?:allowed|permitted) to|is not (?:allowed|permitted) to|prohibited from|not permitted to"
+                           r"|never)\b", re.I)
+_LIST_POSITIVE = re.compile(r"\b(?:allowed|permitted|welcome|ok|okay|fine|encouraged|but|however|except|unless)\b", re.I)
+
+
+def _qualified(seg: str, start: int, name: str = "") -> bool:
+    """"misleading or expired coupons", "adult content", "unsolicited email": the qualifier is the rule."""
+    if name in ("misleading", "adult", "spam"):
+        return False
+    return bool(_QUALIFIED.search(seg[max(0, start - 28):start]))
+
+
+def _negated_after_list(rest: str) -> bool:
+    """"A, B or C is strictly not allowed": a negation after a list of types, nothing positive between."""
+    m = _NEG_AFTER.search(rest)
+    if m is None or m.start() >= 120:
+        return False
+    return not _LIST_POSITIVE.search(rest[:m.start()]) and not _POS_AFTER.search(rest[:m.start()])
+
+
+def _negated_list(before: str) -> bool:
+    """A negator earlier in the clause, with nothing positive between it and the type."""
+    negs = list(_LIST_NEGATOR.finditer(before))
+    if not negs:
+        return False
+    return not _LIST_POSITIVE.search(before[negs[-1].end():])
+
+
+def extract_traffic_spans(text: str | None) -> list[tuple[str, tuple[int, int]]]:
+    """Forbidden traffic types with the span that named each, in text order (for `terms`)."""
+    if not text:
+        return []
+    return _traffic_rules(text)[1]
 
 
 def extract_traffic(text: str | None) -> TrafficTerms:
@@ -131,30 +260,7 @@ def extract_traffic(text: str | None) -> TrafficTerms:
     terms = TrafficTerms()
     if not text:
         return terms
-    for seg in re.split(r"[\n.;!]+|(?<=\))\s", text):
-        seg = seg.strip()
-        if not seg:
-            continue
-        lab_a, lab_f = _ALLOWED_LABEL.search(seg), _FORBIDDEN_LABEL.search(seg)
-        if lab_a or lab_f:
-            # "Allowed: Email, Social. Not allowed: Incent" may share one segment: split at labels
-            marks = sorted([(m.start(), m.end(), "a") for m in _ALLOWED_LABEL.finditer(seg)]
-                           + [(m.start(), m.end(), "f") for m in _FORBIDDEN_LABEL.finditer(seg)])
-            for i, (_, end, kind) in enumerate(marks):
-                stop = marks[i + 1][0] if i + 1 < len(marks) else len(seg)
-                target = terms.allowed if kind == "a" else terms.forbidden
-                for t in _types_in(seg[end:stop]):
-                    if t not in target:
-                        target.append(t)
-            continue
-        for name, rx in _TYPE_RE.items():
-            for m in rx.finditer(seg):
-                before, after = seg[: m.start()], seg[m.end(): m.end() + 40]
-                # "no incent", "incent traffic is not allowed", "do not use email"
-                if _NEG_BEFORE.search(before) or _NEG_AFTER.search(after.split(",")[0] if "," in after else after):
-                    if name not in terms.forbidden:
-                        terms.forbidden.append(name)
-                elif _POS_AFTER.search(after[:25]) and name not in terms.allowed:
-                    terms.allowed.append(name)
-    terms.allowed = [t for t in terms.allowed if t not in terms.forbidden]
+    allowed, forbidden = _traffic_rules(text)
+    terms.allowed = [t for t, _ in sorted(allowed, key=lambda kv: kv[1][0])]
+    terms.forbidden = [t for t, _ in forbidden]
     return terms

@@ -17,7 +17,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matrix.resolve.prepare import Records
+from matrix.resolve.prepare import Records, as_text
+from matrix.resolve.spec import NAME_TYPES
 
 _CHUNK = 512
 # Above this many targets, neighbour search is partitioned (IVF) instead of brute force: exact
@@ -238,10 +239,9 @@ def _knn_pairs_on(matrix, records: Records, index: np.ndarray, k: int, cross_onl
 def lexical_texts(records: Records) -> list[str]:
     """What the lexical blocker compares: the name fields (other string fields when there is no name)."""
     spec = records.spec
-    cols = [f.name for f in spec.fields if f.type == "name" and f.weight > 0] or \
+    cols = [f.name for f in spec.fields if f.type in NAME_TYPES and f.weight > 0] or \
            [f.name for f in spec.fields if f.type in ("text", "identifier", "categorical") and f.weight > 0]
-    texts = [" ".join(records.values[c][i] or "" for c in cols if isinstance(records.values[c][i], str)) or "\x00"
-             for i in range(len(records))]
+    texts = [" ".join(t for c in cols if (t := as_text(records.values[c][i]))) or "\x00" for i in range(len(records))]
     return texts
 
 

@@ -97,19 +97,30 @@ def correlation_clusters(n: int, left: np.ndarray, right: np.ndarray, weights: n
     return np.array([smallest[r] for r in roots.tolist()], dtype=np.int64)
 
 
-def one_to_one(n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float) -> np.ndarray:
-    """Greedy 1:1 assignment: best pairs first, each record matched at most once."""
+def one_to_one(n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float,
+               group: np.ndarray | None = None) -> np.ndarray:
+    """Greedy 1:1 assignment: best pairs first, each record matched at most once.
+
+    `group` (per record, a representative index) makes identical twins inside one table act as
+    one record: the pair's match joins every twin, and no twin is matched again elsewhere.
+    """
     labels = np.arange(n, dtype=np.int64)
+    g = np.arange(n, dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)
+    members: dict[int, list[int]] = {}
+    if group is not None:
+        for i, r in enumerate(g.tolist()):
+            members.setdefault(r, []).append(i)
     used = np.zeros(n, dtype=bool)
     order = np.argsort(-prob, kind="stable")
     for k in order.tolist():
         if prob[k] < threshold:
             break
-        a, b = int(left[k]), int(right[k])
-        if used[a] or used[b]:
+        a, b = int(g[left[k]]), int(g[right[k]])
+        if used[a] or used[b] or a == b:
             continue
         used[a] = used[b] = True
-        labels[a] = labels[b] = min(a, b)
+        both = members.get(a, [a]) + members.get(b, [b])
+        labels[both] = min(both)
     return labels
 
 

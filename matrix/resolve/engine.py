@@ -7,6 +7,7 @@ wants it to.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence
@@ -17,13 +18,20 @@ from matrix.observability import counter, get_logger, histogram
 from matrix.resolve.blocking import Candidates, block
 from matrix.resolve.clustering import correlation_clusters, edge_weights, one_to_one
 from matrix.resolve.prepare import Records
-from matrix.resolve.scoring import FellegiSunter, blocking_biased, TrainedScorer, compare, comparisons, random_pairs
+from matrix.resolve.spec import NAME_TYPES
+from matrix.resolve.scoring import (TrainedScorer, blocking_biased, compare, comparisons, expected_f1_threshold,
+                                    fit_robust, random_pairs)
 
 log = get_logger(__name__)
-# Posterior thresholds when neither the caller nor the spec sets one. Correlation clustering sums
-# evidence over many pairs, and EM posteriors are over-confident both ways, so a low cut keeps
-# recall while negative pairs still veto merges (measured on PATSTAT, see docs/resolve.md).
+# Posterior thresholds for callers that fit no model of their own (the incremental listing
+# resolver); `resolve_records` chooses its cut from the fitted model (expected F1).
 DEFAULT_THRESHOLD = {"one-to-one": 0.5, "many": 0.05}
+# A dedup's deterministic rule (same normalized name) finds at least this share of the true
+# pairs among candidates, so the match prior is at most rule pairs / RULE_MIN_RECALL.
+RULE_MIN_RECALL = 0.5
+# A linked table "has internal duplicates" when at least this share of its records has a
+# same-table pair the fitted model calls a match; then the 1:1 step is not applied.
+DUPLICATE_SHARE = 0.02
 
 
 class TextEmbedder(Protocol):
@@ -95,37 +103,167 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
             raise ValueError(f"vectors has {vectors.shape[0]} rows for {n} records")
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors = vectors / np.where(norms == 0, 1, norms)
+    from matrix.embed import progress_bar
+
+    bar = progress_bar(5, "resolve", "steps", enabled=None if n >= 1000 else False)
+    bar.set_postfix_str("blocking")
     t = time.perf_counter()
     cands = block(records, vectors, max(1, (spec.neighbours or neighbours) // 2), cross_only=link, max_key_group=spec.max_key_group, active=active)
     timings["block"] = time.perf_counter() - t
+    bar.update(1)
+    bar.set_postfix_str(f"comparing {len(cands):,} pairs")
     t = time.perf_counter()
     comps = comparisons(records, vectors is not None)
     levels = compare(records, comps, cands.left, cands.right, vectors)
     timings["compare"] = time.perf_counter() - t
+    bar.update(1)
+    bar.set_postfix_str("fitting the model (EM starts)")
     t = time.perf_counter()
+    diagnostics: dict[str, Any] = {}
+    rule = _rule_pairs(records, comps, levels)
     if train is not None:
         tl, tr, ty = train
         scorer: Any = TrainedScorer(comps).fit(compare(records, comps, tl, tr, vectors), ty)
     else:
-        scorer = FellegiSunter(comps)
         rl, rr = random_pairs(records, min(u_sample, max(1000, 20 * n)), link, seed)
-        scorer.fit_u(compare(records, comps, rl, rr, vectors))
-        scorer.fit_m(levels, update_u=blocking_biased(records, with_vectors=vectors is not None))
+        bounds = prior_bounds(records, len(cands), link, rule)
+        scorer, diagnostics = fit_robust(comps, compare(records, comps, rl, rr, vectors), levels, bounds,
+                                         update_u=blocking_biased(records, with_vectors=vectors is not None))
+        if diagnostics["fallback"]:
+            scorer.prior = float(np.clip(rule / max(len(cands), 1), *bounds))
+            log.warning("resolve: %s", diagnostics["fallback"])
+            print(f"matrix resolve: WARNING {diagnostics['fallback']}", file=sys.stderr)
     prob = scorer.probability(levels)
     timings["score"] = time.perf_counter() - t
-    thr = threshold if threshold is not None else (spec.threshold if spec.threshold is not None else DEFAULT_THRESHOLD[mode])
+    bar.update(1)
+    bar.set_postfix_str("checking for duplicates")
+    # a trained classifier's probabilities are calibrated on labels: 0.5; the unsupervised model's
+    # cut comes from its own posteriors (expected F1)
+    thr = threshold if threshold is not None else (spec.threshold if spec.threshold is not None else
+                                                   (0.5 if train is not None else expected_f1_threshold(prob)))
+    t = time.perf_counter()
+    if link and mode == "one-to-one" and spec.one_to_one is None:
+        # exact twins are matched as one record (twin_groups); the share is reported
+        diagnostics["internal_duplicate_share"] = internal_duplicates(records)
+    elif link and spec.one_to_one is not None:
+        mode = "one-to-one" if spec.one_to_one else "many"
+    timings["duplicate_check"] = time.perf_counter() - t
+    bar.update(1)
+    bar.set_postfix_str("clustering")
     t = time.perf_counter()
     if mode == "one-to-one":
-        labels = one_to_one(n, cands.left, cands.right, prob, thr)
+        labels = one_to_one(n, cands.left, cands.right, prob, thr, group=twin_groups(records))
     else:
-        labels = correlation_clusters(n, cands.left, cands.right, edge_weights(prob, thr), cannot_link,
-                                      exclusive=spec.exclusive_values(records.values))
+        exclusive = spec.exclusive_values(records.values)
+        cluster = lambda cut: correlation_clusters(n, cands.left, cands.right, edge_weights(prob, cut), cannot_link,  # noqa: E731
+                                                   exclusive=exclusive)
+        if threshold is None and spec.threshold is None and train is None:
+            thr, labels, diagnostics["cluster_cut_expected_f1"] = choose_cluster_cut(cluster, cands, prob)
+        else:
+            labels = cluster(thr)
     timings["cluster"] = time.perf_counter() - t
+    bar.update(1)
+    if hasattr(bar, "close"):
+        bar.close()
     timings["total"] = time.perf_counter() - t0
     counter("matrix_resolve_records_total", "records resolved").inc(n)
     counter("matrix_resolve_candidate_pairs_total", "candidate pairs scored").inc(len(cands))
     histogram("matrix_resolve_seconds", "resolve wall time").observe(timings["total"])
     log.info("resolved", extra={"records": n, "candidates": len(cands), "mode": mode, "threshold": thr,
                                 "clusters": int(np.unique(labels).size), "seconds": round(timings["total"], 3)})
+    model = scorer.describe()
+    model.update({"deterministic_rule_pairs": rule, **diagnostics})
+    if getattr(scorer, "wanted_prior", 0.0) > scorer.prior * 1.001 if hasattr(scorer, "prior") else False:
+        model["prior_clipped_from"] = round(scorer.wanted_prior, 6)
     return Resolution(labels=labels, candidates=cands, probability=prob, threshold=thr, mode=mode,
-                      model=scorer.describe(), timings=timings)
+                      model=model, timings=timings)
+
+
+CLUSTER_CUTS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
+
+
+def choose_cluster_cut(cluster, cands, prob: np.ndarray) -> tuple[float, np.ndarray, dict[str, float]]:
+    """The edge cut whose *clustering* has the best F1 expected under the model.
+
+    Why not the pairwise cut: clustering adds every pair inside a cluster, scored or not, so
+    the cut that is best pair by pair is too strict for clusters (recall through transitivity
+    is lost) and a lax one chains entities. Per cluster, its unscored pairs are assumed to match
+    as often as its scored ones; expected true pairs are then sum over clusters of (mean
+    posterior of its scored pairs x its pairs), expected gold pairs add the posteriors of the
+    scored pairs the clustering cut apart.
+    """
+    best = (-1.0, 0.5, None)
+    scores: dict[str, float] = {}
+    for cut in CLUSTER_CUTS:
+        labels = cluster(cut)
+        same = labels[cands.left] == labels[cands.right]
+        sizes = np.bincount(labels, minlength=labels.size).astype(np.float64)
+        pairs = sizes * (sizes - 1) / 2
+        psum = np.bincount(labels[cands.left[same]], weights=prob[same], minlength=labels.size)
+        pcnt = np.bincount(labels[cands.left[same]], minlength=labels.size)
+        mean_p = np.divide(psum, pcnt, out=np.zeros_like(psum), where=pcnt > 0)
+        tp = float((mean_p * pairs).sum())
+        gold = tp + float(prob[~same].sum())
+        predicted = float(pairs.sum())
+        f1 = 2 * tp / (predicted + gold) if predicted + gold > 0 else 0.0
+        scores[str(cut)] = round(f1, 4)
+        if f1 > best[0]:
+            best = (f1, cut, labels)
+    return best[1], best[2], scores
+
+
+def twin_groups(records: Records) -> np.ndarray:
+    """Per record, the first record of its table with identical compared values (itself if none)."""
+    cols = [f.name for f in records.spec.fields if f.weight > 0]
+    first: dict[tuple, int] = {}
+    out = np.arange(len(records), dtype=np.int64)
+    for i in range(len(records)):
+        vals = tuple(records.values[c][i] for c in cols)
+        if sum(v is not None for v in vals) < min(2, len(cols)):
+            continue  # one shared value (a bare name) says too little to call two records one
+        out[i] = first.setdefault((records.source[i],) + vals, i)
+    return out
+
+
+def _rule_pairs(records: Records, comps, levels: np.ndarray) -> int:
+    """Candidate pairs a deterministic high-precision rule calls matches: the first name-like
+    field equal after normalization (Splink's `estimate_probability_two_random_records_match`
+    uses such a rule the same way)."""
+    names = [c for c, comp in enumerate(comps) if any(f.name == comp.name and f.type in NAME_TYPES for f in records.spec.fields)]
+    if not names or levels.shape[0] == 0:
+        return 0
+    return int((levels[:, names[0]] == 0).sum())
+
+
+def prior_bounds(records: Records, n_candidates: int, link: bool, rule_pairs: int) -> tuple[float, float]:
+    """What the data allow for the share of matches among candidate pairs.
+
+    Linking two tables: at most min(|A|, |B|) matches (each record of the smaller table matched
+    once). Deduplicating: the deterministic rule's pairs, divided by its least plausible recall
+    (RULE_MIN_RECALL), or one match per two records when the rule finds fewer.
+    """
+    nc = max(n_candidates, 1)
+    if link:
+        sizes = [records.source.count(s) for s in records.sources]
+        most = min(sizes) if len(sizes) >= 2 else len(records)
+    else:
+        most = max(rule_pairs / RULE_MIN_RECALL, len(records) / 2)
+    hi = float(min(0.99, max(most / nc, 2.0 / nc)))
+    return min(1.0 / nc, hi / 2), hi
+
+
+def internal_duplicates(records: Records) -> dict[str, float]:
+    """Per input table, the share of its records that have an identical twin in the same table.
+
+    Why: the 1:1 step assumes each table lists an entity once; on a table with duplicates it
+    keeps one copy and drops the true links of the others. A twin here is the deterministic,
+    high-precision rule: every compared field equal after normalization, with at least two
+    fields known (see `twin_groups`). It cannot see near-duplicates; say `one_to_one: false` in the spec for those. The
+    fitted model is not used for this: it is calibrated on cross-table candidates, and a
+    table's own nearest neighbours (same brand, same series) look like matches to it.
+    """
+    g = twin_groups(records)
+    counts = np.bincount(g, minlength=len(records))
+    has_twin = counts[g] > 1
+    src = np.asarray(records.source)
+    return {s_: round(float(has_twin[src == s_].mean()), 4) for s_ in records.sources}

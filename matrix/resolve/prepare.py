@@ -16,7 +16,8 @@ from typing import Any, Sequence
 from rapidfuzz import utils
 
 from matrix.normalize.domain import registered_domain
-from matrix.resolve.spec import ResolveSpec
+from matrix.resolve import fieldtypes as ft
+from matrix.resolve.spec import NAME_TYPES, ResolveSpec
 
 # Legal-form and filler words that say nothing about which organisation a name denotes.
 NAME_STOPWORDS = frozenset(
@@ -123,7 +124,46 @@ class Records:
         return list(dict.fromkeys(self.source))
 
 
+def as_text(value: Any) -> str | None:
+    """A normalized value as comparable text (typed values carry a `.text`)."""
+    if value is None or isinstance(value, str):
+        return value
+    text = getattr(value, "text", None)
+    return text if isinstance(text, str) else None
+
+
+def person_key(p: "ft.Person | None") -> str | None:
+    """Family name + first initial: 'John Smith', 'J. Smith' and 'Smith, Johnny' share it."""
+    if p is None:
+        return None
+    return p.family + (" " + p.given[0][0] if p.given else "")
+
+
+def normalize_column(f, column: list[Any]) -> list[Any]:
+    """Normalize one field's column; types that need the whole column (phone country, list
+    separator) look at it once here."""
+    if f.type == "phone":
+        region = f.country.upper() if f.country else ft.infer_region(column)
+        return [ft.phone(v, region) for v in column]
+    if f.type == "list":
+        sep = f.sep or ft.detect_separator(column)
+        return [ft.items(v, sep) for v in column]
+    return [normalize_value(f.type, v) for v in column]
+
+
 def normalize_value(ftype: str, value: Any) -> Any:
+    if ftype == "organisation":
+        return ft.organisation(value)
+    if ftype == "person":
+        return ft.person(value)
+    if ftype == "address":
+        return ft.address(value)
+    if ftype == "date":
+        return ft.date(value)
+    if ftype == "phone":
+        return ft.phone(value, None)
+    if ftype == "list":
+        return ft.items(value, ",")
     if ftype in ("name", "text"):
         return process(value)
     if ftype == "url-domain":
@@ -138,6 +178,30 @@ def normalize_value(ftype: str, value: Any) -> Any:
     raise ValueError(f"unknown field type {ftype!r}")
 
 
+def _embed_texts(spec: ResolveSpec, raw: dict[str, list[Any]], values: dict[str, list[Any]], n: int) -> list[str]:
+    """What the embedding model sees per record.
+
+    Fields marked `embed: true` are concatenated (the listing spec embeds name, category and
+    description together). By default the text is what the record is *called*: its first known
+    name-like field (a title, else a person's name), so a film's title is not blurred by a cast
+    list that only one source has. With no name-like field, the free-text fields are embedded.
+    """
+    live = [f for f in spec.fields if f.weight > 0]
+    if any(f.embed for f in live):
+        emb = [f for f in live if f.embedded]
+        return [" ".join(str(raw[f.name][i]) for f in emb if raw[f.name][i] is not None)[:1000] for i in range(n)]
+    names = [f for f in live if f.embedded]
+    texts = []
+    for i in range(n):
+        t = next((str(as_text(values[f.name][i]) if f.type == "person" else raw[f.name][i]) for f in names
+                  if raw[f.name][i] is not None and values[f.name][i] is not None), None)
+        texts.append(t or "")
+    if not names:
+        emb = [f for f in live if f.type == "text" and f.embed is not False]
+        texts = [" ".join(str(raw[f.name][i]) for f in emb if raw[f.name][i] is not None) for i in range(n)]
+    return [t[:1000] for t in texts]
+
+
 def build_records(spec: ResolveSpec, rows: Sequence[dict[str, Any]], source: Sequence[str], ids: Sequence[str]) -> Records:
     """Normalize `rows` (dicts keyed by spec field name) into Records."""
     n = len(rows)
@@ -149,7 +213,7 @@ def build_records(spec: ResolveSpec, rows: Sequence[dict[str, Any]], source: Seq
         col = [r.get(f.name) for r in rows]
         col = [None if (v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())) else v for v in col]
         raw[f.name] = col
-        values[f.name] = [normalize_value(f.type, v) for v in col]
+        values[f.name] = normalize_column(f, col)
     codes = [frozenset()] * n
     code_fields = [f for f in spec.fields if f.type in ("name", "text") and f.weight > 0]
     if code_fields:
@@ -158,11 +222,12 @@ def build_records(spec: ResolveSpec, rows: Sequence[dict[str, Any]], source: Seq
     for f in spec.fields:
         if not f.blocking_key or f.weight == 0:
             continue
-        if f.type == "name":
+        if f.type in ("name", "organisation"):
             keys[f.name] = [name_key(v) for v in values[f.name]]
-        elif f.type in ("url-domain", "identifier", "categorical"):
+        elif f.type == "person":
+            keys[f.name] = [person_key(v) for v in values[f.name]]
+        elif f.type in ("url-domain", "identifier", "categorical", "phone"):
             keys[f.name] = list(values[f.name])
-    emb_fields = [f for f in spec.fields if f.embedded and f.weight > 0]
-    embed_text = [" ".join(str(raw[f.name][i]) for f in emb_fields if raw[f.name][i] is not None)[:1000] for i in range(n)]
+    embed_text = _embed_texts(spec, raw, values, n)
     return Records(spec=spec, source=list(source), ids=[str(i) for i in ids], values=values, raw=raw,
                    codes=codes, keys=keys, embed_text=embed_text)

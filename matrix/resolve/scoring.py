@@ -17,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 from rapidfuzz import fuzz, process as rf_process
 
+from matrix.resolve.fieldtypes import given_compatible
 from matrix.resolve.prepare import Records
 
 _CUTS = {
@@ -30,6 +31,10 @@ _CUTS = {
 # Most of the match class that may disagree on a registered domain (spec: max_mismatch per field).
 DOMAIN_MISMATCH_M = 0.01
 EMBED_WEIGHT_WITH_NAME = 0.5
+# Sanity of an EM fit (FellegiSunter.problems): how far the prior EM asks for may exceed the
+# bound before the fit counts as collapsed, and how many adjacent levels may share a factor.
+PRIOR_OVER_BOUND = 3.0
+MAX_TIED_LEVELS = 2
 
 
 @dataclass
@@ -44,6 +49,7 @@ class Comparison:
     # give them at most `max_disagree_m` of the match class (None: no cap)
     disagree_from: int | None = None
     max_disagree_m: float | None = None
+    level_names: list[str] | None = None
 
 
 def _levels_from_sim(sim: np.ndarray, cuts: list[float]) -> np.ndarray:
@@ -129,6 +135,95 @@ def _number_cmp(fname: str) -> Callable:
     return compute
 
 
+# --- composable comparisons (splink-style): a comparison is an ordered list of levels, the first
+# level whose test a pair passes is its level; unknown on either side is -1. Levels are ordered by
+# design (each is stronger evidence than the next), so EM only has to learn how much each says.
+@dataclass(frozen=True)
+class Level:
+    """One comparison level: a name for reports and a test on two known, normalized values."""
+
+    name: str
+    test: Callable[[Any, Any], bool]
+
+
+def leveled(fname: str, levels: list[Level]) -> Callable:
+    """A comparison `compute` from ordered levels; pairs passing none get the last level + 1 ('else')."""
+
+    def compute(rec: Records, left, right, _v) -> np.ndarray:
+        vals = rec.values[fname]
+        out = np.empty(left.shape[0], dtype=np.int8)
+        n_lv = len(levels)
+        for n, (i, j) in enumerate(zip(left.tolist(), right.tolist())):
+            a, b = vals[i], vals[j]
+            if a is None or b is None:
+                out[n] = -1
+                continue
+            for k, lv in enumerate(levels):
+                if lv.test(a, b):
+                    out[n] = k
+                    break
+            else:
+                out[n] = n_lv
+        return out
+
+    return compute
+
+
+def _sim(a: str, b: str) -> float:
+    return fuzz.token_set_ratio(a, b)
+
+
+def person_levels() -> list[Level]:
+    return [
+        Level("same name", lambda a, b: a == b),
+        Level("same family name, given name or initial agrees", lambda a, b: a.family == b.family and given_compatible(a, b)),
+        Level("close spelling", lambda a, b: fuzz.token_sort_ratio(a.text, b.text) >= 88),
+        Level("same family name", lambda a, b: a.family == b.family or a.family in b.given or b.family in a.given),
+    ]
+
+
+def address_levels() -> list[Level]:
+    return [
+        Level("same number and street", lambda a, b: a.number == b.number and _sim(a.street, b.street) >= 95
+              and (a.unit is None or b.unit is None or a.unit == b.unit)),
+        Level("same number, similar street", lambda a, b: a.number == b.number and _sim(a.street, b.street) >= 75),
+        Level("number unknown, similar street", lambda a, b: (a.number is None or b.number is None) and _sim(a.street, b.street) >= 85),
+        Level("street differs", lambda a, b: a.number is None or b.number is None or a.number == b.number),
+        # else: the house numbers differ -- strong evidence (capped m, see comparisons())
+    ]
+
+
+def phone_levels() -> list[Level]:
+    return [Level("same number", lambda a, b: a == b),
+            Level("same last 7 digits", lambda a, b: len(a) >= 7 and len(b) >= 7 and a[-7:] == b[-7:])]
+
+
+def date_levels() -> list[Level]:
+    return [
+        Level("same date", lambda a, b: a == b),
+        Level("same year", lambda a, b: a.year == b.year),
+        Level("a year apart", lambda a, b: abs(a.year - b.year) <= 1),
+    ]
+
+
+def _overlap(a: frozenset, b: frozenset) -> float:
+    return len(a & b) / max(min(len(a), len(b)), 1)
+
+
+def list_levels() -> list[Level]:
+    return [
+        Level("same items", lambda a, b: a.items == b.items),
+        Level("half the items shared", lambda a, b: _overlap(a.items, b.items) >= 0.5),
+        Level("half the last words shared", lambda a, b: _overlap(a.loose, b.loose) >= 0.5),
+        Level("some overlap", lambda a, b: bool(a.loose & b.loose)),
+    ]
+
+
+TYPED_LEVELS = {"person": person_levels, "address": address_levels, "phone": phone_levels, "date": date_levels,
+                "list": list_levels}
+ADDRESS_NUMBER_MISMATCH_M = 0.05  # most of the match class that may carry two different house numbers
+
+
 def _codes_cmp(rec: Records, left, right, _v) -> np.ndarray:
     codes = rec.codes
     out = np.empty(left.shape[0], dtype=np.int8)
@@ -155,8 +250,14 @@ def comparisons(records: Records, with_vectors: bool) -> list[Comparison]:
     for f in records.spec.fields:
         if f.weight == 0:
             continue
-        if f.type in ("name", "text"):
-            comps.append(Comparison(f.name, len(_CUTS[f.type]) + 1, f.weight, _string_cmp(f.name, f.type)))
+        if f.type in ("name", "text", "organisation"):
+            kind = "name" if f.type == "organisation" else f.type
+            comps.append(Comparison(f.name, len(_CUTS[kind]) + 1, f.weight, _string_cmp(f.name, kind)))
+        elif f.type in TYPED_LEVELS:
+            lv = TYPED_LEVELS[f.type]()
+            cap = dict(disagree_from=len(lv), max_disagree_m=f.max_mismatch or ADDRESS_NUMBER_MISMATCH_M) \
+                if f.type == "address" else dict(disagree_from=len(lv) if f.max_mismatch else None, max_disagree_m=f.max_mismatch)
+            comps.append(Comparison(f.name, len(lv) + 1, f.weight, leveled(f.name, lv), level_names=[x.name for x in lv] + ["else"], **cap))
         elif f.type == "categorical":
             comps.append(Comparison(f.name, len(_CUTS["categorical"]) + 1, f.weight, _string_cmp(f.name, "categorical")))
         elif f.type == "identifier":
@@ -183,7 +284,8 @@ def comparisons(records: Records, with_vectors: bool) -> list[Comparison]:
 
 def blocking_biased(records: Records, with_vectors: bool) -> frozenset[str]:
     """Comparisons whose agreement the blockers select for (lexical fields, embedded fields, exact keys)."""
-    names = {f.name for f in records.spec.fields if f.weight > 0 and (f.embedded or f.name in records.keys or f.type == "name")}
+    names = {f.name for f in records.spec.fields
+             if f.weight > 0 and (f.embedded or f.name in records.keys or f.type in ("name", "organisation", "person"))}
     if with_vectors:
         names.add("embedding")
     return frozenset(names)
@@ -228,10 +330,10 @@ class FellegiSunter:
             counts = np.bincount(col[col >= 0], minlength=comp.n_levels).astype(np.float64) + 0.5
             self.u.append(counts / counts.sum())
 
-    def _init_m(self) -> None:
+    def _init_m(self, steep: float = 0.5) -> None:
         self.m = []
         for comp in self.comps:
-            p = np.array([0.5 ** i for i in range(comp.n_levels)], dtype=np.float64)
+            p = np.array([steep ** i for i in range(comp.n_levels)], dtype=np.float64)
             p[-1] = min(p[-1], 0.02)
             self.m.append(p / p.sum())
 
@@ -245,22 +347,29 @@ class FellegiSunter:
             total[known] += comp.weight * w[col[known]]
         return total
 
-    def fit_m(self, levels: np.ndarray, max_iter: int = 50, tol: float = 1e-5, update_u: frozenset[str] = frozenset()) -> None:
+    prior_bounds: tuple[float, float] = (1e-6, 1 - 1e-6)
+    wanted_prior: float = 0.0  # the largest prior EM asked for before the bounds clipped it
+
+    def fit_m(self, levels: np.ndarray, max_iter: int = 50, tol: float = 1e-5, update_u: frozenset[str] = frozenset(),
+              prior_init: float = 0.1, steep: float = 0.5) -> None:
         """EM on candidate pairs; u stays at its random-pair estimate except for comparisons in `update_u`.
 
         Blocking selects candidates by name/embedding/keys, so among candidates those
         comparisons agree far more often than random pairs suggest: their u is re-estimated on
         the candidates. The others keep the unbiased random-pair u, which anchors the match class.
         """
-        self._init_m()
+        self._init_m(steep)
         self._cap_disagreement()
         if levels.shape[0] == 0:
             return
-        prior = 0.1
+        lo, hi = self.prior_bounds
+        prior = float(np.clip(prior_init, lo, hi))
+        self.wanted_prior = 0.0
         for it in range(max_iter):
             logit = math.log(prior / (1 - prior)) + self._llr(levels)
             post = 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
-            new_prior = float(np.clip(post.mean(), 1e-6, 1 - 1e-6))
+            self.wanted_prior = float(post.mean())
+            new_prior = float(np.clip(post.mean(), lo, hi))
             delta = abs(new_prior - prior)
             for c, comp in enumerate(self.comps):
                 col = levels[:, c]
@@ -332,6 +441,60 @@ class FellegiSunter:
                 new_u[idx] *= us / new_u[idx].sum()
             self.m[c], self.u[c] = new_m, new_u
 
+    def _log_u(self, levels: np.ndarray) -> np.ndarray:
+        total = np.zeros(levels.shape[0], dtype=np.float64)
+        for c, comp in enumerate(self.comps):
+            col = levels[:, c]
+            known = col >= 0
+            total[known] += comp.weight * np.log(self.u[c])[col[known]]
+        return total
+
+    def log_likelihood(self, levels: np.ndarray) -> float:
+        """Mean log-likelihood of the candidate pairs under the two-class mixture."""
+        if levels.shape[0] == 0:
+            return 0.0
+        lu = self._log_u(levels)
+        lm = lu + self._llr(levels)
+        return float(np.mean(np.logaddexp(math.log(self.prior) + lm, math.log1p(-self.prior) + lu)))
+
+    def problems(self, levels: np.ndarray, min_share: float = 0.002, min_gap_bits: float = 0.05,
+                 max_over_bound: float = PRIOR_OVER_BOUND, max_tied: int = MAX_TIED_LEVELS) -> list[str]:
+        """Why this fit is not a sane model (empty list = sane).
+
+        - the prior EM wanted lies far above what the data allow (more than `max_over_bound`
+          times the bound it was clipped at: the match class is absorbing non-matches);
+        - a comparison's Bayes factors are not ordered across its agreement levels: more than
+          `max_tied` adjacent levels that hold data share one factor (EM decided that "exact",
+          "close" and "related" say the same) and that factor alone outweighs the prior odds, so
+          "somewhat similar on this field" decides a match - the collapse. Two pooled neighbours
+          are ordinary isotonic smoothing of a noisy level, and a tie too weak to decide
+          anything (categories that agree a little or a lot) is harmless;
+        - a comparison with data has m == u (it separates nothing, so the two classes are not
+          matches and non-matches but something else).
+        """
+        out = []
+        lo, hi = self.prior_bounds
+        prior_deficit = math.log2((1 - self.prior) / self.prior)  # bits a pair needs to become a match
+        if self.wanted_prior > hi * max_over_bound:
+            out.append(f"prior {self.wanted_prior:.4g} far above the bound {hi:.4g}")
+        for c, comp in enumerate(self.comps):
+            col = levels[:, c]
+            col = col[col >= 0]
+            if col.size == 0:
+                continue
+            share = np.bincount(col, minlength=comp.n_levels) / col.size
+            bf = np.log2(self.m[c] / self.u[c])
+            held = [i for i in range(comp.n_levels - 1) if share[i] >= min_share]  # agreement levels with data
+            run = [held[0]] if held else []
+            for a, b in zip(held, held[1:]):
+                run = run + [b] if bf[a] - bf[b] < min_gap_bits else [b]
+                if len(run) > max_tied and bf[b] >= prior_deficit:
+                    out.append(f"{comp.name}: levels {run[0]}..{run[-1]} share one Bayes factor ({bf[b]:.2f} bits)")
+                    break
+            if float(np.abs(self.m[c] - self.u[c]).sum()) / 2 < 0.01:
+                out.append(f"{comp.name}: m equals u")
+        return out
+
     def probability(self, levels: np.ndarray) -> np.ndarray:
         logit = math.log(self.prior / (1 - self.prior)) + self._llr(levels)
         return 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
@@ -339,6 +502,7 @@ class FellegiSunter:
     def describe(self) -> dict[str, Any]:
         return {
             "prior": round(self.prior, 6),
+            "prior_bounds": [round(float(x), 6) for x in self.prior_bounds],
             "iterations": self.iterations,
             "comparisons": {
                 c.name: {"weight": c.weight,
@@ -381,3 +545,78 @@ class TrainedScorer:
 
     def describe(self) -> dict[str, Any]:
         return {"model": "logistic-regression", "coefficients": int(self.model.coef_.size)}
+
+
+# Several EM starts: (initial prior as a share of the upper bound, steepness of the initial m).
+EM_STARTS = ((0.5, 0.5), (0.1, 0.5), (0.02, 0.3), (0.5, 0.8))
+
+
+def fit_robust(comps: list[Comparison], u_levels: np.ndarray, levels: np.ndarray, bounds: tuple[float, float],
+               update_u: frozenset[str] = frozenset(), starts=EM_STARTS) -> tuple["FellegiSunter", dict[str, Any]]:
+    """EM from several starts; the best likelihood among sane fits (see `FellegiSunter.problems`).
+
+    Why: EM on candidate pairs has more than one fixed point. On a small table linked to a big
+    one, "similar title" explains most candidates, and a fit where the match class swallows
+    them (prior 0.6 among candidates, all title levels one Bayes factor) can have the higher
+    likelihood. The prior is therefore bounded by what the data allow, and a fit that breaks
+    the design (prior far above its bound, tied levels, m == u) is never chosen.
+
+    Two stages: first u stays fixed at its random-pair estimate for every comparison (the
+    textbook model). Candidates are chosen for similar names, so non-matching candidates agree
+    on names far more often than random pairs do; when that makes every fixed-u start collapse,
+    the second stage lets u of the comparisons the blockers select on (`update_u`) follow the
+    candidates. When no start of either stage is sane, the conservative model is used: m as
+    designed (each level half as likely as the one above), random-pair u, and the caller sets
+    the prior from its deterministic rule - and says so.
+    """
+    lo, hi = bounds
+    tried = []
+    best, best_ll, stage_used = None, -math.inf, None
+    stages = [("random pairs", frozenset())] + ([("candidates for " + ", ".join(sorted(update_u)), update_u)] if update_u else [])
+    for stage, upd in stages:
+        for share, steep in starts:
+            fs = FellegiSunter(comps, prior_bounds=(lo, hi))
+            fs.fit_u(u_levels)
+            fs.fit_m(levels, update_u=upd, prior_init=max(lo, share * hi), steep=steep)
+            ll = fs.log_likelihood(levels)
+            probs = fs.problems(levels)
+            tried.append({"u_from": stage, "prior_init": round(max(lo, share * hi), 6), "m_steepness": steep,
+                          "prior": round(fs.prior, 6), "log_likelihood": round(ll, 5), "problems": probs})
+            if not probs and ll > best_ll:
+                best, best_ll, stage_used = fs, ll, stage
+        if best is not None:
+            break
+    diag: dict[str, Any] = {"starts": tried, "fallback": None, "u_from": stage_used}
+    if best is None:
+        best = FellegiSunter(comps, prior_bounds=(lo, hi))
+        best.fit_u(u_levels)
+        best._init_m()
+        best._monotone()
+        best._cap_disagreement()
+        best.prior = lo
+        diag["u_from"] = "random pairs"
+        diag["fallback"] = "no EM start gave a sane model (" + "; ".join(sorted({p for t in tried for p in t["problems"]})[:6]) + \
+            "): using the conservative model (designed m, random-pair u, prior from the deterministic rule)"
+    return best, diag
+
+
+def expected_f1_threshold(prob: np.ndarray, floor: float = 0.05, ceiling: float = 0.95) -> float:
+    """The cut that maximizes F1 expected under the model's own posteriors.
+
+    Taking the k most probable pairs, expected true positives are the sum of their
+    probabilities and expected matches the sum over all pairs, so E[F1] ~ 2*sum_k / (k + sum_all).
+    The cut adapts to how confident the model is instead of a fixed 0.5 that is too strict for
+    one data set and too lax for another. Bounded to [floor, ceiling] so a degenerate model
+    cannot cut at 0 or 1.
+    """
+    if prob.size == 0:
+        return 0.5
+    p = np.sort(prob)[::-1]
+    total = float(p.sum())
+    if total <= 0:
+        return ceiling
+    cum = np.cumsum(p)
+    k = np.arange(1, p.size + 1)
+    ef1 = 2 * cum / (k + total)
+    best = int(np.argmax(ef1))
+    return float(np.clip(p[best], floor, ceiling))

@@ -17,8 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from matrix.config import ConfigError
 
-FieldType = Literal["name", "text", "url-domain", "categorical", "number", "identifier"]
-FIELD_TYPES: tuple[str, ...] = ("name", "text", "url-domain", "categorical", "number", "identifier")
+FieldType = Literal["name", "text", "url-domain", "categorical", "number", "identifier",
+                    "organisation", "person", "address", "phone", "date", "list"]
+FIELD_TYPES: tuple[str, ...] = ("name", "text", "url-domain", "categorical", "number", "identifier",
+                                "organisation", "person", "address", "phone", "date", "list")
+# What a record is called: embedded and used as lexical/exact blocking keys by default.
+NAME_TYPES = ("name", "organisation", "person")
 
 
 class _Spec(BaseModel):
@@ -40,6 +44,10 @@ class FieldSpec(_Spec):
     # clustering (mode many): records with different known values are never one entity, even
     # through records whose value is unknown (e.g. one program = one registered domain)
     exclusive: bool = False
+    # phone: ISO country for numbers written without '+' (default: the country most of them are valid in)
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+    # list: item separator (default: the first of '**', ';', '|', ',', '/' found in the column)
+    sep: str | None = Field(default=None, min_length=1)
 
     @property
     def source_column(self) -> str:
@@ -47,11 +55,11 @@ class FieldSpec(_Spec):
 
     @property
     def embedded(self) -> bool:
-        return self.embed if self.embed is not None else self.type in ("name", "text")
+        return self.embed if self.embed is not None else self.type in NAME_TYPES
 
     @property
     def blocking_key(self) -> bool:
-        return self.block if self.block is not None else self.type in ("name", "url-domain", "identifier")
+        return self.block if self.block is not None else self.type in NAME_TYPES + ("url-domain", "identifier", "phone")
 
 
 class FileSpec(_Spec):
@@ -80,6 +88,9 @@ class ResolveSpec(_Spec):
     neighbours: int | None = Field(default=None, ge=1, le=200)
     embeddings: bool = True
     max_key_group: int = Field(default=8, ge=2)
+    # linkage: match each record at most once. None = only when neither table has internal
+    # duplicates (checked on the data); true/false force it
+    one_to_one: bool | None = None
 
     @field_validator("fields")
     @classmethod

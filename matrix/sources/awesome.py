@@ -2,7 +2,8 @@
 
 Format relied on: `## Category` headings, then bullet lines `- [Name](https://merchant) - terms text`
 (also `*` bullets and ` — `/`: ` separators). Terms text is parsed for commission and cookie
-("30% recurring, 60-day cookie"). Lines that are not bullets with a link are ignored.
+("30% recurring, 60-day cookie") by the one terms extractor (matrix.normalize.terms), which tells a
+commission from a cookie window in free text. Lines that are not bullets with a link are ignored.
 source_id: the merchant's registered domain, else a slug of the name.
 """
 
@@ -21,7 +22,6 @@ from matrix.sources.crawler import Crawler
 from matrix.sources.directory import CrawledSource
 
 _ITEM = re.compile(r"^\s*[-*+]\s+\[(?P<name>[^\]]+)\]\((?P<url>[^)\s]+)\)\s*(?:[-–—:]\s*(?P<terms>.*))?$")
-_COOKIE = re.compile(r"(\d+[\s-]*(?:days?|months?|years?|hours?)|session)\s*cookie|cookie[^,;.]*?(\d+[\s-]*(?:days?|months?|years?|hours?))", re.I)
 
 
 class AwesomeListSource(CrawledSource):
@@ -61,11 +61,9 @@ class AwesomeListSource(CrawledSource):
 
     def to_listing(self, raw: dict[str, Any], fetched_at: dt.datetime | None = None) -> Listing:
         terms = raw.get("terms") or ""
-        cookie = _COOKIE.search(terms)
-        commission = re.sub(_COOKIE, " ", terms) if terms else None
         sid = registered_domain(raw.get("url")) or re.sub(r"[^a-z0-9]+", "-", raw["name"].lower()).strip("-")
         return normalize_listing(
             source=self.name, source_id=sid, name=raw["name"], raw=raw, url=raw.get("_url"), fetched_at=fetched_at,
-            commission=commission, cookie=(cookie.group(1) or cookie.group(2)) if cookie else None,
+            commission=terms or None, cookie=terms or None,  # free text: the terms extractor tells them apart
             categories=[raw.get("section")], description=terms or None, merchant_url=raw.get("url"),
         )

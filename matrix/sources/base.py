@@ -100,7 +100,18 @@ class Source(abc.ABC):
         """Normalize one raw record."""
 
     def listings(self) -> Iterator[Listing]:
-        """Run all three steps in-process (CLI, notebooks, tests); Ray jobs fan them out instead."""
+        """Run all three steps in-process (CLI, notebooks, tests); Ray jobs fan them out instead.
+
+        Each record is normalized on its own: one that fails is counted (`failed_records`) and
+        logged with its id, and the rest go on."""
+        from matrix.observability import get_logger
+
         for page in self.fetch_pages():
             for raw in self.parse(page):
-                yield self.to_listing(raw, page.fetched_at)
+                try:
+                    yield self.to_listing(raw, page.fetched_at)
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    self.failed_records = getattr(self, "failed_records", 0) + 1
+                    rid = next((str(raw[k]) for k in ("id", "slug", "name") if isinstance(raw, dict) and raw.get(k)), "?")
+                    get_logger("matrix.sources").warning("record could not be normalized", extra={
+                        "source": self.name, "record": rid, "url": page.url, "error": f"{type(exc).__name__}: {exc}"})

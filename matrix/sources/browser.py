@@ -45,7 +45,9 @@ class BrowserRenderer:
 
     async def __aenter__(self) -> "BrowserRenderer":
         check_browser(self.executable)
-        from playwright.async_api import async_playwright
+        from matrix.extras import require
+
+        async_playwright = require("playwright.async_api", "rendering JavaScript pages (render_js)").async_playwright
 
         self._pw = await async_playwright().start()
         try:

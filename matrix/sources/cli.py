@@ -2,7 +2,8 @@
 
 `crawl` runs one source in-process (fetch -> parse -> normalize, no Ray, no index write), so a
 user checking a new source or a changed site layout sees within seconds what came back: counts,
-every failure with its reason, and the pages whose labels were not found (layout drift).
+every failure with its reason, the pages whose labels were not found (layout drift), and per field
+the fill rate against the source's last good run with a DRIFT flag (matrix.sources.drift).
 """
 
 from __future__ import annotations
@@ -79,6 +80,13 @@ def run_crawl(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     report = getattr(src, "report", None)
     rep: dict[str, Any] = report.as_dict() if hasattr(report, "as_dict") else {}
+    if not rep.get("fields") and listings:  # a source outside the crawler: same field report
+        from matrix.sources import drift
+
+        tracker = drift.DriftTracker(cfg.name, drift.tracked_fields(src))
+        for lst in listings:
+            tracker.observe(lst.raw, lst)
+        rep["fields"] = drift.finish(tracker, settings, cfg.options)
     rep = {"source": args.name, "kind": cfg.kind, "listings": len(listings), **{k: v for k, v in rep.items() if k != "source"}}
     if args.json:
         rep["sample"] = [{"source_id": l.source_id, "name": l.name} for l in listings[: max(0, args.show)]]
@@ -107,6 +115,11 @@ def _print_report(rep: dict[str, Any], listings: list, show: int) -> None:
     print(f"  layout drift: {len(drift)} page(s)")
     for d in drift[:MAX_SHOWN_FAILURES]:
         print(f"    missing {', '.join(d['missing'])}: {d['url']}")
+    if rep.get("fields"):
+        from matrix.sources.drift import format_summary
+
+        for line in format_summary(rep["fields"]):
+            print("  " + line if not line.startswith(" ") else line)
     for lst in listings[: max(0, show)]:
         com = lst.commission.raw if getattr(lst.commission, "raw", None) else "?"
         print(f"  - {lst.source_id}: {lst.name} | commission {com} | cookie "

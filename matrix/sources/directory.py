@@ -23,10 +23,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import json
 import inspect
 import queue
 import threading
 import time
+from pathlib import Path
 from contextlib import AsyncExitStack
 from typing import Any, AsyncIterator, Callable, Iterable, Iterator
 from urllib.parse import urljoin
@@ -154,10 +156,12 @@ def parser_fingerprint(cls: type) -> str:
     fp = _FINGERPRINTS.get(cls)
     if fp is None:
         h = hashlib.blake2b(digest_size=8)
-        from matrix.sources import extract
+        from matrix.sources import extract, layout
 
         files = {inspect.getsourcefile(k) for k in cls.__mro__ if k.__module__.startswith("matrix.")}
         files.add(inspect.getsourcefile(extract))
+        files.add(inspect.getsourcefile(layout))
+        files.add(str(Path(inspect.getsourcefile(layout)).parent.parent / "data" / "sources" / "field_labels.yaml"))
         for f in sorted(x for x in files if x):
             with open(f, "rb") as fh:
                 h.update(fh.read())
@@ -258,6 +262,9 @@ class CrawledSource(Source):
             return [dict(r) for r in page.meta["records"]]
         records = self.parse_body(page)
         for r in records:
+            if r.get("_error"):  # a malformed record: counted as failed when normalized, not as drift
+                r.setdefault("_url", page.url)
+                continue
             missing = [f for f in self.required if not r.get(f)]
             if missing:
                 r["_missing"] = missing
@@ -269,15 +276,41 @@ class CrawledSource(Source):
         raise NotImplementedError
 
     def listings(self) -> Iterator[Listing]:
+        """Fetch -> parse -> normalize in-process. Each record is normalized on its own (a bad one is
+        counted with its id and the rest go on); per-field fill and drift land in `report.fields`."""
+        from matrix.sources import drift
+
+        tracker = drift.DriftTracker(self.name, drift.tracked_fields(self))
         for page in self.fetch_pages():
             records = self.parse(page)
             for raw in records:
                 if raw.get("_missing"):
                     self.report.drift(page.url, raw["_missing"])
                 try:
-                    yield self.to_listing(raw, page.fetched_at)
-                except (ValueError, KeyError) as exc:
-                    self.report.fail(page.url, "unusable_record", str(exc))
+                    listing = self.to_listing(raw, page.fetched_at)
+                except Exception as exc:  # noqa: BLE001 - one malformed record never stops the page
+                    tracker.fail()
+                    rid = record_id(raw)
+                    self.report.fail(page.url, "unusable_record", f"record {rid}: {type(exc).__name__}: {exc}")
+                    continue
+                tracker.observe(raw, listing)
+                yield listing
+        self.report.fields = drift.finish(tracker, self.settings, self.cfg.options)
+
+
+def record_id(raw: Any) -> str:
+    """The id a log line names a record by (whatever id-like key the source's records carry);
+    `raw` may be the record or its JSON text."""
+    if isinstance(raw, (str, bytes)):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return "?"
+    if isinstance(raw, dict):
+        for k in ("id", "slug", "Id", "offer_id", "source_id", "name", "url"):
+            if raw.get(k) not in (None, ""):
+                return str(raw[k])
+    return "?"
 
 
 class DirectorySource(CrawledSource):
@@ -407,3 +440,61 @@ class DirectorySource(CrawledSource):
 
 def now() -> dt.datetime:
     return utcnow()
+
+
+class SpecDirectorySource(DirectorySource):
+    """A directory described as data (`spec`, a `SiteSpec`) and read by the one generic extractor
+    (matrix.sources.layout). A site module is its spec plus `quirks()` for what really differs."""
+
+    spec: Any = None  # SiteSpec
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        spec = cls.__dict__.get("spec")
+        if spec is not None:
+            cls.kind = spec.kind
+            cls.default_path = spec.list_path
+            cls.detail_pattern = spec.detail_pattern
+            cls.required = spec.required
+            cls.list_wait_for = spec.list_wait_for
+            cls.detail_wait_for = spec.detail_wait_for
+
+    def reader(self) -> Any:
+        rd = self.__dict__.get("_reader")
+        if rd is None:
+            from matrix.sources.layout import LayoutReader
+
+            rd = self.__dict__["_reader"] = LayoutReader(self.spec)
+        return rd
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_reader", None)  # rebuilt where the source is unpickled
+        return state
+
+    def parse_detail(self, soup: Any, url: str) -> dict[str, Any]:
+        read = self.reader().read(soup, url)
+        return self.quirks(read.record, soup, url)
+
+    def quirks(self, record: dict[str, Any], soup: Any, url: str) -> dict[str, Any]:
+        """Site-specific touches after the generic read (default: none)."""
+        return record
+
+    def to_listing(self, raw: dict[str, Any], fetched_at: dt.datetime | None = None) -> Listing:
+        from matrix.normalize.listing import normalize_listing
+
+        sid = str(raw[self.spec.id_key])
+        rules = "\n".join(x for x in (f"Allowed: {raw['traffic_allowed']}" if raw.get("traffic_allowed") else "",
+                                      f"Restricted: {raw['traffic_restricted']}" if raw.get("traffic_restricted") else "")
+                          if x)
+        cats = raw.get("category")
+        return normalize_listing(
+            source=self.name, source_id=sid, name=raw.get("name") or f"unknown ({sid})", raw=raw, url=raw.get("_url"),
+            fetched_at=fetched_at, commission=raw.get("commission"), currency=raw.get("currency"),
+            payout_type=raw.get("payout_type"), cookie=raw.get("cookie"), geo=raw.get("geo"),
+            categories=cats if isinstance(cats, list) else [cats], description=raw.get("description_html"),
+            merchant_url=raw.get("website") or raw.get("preview"), network=raw.get("network"),
+            payout_minimum=raw.get("payout_minimum"), payout_methods=raw.get("payout_methods"),
+            payout_frequency=raw.get("payout_frequency"), approval=raw.get("approval"), epc=raw.get("epc"),
+            restrictions_text=rules or None,
+        )

@@ -1,9 +1,11 @@
-"""On-disk HTTP cache for conditional requests (ETag / Last-Modified), one folder per source.
+"""On-disk HTTP cache, one folder per source: freshness (Cache-Control / Expires) and
+conditional requests (ETag / Last-Modified). Used by matrix.http, the one HTTP layer.
 
-Why: a re-crawl of an unchanged directory should cost a 304 per page, not a download and a
-parse. Each entry keeps the validators, the body, and "derived" data computed from that body
-(links found on a list page, records parsed from a detail page), so a 304 hands back the
-derived data and nothing is parsed again. Writes are atomic (temp file + rename) so a killed
+Why: a re-crawl of an unchanged directory should cost nothing for a page its server declared
+fresh (`fresh_until`), and a 304 for a stale one - never a download and a parse. Each entry
+keeps the validators, the body, and "derived" data computed from that body (links found on a
+list page, records parsed from a detail page), so a 304 hands back the derived data and nothing
+is parsed again. Writes are atomic (temp file + rename) so a killed
 crawl never leaves a half-written entry that a later crawl would trust.
 """
 
@@ -30,6 +32,15 @@ class CacheEntry:
     final_url: str | None = None
     body_hash: str | None = None
     derived: dict[str, Any] = field(default_factory=dict)
+    fresh_until: float | None = None  # epoch seconds; reuse without asking until then (None: revalidate)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CacheEntry":
+        """Fields this version knows; entries written by an older or newer version still load."""
+        return cls(**{k: v for k, v in data.items() if k in _ENTRY_FIELDS})
+
+
+_ENTRY_FIELDS = frozenset(CacheEntry.__dataclass_fields__)
 
 
 def body_hash(body: bytes) -> str:
@@ -49,34 +60,45 @@ class HttpCache:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self._dirs: set[Path] = set()
+        self._root = str(self.root)
+        self._dirs: set[str] = set()
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        d = self.root / key[:2]
-        return d / f"{key}.json", d / f"{key}.body"
+    def _base(self, key: str) -> str:
+        """Path of an entry without its suffix. Plain strings: a re-crawl of fresh pages opens
+        three files per page, and building pathlib objects cost more than the reads."""
+        return f"{self._root}/{key[:2]}/{key}"
+
+    def _paths(self, key: str) -> tuple[str, str]:
+        base = self._base(key)
+        return base + ".json", base + ".body"
+
+    @staticmethod
+    def _read(path: str) -> bytes:
+        with open(path, "rb") as fh:
+            return fh.read()
 
     def get(self, key: str) -> CacheEntry | None:
         meta, _ = self._paths(key)
         try:
-            data = json.loads(meta.read_text("utf-8"))
-            return CacheEntry(**data)
+            data = json.loads(self._read(meta))
+            return CacheEntry.from_dict(data)
         except (OSError, ValueError, TypeError):
             return None
 
     def body(self, key: str) -> bytes | None:
         _, body = self._paths(key)
         try:
-            return body.read_bytes()
+            return self._read(body)
         except OSError:
             return None
 
-    def _atomic_write(self, path: Path, data: bytes) -> None:
+    def _atomic_write(self, path: str, data: bytes) -> None:
         """Write to a private temp name, then rename: readers see the old file or the new one.
         Plain os.open/os.replace with a per-thread temp name: a crawl writes thousands of
         entries and mkstemp+fdopen+mkdir per write cost more than the write itself."""
-        parent = path.parent
+        parent = os.path.dirname(path)
         if parent not in self._dirs:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             self._dirs.add(parent)
         tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
         try:
@@ -103,13 +125,11 @@ class HttpCache:
     def put_records(self, key: str, doc: dict[str, Any]) -> None:
         """Records parsed from the cached body, in their own file so no write of the entry (by the
         crawler's writer thread) can race with one of the records (by a parser elsewhere)."""
-        meta, _ = self._paths(key)
-        self._atomic_write(meta.with_suffix(".records"), json.dumps(doc, default=str).encode())
+        self._atomic_write(self._base(key) + ".records", json.dumps(doc, default=str).encode())
 
     def get_records(self, key: str) -> dict[str, Any] | None:
-        meta, _ = self._paths(key)
         try:
-            doc = json.loads(meta.with_suffix(".records").read_bytes())
+            doc = json.loads(self._read(self._base(key) + ".records"))
         except (OSError, ValueError):
             return None
         return doc if isinstance(doc, dict) else None

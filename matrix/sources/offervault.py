@@ -4,9 +4,13 @@ Two paths, picked by `options.mode`:
 - "html" (default): list /offers?page=N rendered in Chromium -> detail /offer/<id>/<slug> rendered.
   Detail fields by label (<th>/<td> or <dt>/<dd>): Payout, Payout Type | Type, Category | Categories,
   Countries | Geo, Network, EPC; name = h1; description = .offer-description.
-- "api": the JSON endpoints the app itself calls: GET /api/networks ({"networks": [{id, name}]}) then
-  POST /api/offers/search {"query", "page", "per_page"} -> {"offers": [{id, name, payout, currency,
-  payout_type, countries, categories, network_id, description, preview_url}], "page", "pages"}.
+- "api": the JSON endpoints the app itself calls: GET /api/networks ({"networks": [{id, name, and the
+  network's payout terms: minimum_payout, payment_methods, payment_frequency}]}) then POST
+  /api/offers/search {"query", "page", "per_page"} -> {"offers": [...], "page", "pages"}. Offer records
+  come in several real shapes (matrix.sources.offer_records): countries as codes or objects, `type` or
+  `payout_type`, payout as a number or a string without currency, `landing_page_url` ... Each record
+  is read on its own: a malformed one is counted and logged by id and the page goes on. The
+  network's payout terms apply to its offers.
 source_id: OfferVault's offer id (same in both modes, so both paths upsert the same listings).
 """
 
@@ -21,16 +25,30 @@ from matrix.models import Listing
 from matrix.normalize.listing import normalize_listing
 from matrix.sources.base import Page
 from matrix.sources.crawler import Crawler
-from matrix.sources.directory import DirectorySource
-from matrix.sources.extract import Labels, first_el, first_text
+from matrix.sources.directory import SpecDirectorySource
+from matrix.sources.layout import FieldSpec, SiteSpec
+from matrix.sources.offer_records import first, network_terms, records_from
 
 
-class OfferVaultSource(DirectorySource):
-    kind = "offervault"
-    default_path = "/offers"
-    detail_pattern = r"/offer/\d+(?:/[^/?#]*)?/?$"
-    list_wait_for = "a[href*='/offer/'], .no-offers"
-    detail_wait_for = "h1"
+SPEC = SiteSpec(
+    kind="offervault",
+    list_path="/offers",
+    detail_pattern=r"/offer/\d+(?:/[^/?#]*)?/?$",
+    id_pattern=r"/offer/(\d+)",
+    main=(".offer-detail", "main", "[role=main]", "#app", "#root"),
+    name_selectors=("h1.offer-name", "h1"),
+    description=(".offer-description", ".description"),
+    fields=(FieldSpec("commission"), FieldSpec("payout_type"), FieldSpec("category"), FieldSpec("geo"),
+            FieldSpec("network"), FieldSpec("epc"),
+            FieldSpec("preview", selectors=("a.preview-link[href]", "a[data-role=preview][href]"), kind="link",
+                      link_text=r"preview|preview offer|landing page")),
+    list_wait_for="a[href*='/offer/'], .no-offers",
+    detail_wait_for="h1",
+)
+
+
+class OfferVaultSource(SpecDirectorySource):
+    spec = SPEC
 
     @property
     def mode(self) -> str:
@@ -42,10 +60,10 @@ class OfferVaultSource(DirectorySource):
                 yield p
             return
         nets = await crawler.fetch(self.base_url + "api/networks")
-        networks: dict[str, str] = {}
+        networks: dict[str, dict[str, Any]] = {}
         if nets.ok:
             try:
-                networks = {str(n["id"]): n.get("name") for n in json.loads(nets.text or "{}").get("networks", [])}
+                networks = network_terms(json.loads(nets.text or "{}"))
             except (ValueError, AttributeError, KeyError, TypeError) as exc:
                 crawler.report.drift(nets.url, [f"networks json: {exc}"])
         page_no, pages = 1, 1
@@ -71,50 +89,24 @@ class OfferVaultSource(DirectorySource):
             return super().parse_body(page)
         try:
             doc = json.loads(page.body)
-        except (ValueError, TypeError):
-            return []
-        nets = page.meta.get("networks") or {}
-        out = []
-        for o in doc.get("offers") or []:
-            if not isinstance(o, dict) or o.get("id") is None:
-                continue
-            payout = o.get("payout")
-            out.append({
-                "id": str(o["id"]), "name": o.get("name"),
-                "commission": None if payout in (None, "") else str(payout), "currency": o.get("currency"),
-                "payout_type": o.get("payout_type"), "geo": ", ".join(o.get("countries") or []) or None,
-                "category": ", ".join(o.get("categories") or []) or None,
-                "network": nets.get(str(o.get("network_id"))) or o.get("network"),
-                "epc": None if o.get("epc") is None else str(o.get("epc")),
-                "preview": o.get("preview_url"), "description_html": o.get("description"),
-                "_url": f"{self.base_url}offer/{o['id']}",
-            })
-        return out
-
-    def parse_detail(self, soup: Any, url: str) -> dict[str, Any]:
-        lab = Labels(soup)
-        m = re.search(r"/offer/(\d+)", url)
-        desc = first_el(soup, [".offer-description", ".description"])
-        prev = soup.select_one("a.preview-link[href], a[data-role=preview][href]")
-        return {
-            "id": m.group(1) if m else self.slug(url),
-            "name": first_text(soup, ["h1.offer-name", "h1"]),
-            "commission": lab.get("Payout"),
-            "payout_type": lab.get("Payout Type", "Type"),
-            "category": lab.get("Category", "Categories"),
-            "geo": lab.get("Countries", "Geo", "Geos"),
-            "network": lab.get("Network"),
-            "epc": lab.get("EPC"),
-            "preview": prev["href"] if prev else None,
-            "description_html": str(desc) if desc else None,
-        }
+        except (ValueError, TypeError) as exc:
+            return [{"id": f"page:{page.url}", "_error": f"unreadable JSON: {exc}"}]
+        offers = doc if isinstance(doc, list) else first(doc, ("offers", "data", "results", "items")) if isinstance(doc, dict) else None
+        if isinstance(offers, dict):  # {"data": {"offers": [...]}}
+            offers = first(offers, ("offers", "data", "results", "items"))
+        return records_from(offers or [], page.meta.get("networks") or {}, f"{self.base_url}offer/{{id}}", self.name)
 
     def to_listing(self, raw: dict[str, Any], fetched_at: dt.datetime | None = None) -> Listing:
+        if raw.get("_error"):
+            raise ValueError(f"malformed offer record {raw.get('id')}: {raw['_error']}")
         return normalize_listing(
             source=self.name, source_id=str(raw["id"]), name=raw.get("name") or f"offer {raw['id']}", raw=raw,
             url=raw.get("_url"), fetched_at=fetched_at, commission=raw.get("commission"), currency=raw.get("currency"),
             payout_type=raw.get("payout_type"), geo=raw.get("geo"),
             categories=re.split(r"\s*,\s*", raw["category"]) if raw.get("category") else [],
-            description=raw.get("description_html"), merchant_url=raw.get("preview"), network=raw.get("network"),
-            epc=raw.get("epc"),
+            description=raw.get("description_html"), merchant_url=None if raw.get("_shared_host") else raw.get("preview"),
+            network=raw.get("network"), epc=raw.get("epc"), payout_minimum=raw.get("payout_minimum"),
+            payout_methods=raw.get("payout_methods"), payout_frequency=raw.get("payout_frequency"),
+            payout_amount=raw.get("payout_amount"), payout_percent=raw.get("payout_percent"),
+            tags=["shared_lander"] if raw.get("_shared_host") else (),
         )

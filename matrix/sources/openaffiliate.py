@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import urllib.request
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
@@ -20,11 +19,13 @@ from matrix.models import Approval, Listing, PayoutTerms
 from matrix.normalize.category import map_categories
 from matrix.normalize.commission import parse_commission
 from matrix.normalize.cookie import parse_cookie
-from matrix.normalize.domain import registered_domain
+from matrix.normalize.domain import merchant_domain
 from matrix.normalize.payout import parse_frequency, parse_methods
 from matrix.normalize.text import extract_traffic, html_to_text
+from matrix.observability import get_logger
 from matrix.sources.base import Page, Source, SourceError
 
+_log = get_logger("matrix.sources.openaffiliate")
 BUNDLED = "data/openaffiliate/registry.json"
 _APPROVAL = {"auto": Approval.AUTO, "manual": Approval.MANUAL, "invite-only": Approval.INVITE, "invite": Approval.INVITE}
 
@@ -48,23 +49,35 @@ class OpenAffiliateSource(Source):
 
     def fetch_pages(self) -> Iterator[Page]:
         if self.cfg.url:
-            req = urllib.request.Request(self.cfg.url, headers={"User-Agent": self.settings.crawl.user_agent})
-            try:
-                with urllib.request.urlopen(req, timeout=self.settings.crawl.timeout_s) as resp:  # noqa: S310
-                    raw_body = resp.read(self.settings.crawl.max_body_bytes + 1)
-            except OSError as exc:
-                raise SourceError(f"sources.{self.name}: cannot read {self.cfg.url}: {exc}") from exc
-            if len(raw_body) > self.settings.crawl.max_body_bytes:
-                raise SourceError(f"sources.{self.name}: {self.cfg.url} is larger than crawl.max_body_bytes "
-                                  f"({self.settings.crawl.max_body_bytes})")
-            body = raw_body.decode("utf-8")
-            yield Page(source=self.name, url=self.cfg.url, body=body, content_type="application/json", kind="feed")
+            yield self._fetch_live(self.cfg.url)
             return
         path = Path(self.cfg.path).expanduser() if self.cfg.path else bundled_registry_path()
         if not path.exists():
             raise SourceError(f"sources.{self.name}.path = {str(path)!r} does not exist")
         yield Page(source=self.name, url=path.resolve().as_uri(), body=path.read_text("utf-8"),
                    content_type="application/json", kind="feed")
+
+    def _fetch_live(self, url: str) -> Page:
+        """The live registry through matrix.http: robots.txt, the source's rate limit, retries, the
+        body cap, and the HTTP cache (fresh -> no request; stale -> a 304 re-reads nothing)."""
+        from matrix.http import HttpOptions, fetch_sync
+        from matrix.ratelimit import RetryPolicy
+        from matrix.sources.httpcache import HttpCache
+
+        crawl = self.settings.crawl
+        cache = HttpCache(self.settings.path("http_cache", self.name)) if crawl.http_cache else None
+        retry = RetryPolicy(max_retries=crawl.max_retries, base_s=crawl.backoff_base_s, max_s=crawl.backoff_max_s)
+        resp = fetch_sync(url, HttpOptions.from_crawl(crawl), self.cfg.rate_limit or crawl.default_rate_limit,
+                          cache=cache, retry=retry)
+        if resp.error == "robots_disallowed":
+            raise SourceError(f"sources.{self.name}: robots.txt disallows {url} for crawl.user_agent; use the bundled "
+                              "copy (no url), a local `path`, or crawl.respect_robots: false if the site allows it")
+        if resp.error == "body_too_large":
+            raise SourceError(f"sources.{self.name}: {url} is larger than crawl.max_body_bytes ({crawl.max_body_bytes})")
+        if resp.error:
+            raise SourceError(f"sources.{self.name}: cannot read {url}: {resp.error} {resp.detail}".rstrip())
+        body = resp.text if resp.text is not None else (resp.body or b"").decode("utf-8")
+        return Page(source=self.name, url=url, body=body, content_type="application/json", kind="feed")
 
     def parse(self, page: Page) -> list[dict[str, Any]]:
         try:
@@ -75,7 +88,17 @@ class OpenAffiliateSource(Source):
         if not isinstance(programs, list):
             raise SourceError(f"{page.url}: expected a 'programs' list")
         limit = self.cfg.max_pages  # for a feed, max_pages caps records (small slices in tests)
-        return [p for p in programs if isinstance(p, dict) and p.get("slug")][:limit]
+        good = []
+        for i, p in enumerate(programs):
+            if isinstance(p, dict) and isinstance(p.get("slug"), str) and p["slug"]:
+                good.append(p)
+            else:  # counted and logged by position (and name if any); the rest of the registry goes on
+                self.skipped_records = getattr(self, "skipped_records", 0) + 1
+                name = p.get("name") if isinstance(p, dict) else None
+                _log.warning("malformed registry record skipped",
+                             extra={"source": self.name, "record": f"#{i}" + (f" ({name})" if name else ""),
+                                    "error": "not an object" if not isinstance(p, dict) else "no slug"})
+        return good[:limit]
 
     def to_listing(self, raw: dict[str, Any], fetched_at: dt.datetime | None = None) -> Listing:
         com = raw.get("commission") or {}
@@ -106,7 +129,7 @@ class OpenAffiliateSource(Source):
             name=str(raw.get("name") or raw["slug"]),
             aliases=[a for a in (raw.get("aliases") or []) if isinstance(a, str)],
             merchant_url=raw.get("url"),
-            merchant_domain=registered_domain(raw.get("url")),
+            merchant_domain=merchant_domain(raw.get("url")),
             network=(raw.get("network") or None),
             category=categories[0] if categories else None,
             categories=categories,

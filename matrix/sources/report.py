@@ -37,6 +37,7 @@ class CrawlReport:
     failures: Counter = field(default_factory=Counter)
     failed: list[dict[str, str]] = field(default_factory=list)
     layout_drift: list[dict[str, Any]] = field(default_factory=list)
+    fields: dict[str, Any] | None = None  # per-field fill and drift (matrix.sources.drift), set when records were normalized
 
     def request(self, outcome: str) -> None:
         self.requests += 1
@@ -68,7 +69,7 @@ class CrawlReport:
             "source": self.source, "requests": self.requests, "ok": self.ok, "not_modified": self.not_modified,
             "retries": self.retries, "bytes_downloaded": self.bytes_downloaded, "robots_blocked": self.robots_blocked,
             "pages_yielded": self.pages_yielded, "elapsed_s": self.elapsed_s, "failed_total": self.failed_total, "failures": dict(self.failures),
-            "failed": list(self.failed), "layout_drift": list(self.layout_drift),
+            "failed": list(self.failed), "layout_drift": list(self.layout_drift), "fields": self.fields,
         }
 
     to_dict = as_dict  # the ingest job's name for it

@@ -74,17 +74,62 @@ class IndexInputs:
         a = self.index.listings.to_arrow().select(["source", "commission"])
         models = pc.struct_field(a.column("commission"), "model").to_pylist()
         out: dict[str, list[int]] = {}
-        for s, m in zip(a.column("source").to_pylist(), models):
+        for s, m in zip(a.column("source").to_pylist(), models, strict=True):
             c = out.setdefault(s, [0, 0])
             c[0] += 1
             c[1] += (m is None or m == "unknown")
         return {s: (v[0], v[1]) for s, v in out.items()}
+
+    def field_drift(self) -> dict[str, dict[str, Any]]:
+        """Per source, the latest field-drift summary (matrix.sources.drift, MATRIX_HOME/drift/)."""
+        from matrix.sources.drift import store_for
+
+        return store_for(self.settings).latest()
 
     def known_domains(self) -> set[str]:
         if not self.index.has_table(self.index.programs_name):
             return set()
         col = self.index.programs.to_arrow().select(["merchant_domain"]).column(0).to_pylist()
         return {d for d in col if d}
+
+    # -- watches (matrix.triggers.watches) -----------------------------------------------------
+    def program_observations(self, program_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Per program: its tracked terms, where each came from, and the observation stamp - the newest
+        `last_seen` of its listings, which only a re-crawl moves."""
+        from matrix.index.history import program_terms, term_sources
+        from matrix.models import Program, from_row
+
+        if not program_ids or not self.index.has_table(self.index.programs_name):
+            return {}
+        out: dict[str, dict[str, Any]] = {}
+        ids = sorted(set(program_ids))
+        tbl = self.index.programs
+        from matrix.models import PROGRAM_SCHEMA
+
+        cols = [f.name for f in PROGRAM_SCHEMA]
+        for i in range(0, len(ids), 200):
+            quoted = ", ".join("'" + x.replace("'", "''") + "'" for x in ids[i:i + 200])
+            rows = tbl.to_lance().to_table(columns=cols, filter=f"program_id IN ({quoted})").to_pylist()
+            programs = [from_row(Program, r) for r in rows]
+            keys = [tuple(k.split(":", 1)) for p in programs for k in p.listing_keys]
+            seen = self.index.sightings([k for k in keys if len(k) == 2])
+            for p in programs:
+                stamps = [seen[tuple(k.split(":", 1))][1] for k in p.listing_keys if tuple(k.split(":", 1)) in seen]
+                stamps = [t for t in stamps if t is not None]
+                stamp = max(stamps) if stamps else (p.last_seen or p.content_hash)
+                out[p.program_id] = {"name": p.name, "terms": program_terms(p), "sources": term_sources(p),
+                                     "observed": stamp.isoformat() if hasattr(stamp, "isoformat") else str(stamp)}
+        return out
+
+    def search_matches(self, spec: Any) -> list[dict[str, Any]]:
+        """Programs a saved search (query + filters) matches now."""
+        from matrix.index import SearchFilters, SearchRequest, search
+
+        if not self.index.has_table(self.index.programs_name):
+            return []
+        req = SearchRequest(q=spec.q, mode="text", limit=spec.limit, filters=SearchFilters(**spec.filters))
+        return [{"program_id": h["program_id"], "name": h.get("name"), "merchant_domain": h.get("merchant_domain"),
+                 "commission_percent": h.get("commission_percent"), "url": h.get("url")} for h in search(self.index, req).hits]
 
     def key_alerts(self) -> list[dict[str, Any]]:
         km = self._km_factory() if self._km_factory else _key_manager(self.settings)

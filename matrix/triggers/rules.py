@@ -98,7 +98,8 @@ def stale_source(rule: TriggerRuleSettings, inputs: TriggerInputs, state: RuleSt
 
 
 def low_quality(rule: TriggerRuleSettings, inputs: TriggerInputs, state: RuleState, now: dt.datetime) -> RuleOutcome:
-    """A source whose listings mostly lack commission terms: usually its parser broke after a site change."""
+    """A source whose listings mostly lack commission terms, or whose field drift report (fill fell against
+    its last good ingest) names fields: usually its parser broke after a site change."""
     quality = inputs.source_quality()
     out = RuleOutcome()
     for source in _sources(rule, inputs):
@@ -112,6 +113,17 @@ def low_quality(rule: TriggerRuleSettings, inputs: TriggerInputs, state: RuleSta
                    "max_unknown_share": rule.max_unknown_share}
         out.firings.append(_firing(rule, f"source={source}",
                                    f"source {source}: {share:.0%} of {total} listings have no commission terms",
+                                   details, {"recrawl": {"source": source}}))
+    # per-field drift against the source's last good ingest (matrix.sources.drift), when the inputs have it
+    drift: dict[str, Any] = getattr(inputs, "field_drift", dict)()
+    for source in _sources(rule, inputs):
+        fields = (drift.get(source) or {}).get("drift") or []
+        if not fields:
+            continue
+        why = {f: ((drift[source].get("fields") or {}).get(f) or {}).get("why") for f in fields}
+        details = {"source": source, "drifted_fields": list(fields), "why": why, "records": drift[source].get("records")}
+        out.firings.append(_firing(rule, f"source={source}:fields={','.join(sorted(fields))}",
+                                   f"source {source}: field drift in {', '.join(fields)} (parser no longer reads them)",
                                    details, {"recrawl": {"source": source}}))
     return out
 

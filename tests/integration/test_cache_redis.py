@@ -10,9 +10,10 @@ import pytest
 
 from matrix.cache import RedisCache, make_cache
 from matrix.config import load_settings
-from serve_apps.service import SearchService, build_request
-from tests.support.serve_data import build_registry_index
 from matrix.ports import free_port
+from serve_apps.service import SearchService, build_request
+from tests.support.components import require
+from tests.support.serve_data import build_registry_index
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 pytestmark = pytest.mark.integration
@@ -24,8 +25,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    if not shutil.which(REDIS):
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    require(shutil.which(REDIS) is not None, "redis-server", "apt-get install redis-server")
     port = _free_port()
     d = tmp_path_factory.mktemp("redis")
     proc = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",

@@ -49,6 +49,13 @@ def test_crawl_prints_counts_failures_with_reasons_and_layout_drift(odigger_cfg,
     assert f"timeout: {url}/offer/slow" in out and f"redirect_loop: {url}/offer/loop-a" in out
     assert "layout drift: 1 page(s)" in out and f"{url}/offer/changed-layout" in out
     assert len([line for line in out.splitlines() if line.startswith("  - ")]) == 2
+    # per-field fill, first run = baseline; a second run compares against it
+    assert "field fill (6 records, first run: this becomes the baseline):" in out
+    commission = next(line for line in out.splitlines() if line.strip().startswith("commission "))
+    assert "83%" in commission  # 5 of 6 pages state it (the changed layout does not)
+    assert main(["--config", cfg, "sources", "crawl", "od", "--show", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "(last good 83%)" in out and "field drift: none" in out
 
 
 def test_crawl_limit_and_json(odigger_cfg, capsys):

@@ -64,7 +64,8 @@ def test_affiliatefix_listings_robots_drift_and_conditional_recrawl(matrix_home)
         pages = list(src2.fetch_pages())
         robots_size = len((site.root / "robots.txt").read_bytes())
         assert src2.report.not_modified == 6 and src2.report.ok == 0
-        assert src2.report.bytes_downloaded == robots_size < 0.05 * first_bytes  # only robots.txt is re-read
+        # robots.txt is revalidated through the same HTTP cache (304), so nothing is downloaded again
+        assert src2.report.bytes_downloaded == 0 < robots_size
         assert all(p.meta["not_modified"] and p.meta["records"] for p in pages)
         monkey_parsed = []
         src2.parse_detail = lambda *a: monkey_parsed.append(a)  # would record any real parse

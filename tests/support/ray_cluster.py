@@ -34,6 +34,13 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _auth_headers() -> dict[str, str]:
+    """Ray's token auth is on by default: the dashboard answers 401 without the cluster token."""
+    path = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+    token = os.environ.get("RAY_AUTH_TOKEN") or (path.read_text().strip() if path.is_file() else "")
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def _wait(predicate, what: str, deadline_s: float, proc: subprocess.Popen | None = None) -> None:
     """Poll until `predicate()` is true; a generous deadline, because CI machines are loaded."""
     end = time.monotonic() + deadline_s
@@ -98,7 +105,8 @@ def start_head(num_cpus: int = 1, dashboard: bool = True, resources: str | None 
                    dashboard_url=f"http://127.0.0.1:{dash_port}" if dashboard else None)
     try:
         if dashboard:
-            _wait(lambda: urllib.request.urlopen(f"{node.dashboard_url}/api/version", timeout=5).status == 200,
+            _wait(lambda: urllib.request.urlopen(urllib.request.Request(f"{node.dashboard_url}/api/version",
+                                                                        headers=_auth_headers()), timeout=5).status == 200,
                   "ray dashboard", deadline_s, proc)
         else:
             _wait(lambda: subprocess.run([os.path.join(VENV_BIN, "ray"), "status", f"--address={node.address}"],

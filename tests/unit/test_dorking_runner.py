@@ -169,7 +169,7 @@ def test_runner_keeps_going_when_one_query_fails(server):
 
 
 def test_runner_from_settings_and_dork_source_kind(settings, server):
-    s = load_settings(overrides={"home": str(settings.home), "triggers": {"dorking": {"url": server.url}},
+    s = load_settings(overrides={"home": str(settings.home), "triggers": {"allow_private_networks": ["127.0.0.1/32"], "dorking": {"url": server.url}},
                                  "sources": [{"name": "dork", "kind": "dork"}]})
     runner = DorkRunner.from_settings(s)
     assert isinstance(runner.backend, SearxngBackend) and runner.backend.user_agent == s.crawl.user_agent

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from matrix.models import CommissionModel as M, PayoutType as P
+from matrix.models import CommissionModel as M
+from matrix.models import PayoutType as P
 from matrix.normalize.category import TAXONOMY, map_categories, map_category, parent_of
 from matrix.normalize.commission import parse_commission, parse_duration_months, parse_money, parse_payout_type
 from matrix.normalize.cookie import parse_cookie, parse_cookie_days
@@ -21,7 +22,7 @@ COMMISSIONS = [
     ("25-35%", M.PERCENT, 25, 35, None, None, None, P.CPS, None),
     ("$5–$50", M.FLAT, None, None, 5, 50, "USD", P.UNKNOWN, None),
     ("$5-50 per lead", M.FLAT, None, None, 5, 50, "USD", P.CPL, None),
-    ("$75 or 20%", M.HYBRID, 20, 20, 75, 75, "USD", P.UNKNOWN, None),
+    ("$75 or 20%", M.HYBRID, 20, 20, 75, 75, "USD", P.CPS, None),  # a percent commission is CPS by convention
     ("€10 per lead", M.FLAT, None, None, 10, 10, "EUR", P.CPL, None),
     ("50€ per sale", M.FLAT, None, None, 50, 50, "EUR", P.CPS, None),
     ("£1,250.50", M.FLAT, None, None, 1250.5, 1250.5, "GBP", P.UNKNOWN, None),

@@ -167,8 +167,9 @@ def test_per_client_rate_limit_answers_429_with_retry_after(indexed):
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
     r = c.get("/search")
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
-    other = c.get("/search", headers={"X-API-Key": "another-client"})
-    assert other.status_code == 200  # a different client has its own bucket
+    other = TestClient(c.app, client=("192.0.2.10", 40000)).get("/search")
+    assert other.status_code == 200  # a different client (address) has its own bucket
+    assert c.get("/search", headers={"X-API-Key": "made-up"}).status_code == 401  # not a new identity
 
 
 def test_cors_allows_only_configured_origins(client):

@@ -35,6 +35,8 @@ def test_config_deployment_options_match_ray_config_defaults():
         assert d["ray_actor_options"]["num_cpus"] == settings.serve.replica_cpus
         assert d["autoscaling_config"]["max_replicas"] == settings.serve.max_replicas
         assert d["autoscaling_config"]["target_ongoing_requests"] == settings.serve.target_ongoing_requests
+        assert d["backpressure_config"] == opts["backpressure_config"] == {
+            "status_code": 503, "retry_after_s": settings.serve.retry_after_s}
 
 
 def test_import_paths_build_an_application_without_ray_running(tmp_path):

@@ -16,15 +16,24 @@ from matrix.index import MasterIndex
 from matrix.keys import CredentialRef, KeyManager, Secret
 from matrix.models import Commission, CommissionModel, Listing, Program
 from matrix.triggers import Outbox, TriggerEngine
-from matrix.triggers.actions import (EVENT_ID_HEADER, SIGNATURE_HEADER, NotifyHandler, PermanentActionError,
-                                     RecrawlHandler, RotateKeyHandler, WebhookNotifier, sign)
+from matrix.triggers.actions import (
+    EVENT_ID_HEADER,
+    SIGNATURE_HEADER,
+    NotifyHandler,
+    PermanentActionError,
+    RecrawlHandler,
+    RotateKeyHandler,
+    WebhookNotifier,
+)
 from matrix.triggers.engine import default_handlers
 from matrix.triggers.inputs import IndexInputs
 from matrix.triggers.outbox import ActionRecord
+from matrix.triggers.webhooks import TIMESTAMP_HEADER, verify_signature
 from tests.support.dork_server import DorkServer, searx_result
 
 UTC = dt.timezone.utc
 NOW = dt.datetime.now(UTC)
+LOCAL = ["127.0.0.1/32"]  # only the test receivers on this machine
 
 
 @pytest.fixture
@@ -50,26 +59,28 @@ class Recorder:
 
 
 def test_webhook_receives_signed_json_and_statuses_map_to_retry_or_fail(server):
-    hook = WebhookNotifier(server.url + "/hook", timeout_s=5, secret=lambda: "s3cret")
+    hook = WebhookNotifier(server.url + "/hook", timeout_s=5, secret=lambda: "s3cret", allow_private=LOCAL)
     NotifyHandler([hook])(record("notify", {"summary": "source affplus is stale", "details": {"source": "affplus"}}))
     [got] = server.hooks
     assert got["json"]["summary"] == "source affplus is stale" and got["json"]["event_id"] == "a1"
     assert got["headers"][EVENT_ID_HEADER] == "a1"
-    expected = "sha256=" + hmac.new(b"s3cret", got["body"], hashlib.sha256).hexdigest()
-    assert got["headers"][SIGNATURE_HEADER] == expected == sign("s3cret", got["body"])
+    ts = got["headers"][TIMESTAMP_HEADER]
+    expected = hmac.new(b"s3cret", ts.encode() + b"." + got["body"], hashlib.sha256).hexdigest()
+    assert got["headers"][SIGNATURE_HEADER] == f"t={ts},v1={expected}"
+    assert verify_signature("s3cret", got["headers"], got["body"]) == "a1"
     server.hook_status = [503, 404]
     with pytest.raises(RuntimeError, match="503") as exc:
         hook.send({"x": 1}, "e2")
     assert not isinstance(exc.value, PermanentActionError)
     with pytest.raises(PermanentActionError, match="404"):
         hook.send({"x": 1}, "e3")
-    with pytest.raises(RuntimeError, match="ConnectError"):
-        WebhookNotifier("http://127.0.0.1:9/hook", timeout_s=2).send({}, "e4")
+    with pytest.raises(RuntimeError, match="connect_error"):
+        WebhookNotifier("http://127.0.0.1:9/hook", timeout_s=2, allow_private=LOCAL).send({}, "e4")
 
 
 def test_notify_end_to_end_retries_a_failed_webhook_then_delivers(server, settings, tmp_path):
     s = load_settings(overrides={"home": str(settings.home), "triggers": {"webhook_url": server.url + "/hook",
-                                                                          "backoff_base_s": 0}})
+                                                                          "backoff_base_s": 0, "allow_private_networks": LOCAL}})
     handlers = default_handlers(s, recrawl_runner=lambda names: {}, known_domains=set)
     box = Outbox(tmp_path / "o.sqlite")
     aid = box.enqueue("stale", "stale:source=x", "notify", {"summary": "x is stale"}, NOW)
@@ -129,7 +140,7 @@ def test_rotate_key_is_manual_without_an_issuer_and_automatic_with_one(settings)
 
 
 def test_dork_action_writes_candidates_and_fails_when_every_query_fails(server, settings):
-    s = load_settings(overrides={"home": str(settings.home), "triggers": {"dorking": {
+    s = load_settings(overrides={"home": str(settings.home), "triggers": {"allow_private_networks": LOCAL, "dorking": {
         "url": server.url, "templates": ['"{niche}" "affiliate program"'], "requests_per_second": 100, "max_retries": 0,
         "niches": ["pet food"]}}})
     server.results['"pet food" "affiliate program"'] = [

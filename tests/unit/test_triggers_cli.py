@@ -23,6 +23,7 @@ def run(capsys, *argv: str) -> tuple[int, str]:
 
 
 def test_list_evaluate_dispatch_and_outbox(matrix_home, monkeypatch, capsys, server):
+    monkeypatch.setenv("MATRIX_TRIGGERS__ALLOW_PRIVATE_NETWORKS", '["127.0.0.1/32"]')  # the receiver is local
     monkeypatch.setenv("MATRIX_TRIGGERS__WEBHOOK_URL", server.url + "/hook")
     crawled: list[list[str]] = []
     monkeypatch.setattr("matrix.triggers.cli._ingest_runner",
@@ -79,6 +80,7 @@ def test_failed_actions_make_dispatch_exit_nonzero_and_can_be_requeued(matrix_ho
 def test_dork_command(matrix_home, monkeypatch, capsys, server):
     assert cli.main(["triggers", "dork"]) == 2
     assert "give niches" in capsys.readouterr().out
+    monkeypatch.setenv("MATRIX_TRIGGERS__ALLOW_PRIVATE_NETWORKS", '["127.0.0.1/32"]')  # the stand-in is local
     monkeypatch.setenv("MATRIX_TRIGGERS__DORKING__URL", server.url)
     monkeypatch.setenv("MATRIX_TRIGGERS__DORKING__REQUESTS_PER_SECOND", "100")
     server.results['"become an affiliate" yoga'] = [

@@ -1,0 +1,1 @@
+"""Operating Affiliate Matrix: the Prometheus configuration for this installation."""

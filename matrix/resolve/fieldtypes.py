@@ -1,0 +1,285 @@
+"""Parsers for the field types real records need: address, phone, person, organisation, date, list.
+
+Why parse instead of comparing raw strings: "12 Main St." and "12 Main Street Apt 4" are one
+address while "12 Main St" and "14 Main St" are not, although the second pair is the closer
+string; "Smith, John" and "John Smith" are one person; "+1 212-677-0606" and "(212) 677 0606"
+are one phone. Each parser returns a small immutable value (or None for unknown), computed once
+per record, so the comparison levels in `scoring.py` are cheap lookups per pair.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from rapidfuzz import utils
+
+_PAREN = re.compile(r"\([^)]*\)")
+_DIGITS = re.compile(r"\D+")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
+_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+
+# Legal forms, articles and fillers that say nothing about which organisation a name denotes.
+ORG_STOPWORDS = frozenset(
+    "the inc incorporated corp corporation co company ltd limited llc llp plc gmbh ag sa sas sarl srl spa"
+    " nv bv kg kgaa oy ab as aps pty pte bhd kk lp holding holdings group".split()
+)
+
+# Street-type and direction abbreviations (USPS Publication 28 forms, the common ones).
+STREET_ABBREV = {
+    "st": "street", "str": "street", "ave": "avenue", "av": "avenue", "avn": "avenue", "blvd": "boulevard",
+    "bl": "boulevard", "blv": "boulevard", "bvd": "boulevard", "rd": "road", "dr": "drive", "ln": "lane", "ct": "court", "pl": "place", "pkwy": "parkway",
+    "pky": "parkway", "hwy": "highway", "sq": "square", "ter": "terrace", "terr": "terrace", "cir": "circle",
+    "plz": "plaza", "aly": "alley", "expy": "expressway", "fwy": "freeway", "trl": "trail", "crt": "court",
+    "n": "north", "s": "south", "e": "east", "w": "west", "ne": "northeast", "nw": "northwest",
+    "se": "southeast", "sw": "southwest", "mt": "mount", "ft": "fort", "hts": "heights",
+    "1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
+    "7th": "seventh", "8th": "eighth", "9th": "ninth", "10th": "tenth",
+}
+UNIT_WORDS = frozenset("apt apartment suite ste unit fl floor rm room bldg building no".split())
+
+# Common English given-name variants (a name and its nicknames share one canonical form).
+_NICK_GROUPS = (
+    "william bill billy will willy liam", "robert bob bobby rob robbie bert", "richard rick ricky dick rich",
+    "james jim jimmy jamie", "john jack johnny jon", "joseph joe joey", "thomas tom tommy",
+    "charles charlie chuck chas", "edward ed eddie ted ned", "michael mike mick mickey", "david dave davey",
+    "daniel dan danny", "anthony tony", "christopher chris kit", "matthew matt", "andrew andy drew",
+    "nicholas nick nicky", "stephen steven steve", "benjamin ben benny", "samuel sam sammy",
+    "alexander alex sandy", "jonathan jon jonny", "timothy tim timmy", "patrick pat paddy",
+    "peter pete", "gregory greg", "kenneth ken kenny", "ronald ron ronnie", "donald don donny",
+    "lawrence larry", "raymond ray", "gerald gerry jerry", "frederick fred freddy", "henry hank harry",
+    "harold hal harry", "albert al bert", "walter walt", "eugene gene", "philip phil", "leonard leo len",
+    "margaret maggie meg peggy marge", "elizabeth liz beth betty lizzie eliza", "katherine kathy kate katie kathryn catherine cathy",
+    "jennifer jen jenny", "patricia pat patty trish", "susan sue susie", "deborah deb debbie",
+    "rebecca becky becca", "victoria vicky tori", "christine chris chrissy christina", "barbara barb babs",
+    "dorothy dot dottie", "abigail abby", "jessica jess jessie", "samantha sam", "alexandra alex sandra",
+    "theodore ted teddy theo", "vincent vince vinny", "zachary zach zack", "nathaniel nathan nate",
+)
+NICKNAMES: dict[str, str] = {}
+for _g in _NICK_GROUPS:
+    _names = _g.split()
+    for _n in _names:
+        NICKNAMES.setdefault(_n, _names[0])
+
+
+def is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip())
+
+
+def _process(value: Any) -> str:
+    return utils.default_process(str(value)) if not is_missing(value) else ""
+
+
+# --- organisation ------------------------------------------------------------------------------
+def organisation(value: Any) -> str | None:
+    """Lower-cased words with '&' read as 'and', legal forms and articles dropped ('The Acme Co.' -> 'acme')."""
+    if is_missing(value):
+        return None
+    s = _process(str(value).replace("&", " and ").replace("+", " and "))
+    toks = [t for t in s.split() if t not in ORG_STOPWORDS]
+    out = " ".join(toks) or s
+    return out or None
+
+
+# --- person ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Person:
+    """A person's name: given names (canonical nickname form) and the family name, all lower case."""
+
+    given: tuple[str, ...]
+    family: str
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.given + (self.family,))
+
+    @property
+    def initials(self) -> tuple[str, ...]:
+        return tuple(g[0] for g in self.given)
+
+
+def person(value: Any) -> Person | None:
+    """'Smith, John A.' and 'John A. Smith' -> Person(('john', 'a'), 'smith'); '(I)' disambiguators dropped."""
+    if is_missing(value):
+        return None
+    s = _PAREN.sub(" ", str(value))
+    if s.count(",") == 1:  # "Last, First"
+        last, first = s.split(",")
+        s = f"{first} {last}"
+    toks = _process(s).split()
+    toks = [t for t in toks if t not in ("jr", "sr", "ii", "iii", "iv", "dr", "mr", "mrs", "ms", "prof")]
+    if not toks:
+        return None
+    return Person(tuple(NICKNAMES.get(t, t) for t in toks[:-1]), toks[-1])
+
+
+def given_compatible(a: Person, b: Person) -> bool:
+    """First given names agree, or one is the other's initial (nicknames already canonical)."""
+    if not a.given or not b.given:
+        return True
+    x, y = a.given[0], b.given[0]
+    return x == y or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
+
+
+# --- address -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Address:
+    """House number, street words (abbreviations expanded) and unit; the house number may be None."""
+
+    number: str | None
+    street: str
+    unit: str | None
+
+    @property
+    def text(self) -> str:
+        return " ".join(x for x in (self.number, self.street, self.unit) if x)
+
+
+def address(value: Any) -> Address | None:
+    """'12-14 Main St., Apt 4B' -> Address('12', 'main street', '4b')."""
+    if is_missing(value):
+        return None
+    s = _process(str(value).replace("#", " unit "))
+    toks = s.split()
+    if not toks:
+        return None
+    number = None
+    if toks[0][0].isdigit():
+        number = re.match(r"\d+", toks[0]).group(0)
+        toks = toks[1:]
+        if toks and toks[0].isdigit() and number is not None and len(toks) > 1:  # "12 14 main" (a range)
+            toks = toks[1:]
+    unit = None
+    street: list[str] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t in UNIT_WORDS and i + 1 < len(toks):
+            unit = toks[i + 1]
+            i += 2
+            continue
+        street.append(STREET_ABBREV.get(t, t))
+        i += 1
+    return Address(number, " ".join(street), unit)
+
+
+# --- phone -------------------------------------------------------------------------------------
+def infer_region(values: Iterable[Any], sample: int = 300) -> str | None:
+    """The country under which most of a column's numbers are valid, when they carry no '+' prefix."""
+    import phonenumbers
+
+    raw = [str(v) for v in values if not is_missing(v)][:sample]
+    national = [v for v in raw if not v.strip().startswith("+")]
+    if not national:
+        return None
+    scores: Counter[str] = Counter()
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        ok = 0
+        for v in national[:60]:
+            try:
+                ok += phonenumbers.is_valid_number_for_region(phonenumbers.parse(v, region), region)
+            except phonenumbers.NumberParseException:
+                pass
+        if ok:
+            scores[region] = ok
+    if not scores:
+        return None
+    best = max(scores.values())
+    tied = sorted(r for r, c in scores.items() if c == best)
+    if len(tied) == 1:
+        return tied[0]
+    # numbers valid in several countries: the one whose national format groups the digits the
+    # way the column writes them ('310/246-1501' is 3-3-4, as in the US, not 4-3-4 as in China)
+    return max(tied, key=lambda r: _written_like(national[:60], r))
+
+
+def _digit_groups(s: str) -> list[int]:
+    return [len(g) for g in re.findall(r"\d+", s)]
+
+
+def _written_like(values: Sequence[str], region: str) -> int:
+    import phonenumbers
+
+    hits = 0
+    for v in values:
+        try:
+            num = phonenumbers.parse(v, region)
+        except phonenumbers.NumberParseException:
+            continue
+        hits += _digit_groups(phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL)) == _digit_groups(v)
+    return hits
+
+
+def phone(value: Any, region: str | None) -> str | None:
+    """E.164 ('+12126770606') when the number parses, else its digits (so unparseable numbers still compare)."""
+    if is_missing(value):
+        return None
+    import phonenumbers
+
+    s = str(value)
+    try:
+        num = phonenumbers.parse(s, region)
+        if phonenumbers.is_possible_number(num):
+            return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        pass
+    digits = _DIGITS.sub("", s)
+    return digits or None
+
+
+# --- date / year -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Date:
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+
+def date(value: Any) -> Date | None:
+    """'1995-11-17' -> Date(1995, 11, 17); '1999' or '(1959)' -> Date(year). A 01-01 date is read as a
+    bare year: exports often pad a year that way, and a real 1 January is rare enough to lose."""
+    if is_missing(value):
+        return None
+    s = str(value)
+    m = _ISO.search(s)
+    if m:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if mo == 1 and d == 1:
+            return Date(y)
+        return Date(y, mo, d)
+    m = _YEAR.search(s)
+    return Date(int(m.group(1))) if m else None
+
+
+# --- list --------------------------------------------------------------------------------------
+LIST_SEPARATORS = ("**", ";", "|", ",", "/")
+
+
+def detect_separator(values: Iterable[Any]) -> str:
+    """The first of LIST_SEPARATORS that occurs in the column (',' when none does)."""
+    sample = [str(v) for v in values if not is_missing(v)][:500]
+    for sep in LIST_SEPARATORS:
+        if any(sep in v for v in sample):
+            return sep
+    return ","
+
+
+@dataclass(frozen=True)
+class Items:
+    """A list field: the normalized items and their last words (surname-like loose keys)."""
+
+    items: frozenset[str]
+    loose: frozenset[str]
+
+
+def items(value: Any, sep: str) -> Items | None:
+    if is_missing(value):
+        return None
+    parts = [" ".join(_process(p).split()) for p in str(value).split(sep)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    return Items(frozenset(parts), frozenset(p.split()[-1] for p in parts))
