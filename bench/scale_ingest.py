@@ -198,6 +198,7 @@ def run_two_node(n: int) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory(prefix="mxscale2-", dir="/tmp") as home:
             settings = load_settings(overrides={"home": home, "ray": {"address": head.address}})
+            os.environ.setdefault("RAY_AUTH_MODE", "token")  # the nodes run with Ray's token auth on
             ray.init(address=head.address, log_to_driver=False)
             try:
                 roots = [psutil.Process(head.proc.pid), psutil.Process(worker.proc.pid)]

@@ -103,9 +103,9 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
             raise ValueError(f"vectors has {vectors.shape[0]} rows for {n} records")
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors = vectors / np.where(norms == 0, 1, norms)
-    from matrix.embed import progress_bar
+    from matrix.embed import PROGRESS_MIN, progress_bar
 
-    bar = progress_bar(5, "resolve", "steps", enabled=None if n >= 1000 else False)
+    bar = progress_bar(5, "resolve", "steps", enabled=n >= PROGRESS_MIN)
     bar.set_postfix_str("blocking")
     t = time.perf_counter()
     cands = block(records, vectors, max(1, (spec.neighbours or neighbours) // 2), cross_only=link, max_key_group=spec.max_key_group, active=active)

@@ -30,6 +30,9 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = VENV_BIN + os.pathsep + env.get("PATH", "")
     env.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    # a head starts with token auth on (the token in ~/.ray/auth_token); a joining node must be
+    # told so, or it connects without the token and the GCS refuses it
+    env.setdefault("RAY_AUTH_MODE", "token")
     env.pop("RAY_ADDRESS", None)
     return env
 

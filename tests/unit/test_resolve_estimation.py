@@ -111,3 +111,24 @@ def test_one_to_one_treats_identical_twins_as_one_record():
     left, right, prob = np.array([0, 1, 2]), np.array([3, 3, 4]), np.array([0.9, 0.9, 0.8])
     labels = one_to_one(5, left, right, prob, 0.5, group=g)
     assert labels[0] == labels[1] == labels[3] and labels[2] == labels[4] and labels[0] != labels[2]
+
+
+def test_embedder_sorts_by_length_in_chunks_keeps_order_and_shows_progress(capsys, monkeypatch):
+    from matrix.embed import Embedder
+
+    class Fake:
+        calls: list[int] = []
+
+        def encode(self, texts, batch_size, **kw):
+            self.calls.append(len(texts))
+            return np.array([[float(len(t))] + [0.0] * 383 for t in texts], dtype=np.float32)
+
+    e = Embedder(batch_size=2)
+    e._model = Fake()
+    texts = ["a" * (i % 7 + 1) for i in range(40)]
+    monkeypatch.setenv("MATRIX_PROGRESS", "1")
+    out = e.embed(texts)
+    assert out[:, 0].tolist() == [float(len(t)) for t in texts]  # input order kept
+    assert max(Fake.calls) == 2 * 8 and sum(Fake.calls) == 40  # chunks of CHUNK_BATCHES batches
+    err = capsys.readouterr().err
+    assert "embedding" in err and "40/40" in err
