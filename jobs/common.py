@@ -54,8 +54,10 @@ def _temp_dir(settings: Settings) -> str:
 
 def _job_sets(environ: Mapping[str, str], field: str) -> bool:
     raw = environ.get(_JOB_CONFIG_ENV)
+    if not raw:
+        return False
     try:
-        return bool(raw) and field in (json.loads(raw).get("runtime_env") or {})
+        return field in (json.loads(raw).get("runtime_env") or {})
     except (ValueError, AttributeError):
         return False
 

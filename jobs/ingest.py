@@ -53,6 +53,15 @@ log = get_logger("jobs.ingest")
 _SOURCES: dict[tuple[str, str], Any] = {}
 
 
+def remote_args(settings: Settings) -> dict[str, Any]:
+    """`resources=` for every Ray task and Ray Data stage of the ingest (`ray.task_resources`), or nothing.
+
+    Lets an operator pin the ingest to a worker group (KubeRay: nodes started with that custom
+    resource) and keep it off the head.
+    """
+    return {"resources": dict(settings.ray.task_resources)} if settings.ray.task_resources else {}
+
+
 def _source(settings_json: str, name: str):
     """Build (once per worker process) the source object used by parse/normalize."""
     key = (settings_json, name)
@@ -137,6 +146,7 @@ def embed_texts(settings: Settings, texts: dict[str, str]) -> dict[str, np.ndarr
         compute=ray.data.ActorPoolStrategy(min_size=1, max_size=settings.embed.actors),
         num_cpus=1,
         batch_format="numpy",
+        **remote_args(settings),
     )
     return {row["key"]: np.asarray(row["vector"], dtype=np.float32) for row in ds.take_all()}
 
@@ -167,7 +177,8 @@ def collect_listings(settings: Settings, names: list[str]) -> tuple[list[Listing
     """Fetch every named source (one task each), then parse + normalize across the cluster."""
     settings_json = settings.model_dump_json()
     fault_point("fetch:start")
-    pending = [fetch_source.remote(settings_json, n) for n in names]
+    fetch = fetch_source.options(**remote_args(settings)) if settings.ray.task_resources else fetch_source
+    pending = [fetch.remote(settings_json, n) for n in names]
     fetched = []
     while pending:
         done, pending = ray.wait(pending, num_returns=1)
@@ -179,8 +190,9 @@ def collect_listings(settings: Settings, names: list[str]) -> tuple[list[Listing
     if not pages:
         return [], report
     ds = ray.data.from_items(pages, override_num_blocks=max(1, min(len(pages), 64)))
-    ds = ds.flat_map(_parse_page, fn_kwargs={"settings_json": settings_json})
-    ds = ds.map_batches(_normalize_batch, fn_kwargs={"settings_json": settings_json}, batch_size=256, batch_format="numpy")
+    ds = ds.flat_map(_parse_page, fn_kwargs={"settings_json": settings_json}, **remote_args(settings))
+    ds = ds.map_batches(_normalize_batch, fn_kwargs={"settings_json": settings_json}, batch_size=256, batch_format="numpy",
+                        **remote_args(settings))
     rows = ds.take_all()
     fault_point("parse:done")
     listings = _keep_listings(rows, report)

@@ -39,10 +39,9 @@ cluster_task = ray.remote(max_retries=2)(_cluster_partition)
 
 def task_options(settings: Settings, num_cpus: float = 1) -> dict[str, Any]:
     """Ray task options every resolve task gets (`ray.task_resources` included when set)."""
-    opts: dict[str, Any] = {"num_cpus": num_cpus}
-    if settings.ray.task_resources:
-        opts["resources"] = dict(settings.ray.task_resources)
-    return opts
+    from jobs.ingest import remote_args
+
+    return {"num_cpus": num_cpus, **remote_args(settings)}
 
 
 def default_partitions() -> int:

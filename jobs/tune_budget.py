@@ -40,6 +40,19 @@ def _space(name: str) -> dict[str, Any]:
     return out
 
 
+def _reported(result: Any) -> dict[str, Any]:
+    """The metrics a finished trial reported (Tune types them Optional; a best trial always has them)."""
+    if result.metrics is None:
+        raise RuntimeError("Ray Tune returned a best trial without reported metrics")
+    return result.metrics
+
+
+def _config(result: Any) -> dict[str, Any]:
+    if result.config is None:
+        raise RuntimeError("Ray Tune returned a best trial without its config")
+    return result.config
+
+
 def _ensure_ray(settings: Settings) -> None:
     if ray.is_initialized():
         return
@@ -69,12 +82,16 @@ def run_hyper(settings: Settings, target: str, samples: int, seed: int, worlds: 
     tuner = tune.Tuner(
         tune.with_resources(trainable, {"cpu": cpus_per_trial}),
         param_space=_space(target),
-        tune_config=tune.TuneConfig(search_alg=search, num_samples=samples, max_concurrent_trials=max(1, int(ray.available_resources().get("CPU", 1) // max(cpus_per_trial, 1e-3)))),
+        tune_config=tune.TuneConfig(
+            search_alg=search,
+            num_samples=samples,
+            max_concurrent_trials=max(1, int(ray.available_resources().get("CPU", 1) // max(cpus_per_trial, 1e-3))),
+        ),
         run_config=tune.RunConfig(name=f"budget-{target}-s{seed}", storage_path=str(settings.path("budget", "tune")), verbose=0),
     )
     grid = tuner.fit()
     best = grid.get_best_result(metric=metric, mode="min")
-    return {"target": target, "metric": metric, "best": float(best.metrics[metric]), "config": best.config,
+    return {"target": target, "metric": metric, "best": float(_reported(best)[metric]), "config": best.config,
             "trials": len(grid), "storage_path": str(settings.path("budget", "tune"))}
 
 
@@ -90,19 +107,21 @@ def run_allocation(settings: Settings, campaigns: int, samples: int, seed: int, 
         tune.report(tuning.allocation_objective(w, world, cons, eval_days=eval_days, seed=seed))
 
     search = OptunaSearch(metric="observed", mode="max", seed=seed,
-                          points_to_evaluate=[{k: float(v) * campaigns for k, v in zip(keys, w0)}])
+                          points_to_evaluate=[{k: float(v) * campaigns for k, v in zip(keys, w0, strict=False)}])
     tuner = tune.Tuner(
         tune.with_resources(trainable, {"cpu": cpus_per_trial}),
         param_space={k: tune.uniform(0.0, 3.0) for k in keys},
         tune_config=tune.TuneConfig(search_alg=search, num_samples=samples),
-        run_config=tune.RunConfig(name=f"budget-allocation-n{campaigns}-s{seed}", storage_path=str(settings.path("budget", "tune")), verbose=0),
+        run_config=tune.RunConfig(
+            name=f"budget-allocation-n{campaigns}-s{seed}", storage_path=str(settings.path("budget", "tune")), verbose=0
+        ),
     )
     grid = tuner.fit()
     best = grid.get_best_result(metric="observed", mode="max")
     df = grid.get_dataframe()
-    x = cons.from_simplex(np.array([best.config[k] for k in keys]))
-    return {"target": "allocation", "best_observed": float(best.metrics["observed"]),
-            "best_true_regret": float(best.metrics["regret"]),
+    x = cons.from_simplex(np.array([_config(best)[k] for k in keys]))
+    return {"target": "allocation", "best_observed": float(_reported(best)["observed"]),
+            "best_true_regret": float(_reported(best)["regret"]),
             "current_true_regret": float(tuning.allocation_objective(w0, world, cons, eval_days=1, seed=seed)["regret"]),
             "max_violations": float(df["violations"].max()), "allocation": [round(float(v), 4) for v in x],
             "trials": len(grid), "storage_path": str(settings.path("budget", "tune"))}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -156,7 +156,7 @@ class EmbeddingCache:
             pa.field("model", pa.string()),
             pa.field("vector", pa.list_(pa.float32(), self.dim)),
         ])
-        self._table = None
+        self._table: Any = None  # the lancedb table, opened (or created) on first use
 
     def _tbl(self, create: bool):
         if self._table is None:
@@ -184,10 +184,12 @@ class EmbeddingCache:
         for i in range(0, len(unique), 2000):  # bounded IN-lists
             chunk = unique[i:i + 2000]
             quoted = ",".join(f"'{h}'" for h in chunk)  # hashes are hex: safe to inline
-            arrow = tbl.search().where(f"text_hash IN ({quoted})").select(["text_hash", "vector"]).limit(len(chunk) + 1).to_arrow()
+            arrow = (
+                tbl.search().where(f"text_hash IN ({quoted})").select(["text_hash", "vector"]).limit(len(chunk) + 1).to_arrow()
+            )
             if arrow.num_rows:
                 vecs = np.asarray(arrow.column("vector").to_pylist(), dtype=np.float32)
-                for h, v in zip(arrow.column("text_hash").to_pylist(), vecs):
+                for h, v in zip(arrow.column("text_hash").to_pylist(), vecs, strict=True):
                     found[h] = v
         return [found.get(h) for h in hashes]
 
@@ -201,7 +203,7 @@ class EmbeddingCache:
 
         have = self.get_many(texts)
         rows: dict[str, np.ndarray] = {}
-        for t, v, h in zip(texts, vectors, have):
+        for t, v, h in zip(texts, vectors, have, strict=True):
             if h is None:
                 rows.setdefault(text_hash(t, self.model), np.asarray(v, dtype=np.float32))
         if not rows:
@@ -247,7 +249,7 @@ class CachedEmbedder:
         if missing_idx:
             uniq = list(dict.fromkeys(texts[i] for i in missing_idx))
             vecs = self.embedder.embed(uniq)
-            by_text = dict(zip(uniq, vecs))
+            by_text = dict(zip(uniq, vecs, strict=True))
             for i in missing_idx:
                 out[i] = by_text[texts[i]]
             self.cache.put_many(uniq, vecs)
@@ -264,9 +266,9 @@ def embed_through_cache(texts: dict[str, str], embed_fn, cache: EmbeddingCache) 
     """
     keys = list(texts)
     cached = cache.get_many([texts[k] for k in keys])
-    out = {k: v for k, v in zip(keys, cached) if v is not None}
+    out = {k: v for k, v in zip(keys, cached, strict=True) if v is not None}
     todo: dict[str, str] = {}
-    for k, v in zip(keys, cached):
+    for k, v in zip(keys, cached, strict=True):
         if v is None:
             todo.setdefault(texts[k], k)  # one request per distinct text
     if todo:
@@ -274,7 +276,7 @@ def embed_through_cache(texts: dict[str, str], embed_fn, cache: EmbeddingCache) 
         new_texts = list(todo)
         vecs = np.stack([np.asarray(got[todo[t]], dtype=np.float32) for t in new_texts])
         cache.put_many(new_texts, vecs)
-        by_text = dict(zip(new_texts, vecs))
+        by_text = dict(zip(new_texts, vecs, strict=True))
         for k in keys:
             if k not in out:
                 out[k] = by_text[texts[k]]

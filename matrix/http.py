@@ -31,7 +31,7 @@ import re
 import time
 import urllib.robotparser
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Coroutine, Mapping, Protocol, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, Mapping, Protocol, Self, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -357,7 +357,7 @@ class HttpClient:
         self.requests_sent = 0
         self.fresh_hits = 0
 
-    async def __aenter__(self) -> "HttpClient":
+    async def __aenter__(self) -> Self:
         self.session()
         if self.cache is not None:
             self._writer = BackgroundWriter()

@@ -179,7 +179,9 @@ class Metric(_Child):
         super().__init__(spec, prom, {})
 
     def labels(self, *values: Any, **kw: Any) -> _Child:
-        labels = dict(zip(self._spec.labelnames, map(str, values))) if values else {k: str(v) for k, v in kw.items()}
+        labels = (
+            dict(zip(self._spec.labelnames, map(str, values), strict=False)) if values else {k: str(v) for k, v in kw.items()}
+        )
         return _Child(self._spec, self._prom.labels(*values, **kw), labels)
 
 

@@ -50,9 +50,35 @@ def _strings(name: str, values: list[str] | str | None) -> list[str]:
     return out
 
 
+def _check_search_args(settings: Settings, query: Any, sort: str, mode: str, limit: int, offset: int,
+                       min_score: float | None) -> None:
+    """search_programs' arguments within what the HTTP search route accepts (a ToolError names the argument)."""
+    from matrix.index.search import MODES, SORTS
+
+    if not isinstance(query, str) or len(query) > settings.serve.max_query_length:
+        raise _arg_error("query", f"a string of at most {settings.serve.max_query_length} characters")
+    if sort not in SORTS:
+        raise _arg_error("sort", f"{sort!r} is not one of {', '.join(SORTS)}")
+    if mode not in MODES:
+        raise _arg_error("mode", f"{mode!r} is not one of {', '.join(MODES)}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise _arg_error("limit", f"{limit} is not between 1 and {MAX_LIMIT}")
+    if not 0 <= offset <= settings.serve.max_offset:
+        raise _arg_error("offset", f"{offset} is not between 0 and {settings.serve.max_offset}")
+    if min_score is not None and not 0 <= min_score <= 100:
+        raise _arg_error("min_score", f"{min_score} is not between 0 and 100")
+
+
+def _countries(country: list[str] | str | None) -> list[str]:
+    countries = _strings("country", country)
+    bad = [c for c in countries if len(c) != 2 or not c.isalpha()]
+    if bad:
+        raise _arg_error("country", f"{bad[0]!r} is not an ISO 3166-1 alpha-2 code")
+    return countries
+
+
 def build_server(settings: Settings, backend: Any, get_index: Callable[[], Any]) -> MCPServer:
     """The MCP server over a search backend (serve_apps.api.Backend) and an index getter."""
-    from matrix.index.search import MODES, SORTS
     from serve_apps.service import build_request
 
     server = MCPServer(SERVER_NAME, title="Affiliate Matrix", log_level="WARNING",
@@ -73,22 +99,8 @@ def build_server(settings: Settings, backend: Any, get_index: Callable[[], Any])
         "earnings:2,cookie:1"; limit 1-50. Each hit has program_score (0-100), score_confidence and
         score_reasons.
         """
-        if not isinstance(query, str) or len(query) > settings.serve.max_query_length:
-            raise _arg_error("query", f"a string of at most {settings.serve.max_query_length} characters")
-        if sort not in SORTS:
-            raise _arg_error("sort", f"{sort!r} is not one of {', '.join(SORTS)}")
-        if mode not in MODES:
-            raise _arg_error("mode", f"{mode!r} is not one of {', '.join(MODES)}")
-        if not 1 <= limit <= MAX_LIMIT:
-            raise _arg_error("limit", f"{limit} is not between 1 and {MAX_LIMIT}")
-        if not 0 <= offset <= settings.serve.max_offset:
-            raise _arg_error("offset", f"{offset} is not between 0 and {settings.serve.max_offset}")
-        if min_score is not None and not 0 <= min_score <= 100:
-            raise _arg_error("min_score", f"{min_score} is not between 0 and 100")
-        countries = _strings("country", country)
-        bad = [c for c in countries if len(c) != 2 or not c.isalpha()]
-        if bad:
-            raise _arg_error("country", f"{bad[0]!r} is not an ISO 3166-1 alpha-2 code")
+        _check_search_args(settings, query, sort, mode, limit, offset, min_score)
+        countries = _countries(country)
         req = build_request(q=query, mode=mode if query.strip() else "text", network=_strings("network", network),
                             category=_strings("category", category),
                             commission_model=_strings("commission_model", commission_model),

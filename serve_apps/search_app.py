@@ -19,7 +19,7 @@ transparent retry (every Searcher call is a read), then 503 + Retry-After, never
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from ray import serve
 from ray.exceptions import RayActorError
@@ -27,7 +27,6 @@ from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError, 
 from ray.serve.handle import DeploymentHandle
 
 from jobs.ray_metrics import install as install_ray_metrics
-
 from matrix.config import Settings, load_settings
 from matrix.index import SearchRequest
 from matrix.observability import get_logger, setup_logging
@@ -90,7 +89,7 @@ class Searcher(LocalBackend):
 
     # program / facets / stats / health / optimize: inherited from LocalBackend (same service calls)
 
-    def metrics(self) -> str:
+    async def metrics(self) -> str | None:
         from prometheus_client import generate_latest
 
         return generate_latest().decode()
@@ -194,8 +193,9 @@ def build_app(settings: Settings) -> serve.Application:
     """Bind Ingress -> Searcher with options from settings (settings travel as JSON)."""
     settings_json = settings.model_dump_json()
     opts = deployment_options(settings)
-    searcher = Searcher.options(**opts).bind(settings_json)
-    return Ingress.options(**opts).bind(searcher, settings_json)
+    # mypy ignores class decorators: @serve.deployment turned both classes into Deployments
+    searcher = cast(serve.Deployment, Searcher).options(**opts).bind(settings_json)
+    return cast(serve.Deployment, Ingress).options(**opts).bind(searcher, settings_json)
 
 
 def app_builder(args: dict[str, Any]) -> serve.Application:

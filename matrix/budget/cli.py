@@ -248,7 +248,7 @@ def cmd_forecast(args: argparse.Namespace, settings: Settings) -> int:
         table, line, method = None, (f"verdict: no backtest possible ({exc}); forecasts fall back to the 7-day "
                                      "moving average (the model is not trusted unchecked)"), "moving_average"
     if args.backtest:
-        print(table.pivot(index="horizon", columns="method", values=["wape", "smape"]).to_string(  # type: ignore[union-attr]
+        print(table.pivot(index="horizon", columns="method", values=["wape", "smape"]).to_string(
             float_format=lambda v: f"{v:.3f}"))
         print(line)
         return 0

@@ -140,7 +140,7 @@ def one_shot(world: World, hist: pd.DataFrame, cons: Constraints, strategy: Stra
     _, best = world.oracle(cons, day, grid=600)
     got = world.value(x, day)
     h = world.value(history_allocation(hist, world.ids, cons), day)
-    covered = None if plan.lower_total is None else bool(plan.lower_total <= got <= plan.upper_total)
+    covered = None if plan.lower_total is None or plan.upper_total is None else bool(plan.lower_total <= got <= plan.upper_total)
     return OneShot((best - got) / best, (best - h) / best, bool(got >= h * (1 - 1e-9)), covered,
                    trust_oracle_regret(world, hist, cons, day), len(cons.violations(x)))
 

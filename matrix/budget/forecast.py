@@ -91,8 +91,9 @@ def forecast(history: pd.DataFrame, horizon: int = 7, planned: Mapping[str, np.n
             continue
         m = CampaignForecaster(cfg).fit(pd.DatetimeIndex(pd.to_datetime(g["date"])), g["spend"].to_numpy(float),
                                         g[target].to_numpy(float))
-        conditional = planned is not None and cid in planned
-        sp = np.broadcast_to(np.asarray(planned[cid], float), (horizon,)).copy() if conditional else \
+        plan = planned.get(cid) if planned is not None else None
+        conditional = plan is not None
+        sp = np.broadcast_to(np.asarray(plan, float), (horizon,)).copy() if plan is not None else \
             np.full(horizon, float(g["spend"].tail(7).mean()))
         f = m.predict(sp)
         f.insert(0, "campaign_id", cid)

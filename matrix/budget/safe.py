@@ -23,7 +23,7 @@ by `explore_step`; its expected cost (posterior mean value lost against `safe`) 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -165,7 +165,8 @@ class Safe(Strategy):
 
     def propose(self, ctx: AllocationContext) -> np.ndarray:
         self.info: dict[str, Any] = {}
-        if not ctx.has_posteriors():
+        posts = ctx.fitted()
+        if posts is None:
             self.info["fallback"] = "no fitted curves: kept the current allocation"
             return baseline_allocation(ctx) if (ctx.current is not None or ctx.history_allocation is not None) \
                 else Equal().propose(ctx)
@@ -176,12 +177,17 @@ class Safe(Strategy):
         rng_obs = [(float(ctx.observed_min[i]) if ctx.observed_min is not None else np.nan,
                     float(ctx.observed_max[i]) if ctx.observed_max is not None else np.nan) for i in range(ctx.n)]
         x = maximize([RiskCurve(s, float(self.params["risk"]), r, p.mean_curve())
-                      for s, r, p in zip(samples, rng_obs, ctx.posteriors, strict=True)], cons, grid=int(self.params["grid"]))
+                      for s, r, p in zip(samples, rng_obs, posts, strict=True)], cons, grid=int(self.params["grid"]))
         if self.params["guard"]:
             old = cons.project(np.minimum(baseline_allocation(ctx), hi))
             x, t = guard(samples, x, old, float(self.params["guard_quantile"]))
             self.info["guard_t"] = t
         return x
+
+
+def _first_draw(draw: CurveSamples) -> Callable[[np.ndarray], np.ndarray]:
+    """The response curve of a one-sample draw, as `maximize` takes it."""
+    return lambda x: draw.values(x)[:, 0]
 
 
 @register_strategy("explore")
@@ -201,19 +207,20 @@ class Explore(Strategy):
                     samples=p["samples"], grid=p["grid"])
         x_safe = safe.propose(ctx)
         self.info = dict(safe.info)
-        if not ctx.has_posteriors():
+        posts = ctx.fitted()
+        if posts is None:
             return x_safe
         hi, _ = trust_limits(ctx, float(p["trust_multiple"]) * (1 + float(p["explore_step"])))
         cons = _within(ctx.constraints, hi)
-        draws = [CurveSamples.draw(post, 1, ctx.rng) for post in ctx.posteriors]  # type: ignore[arg-type]
-        x_ts = maximize([lambda x, d=d: d.values(x)[:, 0] for d in draws], cons, grid=int(p["grid"]))
+        draws = [CurveSamples.draw(post, 1, ctx.rng) for post in posts]
+        x_ts = maximize([_first_draw(d) for d in draws], cons, grid=int(p["grid"]))
         share = float(p["share"])
         x = (1 - share) * x_safe + share * x_ts
         # cost in the safe plan's own (risk-adjusted) terms: extrapolated gains count at 1 - risk
-        samples = [CurveSamples.draw(post, 64, np.random.default_rng(3)) for post in ctx.posteriors]  # type: ignore[arg-type]
+        samples = [CurveSamples.draw(post, 64, np.random.default_rng(3)) for post in posts]
         curves = [RiskCurve(sm, float(p["risk"]), (np.nan, float(ctx.observed_max[i]) if ctx.observed_max is not None
-                                                   else np.nan), post.mean_curve())  # type: ignore[union-attr]
-                  for i, (sm, post) in enumerate(zip(samples, ctx.posteriors, strict=True))]
+                                                   else np.nan), post.mean_curve())
+                  for i, (sm, post) in enumerate(zip(samples, posts, strict=True))]
         v = lambda y: float(sum(float(cv(np.array([yi]))[0]) for cv, yi in zip(curves, y, strict=True)))  # noqa: E731
         self.info["expected_cost"] = v(x_safe) - v(x)
         self.info["explore_hi"] = hi

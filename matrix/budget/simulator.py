@@ -182,7 +182,8 @@ def make_partial_world(n: int, seed: int, family: str = "dev", history_days: int
             c.drift[day:] *= float(shape_rng.choice([0.6, 1.5]))
     cons = Constraints(w.budget, n, 0.0, cap_share * w.budget)
     x_best, _ = w.oracle(cons, history_days, grid=600)
-    level = np.maximum(x_best, 0.15 * w.budget / n) * np.exp(rng.uniform(*np.log(f["spread"]), n))
+    log_lo, log_hi = np.log(f["spread"])
+    level = np.maximum(x_best, 0.15 * w.budget / n) * np.exp(rng.uniform(log_lo, log_hi, n))
     w.reset()
     rows = []
     for d in range(history_days):

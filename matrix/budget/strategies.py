@@ -66,6 +66,10 @@ class AllocationContext:
     def has_posteriors(self) -> bool:
         return len(self.posteriors) == self.n and all(p is not None for p in self.posteriors)
 
+    def fitted(self) -> list[HillPosterior] | None:
+        """Every campaign's posterior in campaign order, or None when any campaign has no fitted curve."""
+        return [p for p in self.posteriors if p is not None] if self.has_posteriors() else None
+
 
 def build_context(history: pd.DataFrame, constraints: Constraints, campaign_ids: list[str] | None = None, *,
                   fit: bool = True, window_days: int | None = None, rng: np.random.Generator | None = None,
@@ -150,7 +154,8 @@ def register_strategy(name: str) -> Callable[[Any], Any]:
     """Decorator: make a Strategy subclass (or factory) available by name to the CLI, plans and Tune."""
     def deco(obj: Any) -> Any:
         if isinstance(obj, type):
-            obj.name = name
+            strategy_class: Any = obj  # a Strategy subclass; isinstance narrows it to a bare `type`
+            strategy_class.name = name
         _REGISTRY[name] = obj
         return obj
     return deco
@@ -218,7 +223,8 @@ class Pareto(Strategy):
 
 
 def _curves_or_none(ctx: AllocationContext):
-    return [p.mean_curve() for p in ctx.posteriors] if ctx.has_posteriors() else None
+    posts = ctx.fitted()
+    return [p.mean_curve() for p in posts] if posts is not None else None
 
 
 @register_strategy("optimum")
@@ -245,9 +251,10 @@ class Thompson(Strategy):
         return {"grid": 200}
 
     def propose(self, ctx: AllocationContext) -> np.ndarray:
-        if not ctx.has_posteriors():
+        posts = ctx.fitted()
+        if posts is None:
             return Equal().propose(ctx)
-        curves = [p.sample_curves(1, ctx.rng)[0] for p in ctx.posteriors]  # type: ignore[union-attr]
+        curves = [p.sample_curves(1, ctx.rng)[0] for p in posts]
         return maximize(curves, ctx.constraints, grid=int(self.params["grid"]))
 
 

@@ -54,7 +54,7 @@ class Categorical:
     def counts(self, rows: np.ndarray) -> dict[str, int]:
         sel = self.codes[rows]
         binc = np.bincount(sel + 1, minlength=len(self.labels) + 1)
-        out = {lab: int(c) for lab, c in zip(self.labels, binc[1:]) if c and lab != UNKNOWN}
+        out = {lab: int(c) for lab, c in zip(self.labels, binc[1:], strict=False) if c and lab != UNKNOWN}
         if binc[0]:
             out[UNKNOWN] = int(binc[0])
         return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -97,7 +97,7 @@ class LabelLists:
         member[rows] = True
         sel = self.values[member[self.row_of_value]]
         binc = np.bincount(sel, minlength=len(self.labels))
-        out = {lab: int(c) for lab, c in zip(self.labels, binc) if c}
+        out = {lab: int(c) for lab, c in zip(self.labels, binc, strict=False) if c}
         unknown = int(np.count_nonzero(self.lengths[rows] == 0))
         if unknown:
             out[UNKNOWN] = unknown
@@ -151,7 +151,9 @@ class ColumnCache:
         names = table.column("name").to_pylist()
         # Rank of each name, for a stable alphabetical tie-break without keeping strings in sorts.
         self.name_rank = np.empty(self.n, dtype=np.int64)
-        self.name_rank[np.argsort(np.asarray([(s or "").lower() for s in names], dtype=object), kind="stable")] = np.arange(self.n)
+        self.name_rank[np.argsort(np.asarray([(s or "").lower() for s in names], dtype=object), kind="stable")] = np.arange(
+            self.n
+        )
 
     @property
     def nbytes(self) -> int:

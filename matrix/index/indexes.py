@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from lancedb.index import FTS, BTree, Bitmap, HnswSq, IvfPq, LabelList
+from lancedb.index import FTS, Bitmap, BTree, HnswSq, IvfPq, LabelList
 
 from matrix.config import IndexSettings
 from matrix.observability import get_logger

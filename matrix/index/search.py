@@ -258,6 +258,8 @@ def _sort_keys(cols: ColumnCache, positions: np.ndarray, sort: str, ranked: bool
     if sort == "relevance":
         return tail
     if sort == "score":
+        if score is None:
+            raise ValueError("sort = 'score' needs the program scores")
         return [_desc_nulls_last(score[positions]), *tail]
     if sort == "commission":
         return [_desc_nulls_last(cols.commission_percent[positions]),
@@ -396,6 +398,10 @@ def _empty(req: SearchRequest, snap: Snapshot | None, t0: float) -> SearchResult
                         took_ms=(time.perf_counter() - t0) * 1000, mode=req.mode)
 
 
+def _no_embedder(q: str) -> Sequence[float]:
+    raise ValueError("this search needs an embed_query function (the index never loads a model)")
+
+
 def search(index: MasterIndex, req: SearchRequest, embed_query: Callable[[str], Sequence[float]] | None = None,
            now: dt.datetime | None = None) -> SearchResult:
     """Run one search against a consistent snapshot (the latest version unless `req.version`)."""
@@ -406,6 +412,7 @@ def search(index: MasterIndex, req: SearchRequest, embed_query: Callable[[str], 
         q = (req.q or "").strip()
         if q and req.mode in ("vector", "hybrid") and embed_query is None:
             raise ValueError(f"mode = {req.mode!r} needs an embed_query function (the index never loads a model)")
+        embed = embed_query or _no_embedder  # (text mode never embeds)
         if not index.has_table(index.programs_name):
             return _empty(req, None, t0)
         snap = index.snapshot(req.version)
@@ -423,10 +430,10 @@ def search(index: MasterIndex, req: SearchRequest, embed_query: Callable[[str], 
                 ids, scores = _text_candidates(snap, q, where, cfg.text_candidates)
                 exact = len(ids) < cfg.text_candidates
             elif req.mode == "vector":
-                ids, scores = _vector_candidates(snap, embed_query(q), where, cfg.vector_candidates,
+                ids, scores = _vector_candidates(snap, embed(q), where, cfg.vector_candidates,
                                                  cfg.vector_nprobes, cfg.vector_refine_candidates)
             else:
-                vec = embed_query(q)
+                vec = embed(q)
                 # Both retrievals run inside Lance (GIL released): overlap them.
                 fut = _pool().submit(_vector_candidates, snap, vec, where, cfg.hybrid_candidates,
                                      cfg.vector_nprobes, cfg.vector_refine_candidates)

@@ -274,7 +274,7 @@ class MasterIndex:
         return stats
 
     def upsert_programs(self, programs: Sequence[Program],
-                        vectors: np.ndarray | Sequence[Sequence[float]] | None = None) -> UpsertStats:
+                        vectors: np.ndarray | Sequence[Sequence[float] | np.ndarray] | None = None) -> UpsertStats:
         items = []
         for i, p in enumerate(programs):
             if p.content_hash is None:
@@ -515,7 +515,7 @@ class MasterIndex:
     def listings_for(self, keys: Sequence[str]) -> list[Listing]:
         if not keys or not self.has_table(self.listings_name):
             return []
-        out = []
+        out: list[Listing] = []
         table = self._reader(self.listings_name, "listings")
         for key in keys:
             source, _, sid = key.partition(":")
@@ -551,7 +551,7 @@ class MasterIndex:
             out["last_ingest"] = {s: v.isoformat() for s, v in sorted(last.items())}
         elif self.has_table(self.listings_name):
             a = self._reader(self.listings_name, "listings").to_arrow().select(["source", "fetched_at"])
-            last: dict[str, Any] = {}
+            last = {}
             for s, f in zip(a.column(0).to_pylist(), a.column(1).to_pylist(), strict=True):
                 if f is not None and (s not in last or f > last[s]):
                     last[s] = f

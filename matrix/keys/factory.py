@@ -34,7 +34,7 @@ def build_backend(settings: Any, environ: Mapping[str, str] | None = None) -> Ba
     if choice == "vault" and not addr:
         raise ConfigError("keys.backend = 'vault' but no address: set keys.vault_addr or VAULT_ADDR")
     master = load_master_key(settings.path(k.key_file), env)
-    if choice == "local" or (choice == "auto" and not addr):
+    if choice == "local" or not addr:  # "auto" without an address ("vault" without one was refused above)
         return LocalFileBackend(settings.path(k.local_file), master)
     auth = VaultAuth(
         k.vault_auth,
@@ -44,7 +44,7 @@ def build_backend(settings: Any, environ: Mapping[str, str] | None = None) -> Ba
         renew_before_s=getattr(k, "vault_renew_before_s", 300.0),
         environ=env,
     )
-    vault = VaultBackend.create(addr, auth, mount=k.vault_mount, prefix=k.vault_prefix,  # type: ignore[arg-type]
+    vault = VaultBackend.create(addr, auth, mount=k.vault_mount, prefix=k.vault_prefix,
                                 namespace=k.vault_namespace, timeout_s=getattr(k, "vault_timeout_s", 5.0))
     cache_path = settings.path(getattr(k, "vault_cache_file", "keys/vault-cache.enc"))
     if choice == "auto" and not vault.available() and not cache_path.exists():

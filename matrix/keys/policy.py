@@ -27,12 +27,14 @@ class ComponentPolicy:
 
     def rules(self) -> list[tuple[str, Capability]]:
         out: dict[str, Capability] = {}
-        for cap, patterns in (("read", self.read), ("write", self.write), ("deny", self.deny)):
+        by_capability: tuple[tuple[Capability, tuple[str, ...]], ...] = (("read", self.read), ("write", self.write),
+                                                                          ("deny", self.deny))
+        for cap, patterns in by_capability:
             for p in patterns:
                 prev = out.get(p)
                 # On one identical pattern: deny beats write beats read.
                 if prev is None or ("read", "write", "deny").index(cap) > ("read", "write", "deny").index(prev):
-                    out[p] = cap  # type: ignore[assignment]
+                    out[p] = cap
         return sorted(out.items())
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 from collections import defaultdict
-from typing import Any, AsyncIterator, ClassVar, Iterable, TypeVar
+from typing import Any, AsyncIterator, ClassVar, Iterable, Sequence, TypeVar
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
@@ -221,7 +221,7 @@ class NetworkClient(abc.ABC):
 
         try:
             return json.loads(resp.text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             problem = f"body is not valid JSON ({exc.msg} at char {exc.pos} of {len(resp.text)})"
             raise MalformedResponse(self.name, endpoint, problem) from None
 
@@ -244,14 +244,14 @@ class NetworkClient(abc.ABC):
 
     # the interface --------------------------------------------------------------------------
     @abc.abstractmethod
-    def iter_programs(self, relationship: str | None = None) -> AsyncIterator[list[ApiRecord]]:
+    def iter_programs(self, relationship: str | None = None) -> AsyncIterator[Sequence[ApiRecord]]:
         """Pages of programs/advertisers with the user's relationship status."""
 
     @abc.abstractmethod
     async def program(self, program_id: str) -> ApiRecord:
         """One program's full terms."""
 
-    def iter_offers(self) -> AsyncIterator[list[ApiRecord]]:
+    def iter_offers(self) -> AsyncIterator[Sequence[ApiRecord]]:
         raise NotSupported(self.name, "offers", f"{self.name} has no offers endpoint")
 
     @abc.abstractmethod
@@ -297,7 +297,7 @@ class NetworkClient(abc.ABC):
         return [self.to_listing(r.raw, fetched) for r in await self.programs(relationship)]
 
 
-async def collect(pages: AsyncIterator[list[Any]]) -> list[Any]:
+async def collect(pages: AsyncIterator[Sequence[Any]]) -> list[Any]:
     """All pages; on failure the error's `.partial` holds every record fetched before it."""
     out: list[Any] = []
     try:

@@ -17,7 +17,7 @@ from xml.etree import ElementTree as ET
 from pydantic import Field
 
 from matrix.config import ConfigError
-from matrix.models import Commission, Listing, PerformanceRow
+from matrix.models import Commission, CommissionModel, Listing, PerformanceRow
 from matrix.networks.base import ApiRecord, NetworkClient, aggregate_performance, as_float, parse_records
 from matrix.networks.errors import MalformedResponse, NotSupported
 from matrix.normalize.commission import parse_commission
@@ -99,7 +99,7 @@ def merge_commissions(parts: list[Commission]) -> Commission:
         return known[0]
     pcts = [v for c in known for v in (c.percent_min, c.percent_max) if v is not None]
     flats = [v for c in known for v in (c.flat_min, c.flat_max) if v is not None]
-    model = "hybrid" if pcts and flats else ("percent" if pcts else "flat")
+    model = CommissionModel.HYBRID if pcts and flats else (CommissionModel.PERCENT if pcts else CommissionModel.FLAT)
     return Commission(model=model, percent_min=min(pcts) if pcts else None, percent_max=max(pcts) if pcts else None,
                       flat_min=min(flats) if flats else None, flat_max=max(flats) if flats else None,
                       currency=next((c.currency for c in known if c.currency), None),
@@ -144,11 +144,14 @@ class CjClient(NetworkClient):
         try:
             total = int(advs.get("total-matched", "0"))
         except ValueError:
-            raise MalformedResponse(self.name, endpoint, f"total-matched is not a number: {advs.get('total-matched')!r}") from None
+            raise MalformedResponse(
+                self.name, endpoint, f"total-matched is not a number: {advs.get('total-matched')!r}"
+            ) from None
         records = [xml_to_obj(a) for a in advs.findall("advertiser")]
         return parse_records(CjAdvertiser, records, self.name, endpoint), total
 
-    async def iter_programs(self, relationship: str | None = None, keywords: str | None = None) -> AsyncIterator[list[CjAdvertiser]]:
+    async def iter_programs(self, relationship: str | None = None,
+                            keywords: str | None = None) -> AsyncIterator[list[CjAdvertiser]]:
         ep = "advertiser-lookup"
         ids = relationship or self.cfg.relationship or "joined"
         page_no, seen = 1, 0

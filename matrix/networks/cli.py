@@ -57,7 +57,7 @@ def _stored(settings: Settings, name: str, account: str) -> dict[str, str]:
 
     for kind in client_class(name).credential_kinds:
         try:
-            meta = km.meta(CredentialRef(name, account, kind))  # type: ignore[attr-defined]
+            meta = km.meta(CredentialRef(name, account, kind))
             out[kind] = f"unhealthy: {meta.unhealthy_reason}" if meta.unhealthy_reason else meta.status.value
         except CredentialError:
             out[kind] = "missing"
@@ -65,7 +65,7 @@ def _stored(settings: Settings, name: str, account: str) -> dict[str, str]:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in sorted(NETWORKS):
         cfg = settings.networks.get(name)
         rows.append({"network": name, "enabled": cfg.enabled, "account": cfg.account, "base_url": cfg.base_url,

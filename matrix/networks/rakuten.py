@@ -132,8 +132,8 @@ class RakutenClient(NetworkClient):
         rel = relationship or self.cfg.relationship
         status: dict[str, str] = {}
         if rel:
-            async for page in self.iter_partnerships(rel):
-                status.update({p.advertiser.id: p.status or rel for p in page})
+            async for partnerships in self.iter_partnerships(rel):
+                status.update({p.advertiser.id: p.status or rel for p in partnerships})
         async for page in self._paged("/v2/advertisers", "advertisers", RakutenAdvertiser, "advertisers", {}):
             if rel:
                 page = [a for a in page if a.id in status]

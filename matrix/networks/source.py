@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from matrix.config import Settings, SourceSettings
 from matrix.keys.types import CredentialProvider
@@ -61,7 +61,7 @@ class NetworkSource(Source):
         provider = self._provider if self._provider is not None else default_provider(self.settings)
         return self.client_cls(self.settings, provider, account=self.account)
 
-    def _page(self, records: list[Any], n: int) -> Page:
+    def _page(self, records: Sequence[Any], n: int) -> Page:
         body = json.dumps({"network": self.network, "endpoint": self.endpoint, "page": n,
                            "records": [r.raw if hasattr(r, "raw") else r for r in records]}, default=str)
         self.report["pages"] += 1

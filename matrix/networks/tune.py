@@ -98,8 +98,9 @@ class TuneClient(NetworkClient):
         page_no = 1
         while self.pages_left(page_no):
             params = [("fields[]", f) for f in OFFER_FIELDS] + [("limit", str(self.cfg.page_size)), ("page", str(page_no))]
-            if relationship or self.cfg.relationship:
-                params.append(("filters[status]", relationship or self.cfg.relationship))
+            status = relationship or self.cfg.relationship
+            if status:
+                params.append(("filters[status]", status))
             data = await self._api("Affiliate_Offer", "findAll", ep, params)
             try:
                 items, page_count = self._unwrap(data, "Offer")

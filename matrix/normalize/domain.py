@@ -43,7 +43,7 @@ def tracking_hosts() -> frozenset[str]:
     from importlib import resources
 
     text = resources.files("matrix").joinpath("data/normalize/tracking_hosts.txt").read_text("utf-8")
-    return frozenset(l.strip().lower() for l in text.splitlines() if l.strip() and not l.lstrip().startswith("#"))
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
 
 
 def is_tracking_host(url: str | None) -> bool:

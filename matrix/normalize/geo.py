@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypedDict
 
 import pycountry
 
@@ -43,8 +44,14 @@ REGIONS["european union"] = REGIONS["eu"]
 REGIONS["nordic"] = REGIONS["nordics"]
 
 
+class GeoTokens(TypedDict):
+    worldwide: set[str]  # tokens meaning "every country"
+    ignore: set[str]  # pseudo-codes that carry no country
+    regions: dict[str, list[str]]  # region token -> country codes
+
+
 @lru_cache(maxsize=1)
-def geo_tokens() -> dict[str, object]:
+def geo_tokens() -> GeoTokens:
     """matrix/data/normalize/geo_tokens.yaml: worldwide tokens, ignorable pseudo-codes, regions."""
     from importlib import resources
 
@@ -69,7 +76,7 @@ def _token_list(raw: str) -> list[str] | None:
     if not toks:
         return None
     tables = geo_tokens()
-    known = tables["worldwide"] | tables["ignore"] | set(tables["regions"])  # type: ignore[operator]
+    known = tables["worldwide"] | tables["ignore"] | set(tables["regions"])
     for t in toks:
         u = t.lstrip("-!").upper()
         if not (re.fullmatch(r"[A-Z]{2,3}", t.lstrip("-!")) or u in known):
@@ -166,12 +173,12 @@ def _parse_code_list(raw: str, toks: list[str]) -> GeoTerms:
     for t in toks:
         neg = t[:1] in "-!"
         u = t.lstrip("-!").upper()
-        if u in tables["worldwide"]:  # type: ignore[operator]
+        if u in tables["worldwide"]:
             worldwide = True
             continue
-        if u in tables["ignore"]:  # type: ignore[operator]
+        if u in tables["ignore"]:
             continue
-        codes = tables["regions"].get(u)  # type: ignore[union-attr]
+        codes = tables["regions"].get(u)
         if codes is None:
             code = u if (len(u) == 2 and u in alpha2) else (alpha3.get(u) or _tables()[0].get(u.lower()))
             codes = [code] if code else []

@@ -43,7 +43,7 @@ class Candidates:
         return len(self) / max(n_records, 1)
 
     def pair_set(self) -> set[tuple[int, int]]:
-        return set(zip(self.left.tolist(), self.right.tolist()))
+        return set(zip(self.left.tolist(), self.right.tolist(), strict=True))
 
 
 def _topk_dense(q: np.ndarray, t: np.ndarray, k: int, q_idx: np.ndarray, t_idx: np.ndarray, same: bool) -> list[np.ndarray]:
@@ -182,13 +182,13 @@ def knn_pairs(matrix, records: Records, k: int, cross_only: bool, active: np.nda
             act = np.zeros(len(records), dtype=bool)
             np.logical_or.at(act, rep, active)
         sub = np.flatnonzero(is_rep)
-        l, r = _knn_pairs_on(matrix[sub], records, sub, k, cross_only, None if act is None else act[sub])
+        lp, r = _knn_pairs_on(matrix[sub], records, sub, k, cross_only, None if act is None else act[sub])
         # copies inherit their representative's neighbours (bounded: the first two copies only);
         # grouped by sorting, so the cost is linear in the pairs, not pairs x groups
         extra_l, extra_r = [dup], [dup_rep]
-        if dup.size and l.size:
-            order = np.argsort(l, kind="stable")
-            ls_, rs_ = l[order], r[order]
+        if dup.size and lp.size:
+            order = np.argsort(lp, kind="stable")
+            ls_, rs_ = lp[order], r[order]
             starts = np.searchsorted(ls_, dup_rep, side="left")
             ends = np.searchsorted(ls_, dup_rep, side="right")
             # rank of each copy among the copies of its representative, in record order
@@ -196,15 +196,17 @@ def knn_pairs(matrix, records: Records, k: int, cross_only: bool, active: np.nda
             sorted_rep = dup_rep[by_rep]
             rank = np.empty(dup.size, np.int64)
             rank[by_rep] = np.arange(dup.size) - np.searchsorted(sorted_rep, sorted_rep, side="left")
-            for d, a, b in zip(dup[(rank < 2)].tolist(), starts[rank < 2].tolist(), ends[rank < 2].tolist()):
+            for d, a, b in zip(dup[(rank < 2)].tolist(), starts[rank < 2].tolist(), ends[rank < 2].tolist(), strict=True):
                 if b > a:
                     extra_l.append(np.full(b - a, d, np.int64))
                     extra_r.append(rs_[a:b])
-        return np.concatenate([l] + extra_l), np.concatenate([r] + extra_r)
+        return np.concatenate([lp] + extra_l), np.concatenate([r] + extra_r)
     return _knn_pairs_on(matrix, records, np.arange(len(records)), k, cross_only, active)
 
 
-def _knn_pairs_on(matrix, records: Records, index: np.ndarray, k: int, cross_only: bool, active: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _knn_pairs_on(
+    matrix, records: Records, index: np.ndarray, k: int, cross_only: bool, active: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """kNN among the records `index` (rows of `matrix` align with `index`)."""
     sub_source = [records.source[i] for i in index.tolist()]
     groups = _groups_of(sub_source, cross_only)
@@ -221,15 +223,15 @@ def _knn_pairs_on(matrix, records: Records, index: np.ndarray, k: int, cross_onl
                 continue
             same = not cross_only
             if t.size > ANN_MIN_TARGETS:
-                l, r = _topk_ivf(matrix[queries], matrix[t], k, queries, t)
+                lp, r = _topk_ivf(matrix[queries], matrix[t], k, queries, t)
             elif same and active is not None:
                 # queries are a subset of targets: drop self by masking via global ids below
-                l, r = _topk_dense(matrix[queries], matrix[t], k + 1, queries, t, same=False)
-                m = l != r
-                l, r = l[m], r[m]
+                lp, r = _topk_dense(matrix[queries], matrix[t], k + 1, queries, t, same=False)
+                m = lp != r
+                lp, r = lp[m], r[m]
             else:
-                l, r = _topk_dense(matrix[queries], matrix[t], k, queries, t, same=same)
-            ls.append(l)
+                lp, r = _topk_dense(matrix[queries], matrix[t], k, queries, t, same=same)
+            ls.append(lp)
             rs.append(r)
     if not ls:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -251,7 +253,8 @@ def lexical_matrix(texts: list[str]) -> sparse.csr_matrix:
     return vec.fit_transform(texts).tocsr()
 
 
-def key_pairs(records: Records, cross_only: bool, max_group: int, active: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def key_pairs(records: Records, cross_only: bool, max_group: int,
+              active: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pairs sharing an exact key; groups larger than `max_group` are linked as stars (enough to connect)."""
     ls, rs = [], []
     src = records.source
@@ -280,14 +283,15 @@ def key_pairs(records: Records, cross_only: bool, max_group: int, active: np.nda
     return np.asarray(ls, np.int64), np.asarray(rs, np.int64)
 
 
-def _canonical(l: np.ndarray, r: np.ndarray, n: int) -> np.ndarray:
-    lo, hi = np.minimum(l, r), np.maximum(l, r)
+def _canonical(lp: np.ndarray, r: np.ndarray, n: int) -> np.ndarray:
+    lo, hi = np.minimum(lp, r), np.maximum(lp, r)
     codes = lo.astype(np.int64) * n + hi
     return np.unique(codes[lo != hi])
 
 
 def block(records: Records, vectors: np.ndarray | None, k: int, cross_only: bool, max_key_group: int = 50,
-          active: np.ndarray | None = None, pair_filter: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> Candidates:
+          active: np.ndarray | None = None,
+          pair_filter: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> Candidates:
     """Union of embedding kNN, lexical kNN and exact-key pairs.
 
     `active` (bool per record) restricts to pairs touching at least one active record: the

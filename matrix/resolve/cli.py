@@ -54,6 +54,9 @@ def run_resolve(args: argparse.Namespace, settings: Settings) -> int:
     report["inputs"] = [str(f) for f in args.files]
     report["supervised"] = train is not None
     write_report(out, report, records, res.candidates.left, res.candidates.right, res.probability, res.threshold)
-    summary = {k: report[k] for k in ("records", "mode", "candidates_per_record", "threshold", "clusters", "singletons", "largest_cluster")}
+    summary = {
+        k: report[k]
+        for k in ("records", "mode", "candidates_per_record", "threshold", "clusters", "singletons", "largest_cluster")
+    }
     print(json.dumps(summary))
     return 0

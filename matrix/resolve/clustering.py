@@ -39,47 +39,65 @@ def correlation_clusters(n: int, left: np.ndarray, right: np.ndarray, weights: n
     summed evidence would otherwise let two listings without a domain glue `acme.com` and
     `acme.co.uk` into one program.
     """
+    adj: list[dict[int, float] | None] = list(_adjacency(n, left, right, weights))
     parent = list(range(n))
-    adj: list[dict[int, float] | None] = [dict() for _ in range(n)]
-    for a, b, w in zip(left.tolist(), right.tolist(), weights.tolist()):
-        if a == b:
-            continue
-        d = adj[a]
-        d[b] = d.get(b, 0.0) + w
-        adj[b][a] = adj[b].get(a, 0.0) + w
     anchors = [bool(x) for x in cannot_link] if cannot_link is not None else [False] * n
     value = list(exclusive) if exclusive is not None else [None] * n  # per cluster root
-    heap = [(-w, a, b) for a in range(n) for b, w in adj[a].items() if a < b and w > 0]
+    heap = [(-w, a, b) for a, d in enumerate(adj) if d is not None for b, w in d.items() if a < b and w > 0]
     heapq.heapify(heap)
     while heap:
         negw, a, b = heapq.heappop(heap)
         da, db = adj[a], adj[b]
-        if da is None or db is None:
+        if da is None or db is None or not _live_edge(da, b, -negw):
             continue
-        cur = da.get(b)
-        if cur is None or cur <= 0 or not math.isclose(cur, -negw, rel_tol=1e-9, abs_tol=1e-9):
-            continue
-        if anchors[a] and anchors[b]:
-            continue
-        if value[a] is not None and value[b] is not None and value[a] != value[b]:
-            continue
+        if (anchors[a] and anchors[b]) or (value[a] is not None and value[b] is not None and value[a] != value[b]):
+            continue  # two anchors, or two different exclusive values, never share a cluster
         if len(da) < len(db):  # merge the smaller adjacency into the larger
             a, b, da, db = b, a, db, da
         parent[b] = a
         anchors[a] = anchors[a] or anchors[b]
         value[a] = value[a] if value[a] is not None else value[b]
-        del da[b]
-        for c, w in db.items():
-            if c == a:
-                continue
-            dc = adj[c]
-            del dc[b]
-            nw = da.get(c, 0.0) + w
-            da[c] = nw
-            dc[a] = nw
-            if nw > 0:
-                heapq.heappush(heap, (-nw, min(a, c), max(a, c)))
-        adj[b] = None
+        _contract(adj, a, b, da, db, heap)
+    return _smallest_member_labels(parent)
+
+
+def _adjacency(n: int, left: np.ndarray, right: np.ndarray, weights: np.ndarray) -> list[dict[int, float]]:
+    """Summed edge weight per node pair, both directions (self-pairs ignored)."""
+    adj: list[dict[int, float]] = [{} for _ in range(n)]
+    for a, b, w in zip(left.tolist(), right.tolist(), weights.tolist(), strict=True):
+        if a == b:
+            continue
+        adj[a][b] = adj[a].get(b, 0.0) + w
+        adj[b][a] = adj[b].get(a, 0.0) + w
+    return adj
+
+
+def _live_edge(da: dict[int, float], b: int, w: float) -> bool:
+    """Whether a heap entry still describes the current, positive edge (entries go stale as clusters merge)."""
+    cur = da.get(b)
+    return cur is not None and cur > 0 and math.isclose(cur, w, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _contract(adj: list[dict[int, float] | None], a: int, b: int, da: dict[int, float], db: dict[int, float],
+              heap: list[tuple[float, int, int]]) -> None:
+    """Fold node b into a: b's edges are added to a's, and every changed positive edge is queued again."""
+    del da[b]
+    for c, w in db.items():
+        if c == a:
+            continue
+        dc = adj[c]
+        assert dc is not None  # a live neighbour of a live node is live
+        del dc[b]
+        nw = da.get(c, 0.0) + w
+        da[c] = nw
+        dc[a] = nw
+        if nw > 0:
+            heapq.heappush(heap, (-nw, min(a, c), max(a, c)))
+    adj[b] = None
+
+
+def _smallest_member_labels(parent: list[int]) -> np.ndarray:
+    """Label every node with its cluster's smallest member index: deterministic whatever the merge order."""
 
     def find(x: int) -> int:
         root = x
@@ -89,12 +107,11 @@ def correlation_clusters(n: int, left: np.ndarray, right: np.ndarray, weights: n
             parent[x], x = root, parent[x]
         return root
 
-    roots = np.array([find(i) for i in range(n)], dtype=np.int64)
-    # label = smallest member index: deterministic whatever the merge order
+    roots = [find(i) for i in range(len(parent))]
     smallest: dict[int, int] = {}
-    for i, r in enumerate(roots.tolist()):
+    for i, r in enumerate(roots):
         smallest.setdefault(r, i)
-    return np.array([smallest[r] for r in roots.tolist()], dtype=np.int64)
+    return np.array([smallest[r] for r in roots], dtype=np.int64)
 
 
 def one_to_one(n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float,
@@ -126,8 +143,8 @@ def one_to_one(n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, th
 
 def pairs_in_clusters(labels: np.ndarray) -> set[tuple[int, int]]:
     groups: dict[int, list[int]] = {}
-    for i, l in enumerate(labels.tolist()):
-        groups.setdefault(l, []).append(i)
+    for i, lab in enumerate(labels.tolist()):
+        groups.setdefault(lab, []).append(i)
     out = set()
     for members in groups.values():
         for x in range(len(members)):

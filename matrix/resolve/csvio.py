@@ -30,12 +30,15 @@ def read_table(path: str | Path, spec: ResolveSpec) -> tuple[list[str], list[dic
                          na_values=[""], engine="python" if len(fs.sep) == 1 and fs.sep in "|#" else "c",
                          quoting=csv.QUOTE_MINIMAL, on_bad_lines="error")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{p}: cannot decode as {fs.encoding!r} ({exc.reason}); set files.{p.name}.encoding in the spec") from None
+        raise ConfigError(
+            f"{p}: cannot decode as {fs.encoding!r} ({exc.reason}); set files.{p.name}.encoding in the spec"
+        ) from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise ConfigError(f"{p}: cannot parse with sep={fs.sep!r}: {exc}") from None
     df.columns = [str(c).strip() for c in df.columns]
     if fs.id not in df.columns:
-        raise ConfigError(f"{p}: id column {fs.id!r} not found; columns are {list(df.columns)} (set files.{p.name}.id in the spec)")
+        raise ConfigError(
+            f"{p}: id column {fs.id!r} not found; columns are {list(df.columns)} (set files.{p.name}.id in the spec)")
     ids = df[fs.id].astype(str).tolist()
     dupes = sorted({i for i in ids if ids.count(i) > 1})[:5] if len(set(ids)) != len(ids) else []
     if dupes:
@@ -45,7 +48,7 @@ def read_table(path: str | Path, spec: ResolveSpec) -> tuple[list[str], list[dic
         col = fs.columns.get(f.name, f.source_column)
         if col not in df.columns:
             raise ConfigError(f"{p}: column {col!r} for field {f.name!r} not found; columns are {list(df.columns)}")
-        for r, v in zip(rows, df[col].tolist()):
+        for r, v in zip(rows, df[col].tolist(), strict=True):
             r[f.name] = None if v is None or (isinstance(v, float) and np.isnan(v)) else v
     return ids, rows
 
@@ -65,7 +68,7 @@ def load_records(spec: ResolveSpec, paths: Sequence[str | Path]) -> Records:
 
 def cluster_ids(records: Records, labels: np.ndarray) -> list[str]:
     """Readable, deterministic cluster ids: c<source-of-first>:<id-of-first> of each cluster's smallest member."""
-    return [f"{records.source[l]}:{records.ids[l]}" for l in labels.tolist()]
+    return [f"{records.source[lab]}:{records.ids[lab]}" for lab in labels.tolist()]
 
 
 def write_clusters(path: str | Path, records: Records, labels: np.ndarray) -> None:
@@ -73,7 +76,7 @@ def write_clusters(path: str | Path, records: Records, labels: np.ndarray) -> No
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["source", "id", "cluster"])
-        for s, i, c in zip(records.source, records.ids, cids):
+        for s, i, c in zip(records.source, records.ids, cids, strict=True):
             w.writerow([s, i, c])
 
 
@@ -100,11 +103,11 @@ def read_labels(path: str | Path, records: Records, link: bool) -> tuple[np.ndar
     if not need <= set(df.columns):
         raise ConfigError(f"{p}: label file needs columns {sorted(need)}, has {list(df.columns)}")
     srcs = records.sources
-    index = {(s, i): k for k, (s, i) in enumerate(zip(records.source, records.ids))}
+    index = {(s, i): k for k, (s, i) in enumerate(zip(records.source, records.ids, strict=True))}
     sa, sb = (srcs[0], srcs[1]) if link and len(srcs) > 1 else (srcs[0], srcs[0])
     truth = {"1": 1, "yes": 1, "true": 1, "y": 1, "0": 0, "no": 0, "false": 0, "n": 0}
     L, R, Y = [], [], []
-    for row_no, (a, b, m) in enumerate(zip(df["id_a"], df["id_b"], df["match"]), start=2):
+    for row_no, (a, b, m) in enumerate(zip(df["id_a"], df["id_b"], df["match"], strict=True), start=2):
         y = truth.get(str(m).strip().lower())
         if y is None:
             raise ConfigError(f"{p}:{row_no}: match = {m!r}; allowed: 1/0, yes/no, true/false")

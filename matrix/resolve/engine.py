@@ -18,9 +18,16 @@ from matrix.observability import counter, get_logger, histogram
 from matrix.resolve.blocking import Candidates, block
 from matrix.resolve.clustering import correlation_clusters, edge_weights, one_to_one
 from matrix.resolve.prepare import Records
+from matrix.resolve.scoring import (
+    TrainedScorer,
+    blocking_biased,
+    compare,
+    comparisons,
+    expected_f1_threshold,
+    fit_robust,
+    random_pairs,
+)
 from matrix.resolve.spec import NAME_TYPES
-from matrix.resolve.scoring import (TrainedScorer, blocking_biased, compare, comparisons, expected_f1_threshold,
-                                    fit_robust, random_pairs)
 
 log = get_logger(__name__)
 # Posterior thresholds for callers that fit no model of their own (the incremental listing
@@ -55,7 +62,9 @@ class Resolution:
 
     def report(self, n_records: int) -> dict[str, Any]:
         sizes = np.bincount(np.unique(self.labels, return_inverse=True)[1]) if n_records else np.zeros(0, int)
-        hist, edges = np.histogram(self.probability, bins=10, range=(0, 1)) if self.probability.size else (np.zeros(10, int), None)
+        hist, edges = (
+            np.histogram(self.probability, bins=10, range=(0, 1)) if self.probability.size else (np.zeros(10, int), None)
+        )
         return {
             "records": n_records,
             "mode": self.mode,
@@ -108,7 +117,8 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
     bar = progress_bar(5, "resolve", "steps", enabled=n >= PROGRESS_MIN)
     bar.set_postfix_str("blocking")
     t = time.perf_counter()
-    cands = block(records, vectors, max(1, (spec.neighbours or neighbours) // 2), cross_only=link, max_key_group=spec.max_key_group, active=active)
+    cands = block(records, vectors, max(1, (spec.neighbours or neighbours) // 2), cross_only=link,
+                  max_key_group=spec.max_key_group, active=active)
     timings["block"] = time.perf_counter() - t
     bar.update(1)
     bar.set_postfix_str(f"comparing {len(cands):,} pairs")
@@ -192,7 +202,7 @@ def choose_cluster_cut(cluster, cands, prob: np.ndarray) -> tuple[float, np.ndar
     posterior of its scored pairs x its pairs), expected gold pairs add the posteriors of the
     scored pairs the clustering cut apart.
     """
-    best = (-1.0, 0.5, None)
+    best: tuple[float, float, np.ndarray] = (-1.0, 0.5, np.zeros(0, np.int64))  # replaced by the first cut (f1 >= 0)
     scores: dict[str, float] = {}
     for cut in CLUSTER_CUTS:
         labels = cluster(cut)
@@ -243,6 +253,7 @@ def prior_bounds(records: Records, n_candidates: int, link: bool, rule_pairs: in
     (RULE_MIN_RECALL), or one match per two records when the rule finds fewer.
     """
     nc = max(n_candidates, 1)
+    most: float
     if link:
         sizes = [records.source.count(s) for s in records.sources]
         most = min(sizes) if len(sizes) >= 2 else len(records)

@@ -30,14 +30,54 @@ ORG_STOPWORDS = frozenset(
 
 # Street-type and direction abbreviations (USPS Publication 28 forms, the common ones).
 STREET_ABBREV = {
-    "st": "street", "str": "street", "ave": "avenue", "av": "avenue", "avn": "avenue", "blvd": "boulevard",
-    "bl": "boulevard", "blv": "boulevard", "bvd": "boulevard", "rd": "road", "dr": "drive", "ln": "lane", "ct": "court", "pl": "place", "pkwy": "parkway",
-    "pky": "parkway", "hwy": "highway", "sq": "square", "ter": "terrace", "terr": "terrace", "cir": "circle",
-    "plz": "plaza", "aly": "alley", "expy": "expressway", "fwy": "freeway", "trl": "trail", "crt": "court",
-    "n": "north", "s": "south", "e": "east", "w": "west", "ne": "northeast", "nw": "northwest",
-    "se": "southeast", "sw": "southwest", "mt": "mount", "ft": "fort", "hts": "heights",
-    "1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
-    "7th": "seventh", "8th": "eighth", "9th": "ninth", "10th": "tenth",
+    "st": "street",
+    "str": "street",
+    "ave": "avenue",
+    "av": "avenue",
+    "avn": "avenue",
+    "blvd": "boulevard",
+    "bl": "boulevard",
+    "blv": "boulevard",
+    "bvd": "boulevard",
+    "rd": "road",
+    "dr": "drive",
+    "ln": "lane",
+    "ct": "court",
+    "pl": "place",
+    "pkwy": "parkway",
+    "pky": "parkway",
+    "hwy": "highway",
+    "sq": "square",
+    "ter": "terrace",
+    "terr": "terrace",
+    "cir": "circle",
+    "plz": "plaza",
+    "aly": "alley",
+    "expy": "expressway",
+    "fwy": "freeway",
+    "trl": "trail",
+    "crt": "court",
+    "n": "north",
+    "s": "south",
+    "e": "east",
+    "w": "west",
+    "ne": "northeast",
+    "nw": "northwest",
+    "se": "southeast",
+    "sw": "southwest",
+    "mt": "mount",
+    "ft": "fort",
+    "hts": "heights",
+    "1st": "first",
+    "2nd": "second",
+    "3rd": "third",
+    "4th": "fourth",
+    "5th": "fifth",
+    "6th": "sixth",
+    "7th": "seventh",
+    "8th": "eighth",
+    "9th": "ninth",
+    "10th": "tenth",
 }
 UNIT_WORDS = frozenset("apt apartment suite ste unit fl floor rm room bldg building no".split())
 
@@ -52,7 +92,8 @@ _NICK_GROUPS = (
     "peter pete", "gregory greg", "kenneth ken kenny", "ronald ron ronnie", "donald don donny",
     "lawrence larry", "raymond ray", "gerald gerry jerry", "frederick fred freddy", "henry hank harry",
     "harold hal harry", "albert al bert", "walter walt", "eugene gene", "philip phil", "leonard leo len",
-    "margaret maggie meg peggy marge", "elizabeth liz beth betty lizzie eliza", "katherine kathy kate katie kathryn catherine cathy",
+    "margaret maggie meg peggy marge", "elizabeth liz beth betty lizzie eliza",
+    "katherine kathy kate katie kathryn catherine cathy",
     "jennifer jen jenny", "patricia pat patty trish", "susan sue susie", "deborah deb debbie",
     "rebecca becky becca", "victoria vicky tori", "christine chris chrissy christina", "barbara barb babs",
     "dorothy dot dottie", "abigail abby", "jessica jess jessie", "samantha sam", "alexandra alex sandra",
@@ -147,8 +188,9 @@ def address(value: Any) -> Address | None:
     if not toks:
         return None
     number = None
-    if toks[0][0].isdigit():
-        number = re.match(r"\d+", toks[0]).group(0)
+    lead = re.match(r"\d+", toks[0])  # (str.isdigit also accepts digits like "²" that \d does not)
+    if lead:
+        number = lead.group(0)
         toks = toks[1:]
         if toks and toks[0].isdigit() and number is not None and len(toks) > 1:  # "12 14 main" (a range)
             toks = toks[1:]

@@ -193,7 +193,8 @@ class LocalRunner:
 def cluster_partitioned(records: Records, vectors: np.ndarray | None, left: np.ndarray, right: np.ndarray,
                         model: Model, exclusive: list | None, n_partitions: int, runner: Runner | None = None,
                         stats: dict[str, Any] | None = None) -> np.ndarray:
-    """Labels for every record, equal to `correlation_clusters` over all pairs in one process.
+    """Labels for every record, equal to `correlation_clusters` over all pairs in one process
+    (up to the order of exactly tied merges, see the module doc).
 
     `stats` (optional) receives the partition figures and seconds per phase.
     """
@@ -231,136 +232,13 @@ def resolve_listings_partitioned(listings: list[Listing], existing: list[Program
         return cluster_partitioned(sub, sub_vecs, left, right, Model(scorer, comps, thr), exclusive, n_partitions,
                                    runner=runner, stats=stats)
 
-    result = _resolve_listings_with(score_cluster, listings, existing, settings=settings, vectors=vectors,
-                                    spec=spec, embedder=embedder, timings=timings)
+    from matrix.resolve.listings import resolve_listings
+
+    result = resolve_listings(listings, existing, settings=settings, vectors=vectors, spec=spec, embedder=embedder,
+                              score_cluster=score_cluster, timings=timings)
     result.stats.update(stats)
     result.stats["seconds"] = {k: round(v, 3) for k, v in timings.items()}
     return result
-
-
-def _resolve_listings_with(score_cluster, listings: list[Listing], existing: list[Program] | None, *, settings,
-                           vectors: dict[str, np.ndarray] | None, spec, embedder, timings: dict[str, float]):
-    """`matrix.resolve.listings.resolve_listings` step for step, with its score-and-cluster step injected.
-
-    Kept line-for-line with the original (same helpers, same order) so the results are equal;
-    `timings` receives seconds per stage (vectors, block, fit, score_cluster, assemble) for the
-    scale benchmark. Fold into `resolve_listings` as a `score_cluster=` hook when that file is free.
-    """
-    from matrix.resolve.blocking import block
-    from matrix.resolve.engine import DEFAULT_THRESHOLD
-    from matrix.resolve.listings import (
-        LISTING_SPEC,
-        PROGRAM_SOURCE,
-        SPLIT_BELOW,
-        ResolveResult,
-        _assemble,
-        _fit,
-        _listing_row,
-        _program_row,
-        _subset,
-        _vectors,
-        _with_program_pairs,
-        counter,
-        log,
-    )
-    from matrix.resolve.prepare import build_records
-
-    clock = [time.perf_counter()]
-
-    def lap(name: str) -> None:
-        now = time.perf_counter()
-        timings[name] = timings.get(name, 0.0) + now - clock[0]
-        clock[0] = now
-
-    spec = spec or LISTING_SPEC
-    existing = list(existing or [])
-    by_id = {p.program_id: p for p in existing}
-    owner = {k: p.program_id for p in existing for k in p.listing_keys}
-    dedup: dict[str, Listing] = {}
-    for x in listings:
-        dedup[x.key] = x  # the last copy of a key wins, like the index upsert
-    listings = list(dedup.values())
-    known = [x for x in listings if x.key in owner]
-    fresh = [x for x in listings if x.key not in owner]
-    if not listings:
-        return ResolveResult(programs=[], changed_ids=set(), assignments={}, stats={"listings": 0})
-
-    # records: existing programs first, then the listings being placed
-    rec_progs = existing
-    rec_listings = fresh + known
-    rows = [_program_row(p) for p in rec_progs] + [_listing_row(x) for x in rec_listings]
-    sources = [PROGRAM_SOURCE] * len(rec_progs) + [x.source for x in rec_listings]
-    ids = [p.program_id for p in rec_progs] + [x.key for x in rec_listings]
-    records = build_records(spec, rows, sources, ids)
-    n_p, n = len(rec_progs), len(records)
-    thr = spec.threshold if spec.threshold is not None else (
-        settings.resolve.threshold if settings.resolve.threshold is not None else DEFAULT_THRESHOLD["many"])
-    k = max(1, settings.resolve.neighbours // 2)
-
-    # known listings: stay with their program unless renamed and no longer resembling it (split).
-    # A listing whose name the program already carries was accepted before: re-seeing it is no
-    # reason to re-score it, so an unchanged re-ingest never loads the model or fits anything.
-    known_idx = np.arange(n_p + len(fresh), n)
-    prog_pos = {p.program_id: i for i, p in enumerate(rec_progs)}
-    events: list[dict[str, Any]] = []
-    split: set[int] = set()
-    recheck = []
-    carried: dict[str, set[str]] = {}  # program id -> names it already carries (case-insensitive, as aliases are kept)
-    for i in known_idx.tolist():
-        prog = by_id[owner[records.ids[i]]]
-        names = carried.get(prog.program_id)
-        if names is None:
-            names = carried[prog.program_id] = {x.strip().lower() for x in [prog.name, *prog.aliases] if x}
-        if len(prog.listing_keys) > 1 and (rec_listings[i - n_p].name or "").strip().lower() not in names:
-            recheck.append(i)
-    vecs, scorer, comps = None, None, None
-    if fresh or recheck:
-        vecs = _vectors(records, rec_progs, rec_listings, vectors, settings, embedder) if spec.embeddings else None
-    lap("vectors")
-
-    def place(extra: set[int]):
-        """Block the programs + fresh (+ split) listings; pairs in `records` positions."""
-        active = np.zeros(n, dtype=bool)
-        active[n_p:n_p + len(fresh)] = True
-        active[list(extra)] = True
-        # other known listings are represented by their program
-        placed = np.flatnonzero(np.concatenate([np.ones(n_p, bool), active[n_p:]]))
-        sub = _subset(records, placed)
-        sub_vecs = None if vecs is None else vecs[placed]
-        sub_active = active[placed]
-        if not sub_active.any():
-            return placed, sub, sub_vecs, np.zeros(0, np.int64), np.zeros(0, np.int64)
-        cands = block(sub, sub_vecs, k, cross_only=False, max_key_group=spec.max_key_group, active=sub_active)
-        return (placed, sub, sub_vecs, *_with_program_pairs(cands, sub_active, n_p))
-
-    placed, sub, sub_vecs, left, right = place(set())
-    lap("block")
-    if fresh or recheck:
-        scorer, comps = _fit(records, vecs, settings, spec, pairs=(placed[left], placed[right]))
-    lap("fit")
-    if recheck:
-        ri = np.asarray(recheck, dtype=np.int64)
-        kp = np.array([prog_pos[owner[records.ids[i]]] for i in recheck], dtype=np.int64)
-        pk = scorer.probability(compare(records, comps, ri, kp, vecs))
-        split = {i for i, p_ in zip(recheck, pk.tolist(), strict=True) if p_ < SPLIT_BELOW}
-        if split:
-            placed, sub, sub_vecs, left, right = place(split)
-    if left.size:
-        labels = score_cluster(sub, comps, scorer, left, right, sub_vecs, thr, spec.exclusive_values(sub.values))
-    else:  # nothing to place: every program stays as it is
-        left = np.zeros(0, np.int64)
-        labels = np.arange(len(sub), dtype=np.int64)
-    lap("score_cluster")
-
-    result = _assemble(labels, placed, n_p, records, rec_progs, rec_listings, fresh, known, split, owner, by_id, settings, events)
-    result.stats = {"listings": len(listings), "new_listings": len(fresh), "known_listings": len(known),
-                    "existing_programs": n_p, "candidate_pairs": int(left.size), "threshold": thr,
-                    "splits": len(split), "changed_programs": len(result.changed_ids)}
-    lap("assemble")
-    counter("matrix_resolve_listings_total", "listings resolved into programs").inc(len(listings))
-    log.info("resolve_listings_partitioned", extra={f"resolve_{k}": v for k, v in result.stats.items()})
-    return result
-
 
 
 def group_sizes(labels: Sequence[int]) -> list[int]:

@@ -17,7 +17,7 @@ from rapidfuzz import utils
 
 from matrix.normalize.domain import registered_domain
 from matrix.resolve import fieldtypes as ft
-from matrix.resolve.spec import NAME_TYPES, ResolveSpec
+from matrix.resolve.spec import ResolveSpec
 
 # Legal-form and filler words that say nothing about which organisation a name denotes.
 NAME_STOPWORDS = frozenset(
@@ -211,10 +211,13 @@ def build_records(spec: ResolveSpec, rows: Sequence[dict[str, Any]], source: Seq
     raw: dict[str, list[Any]] = {}
     for f in spec.fields:
         col = [r.get(f.name) for r in rows]
-        col = [None if (v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())) else v for v in col]
+        col = [
+            None if (v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())) else v
+            for v in col
+        ]
         raw[f.name] = col
         values[f.name] = normalize_column(f, col)
-    codes = [frozenset()] * n
+    codes: list[frozenset[str]] = [frozenset()] * n
     code_fields = [f for f in spec.fields if f.type in ("name", "text") and f.weight > 0]
     if code_fields:
         codes = [frozenset().union(*(code_tokens(raw[f.name][i]) for f in code_fields)) for i in range(n)]

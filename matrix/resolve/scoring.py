@@ -10,17 +10,19 @@ so a threshold means the same thing on every dataset.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-from rapidfuzz import fuzz, process as rf_process
+from rapidfuzz import fuzz
+from rapidfuzz import process as rf_process
 
 from matrix.resolve.fieldtypes import given_compatible
 from matrix.resolve.prepare import Records
 
-_CUTS = {
+_CUTS: dict[str, list[float]] = {
     "name": [99.5, 92, 80, 65],        # exact / close variant / same words mostly / related
     "text": [90, 75, 60, 45],
     "categorical": [99.5, 80],
@@ -68,7 +70,7 @@ def _string_cmp(fname: str, ftype: str) -> Callable:
         vals = rec.values[fname]
         a = [vals[i] for i in left.tolist()]
         b = [vals[i] for i in right.tolist()]
-        missing = np.array([x is None or y is None for x, y in zip(a, b)], dtype=bool)
+        missing = np.array([x is None or y is None for x, y in zip(a, b, strict=True)], dtype=bool)
         aa = [(x or "")[:limit] for x in a]
         bb = [(y or "")[:limit] for y in b]
         sim = rf_process.cpdist(aa, bb, scorer=scorer, workers=1) if aa else np.zeros(0)
@@ -76,7 +78,10 @@ def _string_cmp(fname: str, ftype: str) -> Callable:
         if ftype == "name":
             keys = rec.keys.get(fname)
             if keys is not None:  # equal after dropping legal forms counts as exact
-                same = np.array([keys[i] is not None and keys[i] == keys[j] for i, j in zip(left.tolist(), right.tolist())], dtype=bool)
+                same = np.array(
+                    [keys[i] is not None and keys[i] == keys[j] for i, j in zip(left.tolist(), right.tolist(), strict=True)],
+                    dtype=bool,
+                )
                 sim[same] = 100.0
         lv = _levels_from_sim(sim, cuts)
         lv[missing] = -1
@@ -89,7 +94,7 @@ def _equal_cmp(fname: str) -> Callable:
     def compute(rec: Records, left, right, _v) -> np.ndarray:
         vals = rec.values[fname]
         out = np.empty(left.shape[0], dtype=np.int8)
-        for n, (i, j) in enumerate(zip(left.tolist(), right.tolist())):
+        for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
             a, b = vals[i], vals[j]
             out[n] = -1 if a is None or b is None else (0 if a == b else 1)
         return out
@@ -103,7 +108,7 @@ def _domain_cmp(fname: str) -> Callable:
     def compute(rec: Records, left, right, _v) -> np.ndarray:
         vals = rec.values[fname]
         out = np.empty(left.shape[0], dtype=np.int8)
-        for n, (i, j) in enumerate(zip(left.tolist(), right.tolist())):
+        for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
             a, b = vals[i], vals[j]
             if a is None or b is None:
                 out[n] = -1
@@ -153,7 +158,7 @@ def leveled(fname: str, levels: list[Level]) -> Callable:
         vals = rec.values[fname]
         out = np.empty(left.shape[0], dtype=np.int8)
         n_lv = len(levels)
-        for n, (i, j) in enumerate(zip(left.tolist(), right.tolist())):
+        for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
             a, b = vals[i], vals[j]
             if a is None or b is None:
                 out[n] = -1
@@ -184,10 +189,17 @@ def person_levels() -> list[Level]:
 
 def address_levels() -> list[Level]:
     return [
-        Level("same number and street", lambda a, b: a.number == b.number and _sim(a.street, b.street) >= 95
-              and (a.unit is None or b.unit is None or a.unit == b.unit)),
+        Level(
+            "same number and street",
+            lambda a, b: (
+                a.number == b.number and _sim(a.street, b.street) >= 95 and (a.unit is None or b.unit is None or a.unit == b.unit)
+            ),
+        ),
         Level("same number, similar street", lambda a, b: a.number == b.number and _sim(a.street, b.street) >= 75),
-        Level("number unknown, similar street", lambda a, b: (a.number is None or b.number is None) and _sim(a.street, b.street) >= 85),
+        Level(
+            "number unknown, similar street",
+            lambda a, b: (a.number is None or b.number is None) and _sim(a.street, b.street) >= 85,
+        ),
         Level("street differs", lambda a, b: a.number is None or b.number is None or a.number == b.number),
         # else: the house numbers differ -- strong evidence (capped m, see comparisons())
     ]
@@ -227,7 +239,7 @@ ADDRESS_NUMBER_MISMATCH_M = 0.05  # most of the match class that may carry two d
 def _codes_cmp(rec: Records, left, right, _v) -> np.ndarray:
     codes = rec.codes
     out = np.empty(left.shape[0], dtype=np.int8)
-    for n, (i, j) in enumerate(zip(left.tolist(), right.tolist())):
+    for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
         a, b = codes[i], codes[j]
         out[n] = -1 if not a or not b else (0 if a & b else 1)
     return out
@@ -255,9 +267,10 @@ def comparisons(records: Records, with_vectors: bool) -> list[Comparison]:
             comps.append(Comparison(f.name, len(_CUTS[kind]) + 1, f.weight, _string_cmp(f.name, kind)))
         elif f.type in TYPED_LEVELS:
             lv = TYPED_LEVELS[f.type]()
-            cap = dict(disagree_from=len(lv), max_disagree_m=f.max_mismatch or ADDRESS_NUMBER_MISMATCH_M) \
+            cap: dict[str, Any] = dict(disagree_from=len(lv), max_disagree_m=f.max_mismatch or ADDRESS_NUMBER_MISMATCH_M) \
                 if f.type == "address" else dict(disagree_from=len(lv) if f.max_mismatch else None, max_disagree_m=f.max_mismatch)
-            comps.append(Comparison(f.name, len(lv) + 1, f.weight, leveled(f.name, lv), level_names=[x.name for x in lv] + ["else"], **cap))
+            comps.append(Comparison(f.name, len(lv) + 1, f.weight, leveled(f.name, lv),
+                                    level_names=[x.name for x in lv] + ["else"], **cap))
         elif f.type == "categorical":
             comps.append(Comparison(f.name, len(_CUTS["categorical"]) + 1, f.weight, _string_cmp(f.name, "categorical")))
         elif f.type == "identifier":
@@ -267,8 +280,8 @@ def comparisons(records: Records, with_vectors: bool) -> list[Comparison]:
             # One organisation rarely publishes under two registered domains; EM cannot learn that
             # when look-alikes (same brand, another country's site) are common, because they look
             # like matches on everything else. So disagreement keeps at most a small m.
-            cap = f.max_mismatch if f.max_mismatch is not None else DOMAIN_MISMATCH_M
-            comps.append(Comparison(f.name, 3, f.weight, _domain_cmp(f.name), disagree_from=1, max_disagree_m=cap))
+            domain_cap = f.max_mismatch if f.max_mismatch is not None else DOMAIN_MISMATCH_M
+            comps.append(Comparison(f.name, 3, f.weight, _domain_cmp(f.name), disagree_from=1, max_disagree_m=domain_cap))
         elif f.type == "number":
             comps.append(Comparison(f.name, len(_CUTS["number"]) + 1, f.weight, _number_cmp(f.name)))
     if any(records.codes):
@@ -291,7 +304,8 @@ def blocking_biased(records: Records, with_vectors: bool) -> frozenset[str]:
     return frozenset(names)
 
 
-def compare(records: Records, comps: list[Comparison], left: np.ndarray, right: np.ndarray, vectors: np.ndarray | None) -> np.ndarray:
+def compare(records: Records, comps: list[Comparison], left: np.ndarray, right: np.ndarray,
+            vectors: np.ndarray | None) -> np.ndarray:
     """Level matrix (pairs x comparisons), -1 where either side is unknown."""
     if left.size == 0:
         return np.zeros((0, len(comps)), dtype=np.int8)
@@ -304,13 +318,13 @@ def random_pairs(records: Records, n_pairs: int, cross_only: bool, seed: int = 0
     n = len(records)
     if n < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    l = rng.integers(0, n, n_pairs)
+    lp = rng.integers(0, n, n_pairs)
     r = rng.integers(0, n, n_pairs)
-    keep = l != r
+    keep = lp != r
     if cross_only:
         src = np.asarray(records.source)
-        keep &= src[l] != src[r]
-    return l[keep], r[keep]
+        keep &= src[lp] != src[r]
+    return lp[keep], r[keep]
 
 
 @dataclass
@@ -430,7 +444,7 @@ class FellegiSunter:
             if len(blocks) == len(ratio):
                 continue
             new_m, new_u = m.copy(), u.copy()
-            for val, _, idx in blocks:
+            for _val, _, idx in blocks:
                 if len(idx) == 1:
                     continue
                 ms, us = m[idx].sum(), u[idx].sum()
@@ -486,7 +500,7 @@ class FellegiSunter:
             bf = np.log2(self.m[c] / self.u[c])
             held = [i for i in range(comp.n_levels - 1) if share[i] >= min_share]  # agreement levels with data
             run = [held[0]] if held else []
-            for a, b in zip(held, held[1:]):
+            for a, b in itertools.pairwise(held):
                 run = run + [b] if bf[a] - bf[b] < min_gap_bits else [b]
                 if len(run) > max_tied and bf[b] >= prior_deficit:
                     out.append(f"{comp.name}: levels {run[0]}..{run[-1]} share one Bayes factor ({bf[b]:.2f} bits)")
@@ -572,7 +586,9 @@ def fit_robust(comps: list[Comparison], u_levels: np.ndarray, levels: np.ndarray
     lo, hi = bounds
     tried = []
     best, best_ll, stage_used = None, -math.inf, None
-    stages = [("random pairs", frozenset())] + ([("candidates for " + ", ".join(sorted(update_u)), update_u)] if update_u else [])
+    stages: list[tuple[str, frozenset[str]]] = [("random pairs", frozenset())]
+    if update_u:
+        stages.append(("candidates for " + ", ".join(sorted(update_u)), update_u))
     for stage, upd in stages:
         for share, steep in starts:
             fs = FellegiSunter(comps, prior_bounds=(lo, hi))
@@ -595,7 +611,8 @@ def fit_robust(comps: list[Comparison], u_levels: np.ndarray, levels: np.ndarray
         best._cap_disagreement()
         best.prior = lo
         diag["u_from"] = "random pairs"
-        diag["fallback"] = "no EM start gave a sane model (" + "; ".join(sorted({p for t in tried for p in t["problems"]})[:6]) + \
+        problems = "; ".join(sorted({p for t in tried for p in t["problems"]})[:6])
+        diag["fallback"] = "no EM start gave a sane model (" + problems + \
             "): using the conservative model (designed m, random-pair u, prior from the deterministic rule)"
     return best, diag
 

@@ -14,15 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
-from matrix.models import (Approval, Commission, CommissionModel, FieldSource, Listing, PayoutTerms, Program,
-                           stable_hash)
+from matrix.models import Approval, Commission, CommissionModel, FieldSource, Listing, PayoutTerms, Program, stable_hash
 from matrix.normalize.domain import registered_domain
 
 UTC = dt.timezone.utc
 
-# Scalar fields decided by the rules (Listing attribute -> Program attribute).
+# Scalar fields decided by the rules (Program attribute -> Listing attribute).
 SCALAR_FIELDS: dict[str, str] = {
     "name": "name",
     "merchant_domain": "merchant_domain",
@@ -45,8 +44,8 @@ QUALITY_FIELDS = ("merchant_domain", "category", "commission", "cookie_days", "p
                   "approval", "description", "signup_url")
 
 
-def listing_domain(l: Listing) -> str | None:
-    return l.merchant_domain or registered_domain(l.merchant_url) or None
+def listing_domain(listing: Listing) -> str | None:
+    return listing.merchant_domain or registered_domain(listing.merchant_url) or None
 
 
 def is_known(value: Any) -> bool:
@@ -128,14 +127,103 @@ def trust_ranker(source_trust: Sequence[str]) -> Callable[[str], int]:
     return lambda s: order.get(s, len(order))
 
 
-def _listing_value(l: Listing, attr: str) -> Any:
+def _listing_value(listing: Listing, attr: str) -> Any:
     if attr == "merchant_domain":
-        return listing_domain(l)
-    return getattr(l, attr)
+        return listing_domain(listing)
+    return getattr(listing, attr)
+
+
+# What a Program holds when no source knows a field (the model's empty value, not None).
+EMPTY_VALUES: dict[str, Callable[[], Any]] = {
+    "commission": Commission,
+    "payout": PayoutTerms,
+    "geo_allowed": list,
+    "geo_excluded": list,
+    "approval": lambda: Approval.UNKNOWN,
+    "restrictions": list,
+}
+# List fields kept as the union of every listing's values (Program attribute -> Listing attribute).
+UNION_FIELDS: dict[str, str] = {"networks": "network", "categories": "categories", "tags": "tags"}
+
+
+@dataclass
+class FieldDecision:
+    """The surviving value of one scalar field, where it came from, and whether the sources agreed."""
+
+    value: Any
+    provenance: FieldSource | None
+    agreement: bool | None  # None when fewer than two candidates knew a value (no evidence either way)
+
+
+def _previous_candidate(previous: Program | None, pattr: str,
+                        superseded: set[str]) -> tuple[Candidate | None, FieldSource | None]:
+    """The current Program's value as a candidate, unless its listing is in this batch or left the program."""
+    old_prov = previous.provenance.get(pattr) if previous else None
+    if previous is None or old_prov is None:
+        return None, old_prov
+    old = Candidate(getattr(previous, pattr), old_prov.source, old_prov.source_id, old_prov.fetched_at)
+    return (None if old.key in superseded else old), old_prov
+
+
+def decide_field(pattr: str, lattr: str, listings: Sequence[Listing], previous: Program | None,
+                 superseded: set[str], trust: Callable[[str], int]) -> FieldDecision:
+    """Run the survivorship rules (known > trusted > agreed > recent) for one field."""
+    old, old_prov = _previous_candidate(previous, pattr, superseded)
+    cands = [old] if old is not None else []
+    cands += [Candidate(_listing_value(listing, lattr), listing.source, listing.source_id, listing.fetched_at)
+              for listing in listings]
+    win, rule, agree = choose(cands, trust)
+    if win is None:
+        return FieldDecision(None, None, None)
+    fetched = win.fetched_at
+    if old_prov is not None and f"{old_prov.source}:{old_prov.source_id}" == win.key \
+            and _comparable(getattr(previous, pattr)) == _comparable(win.value):
+        fetched = old_prov.fetched_at  # unchanged value from the same listing: keep the record stable
+        rule = old_prov.rule
+    several = sum(is_known(c.value) for c in cands) > 1
+    return FieldDecision(win.value, FieldSource(source=win.source, source_id=win.source_id, fetched_at=fetched, rule=rule),
+                         agree if several else None)
+
+
+def _union(previous: Program | None, listings: Sequence[Listing], attr: str, lattr: str | None = None) -> list[str]:
+    """`previous`'s values of a list field plus every listing's, deduplicated, in alias order."""
+    out = list(getattr(previous, attr)) if previous else []
+    for listing in listings:
+        v = getattr(listing, lattr or attr)
+        for x in (v if isinstance(v, list) else [v]):
+            if x and x not in out:
+                out.append(x)
+    return sorted(set(out), key=_alias_order)
+
+
+def _aliases(name: str, previous: Program | None, listings: Sequence[Listing]) -> list[str]:
+    """Every name the program was seen under except the surviving one (case-insensitively)."""
+    names = _union(previous, listings, "aliases")
+    for listing in listings:
+        if listing.name not in names:
+            names.append(listing.name)
+    if previous and previous.name not in names:
+        names.append(previous.name)
+    return sorted({n for n in names if n and n.strip().lower() != name.strip().lower()}, key=_alias_order)
+
+
+def _seen_span(previous: Program | None, listings: Sequence[Listing]) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(first_seen, last_seen) over the batch and what `previous` recorded."""
+    seen = [_aware(t) for listing in listings
+            for t in (listing.first_seen or listing.fetched_at, listing.last_seen or listing.fetched_at) if t]
+    first = min(seen + ([_aware(previous.first_seen)] if previous and previous.first_seen else []), default=None)
+    last = max(seen + ([_aware(previous.last_seen)] if previous and previous.last_seen else []), default=None)
+    return first, last
+
+
+def _sources(keys: Sequence[str], previous: Program | None) -> list[str]:
+    """Sources of the member listings, plus previous sources that still have a member."""
+    prev_sources = set(previous.sources) if previous else set()
+    return sorted({k.split(":", 1)[0] for k in keys} | {s for s in prev_sources if any(k.startswith(s + ":") for k in keys)})
 
 
 def survive(program_id: str, listings: Sequence[Listing], previous: Program | None, source_trust: Sequence[str],
-            dropped_keys: set[str] = frozenset()) -> Program:
+            dropped_keys: Iterable[str] = frozenset()) -> Program:
     """The canonical Program from `previous` (may be None) and this batch's `listings` of it.
 
     A listing in this batch supersedes whatever `previous` recorded from the same listing; when
@@ -143,80 +231,29 @@ def survive(program_id: str, listings: Sequence[Listing], previous: Program | No
     same content yields the identical Program. `dropped_keys` are listings that left the program.
     """
     trust = trust_ranker(source_trust)
-    batch_keys = {l.key for l in listings}
-    fields: dict[str, Any] = {}
-    provenance: dict[str, FieldSource] = {}
-    agreements: list[bool] = []
-    for pattr, lattr in SCALAR_FIELDS.items():
-        cands: list[Candidate] = []
-        old_prov = previous.provenance.get(pattr) if previous else None
-        old_key = f"{old_prov.source}:{old_prov.source_id}" if old_prov else None
-        if previous is not None and old_prov is not None and old_key not in batch_keys and old_key not in dropped_keys:
-            cands.append(Candidate(getattr(previous, pattr), old_prov.source, old_prov.source_id, old_prov.fetched_at))
-        for l in listings:
-            cands.append(Candidate(_listing_value(l, lattr), l.source, l.source_id, l.fetched_at))
-        win, rule, agree = choose(cands, trust)
-        if win is None:
-            fields[pattr] = None
-            continue
-        if len([c for c in cands if is_known(c.value)]) > 1:
-            agreements.append(agree)
-        fields[pattr] = win.value
-        fetched = win.fetched_at
-        if old_prov is not None and old_key == win.key and _comparable(getattr(previous, pattr)) == _comparable(win.value):
-            fetched = old_prov.fetched_at  # unchanged value from the same listing: keep the record stable
-            rule = old_prov.rule
-        provenance[pattr] = FieldSource(source=win.source, source_id=win.source_id, fetched_at=fetched, rule=rule)
-
+    batch_keys = {listing.key for listing in listings}
+    superseded = batch_keys | set(dropped_keys)
+    decisions = {pattr: decide_field(pattr, lattr, listings, previous, superseded, trust)
+                 for pattr, lattr in SCALAR_FIELDS.items()}
+    agreements = [d.agreement for d in decisions.values() if d.agreement is not None]
+    provenance = {pattr: d.provenance for pattr, d in decisions.items() if d.provenance is not None}
+    values = {pattr: d.value for pattr, d in decisions.items()}
+    for pattr, empty in EMPTY_VALUES.items():
+        values[pattr] = values[pattr] or empty()
+    name = values.pop("name") or (previous.name if previous else listings[0].name)
     keys = sorted((set(previous.listing_keys) if previous else set()) - set(dropped_keys) | batch_keys)
-    prev_sources = set(previous.sources) if previous else set()
-    sources = sorted({k.split(":", 1)[0] for k in keys} | ({s for s in prev_sources if any(k.startswith(s + ":") for k in keys)}))
-
-    def union(attr: str, lattr: str | None = None) -> list[str]:
-        out = list(getattr(previous, attr)) if previous else []
-        for l in listings:
-            v = getattr(l, lattr or attr)
-            for x in (v if isinstance(v, list) else [v]):
-                if x and x not in out:
-                    out.append(x)
-        return sorted(set(out), key=_alias_order)
-
-    names = union("aliases")
-    for l in listings:
-        if l.name not in names:
-            names.append(l.name)
-    if previous and previous.name not in names:
-        names.append(previous.name)
-    name = fields.get("name") or (previous.name if previous else listings[0].name)
-    aliases = sorted({n for n in names if n and n.strip().lower() != name.strip().lower()}, key=_alias_order)
-    seen_times = [t for l in listings for t in (l.first_seen or l.fetched_at, l.last_seen or l.fetched_at) if t]
-    first = min([_aware(t) for t in seen_times] + ([_aware(previous.first_seen)] if previous and previous.first_seen else []), default=None)
-    last = max([_aware(t) for t in seen_times] + ([_aware(previous.last_seen)] if previous and previous.last_seen else []), default=None)
+    first, last = _seen_span(previous, listings)
+    unions: dict[str, Any] = {attr: _union(previous, listings, attr, lattr) for attr, lattr in UNION_FIELDS.items()}
     prog = Program(
         program_id=program_id,
         name=name,
-        aliases=aliases,
-        merchant_domain=fields.get("merchant_domain"),
-        url=fields.get("url"),
-        signup_url=fields.get("signup_url"),
-        networks=union("networks", "network"),
-        category=fields.get("category"),
-        categories=union("categories"),
-        tags=union("tags"),
-        commission=fields.get("commission") or Commission(),
-        cookie_days=fields.get("cookie_days"),
-        payout=fields.get("payout") or PayoutTerms(),
-        geo_allowed=fields.get("geo_allowed") or [],
-        geo_excluded=fields.get("geo_excluded") or [],
-        approval=fields.get("approval") or Approval.UNKNOWN,
-        epc=fields.get("epc"),
-        restrictions=fields.get("restrictions") or [],
-        description=fields.get("description"),
+        aliases=_aliases(name, previous, listings),
+        **unions,
+        **values,
         first_seen=first,
         last_seen=last,
-        last_verified=fields.get("last_verified"),
         listing_keys=keys,
-        sources=sources,
+        sources=_sources(keys, previous),
         provenance=provenance,
     )
     prog.quality = quality(prog, agreements)

@@ -51,42 +51,48 @@ def _money(amount: float | None, currency: str | None) -> str:
     return f"{sym}{num}" if sym else f"{num} {currency}" if currency else num
 
 
+def _commission_text(c: dict[str, Any]) -> str | None:
+    parts = []
+    pct = c.get("percent_max") if c.get("percent_max") is not None else c.get("percent_min")
+    if pct is not None:
+        lo = c.get("percent_min")
+        parts.append(f"{lo:g}–{pct:g} %" if lo is not None and lo != pct else f"{pct:g} %")
+    flat = c.get("flat_max") if c.get("flat_max") is not None else c.get("flat_min")
+    if flat is not None:
+        parts.append(_money(flat, c.get("currency")))
+    if not parts:
+        return None
+    text = " + ".join(parts)
+    pt = c.get("payout_type")
+    if pt and pt != "unknown":
+        text += f" {pt.upper()}"
+    if c.get("recurring"):
+        text += f" recurring {c['duration_months']} months" if c.get("duration_months") else " recurring"
+    if c.get("lifetime"):
+        text += " lifetime"
+    return text
+
+
+def _payout_text(pay: dict[str, Any]) -> str | None:
+    parts = []
+    if pay.get("minimum") is not None:
+        parts.append("min " + _money(pay["minimum"], pay.get("currency")))
+    if pay.get("frequency"):
+        parts.append(pay["frequency"])
+    if pay.get("methods"):
+        parts.append("/".join(pay["methods"]))
+    return ", ".join(parts) or None
+
+
 def format_value(name: str, p: dict[str, Any]) -> str | None:
     """A term as a short text; None when unknown (unknown is shown as such, never as 0)."""
     v = p.get(name)
     if name == "commission":
-        c = v or {}
-        parts = []
-        pct = c.get("percent_max") if c.get("percent_max") is not None else c.get("percent_min")
-        if pct is not None:
-            lo = c.get("percent_min")
-            parts.append(f"{lo:g}–{pct:g} %" if lo is not None and lo != pct else f"{pct:g} %")
-        flat = c.get("flat_max") if c.get("flat_max") is not None else c.get("flat_min")
-        if flat is not None:
-            parts.append(_money(flat, c.get("currency")))
-        if not parts:
-            return None
-        text = " + ".join(parts)
-        pt = c.get("payout_type")
-        if pt and pt != "unknown":
-            text += f" {pt.upper()}"
-        if c.get("recurring"):
-            text += f" recurring {c['duration_months']} months" if c.get("duration_months") else " recurring"
-        if c.get("lifetime"):
-            text += " lifetime"
-        return text
+        return _commission_text(v or {})
     if name == "cookie_days":
         return None if v is None else ("session" if v == 0 else f"{v:g} days")
     if name == "payout":
-        pay = v or {}
-        parts = []
-        if pay.get("minimum") is not None:
-            parts.append("min " + _money(pay["minimum"], pay.get("currency")))
-        if pay.get("frequency"):
-            parts.append(pay["frequency"])
-        if pay.get("methods"):
-            parts.append("/".join(pay["methods"]))
-        return ", ".join(parts) or None
+        return _payout_text(v or {})
     if name == "approval":
         return None if v in (None, "unknown") else str(v)
     if name == "epc":

@@ -167,7 +167,8 @@ class ScoreInputs:
             cols["n_sources"].append(len(set(r.get("sources") or [])))
         arrays = {"percent", "flat", "duration_months", "cookie_days", "payout_minimum", "epc", "restrictions",
                   "last_verified", "n_sources"}
-        return cls(**{k: (np.asarray(v, dtype=np.float64) if k in arrays else v) for k, v in cols.items()})
+        fields: dict[str, Any] = {k: (np.asarray(v, dtype=np.float64) if k in arrays else v) for k, v in cols.items()}
+        return cls(**fields)
 
 
 def _arrow_floats(col: Any) -> np.ndarray:
@@ -196,7 +197,8 @@ def inputs_from_arrow(table: Any) -> ScoreInputs:
         return np.where(np.isnan(a), b, a)
 
     names = table.column_names
-    percent = _arrow_floats(table.column("commission_percent")) if "commission_percent" in names else best("percent_max", "percent_min")
+    percent = _arrow_floats(table.column("commission_percent")) if "commission_percent" in names \
+        else best("percent_max", "percent_min")
     flat = _arrow_floats(table.column("commission_flat")) if "commission_flat" in names else best("flat_max", "flat_min")
     verified = table.column("last_verified").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
     return ScoreInputs(
@@ -235,6 +237,7 @@ class ScoreTable:
     group_top: np.ndarray  # fraction of the group at or above this program (0.1 = top 10 %)
     now_s: float
     _cache: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
+    bands: list[float] = field(default_factory=list)  # score facet band edges (set by the index's search)
 
     def explain(self, i: int, top: int = 3) -> dict[str, Any]:
         """Score, confidence, the `top` reasons (largest weighted contributions first), each component."""
@@ -336,8 +339,9 @@ def _group_percentiles(category: Sequence[str | None], kind: Sequence[str | None
     top = np.full(n, np.nan)
     groups: dict[tuple[str, str], list[int]] = {}
     for i in range(n):
-        if kind[i] is not None:
-            groups.setdefault((category[i] or "unknown", kind[i]), []).append(i)
+        k = kind[i]
+        if k is not None:
+            groups.setdefault((category[i] or "unknown", k), []).append(i)
     for rows in groups.values():
         idx = np.asarray(rows)
         vals = value[idx]
@@ -388,32 +392,38 @@ def _money(amount: float, currency: str | None) -> str:
     return f"{sym}{_num(amount)}" if sym else f"{_num(amount)} {currency}" if currency else _num(amount)
 
 
+def _earnings_reason(t: ScoreTable, i: int) -> str:
+    """The commission as text, then where it ranks among programs of the same category and kind."""
+    inp = t.inputs
+    if t.kind[i] == "percent":
+        text = f"{_num(inp.percent[i])} %"
+    else:
+        pt = inp.payout_type[i]
+        text = _money(inp.flat[i], inp.currency[i]) + (f" {pt.upper()}" if pt else " flat")
+    if inp.recurring[i]:
+        months = t.horizon_months[i]
+        text += " recurring " + ("(lifetime)" if inp.lifetime[i] and math.isnan(inp.duration_months[i])
+                                 else f"for {_num(months)} months")
+    elif inp.lifetime[i]:
+        text += " lifetime"
+    group = (inp.category[i] or "uncategorized") + " programs"
+    scale = "paying a %" if t.kind[i] == "percent" else "paying a flat fee"
+    m = int(t.group_size[i])
+    if m < 2:
+        return f"{text}, the only {group.rstrip('s')} {scale}"
+    share = t.group_top[i]
+    if share <= 0.5:
+        pct = max(1, int(math.ceil(share * 100 / 5.0) * 5)) if share > 0.05 else max(1, int(math.ceil(share * 100)))
+        return f"{text}, top {pct} % of {m} {group} {scale}"
+    return f"{text}, lower half of {m} {group} {scale}"
+
+
 def _reason(t: ScoreTable, name: str, i: int) -> str | None:
     inp = t.inputs
     if math.isnan(t.components[name][i]):
         return None
     if name == "earnings":
-        if t.kind[i] == "percent":
-            text = f"{_num(inp.percent[i])} %"
-        else:
-            pt = inp.payout_type[i]
-            text = _money(inp.flat[i], inp.currency[i]) + (f" {pt.upper()}" if pt else " flat")
-        if inp.recurring[i]:
-            months = t.horizon_months[i]
-            text += " recurring " + ("(lifetime)" if inp.lifetime[i] and math.isnan(inp.duration_months[i])
-                                     else f"for {_num(months)} months")
-        elif inp.lifetime[i]:
-            text += " lifetime"
-        group = (inp.category[i] or "uncategorized") + " programs"
-        scale = "paying a %" if t.kind[i] == "percent" else "paying a flat fee"
-        m = int(t.group_size[i])
-        if m < 2:
-            return f"{text}, the only {group.rstrip('s')} {scale}"
-        share = t.group_top[i]
-        if share <= 0.5:
-            pct = max(1, int(math.ceil(share * 100 / 5.0) * 5)) if share > 0.05 else max(1, int(math.ceil(share * 100)))
-            return f"{text}, top {pct} % of {m} {group} {scale}"
-        return f"{text}, lower half of {m} {group} {scale}"
+        return _earnings_reason(t, i)
     if name == "cookie":
         d = inp.cookie_days[i]
         return "session cookie only" if d == 0 else f"cookie {_num(d)} days"

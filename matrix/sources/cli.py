@@ -78,8 +78,8 @@ def run_crawl(args: argparse.Namespace, settings: Settings) -> int:
     except SourceError as exc:
         print(f"matrix sources crawl {args.name}: {exc}")
         return 1
-    report = getattr(src, "report", None)
-    rep: dict[str, Any] = report.as_dict() if hasattr(report, "as_dict") else {}
+    report_as_dict = getattr(getattr(src, "report", None), "as_dict", None)
+    rep: dict[str, Any] = report_as_dict() if callable(report_as_dict) else {}
     if not rep.get("fields") and listings:  # a source outside the crawler: same field report
         from matrix.sources import drift
 
@@ -89,7 +89,7 @@ def run_crawl(args: argparse.Namespace, settings: Settings) -> int:
         rep["fields"] = drift.finish(tracker, settings, cfg.options)
     rep = {"source": args.name, "kind": cfg.kind, "listings": len(listings), **{k: v for k, v in rep.items() if k != "source"}}
     if args.json:
-        rep["sample"] = [{"source_id": l.source_id, "name": l.name} for l in listings[: max(0, args.show)]]
+        rep["sample"] = [{"source_id": listing.source_id, "name": listing.name} for listing in listings[: max(0, args.show)]]
         print(json.dumps(rep, indent=2, default=str))
         return 1 if not listings and rep.get("failed_total") else 0
     _print_report(rep, listings, args.show)

@@ -53,11 +53,11 @@ class ClickBankSource(CrawledSource):
             for f in _FIELDS:
                 el = site.find(f, recursive=False)
                 rec[f] = el.get_text(strip=True) if el is not None and el.get_text(strip=True) != "" else None
-            cats = []
+            cats: list[str] = []
             for parent in site.find_parents("Category"):
-                name = parent.find("Name", recursive=False)
-                if name is not None:
-                    cats.insert(0, name.get_text(strip=True))
+                name_el = parent.find("Name", recursive=False)
+                if name_el is not None:
+                    cats.insert(0, name_el.get_text(strip=True))
             rec["categories"] = cats
             if rec.get("Id"):
                 out.append(rec)

@@ -23,14 +23,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import json
 import inspect
+import json
 import queue
 import threading
 import time
-from pathlib import Path
 from contextlib import AsyncExitStack
-from typing import Any, AsyncIterator, Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
 from urllib.parse import urljoin
 
 from matrix.config import Settings, SourceSettings
@@ -50,7 +50,7 @@ class _Raised:
         self.exc = exc
 
 
-def iterate_async(factory: Callable[[], AsyncIterator[Any]], maxsize: int = 256) -> Iterator[Any]:
+def iterate_async(factory: Callable[[], AsyncGenerator[Any, None]], maxsize: int = 256) -> Iterator[Any]:
     """Drive an async generator on a private event loop in a background thread; yield its items here.
 
     Why a thread: the loop keeps fetching (and pacing hosts) while the caller works on the item
@@ -121,7 +121,7 @@ def fetch_concurrently(sources: Iterable["Source"], maxsize: int = 1024) -> Iter
         if not isinstance(s, CrawledSource):
             yield from s.fetch_pages()
 
-    async def merged() -> AsyncIterator[Page]:
+    async def merged() -> AsyncGenerator[Page, None]:
         out: asyncio.Queue = asyncio.Queue(maxsize)
 
         async def drain(src: CrawledSource) -> None:
@@ -161,7 +161,7 @@ def parser_fingerprint(cls: type) -> str:
         files = {inspect.getsourcefile(k) for k in cls.__mro__ if k.__module__.startswith("matrix.")}
         files.add(inspect.getsourcefile(extract))
         files.add(inspect.getsourcefile(layout))
-        files.add(str(Path(inspect.getsourcefile(layout)).parent.parent / "data" / "sources" / "field_labels.yaml"))
+        files.add(str(Path(__file__).parent.parent / "data" / "sources" / "field_labels.yaml"))  # beside layout.py
         for f in sorted(x for x in files if x):
             with open(f, "rb") as fh:
                 h.update(fh.read())
@@ -204,7 +204,7 @@ class CrawledSource(Source):
     def fetch_pages(self) -> Iterator[Page]:
         yield from iterate_async(self.apages)
 
-    async def apages(self) -> AsyncIterator[Page]:
+    async def apages(self) -> AsyncGenerator[Page, None]:
         """The crawl as an async generator (what `fetch_pages` and `fetch_concurrently` drive)."""
         self.report = CrawlReport(source=self.name)
         t0 = time.monotonic()

@@ -32,46 +32,46 @@ from matrix.observability import get_logger
 log = get_logger("matrix.sources.drift")
 
 
-def _commission(l: Listing) -> bool:
-    return getattr(l.commission.model, "value", l.commission.model) != "unknown"
+def _commission(lis: Listing) -> bool:
+    return getattr(lis.commission.model, "value", lis.commission.model) != "unknown"
 
 
-def _payout_type(l: Listing) -> bool:
-    return getattr(l.commission.payout_type, "value", l.commission.payout_type) != "unknown"
+def _payout_type(lis: Listing) -> bool:
+    return getattr(lis.commission.payout_type, "value", lis.commission.payout_type) != "unknown"
 
 
-def _merchant_read(l: Listing) -> bool:
+def _merchant_read(lis: Listing) -> bool:
     """The merchant link was read: a merchant domain, or a link known not to be one (a click
     tracker, app store or a lander shared by many offers), which is an answer, not a loss."""
-    if l.merchant_domain is not None or "shared_lander" in l.tags:
+    if lis.merchant_domain is not None or "shared_lander" in lis.tags:
         return True
     from matrix.normalize.domain import is_tracking_host
 
-    return bool(l.merchant_url) and is_tracking_host(l.merchant_url)
+    return bool(lis.merchant_url) and is_tracking_host(lis.merchant_url)
 
 
-def _approval(l: Listing) -> bool:
-    return getattr(l.approval, "value", l.approval) != "unknown"
+def _approval(lis: Listing) -> bool:
+    return getattr(lis.approval, "value", lis.approval) != "unknown"
 
 
 # field -> (raw keys that carry it, whether the normalized listing knows it)
 FIELD_CHECKS: dict[str, tuple[tuple[str, ...], Callable[[Listing], bool]]] = {
-    "name": (("name", "Title", "title"), lambda l: bool(l.name) and not l.name.startswith(("unknown (", "offer "))),
+    "name": (("name", "Title", "title"), lambda lis: bool(lis.name) and not lis.name.startswith(("unknown (", "offer "))),
     "commission": (("commission", "PercentPerSale", "payout"), _commission),
     "payout_type": (("payout_type", "type"), _payout_type),
-    "cookie": (("cookie",), lambda l: l.cookie_days is not None or "cookie:lifetime" in l.tags),
-    "geo": (("geo", "countries"), lambda l: bool(l.geo_allowed or l.geo_excluded)),
-    "category": (("category", "categories", "section"), lambda l: l.category is not None),
-    "network": (("network",), lambda l: bool(l.network)),
-    "website": (("website", "preview", "url", "merchant_url"), lambda l: _merchant_read(l)),
-    "preview": (("preview",), lambda l: _merchant_read(l)),
-    "payout_minimum": (("payout_minimum",), lambda l: l.payout.minimum is not None),
-    "payout_methods": (("payout_methods",), lambda l: bool(l.payout.methods)),
-    "payout_frequency": (("payout_frequency",), lambda l: bool(l.payout.frequency)),
+    "cookie": (("cookie",), lambda lis: lis.cookie_days is not None or "cookie:lifetime" in lis.tags),
+    "geo": (("geo", "countries"), lambda lis: bool(lis.geo_allowed or lis.geo_excluded)),
+    "category": (("category", "categories", "section"), lambda lis: lis.category is not None),
+    "network": (("network",), lambda lis: bool(lis.network)),
+    "website": (("website", "preview", "url", "merchant_url"), lambda lis: _merchant_read(lis)),
+    "preview": (("preview",), lambda lis: _merchant_read(lis)),
+    "payout_minimum": (("payout_minimum",), lambda lis: lis.payout.minimum is not None),
+    "payout_methods": (("payout_methods",), lambda lis: bool(lis.payout.methods)),
+    "payout_frequency": (("payout_frequency",), lambda lis: bool(lis.payout.frequency)),
     "approval": (("approval",), _approval),
-    "epc": (("epc",), lambda l: l.epc is not None),
-    "traffic_restricted": (("traffic_restricted",), lambda l: bool(l.restrictions)),
-    "traffic_allowed": (("traffic_allowed",), lambda l: any(t.startswith("traffic:") for t in l.tags)),
+    "epc": (("epc",), lambda lis: lis.epc is not None),
+    "traffic_restricted": (("traffic_restricted",), lambda lis: bool(lis.restrictions)),
+    "traffic_allowed": (("traffic_allowed",), lambda lis: any(t.startswith("traffic:") for t in lis.tags)),
 }
 
 

@@ -67,7 +67,7 @@ class Labels:
                         self._inline[key] = m.group(2).strip()
 
     def get(self, *labels: str) -> str | None:
-        wanted = [_norm(l) for l in labels]
+        wanted = [_norm(name) for name in labels]
         for lab in wanted:
             for el in self._exact.get(lab, ()):
                 v = _value_after(el)
@@ -87,7 +87,7 @@ def _value_after(el: Tag) -> str | None:
     if el.name in ("th", "td"):
         td = el.find_next_sibling("td")
         return text_of(td)
-    node: Tag | None = el
+    node: Tag = el
     for _ in range(3):  # label nested in wrappers: climb while the parent holds nothing else
         parts: list[str] = []
         for sib in node.next_siblings:
@@ -105,9 +105,9 @@ def _value_after(el: Tag) -> str | None:
             if not parts:
                 return text_of(sib)
             if sib.name in _INLINE:
-                t = text_of(sib)
-                if t:
-                    parts.append(t)
+                inline = text_of(sib)
+                if inline:
+                    parts.append(inline)
             else:
                 break
         if parts:
@@ -131,12 +131,12 @@ def first_text(root: Tag, selectors: Iterable[str]) -> str | None:
 
 def links_matching(root: Tag, pattern: str, base: str) -> list[str]:
     """Absolute hrefs whose path matches `pattern`, in page order, without duplicates."""
-    from urllib.parse import urljoin, urldefrag
+    from urllib.parse import urldefrag, urljoin
 
     rx = re.compile(pattern)
     out: list[str] = []
     for a in root.find_all("a", href=True):
-        href = urldefrag(urljoin(base, a["href"]))[0]
+        href = urldefrag(urljoin(base, str(a["href"])))[0]
         if rx.search(href) and href not in out:
             out.append(href)
     return out
@@ -150,13 +150,13 @@ def next_page(root: Tag, base: str) -> str | None:
     if el is None:
         for a in root.find_all("a", href=True):
             cls = " ".join(a.get("class") or []).lower()
-            label = (a.get("aria-label") or "").lower() + " " + a.get_text(" ", strip=True).lower()
+            label = str(a.get("aria-label") or "").lower() + " " + a.get_text(" ", strip=True).lower()
             if "next" in cls or re.search(r"\bnext\b|›|»|→", label):
                 el = a
                 break
     if el is None or not el.get("href"):
         return None
-    return urljoin(base, el["href"])
+    return urljoin(base, str(el["href"]))
 
 
 def first_el(root: Tag, selectors: Iterable[str]) -> Tag | None:
@@ -179,9 +179,10 @@ def list_page_links(html: str, pattern: str, base: str) -> tuple[list[str], str 
     to fetch next), and a bs4 tree per list page was the loop's biggest CPU cost after HTTP.
     Same rules: hrefs matching `pattern` in page order without duplicates; next page by rel,
     then a "next" class or label. Falls back to bs4 for input lxml refuses."""
+    from urllib.parse import urldefrag, urljoin
+
     import lxml.etree
     import lxml.html
-    from urllib.parse import urldefrag, urljoin
 
     try:
         root = lxml.html.document_fromstring(html)

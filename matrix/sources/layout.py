@@ -28,7 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from urllib.parse import urldefrag, urljoin
 
 import yaml
@@ -44,11 +44,11 @@ class Vocabulary:
     abbreviations: dict[str, tuple[str, ...]]
     stopwords: frozenset[str]
 
-    def extended(self, extra: dict[str, Iterable[str]]) -> "Vocabulary":
+    def extended(self, extra: Mapping[str, Iterable[str]]) -> "Vocabulary":
         """A copy with a site's own label spellings added (plain strings, tokenized here)."""
         syn = dict(self.synonyms)
         for f, labels in extra.items():
-            syn[f] = tuple(dict.fromkeys([*syn.get(f, ()), *(frozenset(self.tokens(l)) for l in labels)]))
+            syn[f] = tuple(dict.fromkeys([*syn.get(f, ()), *(frozenset(self.tokens(label)) for label in labels)]))
         return Vocabulary(syn, self.filler, self.abbreviations, self.stopwords)
 
     def tokens(self, text: str) -> list[str]:
@@ -162,8 +162,39 @@ class SiteSpec:
 
 # --- reading a page ----------------------------------------------------------------------------
 
-_BLOCK = frozenset(["div", "p", "li", "ul", "ol", "table", "dl", "dt", "dd", "th", "td", "section", "article", "tr", "tbody", "thead",
-                    "aside", "header", "footer", "nav", "main", "form", "fieldset", "h1", "h2", "h3", "h4", "h5", "h6"])
+_BLOCK = frozenset(
+    [
+        "div",
+        "p",
+        "li",
+        "ul",
+        "ol",
+        "table",
+        "dl",
+        "dt",
+        "dd",
+        "th",
+        "td",
+        "section",
+        "article",
+        "tr",
+        "tbody",
+        "thead",
+        "aside",
+        "header",
+        "footer",
+        "nav",
+        "main",
+        "form",
+        "fieldset",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+    ]
+)
 _SKIP = frozenset(["script", "style", "noscript", "template", "svg", "button", "select", "option", "input", "textarea"])
 _TIP_CLASS = re.compile(r"tool-?tip|tippy|popover|hint|help|info-?icon|\bicon|fa-|glyphicon|bi-|sr-only|visually-hidden|"
                         r"screen-reader|tip\b|question", re.I)
@@ -223,7 +254,7 @@ def _compute_is_tip(el: Tag) -> bool:
         return True
     if el.name in ("i", "svg", "img", "button"):
         return True
-    cls = " ".join(el.get("class") or []) + " " + (el.get("id") or "") + " " + (el.get("role") or "")
+    cls = " ".join(el.get("class") or []) + " " + str(el.get("id") or "") + " " + str(el.get("role") or "")
     if _TIP_CLASS.search(cls):
         return True
     if el.get("role") == "tooltip" or el.get("aria-hidden") == "true" or el.has_attr("hidden"):
@@ -292,8 +323,32 @@ def _has_block(el: Tag) -> bool:
     return memo[key]
 
 
+class _PairCollector:
+    """One page's label/value pairs in document order; a label element used once is not read again."""
+
+    def __init__(self, reader: LayoutReader) -> None:
+        self.reader = reader
+        self.found: list[Pair] = []
+        self.unmatched: list[str] = []
+        self.used_labels: set[int] = set()
+        self.order = 0
+
+    def add(self, m: tuple[str, int] | None, value: str | None, value_el: Tag | None, label_el: Tag | None,
+            loose: int = 0) -> None:
+        self.order += 1
+        if m is None or not value:
+            return
+        if not loose and self.reader._value_is_label(value, value_el):  # a header cell or the next row's label
+            return
+        self.found.append(Pair(m[0], value, value_el, label_el, m[1], self.order, loose=loose))
+        if label_el is not None:
+            self.used_labels.add(id(label_el))
+
+
 class LayoutReader:
     """Reads one detail page according to a `SiteSpec` (build once per source, reuse per page)."""
+
+    _titled_cache: tuple[Tag, set[int]] | None = None  # (page root, ids of its titled blocks) while reading one page
 
     def __init__(self, spec: SiteSpec) -> None:
         self.spec = spec
@@ -330,7 +385,7 @@ class LayoutReader:
         return self._is_any_label(value)
 
     def _is_any_label(self, text: str | None) -> bool:
-        return bool(text) and self.vocab.match(text) is not None
+        return bool(text) and self.vocab.match(text or "") is not None
 
     def _el_label(self, el: Tag) -> tuple[str, int] | None:
         t = label_text(el)
@@ -415,76 +470,67 @@ class LayoutReader:
         here = urldefrag(url)[0].rstrip("/")
         others = set()
         for a in node.find_all("a", href=True, limit=200):
-            href = urldefrag(urljoin(url, a["href"]))[0].rstrip("/")
+            href = urldefrag(urljoin(url, str(a["href"])))[0].rstrip("/")
             if href != here and self._detail_rx.search(href):
                 others.add(href)
         titled = id(node) in self._titled_blocks(node)
-        marks = " ".join(node.get("class") or []) + " " + (node.get("id") or "")
+        marks = " ".join(node.get("class") or []) + " " + str(node.get("id") or "")
         asideish = node.name == "aside" or node.get("role") == "complementary" or bool(_ASIDE_CLASS.search(marks))
         return own, titled, asideish, len(others)
 
     # -- pairs -----------------------------------------------------------------------------------
     def pairs(self, root: Tag, url: str) -> tuple[list[Pair], list[str]]:
-        found: list[Pair] = []
-        unmatched: list[str] = []
-        used_labels: set[int] = set()
-        order = 0
-
-        def add(m: tuple[str, int] | None, value: str | None, value_el: Tag | None, label_el: Tag | None,
-                loose: int = 0) -> None:
-            nonlocal order
-            order += 1
-            if m is None or not value:
-                return
-            if not loose and self._value_is_label(value, value_el):  # a header cell or the next row's label
-                return
-            found.append(Pair(m[0], value, value_el, label_el, m[1], order, loose=loose))
-            if label_el is not None:
-                used_labels.add(id(label_el))
-
+        acc = _PairCollector(self)
         for el in root.find_all(True):
-            if el.name in _SKIP:
+            if el.name in _SKIP or id(el) in acc.used_labels:
                 continue
-            if id(el) in used_labels:
-                continue
-            name = el.name
-            if name == "dt":
-                dds = []
-                for sib in el.find_next_siblings():
-                    if sib.name == "dt":
-                        break
-                    if sib.name == "dd":
-                        dds.append(sib)
-                add(self._el_label(el), "; ".join(filter(None, (value_text(d) for d in dds))) or None,
-                    dds[0] if dds else None, el)
-                continue
-            if name == "table":
-                self._column_table(el, add, used_labels)
-                continue
-            if name == "tr":
-                cells = el.find_all(["th", "td"], recursive=False)
-                if len(cells) >= 2 and id(cells[0]) not in used_labels:
-                    m = self._el_label(cells[0])
-                    if m is not None:
-                        add(m, value_text(cells[1]), cells[1], cells[0])
-                        used_labels.update(id(c) for c in cells)
-                continue
-            attr_label = next((el.get(a) for a in _DATA_LABEL if el.get(a)), None)
-            if attr_label:
-                m = self.match_label(str(attr_label).replace("_", " ").replace("-", " "))
-                if m is not None:
-                    val_attr = next((el.get(a) for a in _DATA_VALUE if el.get(a)), None)
-                    own = value_text(el)
-                    if val_attr:
-                        add(m, str(val_attr), el, None)
-                        continue
-                    if own and not self._is_any_label(own):
-                        add(m, own, el, None)
-                        continue
-            if name in ("td", "th", "dd"):
-                continue
-            self._leaf_pairs(el, add, unmatched)
-        return found, unmatched
+            if el.name == "dt":
+                self._definition_pair(el, acc.add)
+            elif el.name == "table":
+                self._column_table(el, acc.add, acc.used_labels)
+            elif el.name == "tr":
+                self._row_pair(el, acc.add, acc.used_labels)
+            elif not self._attribute_pair(el, acc.add) and el.name not in ("td", "th", "dd"):
+                self._leaf_pairs(el, acc.add, acc.unmatched)
+        return acc.found, acc.unmatched
+
+    def _definition_pair(self, dt_el: Tag, add: Any) -> None:
+        """<dt>label</dt><dd>value</dd>...: every <dd> up to the next <dt>, joined."""
+        dds = []
+        for sib in dt_el.find_next_siblings():
+            if sib.name == "dt":
+                break
+            if sib.name == "dd":
+                dds.append(sib)
+        add(self._el_label(dt_el), "; ".join(filter(None, (value_text(d) for d in dds))) or None,
+            dds[0] if dds else None, dt_el)
+
+    def _row_pair(self, row: Tag, add: Any, used: set[int]) -> None:
+        """A <tr> whose first cell is a label and whose second cell is its value."""
+        cells = row.find_all(["th", "td"], recursive=False)
+        if len(cells) >= 2 and id(cells[0]) not in used:
+            m = self._el_label(cells[0])
+            if m is not None:
+                add(m, value_text(cells[1]), cells[1], cells[0])
+                used.update(id(c) for c in cells)
+
+    def _attribute_pair(self, el: Tag, add: Any) -> bool:
+        """An element labelled by a data attribute (data-label="Commission"); True when it yielded a pair."""
+        attr_label = next((el.get(a) for a in _DATA_LABEL if el.get(a)), None)
+        if not attr_label:
+            return False
+        m = self.match_label(str(attr_label).replace("_", " ").replace("-", " "))
+        if m is None:
+            return False
+        val_attr = next((el.get(a) for a in _DATA_VALUE if el.get(a)), None)
+        if val_attr:
+            add(m, str(val_attr), el, None)
+            return True
+        own = value_text(el)
+        if own and not self._is_any_label(own):
+            add(m, own, el, None)
+            return True
+        return False
 
     def _column_table(self, table: Tag, add: Any, used: set[int]) -> None:
         rows = [r for r in table.find_all("tr") if r.find_parent("table") is table]
@@ -502,7 +548,7 @@ class LayoutReader:
             return
         if any(self._value_is_label(label_text(v), v) for v in vals if label_text(v)):
             return  # the second row holds labels too: a row table ("Type | RevShare" over "EPC | $0.91")
-        for m, h, v in zip(matches, head, vals):
+        for m, h, v in zip(matches, head, vals, strict=False):
             add(m, value_text(v), v, h)
         for r in rows[:2]:
             used.update(id(c) for c in r.find_all(["th", "td"], recursive=False))
@@ -541,16 +587,37 @@ class LayoutReader:
 
     def _read(self, soup: Any, url: str) -> PageRead:
         root, region, (pairs, unmatched) = self._region_pairs(soup, url)
+        out, how = self._selector_values(root, url)
+        kinds = {f.name: f.kind for f in self.spec.fields}
+        for name, p in self._best_pairs(pairs, out, root, url).items():
+            v = p.value
+            if kinds.get(name) == "link" and p.value_el is not None:
+                v = _value_of_kind(p.value_el, "link", url) or v
+            out[name] = v
+            how[name] = "label" + (" (aside)" if p.trust else "")
+        self._link_text_values(root, url, out, how)
+        desc = self._description(root, soup)
+        record: dict[str, Any] = {self.spec.id_key: self.record_id(url), "name": self._name(root, soup)}
+        for f in self.spec.fields:
+            record[f.name] = out.get(f.name)
+        record["description_html"] = str(desc) if desc is not None else None
+        return PageRead(record=record, how=how, region=region, unmatched_labels=unmatched)
+
+    def _selector_values(self, root: Tag, url: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """Fields the spec pins with CSS selectors: the first selector that yields a value wins."""
         out: dict[str, Any] = {}
         how: dict[str, str] = {}
         for f in self.spec.fields:
             for sel in f.selectors:
                 el = self._one(root, sel)
-                if el is not None:
-                    v = _value_of_kind(el, f.kind, url)
-                    if v:
-                        out[f.name], how[f.name] = v, f"selector {sel}"
-                        break
+                v = _value_of_kind(el, f.kind, url) if el is not None else None
+                if v:
+                    out[f.name], how[f.name] = v, f"selector {sel}"
+                    break
+        return out, how
+
+    def _best_pairs(self, pairs: list[Pair], out: dict[str, Any], root: Tag, url: str) -> dict[str, Pair]:
+        """Per field not set yet, the most trusted label pair (main content over asides; never other listings)."""
         cache: dict[int, Any] = {}
         best: dict[str, Pair] = {}
         for p in pairs:
@@ -562,22 +629,21 @@ class LayoutReader:
             cur = best.get(p.field)
             if cur is None or (p.trust, p.loose, -p.score, p.order) < (cur.trust, cur.loose, -cur.score, cur.order):
                 best[p.field] = p
-        kinds = {f.name: f.kind for f in self.spec.fields}
-        for name, p in best.items():
-            v = p.value
-            if kinds.get(name) == "link" and p.value_el is not None:
-                v = _value_of_kind(p.value_el, "link", url) or v
-            out[name] = v
-            how[name] = "label" + (" (aside)" if p.trust else "")
+        return best
+
+    def _link_text_values(self, root: Tag, url: str, out: dict[str, Any], how: dict[str, str]) -> None:
+        """Link fields still unset: the first main-content link whose text matches the field's `link_text`."""
         for f in self.spec.fields:
-            if f.name not in out and f.link_text:
-                rx = re.compile(f.link_text, re.I)
-                cache0: dict[int, Any] = {}
-                for a in root.find_all("a", href=True):
-                    if rx.fullmatch(" ".join(a.get_text(" ", strip=True).split())) and \
-                            self._trust(a, root, url, cache0) == 0:
-                        out[f.name], how[f.name] = urljoin(url, a["href"]), "link text"
-                        break
+            if f.name in out or not f.link_text:
+                continue
+            rx = re.compile(f.link_text, re.I)
+            cache: dict[int, Any] = {}
+            for a in root.find_all("a", href=True):
+                if rx.fullmatch(" ".join(a.get_text(" ", strip=True).split())) and self._trust(a, root, url, cache) == 0:
+                    out[f.name], how[f.name] = urljoin(url, str(a["href"])), "link text"
+                    break
+
+    def _name(self, root: Tag, soup: Any) -> str | None:
         name = None
         for sel in self.spec.name_selectors:
             name = value_text(self._one(root, sel)) or value_text(self._one(soup, sel))
@@ -585,16 +651,14 @@ class LayoutReader:
                 break
         if name and self.spec.name_strip:
             name = re.sub(self.spec.name_strip, "", name, flags=re.I).strip() or name
-        desc = None
+        return name
+
+    def _description(self, root: Tag, soup: Any) -> Tag | None:
         for sel in self.spec.description:
             desc = self._one(root, sel) or self._one(soup, sel)
             if desc is not None:
-                break
-        record: dict[str, Any] = {self.spec.id_key: self.record_id(url), "name": name}
-        for f in self.spec.fields:
-            record[f.name] = out.get(f.name)
-        record["description_html"] = str(desc) if desc is not None else None
-        return PageRead(record=record, how=how, region=region, unmatched_labels=unmatched)
+                return desc
+        return None
 
     def record_id(self, url: str) -> str:
         if self.spec.id_pattern:
@@ -627,7 +691,7 @@ def _lines(el: Tag) -> list[str]:
         if type(d) is NavigableString and not _inside_tip(d, el):
             buf.append(str(d))
     lines.append(" ".join(" ".join(buf).split()))
-    return [l for l in lines if l]
+    return [line for line in lines if line]
 
 
 def _inside_tip(node: Any, root: Tag) -> bool:
@@ -643,7 +707,7 @@ def _value_of_kind(el: Tag, kind: str, url: str) -> str | None:
     if kind == "link":
         a = el if el.name == "a" and el.get("href") else el.find("a", href=True)
         if a is not None:
-            return urljoin(url, a["href"])
+            return urljoin(url, str(a["href"]))
         return value_text(el)
     if kind == "html":
         return str(el)
@@ -674,6 +738,7 @@ def _value_beside(label: Tag, reader: LayoutReader) -> tuple[Tag | None, str | N
 def _after(node: Tag, reader: LayoutReader) -> tuple[Tag | None, str | None]:
     parts: list[str] = []
     first_el: Tag | None = None
+    t: str | None
     for sib in node.next_siblings:
         if isinstance(sib, NavigableString):
             if type(sib) is not NavigableString:
@@ -705,6 +770,7 @@ def _after(node: Tag, reader: LayoutReader) -> tuple[Tag | None, str | None]:
 
 
 def _before(node: Tag, reader: LayoutReader) -> tuple[Tag | None, str | None]:
+    t: str | None
     for sib in node.previous_siblings:
         if isinstance(sib, NavigableString):
             t = str(sib).strip()

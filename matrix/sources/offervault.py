@@ -29,7 +29,6 @@ from matrix.sources.directory import SpecDirectorySource
 from matrix.sources.layout import FieldSpec, SiteSpec
 from matrix.sources.offer_records import first, network_terms, records_from
 
-
 SPEC = SiteSpec(
     kind="offervault",
     list_path="/offers",
@@ -91,7 +90,13 @@ class OfferVaultSource(SpecDirectorySource):
             doc = json.loads(page.body)
         except (ValueError, TypeError) as exc:
             return [{"id": f"page:{page.url}", "_error": f"unreadable JSON: {exc}"}]
-        offers = doc if isinstance(doc, list) else first(doc, ("offers", "data", "results", "items")) if isinstance(doc, dict) else None
+        offers = (
+            doc
+            if isinstance(doc, list)
+            else first(doc, ("offers", "data", "results", "items"))
+            if isinstance(doc, dict)
+            else None
+        )
         if isinstance(offers, dict):  # {"data": {"offers": [...]}}
             offers = first(offers, ("offers", "data", "results", "items"))
         return records_from(offers or [], page.meta.get("networks") or {}, f"{self.base_url}offer/{{id}}", self.name)

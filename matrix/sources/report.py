@@ -66,10 +66,20 @@ class CrawlReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "source": self.source, "requests": self.requests, "ok": self.ok, "not_modified": self.not_modified,
-            "retries": self.retries, "bytes_downloaded": self.bytes_downloaded, "robots_blocked": self.robots_blocked,
-            "pages_yielded": self.pages_yielded, "elapsed_s": self.elapsed_s, "failed_total": self.failed_total, "failures": dict(self.failures),
-            "failed": list(self.failed), "layout_drift": list(self.layout_drift), "fields": self.fields,
+            "source": self.source,
+            "requests": self.requests,
+            "ok": self.ok,
+            "not_modified": self.not_modified,
+            "retries": self.retries,
+            "bytes_downloaded": self.bytes_downloaded,
+            "robots_blocked": self.robots_blocked,
+            "pages_yielded": self.pages_yielded,
+            "elapsed_s": self.elapsed_s,
+            "failed_total": self.failed_total,
+            "failures": dict(self.failures),
+            "failed": list(self.failed),
+            "layout_drift": list(self.layout_drift),
+            "fields": self.fields,
         }
 
     to_dict = as_dict  # the ingest job's name for it

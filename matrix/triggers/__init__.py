@@ -5,6 +5,9 @@
                                                                                 dork, rotate_key, notify
 """
 
-from matrix.triggers.engine import DispatchReport, EvaluationReport, TriggerEngine  # noqa: F401
-from matrix.triggers.outbox import ActionRecord, Outbox  # noqa: F401
-from matrix.triggers.rules import Firing, RuleOutcome, RuleState, evaluate_rule  # noqa: F401
+from matrix.triggers.engine import DispatchReport, EvaluationReport, TriggerEngine
+from matrix.triggers.outbox import ActionRecord, Outbox
+from matrix.triggers.rules import Firing, RuleOutcome, RuleState, evaluate_rule
+
+__all__ = ["ActionRecord", "DispatchReport", "EvaluationReport", "Firing", "Outbox", "RuleOutcome", "RuleState",
+           "TriggerEngine", "evaluate_rule"]

@@ -23,9 +23,9 @@ def test_matrix_up_ingests_serves_and_answers(ray_session, matrix_home, tmp_path
     from matrix.cli import main
 
     port = _free_port()
-    cfg = yaml.safe_load((REPO / "ray_config.yaml").read_text())
+    cfg = yaml.safe_load((REPO / "ray_config.yaml").read_text()) or {}  # overrides only: empty by default
     cfg["sources"] = [{"name": "openaffiliate", "kind": "openaffiliate", "max_pages": 120}]
-    cfg["serve"]["port"] = port
+    cfg.setdefault("serve", {})["port"] = port
     cfg_path = tmp_path / "ray_config.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg))
     try:

@@ -88,7 +88,13 @@ class RayNode:
 
 def start_head(num_cpus: int = 1, dashboard: bool = True, resources: str | None = None,
                deadline_s: float = 180) -> RayNode:
-    """Start a head node bound to 127.0.0.1 and wait until its dashboard (job API) answers."""
+    """Start a head node bound to 127.0.0.1 and wait until its dashboard (job API) answers.
+
+    The head runs with Ray's token auth (the default); drivers this process starts afterwards
+    inherit RAY_AUTH_MODE=token, as `ray.init` itself sets it for a local cluster, because a
+    driver given an explicit address never enables token auth on its own.
+    """
+    os.environ.setdefault("RAY_AUTH_MODE", "token")
     temp_dir = tempfile.mkdtemp(prefix="mxrc-", dir="/tmp")
     gcs_port = free_port()
     dash_port = free_port()
