@@ -26,6 +26,7 @@ Fault points (matrix.faults) between the steps let the chaos test kill the job i
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -82,7 +83,8 @@ def _fetch_one(settings_json: str, name: str) -> dict[str, Any]:
         error = f"{type(exc).__name__}: {exc}"
         log.error("source failed", extra={"source": name, "error": error})
     report = getattr(src, "report", None)
-    report_dict = report.to_dict() if hasattr(report, "to_dict") else (report if isinstance(report, dict) else None)
+    to_dict = getattr(report, "to_dict", None)
+    report_dict = to_dict() if callable(to_dict) else (report if isinstance(report, dict) else None)
     return {"source": name, "pages": pages, "error": error, "report": report_dict}
 
 
@@ -102,7 +104,8 @@ def _parse_page(row: dict[str, Any], settings_json: str) -> list[dict[str, Any]]
 
 
 def _normalize_batch(batch: dict[str, np.ndarray], settings_json: str) -> dict[str, list]:
-    listings, errors = [], []
+    listings: list[str | None] = []
+    errors: list[str | None] = []
     for source, raw, err, fetched_at in zip(batch["source"], batch["raw"], batch["error"], batch["fetched_at"], strict=True):
         if err is not None and raw is None:
             listings.append(None)
@@ -138,7 +141,7 @@ def embed_texts(settings: Settings, texts: dict[str, str]) -> dict[str, np.ndarr
     if not texts:
         return {}
     items = [{"key": k, "text": t} for k, t in texts.items()]
-    ds = ray.data.from_items(items, override_num_blocks=max(1, min(len(items) // 256, 16)))
+    ds: ray.data.Dataset = ray.data.from_items(items, override_num_blocks=max(1, min(len(items) // 256, 16)))
     ds = ds.map_batches(
         _EmbedActor,
         fn_constructor_args=(settings.embed.model, settings.embed.batch_size),
@@ -189,9 +192,9 @@ def collect_listings(settings: Settings, names: list[str]) -> tuple[list[Listing
     pages = [p for r in fetched for p in r["pages"]]
     if not pages:
         return [], report
-    ds = ray.data.from_items(pages, override_num_blocks=max(1, min(len(pages), 64)))
-    ds = ds.flat_map(_parse_page, fn_kwargs={"settings_json": settings_json}, **remote_args(settings))
-    ds = ds.map_batches(_normalize_batch, fn_kwargs={"settings_json": settings_json}, batch_size=256, batch_format="numpy",
+    ds: ray.data.Dataset = ray.data.from_items(pages, override_num_blocks=max(1, min(len(pages), 64)))
+    ds = ds.flat_map(functools.partial(_parse_page, settings_json=settings_json), **remote_args(settings))
+    ds = ds.map_batches(functools.partial(_normalize_batch, settings_json=settings_json), batch_size=256, batch_format="numpy",
                         **remote_args(settings))
     rows = ds.take_all()
     fault_point("parse:done")

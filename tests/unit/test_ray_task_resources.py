@@ -29,3 +29,14 @@ def test_from_yaml_overrides_and_environment(matrix_home, monkeypatch):
 def test_bad_amounts_fail_before_any_work(matrix_home, bad):
     with pytest.raises(Exception, match="task_resources"):
         load_settings(overrides={"ray": {"task_resources": bad}})
+
+
+def test_ingest_tasks_and_stages_get_the_resources(matrix_home):
+    from jobs.ingest import remote_args
+
+    assert remote_args(load_settings()) == {}
+    pinned = load_settings(overrides={"ray": {"task_resources": {"ingest_node": 1, "big_mem": 0.25}}})
+    args = remote_args(pinned)
+    assert args == {"resources": {"ingest_node": 1.0, "big_mem": 0.25}}
+    args["resources"]["ingest_node"] = 9  # a copy: a stage cannot change the settings
+    assert pinned.ray.task_resources["ingest_node"] == 1.0
