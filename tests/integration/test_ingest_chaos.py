@@ -220,6 +220,8 @@ def test_ingest_converges_after_sigkill_in_every_stage():
     forker = Forker(root / "forker.log")
     kills: list[tuple[int, str]] = []
     missed: list[tuple[int, str]] = []
+    leaks: list[str] = []  # kill points after which readers saw the dead run's writes
+    failed: list[tuple[str, int]] = []  # attempts that neither died at their point nor finished
     try:
         control_cfg, control = _home(root, "control", data)
         chaos_cfg, chaos = _home(root, "chaos", data)
@@ -232,16 +234,16 @@ def test_ingest_converges_after_sigkill_in_every_stage():
             committed = reader_view(chaos) if r else None
             for point in schedule(rng, r):
                 res = forker.run(chaos_cfg, point, root / "chaos.json")
-                if res["signal"] == 9:
-                    kills.append((r, point))
-                    if committed is not None and point != "commit:done":
-                        assert reader_view(chaos) == committed, f"readers saw the run killed at {point}"
-                    elif point == "commit:done":
-                        committed = reader_view(chaos)
-                else:  # the point was not reached: that attempt simply completed
-                    assert res["exit"] == 0, (root / "forker.log").read_text()[-3000:]
-                    missed.append((r, point))
-                    committed = reader_view(chaos)
+                killed = res["signal"] == 9
+                (kills if killed else missed).append((r, point))
+                # a run killed before its commit must be invisible; a completed one is the new commit
+                invisible = killed and point != "commit:done" and committed is not None
+                view = reader_view(chaos)
+                leaks.extend([point] if invisible and view != committed else [])
+                failed.extend([] if killed or res["exit"] == 0 else [(point, res["exit"])])
+                committed = committed if invisible else view
+            assert leaks == [], f"readers saw runs killed at {leaks}"
+            assert failed == [], (failed, (root / "forker.log").read_text()[-3000:])
             res = forker.run(chaos_cfg, None, root / "chaos.json")
             assert res["exit"] == 0, (root / "forker.log").read_text()[-3000:]
             assert_same_index(index_state(chaos), index_state(control))

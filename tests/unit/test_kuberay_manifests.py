@@ -89,9 +89,13 @@ def test_every_pod_gets_vault_settings_a_role_and_matrix_home():
                 mounts = {m["mountPath"] for m in c.get("volumeMounts", [])}
                 assert env_cm["MATRIX_HOME"] in mounts, (d.label, path, "MATRIX_HOME is not a mounted volume")
                 checked += 1
-            if path.endswith("headGroupSpec"):
-                claims = [v.get("persistentVolumeClaim", {}).get("claimName") for v in pod.get("volumes", [])]
-                assert "affiliate-matrix-home" in claims, (d.label, "head state must survive the pod")
+    heads = [(d.label, pod) for d in docs if d.kind in RAY_KINDS for path, pod in pod_specs(d.body)
+             if path.endswith("headGroupSpec")]
+    assert len(heads) == 5
+    no_pvc = [label for label, pod in heads
+              if "affiliate-matrix-home" not in [v.get("persistentVolumeClaim", {}).get("claimName")
+                                                 for v in pod.get("volumes", [])]]
+    assert no_pvc == [], "head state must survive the pod"
     assert checked >= 9  # 4 clusters x head+worker, + the head-only triggers cron
 
 

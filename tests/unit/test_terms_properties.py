@@ -90,10 +90,7 @@ def test_any_text_gives_typed_or_unknown_values(text):
     t = extract_terms(text)
     d = t.as_dict()
     assert set(d) == set(FIELDS)
-    if d["cookie_days"] is not None:
-        assert 0 <= d["cookie_days"] <= MAX_COOKIE_DAYS
-    if d["percent"] is not None:
-        assert all(v is None or 0 < v <= 100 for v in d["percent"])
-    for f in (t.model, t.percent_max, t.flat_max, t.cookie_days, t.payout_minimum):
-        if f is not None:
-            assert 0 <= f.span[0] < f.span[1] <= len(text)
+    assert d["cookie_days"] is None or 0 <= d["cookie_days"] <= MAX_COOKIE_DAYS
+    assert d["percent"] is None or all(v is None or 0 < v <= 100 for v in d["percent"])
+    found = [f for f in (t.model, t.percent_max, t.flat_max, t.cookie_days, t.payout_minimum) if f is not None]
+    assert all(0 <= f.span[0] < f.span[1] <= len(text) for f in found)
