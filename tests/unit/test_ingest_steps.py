@@ -10,6 +10,7 @@ from jobs.ingest import _normalize_batch, _parse_page
 from matrix.config import load_settings
 from matrix.models import Listing
 from matrix.sources import build_source
+from tests.support.hash_embedder import hash_embedder  # deterministic vectors, no model, no Ray
 
 
 def test_parse_and_normalize_steps_produce_listings(matrix_home):
@@ -47,28 +48,17 @@ def test_unparseable_page_is_reported(matrix_home):
 def test_index_listings_resolves_only_what_changed(matrix_home):
     """Re-ingesting unchanged listings writes nothing; one changed listing rewrites one program,
     whose vector keeps its other members' contribution (a partial batch must not erase them)."""
-    import hashlib
-
-    from jobs.ingest import RayCachedEmbedder, index_listings
+    from jobs.ingest import index_listings
     from matrix.index import MasterIndex
-
-    class HashEmbedder(RayCachedEmbedder):  # deterministic vectors, no model, no Ray
-        def embed_dict(self, texts):
-            out = {}
-            for k, t in texts.items():
-                v = np.random.default_rng(int(hashlib.md5(t.encode()).hexdigest()[:8], 16)).standard_normal(384)
-                out[k] = (v / np.linalg.norm(v)).astype(np.float32)
-            self.embedded += len(texts)
-            return out
 
     settings = load_settings(overrides={"sources": [{"name": "oa", "kind": "openaffiliate", "max_pages": 30}]})
     listings = list(build_source(settings.source("oa"), settings).listings())
     mirror = [x.model_copy(update={"source": "mirror", "content_hash": None}) for x in listings[:5]]
     index = MasterIndex(settings)
-    first = index_listings(settings, index, listings + mirror, embedder=HashEmbedder(settings))
+    first = index_listings(settings, index, listings + mirror, embedder=hash_embedder(settings))
     n_programs = first["programs"]["inserted"]
     assert n_programs >= 25
-    again = index_listings(settings, index, listings + mirror, embedder=HashEmbedder(settings))
+    again = index_listings(settings, index, listings + mirror, embedder=hash_embedder(settings))
     assert again["programs"]["inserted"] == again["programs"]["updated"] == 0 and again["resolve"]["changed"] == 0
     # only the mirror source re-crawled, one listing changed
     target = mirror[0].model_copy(update={"cookie_days": 999.0, "content_hash": None})
@@ -76,7 +66,7 @@ def test_index_listings_resolves_only_what_changed(matrix_home):
     owner = next(pid for pid, p in before.items() if target.key in p.listing_keys)
     assert len(before[owner].listing_keys) == 2, "the mirror copy should have joined the original program"
     old_vec = index.vectors_for([owner])[owner]
-    third = index_listings(settings, index, [target, *mirror[1:]], embedder=HashEmbedder(settings))
+    third = index_listings(settings, index, [target, *mirror[1:]], embedder=hash_embedder(settings))
     assert third["programs"]["updated"] == 1 and third["programs"]["inserted"] == 0
     assert index.get_program(owner).listing_keys == before[owner].listing_keys
     new_vec = index.vectors_for([owner])[owner]
