@@ -103,7 +103,7 @@ def run_ours(name: str, data: Path, embedder, limit: int | None) -> dict:
     res = resolve_records(rec, embedder=embedder, link=link, mode="auto")
     wall = time.perf_counter() - t0
     embed_s = res.timings.get("embed", 0.0)
-    out = {"system": "matrix", "dataset": name, "records": len(rec), "wall_s": round(wall, 2),
+    out = {"_texts": rec.embed_text, "system": "matrix", "dataset": name, "records": len(rec), "wall_s": round(wall, 2),
            "embed_s": round(embed_s, 2), "rest_s": round(wall - embed_s, 2),
            "candidates_per_record": round(res.candidates.per_record(len(rec)), 2), "mode": res.mode,
            "threshold": round(res.threshold, 4), "prior": res.model.get("prior"),
@@ -214,6 +214,46 @@ def embed_speed(data: Path, n_texts: int, rounds: int = 2) -> dict:
             "ratio": round(bare_s / ours_s, 3), "batch_size": ours.batch_size}
 
 
+def set_embed_speed(texts: list[str], n_texts: int, rounds: int = 2) -> dict:
+    """On a sample of one set's own texts: our Embedder's texts/s against a bare
+    sentence-transformers `encode` loop, in this process, alternating the order so machine load
+    hits both alike (no cache: both embed every text). The set's cold embedding time is then
+    its distinct texts at our measured rate (`cold_embed_s`, labelled an estimate: embedding the
+    whole set twice per run would dominate the benchmark on a CPU)."""
+    from matrix.embed import Embedder
+
+    distinct = list(dict.fromkeys(t for t in texts if t))
+    rng = np.random.default_rng(0)
+    sample = [distinct[i] for i in sorted(rng.choice(len(distinct), min(n_texts, len(distinct)), replace=False))]
+    if not sample:
+        return {}
+    ours = Embedder()
+    model = ours.model
+    model.encode(sample[:32])  # warm-up
+    bare_s = ours_s = 0.0
+    for r in range(rounds):
+        for which in (("bare", "ours") if r % 2 == 0 else ("ours", "bare")):
+            t = time.perf_counter()
+            if which == "bare":
+                for i in range(0, len(sample), 256):
+                    model.encode(sample[i:i + 256], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+                bare_s += time.perf_counter() - t
+            else:
+                ours.embed(sample, progress=False)
+                ours_s += time.perf_counter() - t
+    n = len(sample) * rounds
+    rate = n / ours_s
+    return {"speed_sample": len(sample), "bare_texts_per_s": round(n / bare_s, 1), "ours_texts_per_s": round(rate, 1),
+            "ours_vs_bare": round(bare_s / ours_s, 3), "distinct_texts": len(distinct),
+            "cold_embed_s_est": round(len(distinct) / rate, 1)}
+
+
+def _rest_share(r: dict) -> float:
+    """Share of a cold run spent after embedding: rest / (cold embedding + rest)."""
+    cold = r.get("cold_embed_s_est")
+    return float("nan") if not cold else r["rest_s"] / (cold + r["rest_s"])
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--smoke", action="store_true", help="small slices, no Splink: finishes in seconds (CI)")
@@ -224,6 +264,8 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="also write the figures here")
     ap.add_argument("--embed-speed", type=int, default=0, metavar="N",
                     help="also time our embedder against a bare sentence-transformers loop on N texts")
+    ap.add_argument("--speed-sample", type=int, default=256, metavar="N",
+                    help="per set: texts/s of our embedder vs a bare loop on N of its texts (0: skip)")
     args = ap.parse_args(argv)
     data = Path(args.data)
     if not data.is_dir():
@@ -241,6 +283,9 @@ def main(argv=None) -> int:
     for name in args.only:
         # Fodors-Zagats is small enough to run whole even at smoke size (its gold pairs are spread out)
         r = run_ours(name, data, embedder, None if name == "fodors_zagats" else limit)
+        if embedder is not None and args.speed_sample and not args.smoke:
+            r.update(set_embed_speed(r.pop("_texts"), args.speed_sample))
+        r.pop("_texts", None)
         rows.append(r)
         print(json.dumps(r))
         if not (args.smoke or args.no_splink):
@@ -250,11 +295,19 @@ def main(argv=None) -> int:
             rows.append(s)
             print(json.dumps(s))
     print()
-    print(f"{'dataset':15} {'system':8} {'records':>7} {'cand/rec':>8} {'PC':>6} {'P':>6} {'R':>6} {'F1':>6} {'B3-F1':>6} {'wall s':>7}")
+    nan = float("nan")
+    print(f"{'dataset':17} {'system':8} {'records':>7} {'cand/rec':>8} {'PC':>6} {'P':>6} {'R':>6} {'F1':>6} {'B3-F1':>6} "
+          f"{'wall s':>7} {'embed s':>7} {'rest s':>7} {'cold emb':>8} {'rest %':>6} {'txt/s':>6} {'bare':>6} {'ratio':>5}")
     for r in rows:
-        print(f"{r['dataset']:15} {r['system']:8} {r.get('records', 0):7d} {r.get('candidates_per_record', float('nan')):8.2f} "
-              f"{r.get('pair_completeness', float('nan')):6.3f} {r.get('precision', float('nan')):6.3f} {r.get('recall', float('nan')):6.3f} "
-              f"{r.get('f1', float('nan')):6.3f} {r.get('bcubed_f1', float('nan')):6.3f} {r.get('wall_s', float('nan')):7.2f}")
+        print(f"{r['dataset']:17} {r['system']:8} {r.get('records', 0):7d} {r.get('candidates_per_record', nan):8.2f} "
+              f"{r.get('pair_completeness', nan):6.3f} {r.get('precision', nan):6.3f} {r.get('recall', nan):6.3f} "
+              f"{r.get('f1', nan):6.3f} {r.get('bcubed_f1', nan):6.3f} {r.get('wall_s', nan):7.2f} "
+              f"{r.get('embed_s', nan):7.2f} {r.get('rest_s', nan):7.2f} {r.get('cold_embed_s_est', nan):8.1f} "
+              f"{100 * _rest_share(r) if r.get('system') == 'matrix' else nan:6.1f} {r.get('ours_texts_per_s', nan):6.0f} "
+              f"{r.get('bare_texts_per_s', nan):6.0f} {r.get('ours_vs_bare', nan):5.2f}")
+    print("embed s: this run's embedding wall time (cache hits are not re-embedded); cold emb: the set's distinct texts "
+          "at our measured texts/s (est.); rest %: rest s / (cold emb + rest s); ratio: our texts/s over a bare "
+          "sentence-transformers loop on a sample of the set's texts, same process")
     if args.embed_speed:
         sp = embed_speed(data, args.embed_speed)
         rows.append({"dataset": "embed_speed", "system": "matrix", **sp})

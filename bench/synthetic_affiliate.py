@@ -41,48 +41,89 @@ def _typo(s: str, rng: random.Random) -> str:
     return s[:i] + s[i + 1] + s[i] + s[i + 2:]
 
 
+def _brand(rng: random.Random) -> tuple[str, str, str]:
+    brand = f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}" if rng.random() < 0.5 else rng.choice(WORDS).title() + "".join(rng.choices(string.ascii_lowercase, k=3))
+    noun = rng.choice(NOUNS)
+    return brand, noun, f"{brand} {noun.title()}"
+
+
+def _emit_program(rng: random.Random, prog: int, brand: str, noun: str, name: str, listings: list, truth: dict) -> int:
+    """The listings of one program (and of its look-alike, if any); returns the next program number."""
+    domain = (brand + noun).replace(" ", "").lower() + rng.choice([".com", ".io", ".net"])
+    variants = [(prog, name, domain)]
+    if rng.random() < 0.15:  # look-alike: same brand, UK site -> a different program
+        prog += 1
+        variants.append((prog, name + " UK", domain.rsplit(".", 1)[0] + ".co.uk"))
+    for pid, pname, pdom in variants:
+        pct = rng.choice([None, 5, 8, 10, 15, 20, 30])
+        cookie = rng.choice([None, 7, 30, 45, 60, 90])
+        for src in rng.sample(SOURCES, rng.randint(1, 4)):
+            nm = pname
+            r = rng.random()
+            if r < 0.2:
+                nm = nm.upper()
+            elif r < 0.35:
+                nm = nm + rng.choice([" Inc.", " Ltd", " Affiliate Program", " Partner Program"])
+            elif r < 0.45:
+                nm = _typo(nm, rng)
+            elif r < 0.5:
+                nm = nm.replace(" ", "")
+            url = None if rng.random() < 0.15 else rng.choice(["https://www.", "http://", "https://", ""]) + pdom + rng.choice(["", "/", "/partners", "/?ref=aff"])
+            key_pct = None if (pct is None or rng.random() < 0.2) else pct + rng.choice([0, 0, 0, 0.5, -1])
+            l = listing(src, f"{pid}-{src}", nm, url, key_pct, None if rng.random() < 0.3 else cookie,
+                        approval=rng.choice([Approval.UNKNOWN, Approval.AUTO, Approval.MANUAL]))
+            listings.append(l)
+            truth[l.key] = pid
+        prog += 1  # per variant, as before (a look-alike skips one number)
+    return prog
+
+
 def generate(n_listings: int, seed: int = 0):
     """(listings, truth: listing key -> true program number)."""
     rng = random.Random(seed)
-    listings, truth = [], {}
+    listings: list = []
+    truth: dict = {}
     prog = 0
     used: set[str] = set()
     while len(listings) < n_listings:
-        brand = f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}" if rng.random() < 0.5 else rng.choice(WORDS).title() + "".join(rng.choices(string.ascii_lowercase, k=3))
-        noun = rng.choice(NOUNS)
-        name = f"{brand} {noun.title()}"
+        brand, noun, name = _brand(rng)
         if name.lower().replace(" ", "") in used:
             # two "different" programs with one name and (often) one domain would be a wrong truth,
             # not a hard case: nothing could tell them apart
             continue
         used.add(name.lower().replace(" ", ""))
-        domain = (brand + noun).replace(" ", "").lower() + rng.choice([".com", ".io", ".net"])
-        variants = [(prog, name, domain)]
-        if rng.random() < 0.15:  # look-alike: same brand, UK site -> a different program
-            prog += 1
-            variants.append((prog, name + " UK", domain.rsplit(".", 1)[0] + ".co.uk"))
-        for pid, pname, pdom in variants:
-            pct = rng.choice([None, 5, 8, 10, 15, 20, 30])
-            cookie = rng.choice([None, 7, 30, 45, 60, 90])
-            for src in rng.sample(SOURCES, rng.randint(1, 4)):
-                nm = pname
-                r = rng.random()
-                if r < 0.2:
-                    nm = nm.upper()
-                elif r < 0.35:
-                    nm = nm + rng.choice([" Inc.", " Ltd", " Affiliate Program", " Partner Program"])
-                elif r < 0.45:
-                    nm = _typo(nm, rng)
-                elif r < 0.5:
-                    nm = nm.replace(" ", "")
-                url = None if rng.random() < 0.15 else rng.choice(["https://www.", "http://", "https://", ""]) + pdom + rng.choice(["", "/", "/partners", "/?ref=aff"])
-                key_pct = None if (pct is None or rng.random() < 0.2) else pct + rng.choice([0, 0, 0, 0.5, -1])
-                l = listing(src, f"{pid}-{src}", nm, url, key_pct, None if rng.random() < 0.3 else cookie,
-                            approval=rng.choice([Approval.UNKNOWN, Approval.AUTO, Approval.MANUAL]))
-                listings.append(l)
-                truth[l.key] = pid
-            prog += 1
+        prog = _emit_program(rng, prog, brand, noun, name, listings, truth)
     return listings[:n_listings], {l.key: truth[l.key] for l in listings[:n_listings]}
+
+
+CHUNK_STRIDE = 10_000_000  # program numbers per chunk: chunks never share a program number
+
+
+def generate_chunk(n_listings: int, chunk: int, n_chunks: int, seed: int = 0):
+    """Chunk `chunk` of `n_chunks` of a run, generated on its own (in a Ray task): (listings, truth array).
+
+    Same distribution as `generate`; names are kept unique across chunks without a shared set:
+    chunk c only takes names whose (stable) hash is c modulo `n_chunks`, so two chunks never
+    publish one name as two programs. The truth comes back as an int64 array (one per listing).
+    """
+    import zlib
+
+    import numpy as np
+
+    rng = random.Random(seed * 1_000_003 + chunk)
+    listings: list = []
+    truth: dict = {}
+    prog = chunk * CHUNK_STRIDE
+    used: set[str] = set()
+    while len(listings) < n_listings:
+        brand, noun, name = _brand(rng)
+        flat = name.lower().replace(" ", "")
+        if flat in used or zlib.crc32(flat.encode()) % n_chunks != chunk:
+            continue
+        used.add(flat)
+        prog = _emit_program(rng, prog, brand, noun, name, listings, truth)
+    listings = listings[:n_listings]
+    return listings, np.array([truth[x.key] for x in listings], np.int64)
 
 
 def pair_f1(assign: dict[str, str], truth: dict[str, int]) -> dict[str, float]:

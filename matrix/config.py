@@ -164,6 +164,12 @@ class CrawlSettings(_Section):
     http_cache: bool = True
 
 
+class IngestSettings(_Section):
+    # Normalized listings per batch the ingest driver takes from the Ray Data stream and writes to
+    # LanceDB: bounds the driver's memory whatever the crawl's size.
+    batch_size: int = Field(default=5000, ge=1)
+
+
 class EmbedSettings(_Section):
     model: str = "all-MiniLM-L6-v2"
     batch_size: int = Field(default=64, ge=1)
@@ -268,6 +274,16 @@ class ResolveSettings(_Section):
     )
     threshold: float | None = Field(default=None, ge=0, le=1)
     neighbours: int = Field(default=10, ge=1)
+    # The ingest resolves with jobs.resolve_partitioned (scoring and clustering fanned out over Ray
+    # tasks) when `on`, never when `off`; `auto`: when the cluster has more than one node with CPUs
+    # or more than `partition_above` listings changed. `--local` ingests always resolve in process.
+    partitioned: Literal["auto", "on", "off"] = "auto"
+    partition_above: int = Field(default=50_000, ge=0)
+
+    @field_validator("partitioned", mode="before")
+    @classmethod
+    def _yaml_booleans(cls, v: Any) -> Any:
+        return {True: "on", False: "off"}.get(v, v) if isinstance(v, bool) else v  # YAML reads on/off as booleans
 
 
 class BudgetSettings(_Section):
@@ -545,6 +561,7 @@ class Settings(BaseSettings):
     serve: ServeSettings = Field(default_factory=ServeSettings)
     keys: KeysSettings = Field(default_factory=KeysSettings)
     resolve: ResolveSettings = Field(default_factory=ResolveSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     optimizer: OptimizerSettings = Field(default_factory=OptimizerSettings)
     networks: NetworksSettings = Field(default_factory=NetworksSettings)

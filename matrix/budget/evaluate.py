@@ -114,14 +114,15 @@ def history_allocation(hist: pd.DataFrame, ids: list[str], cons: Constraints, da
 
 
 def trust_oracle_regret(world: World, hist: pd.DataFrame, cons: Constraints, day: int, multiple: float = 2.0) -> float:
-    """Best reachable regret inside the trust region (<= multiple x highest observed spend), true curves."""
-    from matrix.budget.safe import trust_limits
+    """Best reachable regret inside the safe strategy's trust region (the observed range widened by each
+    campaign's evidence step, at most `multiple`), true curves."""
+    from matrix.budget.safe import trust_floor, trust_limits
     from matrix.budget.strategies import build_context
 
     ctx = build_context(hist, cons, world.ids, fit=False)
     hi, _ = trust_limits(ctx, multiple)
     _, best = world.oracle(cons, day, grid=600)
-    _, reach = world.oracle(Constraints(cons.budget, cons.n, cons.lo, hi), day, grid=600)
+    _, reach = world.oracle(Constraints(cons.budget, cons.n, trust_floor(ctx, multiple, hi), hi), day, grid=600)
     return (best - reach) / best
 
 

@@ -167,7 +167,11 @@ def fit_hill(
     a_hat = np.maximum(gy / gg, 0.0)
     rss = np.maximum((wt * y * y).sum() - 2 * a_hat * gy + a_hat ** 2 * gg, 1e-12 * max((wt * y * y).sum(), 1e-12))
     scale = n_eff / T
-    loglik = (-(n_eff - 1) / 2 * np.log(rss) - 0.5 * np.log(gg * scale)) / temperature
+    # The amplitude is integrated out under a flat prior on the *level at the observed spends* (G scaled
+    # to unit weighted mean square), not on `a` itself: a flat prior on `a` adds -log|G| and so rewards
+    # shapes whose G is tiny in the data (huge k, steep s), i.e. it invents convex curvature where the
+    # data only pin the level. With the scale-free prior that term is the same for every grid point.
+    loglik = (-(n_eff - 1) / 2 * np.log(rss) - 0.5 * np.log(wt.sum() * scale)) / temperature
     shift = _level_shift(G, y, wt, n_eff, scale, temperature, loglik) if changepoint and T >= 28 else None
     if shift is not None:
         loglik, a_hat, a_sd_shift = shift
@@ -207,7 +211,8 @@ def _level_shift(G: np.ndarray, y: np.ndarray, wt: np.ndarray, n_eff: float, sca
         a1, a2 = np.maximum(y1 / g1, 0), np.maximum(y2 / g2, 0)
         rss = tot_yy - 2 * a1 * y1 + a1 ** 2 * g1 - 2 * a2 * y2 + a2 ** 2 * g2
         rss = np.maximum(rss, 1e-12 * max(tot_yy, 1e-12))
-        ll = (-(n_eff - 2) / 2 * np.log(rss) - 0.5 * np.log(g1 * scale) - 0.5 * np.log(g2 * scale)) / temperature
+        w1 = float(np.cumsum(wt)[tau - 1])  # scale-free level priors per segment, as in fit_hill
+        ll = (-(n_eff - 2) / 2 * np.log(rss) - 0.5 * np.log(w1 * scale) - 0.5 * np.log((wt.sum() - w1) * scale)) / temperature
         m = float(np.log(np.exp(ll - ll.max()).sum()) + ll.max())
         if best is None or m > best[0]:
             best = (m, ll, a2, np.sqrt(rss / max(wt.sum() - 2, 1.0) / g2) * np.sqrt(temperature))

@@ -5,8 +5,10 @@ Why: response curves fitted on history are accurate inside the observed spend ra
 beyond it. A plan that bets on that extrapolation promises many times the historical ROAS and
 delivers less than keeping the old allocation. So the default strategy:
 
-1. moves only inside a trust region: at most `trust_multiple` x a campaign's highest observed
-   daily spend (users opt into more with the `explore` strategy and its stated `explore_step`);
+1. moves only inside a trust region sized by the evidence: a campaign's observed spend range widened on
+   both sides by the span the data actually cover (`evidence_steps`: log high/low of daily spend, at
+   least x1.25, at most `trust_multiple`), so a campaign whose spend barely varied moves a small step
+   and the step grows as the loop records new levels (more with `explore` and its `explore_step`);
 2. pools the curve-shape posteriors across campaigns (empirical Bayes over the shared (theta, k/
    median spend, s) grid), so one campaign with a narrow spend range borrows the shapes its
    siblings showed instead of a flat prior that happily believes "linear forever";
@@ -73,37 +75,99 @@ class CurveSamples:
         return hill(x[:, None], self.a[None, :], self.k[None, :], self.s[None, :])
 
 
+def collapse(v_edge: np.ndarray | float, x: np.ndarray, edge: float, steepness: float) -> np.ndarray:
+    """Below the lowest observed spend a curve may fall off faster than its fit says (an S-curve whose
+    threshold sits just under the data): v_edge x (x / edge) ** steepness."""
+    return np.asarray(v_edge) * np.clip(np.asarray(x, float) / edge, 0.0, 1.0) ** steepness
+
+
+def edge_steepness(samples: "CurveSamples", edge: float, quantile: float = 0.9) -> float:
+    """How steeply the curve may fall below the lowest observed spend: the upper `quantile` of the
+    posterior's local elasticity (d log earnings / d log spend) at that edge. A history that varied
+    its spend pins the elasticity and the collapse is mild; one that barely varied leaves it wide."""
+    k_s = samples.k ** samples.s
+    e = samples.s * k_s / (k_s + edge ** samples.s)
+    return float(np.quantile(e, quantile))
+
+
 class RiskCurve:
     """Risk-aware objective for the DP: the posterior mean inside the observed spend range; beyond
     the highest observed spend only `1 - risk` of the promised extra earnings count (the curve may
     saturate right after the data, and a fitted curve is most often wrong exactly there), and the
-    spread of the posterior curves is subtracted at `risk` weight as well."""
+    spread of the posterior curves is subtracted at `risk` weight as well. Below the lowest observed
+    spend, symmetrically, the curve may collapse (`collapse`) with weight `risk`."""
 
     def __init__(self, samples: CurveSamples, risk: float, observed: tuple[float, float] | None = None,
                  mean: Any = None) -> None:
         self.samples, self.risk, self.observed, self.mean = samples, min(max(risk, 0.0), 1.0), observed, mean
 
+    def _mean(self, x: np.ndarray) -> np.ndarray:
+        return self.mean(x) if self.mean is not None else self.samples.values(x).mean(axis=1)  # exact mixture mean
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x = np.atleast_1d(np.asarray(x, dtype=float))
-        m = self.mean(x) if self.mean is not None else self.samples.values(x).mean(axis=1)  # exact mixture mean
-        if self.observed is None or not np.isfinite(self.observed[1]) or self.risk == 0:
+        m = self._mean(x)
+        if self.observed is None or self.risk == 0:
             return m
-        hi = self.observed[1]
-        out = x > hi
-        if not out.any():
-            return m
-        m_hi = float(self.mean(np.array([hi]))[0]) if self.mean is not None else float(self.samples.values(hi).mean())
-        sd = self.samples.values(x[out]).std(axis=1)
+        lo, hi = self.observed
         m = m.copy()
+        below = np.isfinite(lo) & (lo > 0) & (x < lo)
+        if np.any(below):
+            m_lo = float(self._mean(np.array([lo]))[0])
+            fall = np.minimum(m[below], collapse(m_lo, x[below], lo, edge_steepness(self.samples, lo)))
+            m[below] = (1 - self.risk) * m[below] + self.risk * fall
+        out = np.isfinite(hi) & (x > hi)
+        if not np.any(out):
+            return m
+        m_hi = float(self._mean(np.array([hi]))[0])
+        sd = self.samples.values(x[out]).std(axis=1)
         m[out] = m_hi + (1 - self.risk) * (m[out] - m_hi) - self.risk * sd * np.clip((x[out] - hi) / hi, 0, 1)
         return m
 
 
-def trust_limits(ctx: AllocationContext, multiple: float) -> tuple[np.ndarray, bool]:
-    """Per-campaign upper limits: `multiple` x highest observed daily spend (inf where unknown).
-    If those limits cannot hold the budget, they are widened by one common factor (flagged)."""
+class EdgeSamples:
+    """Posterior curve draws where half the draws (fixed per draw) follow the data's edges: flat beyond
+    the highest observed spend, collapsing below the lowest. The guard judges a move on these, so "at
+    least as good as keeping the current allocation" holds also when the curve turns right outside the data."""
+
+    def __init__(self, samples: CurveSamples, observed: tuple[float, float], rng: np.random.Generator) -> None:
+        self.samples, (self.lo, self.hi) = samples, observed
+        self.edge = rng.random(samples.a.size) < 0.5
+
+    def values(self, x: np.ndarray | float) -> np.ndarray:
+        x = np.atleast_1d(np.asarray(x, dtype=float))
+        v = self.samples.values(x)
+        if np.isfinite(self.hi) and np.any(x > self.hi):
+            v = np.where(self.edge[None, :] & (x[:, None] > self.hi), np.minimum(v, self.samples.values(self.hi)), v)
+        if np.isfinite(self.lo) and self.lo > 0 and np.any(x < self.lo):
+            fall = collapse(self.samples.values(self.lo), x[:, None], self.lo, edge_steepness(self.samples, self.lo))
+            v = np.where(self.edge[None, :] & (x[:, None] < self.lo), np.minimum(v, fall), v)
+        return v
+
+
+# The smallest step a campaign may take past its observed range per period (x 1.25), whatever its history:
+# enough for a closed loop to learn (each played level widens the evidence), small enough that a guessed
+# curvature cannot cost much. One constant for every input; docs/budget.md says how it was chosen.
+MIN_STEP = float(np.log(1.25))
+
+
+def evidence_steps(ctx: AllocationContext, multiple: float) -> np.ndarray:
+    """Per campaign, how far (in log spend) a plan may go beyond the observed range this period: the
+    span the data actually cover (log high/low of daily spend), at least MIN_STEP and at most
+    log(multiple). A campaign whose spend barely varied has learned no curvature, so it moves a small
+    step; one with a wide observed range moves within it and up to `multiple` beyond. The step grows
+    as the loop plays, and records, new levels."""
+    cap = float(np.log(max(multiple, 1.0)))
+    span = ctx.observed_span if ctx.observed_span is not None else np.full(ctx.n, cap)
+    return np.clip(np.nan_to_num(span, nan=0.0), min(MIN_STEP, cap), cap)
+
+
+def trust_limits(ctx: AllocationContext, multiple: float, extra: float = 1.0) -> tuple[np.ndarray, bool]:
+    """Per-campaign upper limits: highest observed daily spend x exp(evidence step) (<= `multiple` x;
+    x `extra` for a stated exploration step; inf where unknown). If those limits cannot hold the budget,
+    they are widened by one common factor (flagged)."""
     obs = ctx.observed_max if ctx.observed_max is not None else np.full(ctx.n, np.nan)
-    lim = np.where(np.isfinite(obs) & (obs > 0), multiple * obs, np.inf)
+    lim = np.where(np.isfinite(obs) & (obs > 0), obs * np.exp(evidence_steps(ctx, multiple)) * extra, np.inf)
     c = ctx.constraints
     hi = np.minimum(c.hi, lim)
     hi = np.maximum(hi, c.lo)
@@ -124,8 +188,25 @@ def trust_limits(ctx: AllocationContext, multiple: float) -> tuple[np.ndarray, b
     return hi, widened
 
 
-def _within(cons: Constraints, hi: np.ndarray) -> Constraints:
-    return Constraints(cons.budget, cons.n, cons.lo.copy(), hi)
+def trust_floor(ctx: AllocationContext, multiple: float, hi: np.ndarray, extra: float = 1.0) -> np.ndarray:
+    """Per-campaign lower limits: the lowest observed daily spend / exp(evidence step) (/ `extra`; the
+    hard minimum where unknown). Cutting below the observed range is extrapolation too: an S-shaped
+    campaign whose history sat above its threshold loses everything below it, and only a history that
+    varied its spend says where that is. Never above `hi`; if the floors cannot fit in the budget they
+    are lowered by one common factor."""
+    c = ctx.constraints
+    obs = ctx.observed_min if ctx.observed_min is not None else np.full(ctx.n, np.nan)
+    want = np.where(np.isfinite(obs) & (obs > 0), obs / np.exp(evidence_steps(ctx, multiple)) / extra, 0.0)
+    lo = np.clip(np.maximum(c.lo, want), c.lo, hi)
+    free = c.budget - c.lo.sum()
+    extra_sum = (lo - c.lo).sum()
+    if extra_sum > 0.98 * free:  # leave room to move: at most 98 % of the free budget is pinned
+        lo = c.lo + (lo - c.lo) * (0.98 * free / extra_sum)
+    return lo
+
+
+def _within(cons: Constraints, hi: np.ndarray, lo: np.ndarray | None = None) -> Constraints:
+    return Constraints(cons.budget, cons.n, cons.lo.copy() if lo is None else lo, hi)
 
 
 def baseline_allocation(ctx: AllocationContext) -> np.ndarray:
@@ -136,7 +217,7 @@ def baseline_allocation(ctx: AllocationContext) -> np.ndarray:
     return ctx.constraints.project(h * ctx.constraints.budget / h.sum())
 
 
-def guard(samples: list[CurveSamples], x_new: np.ndarray, x_old: np.ndarray, quantile: float,
+def guard(samples: Sequence[CurveSamples | EdgeSamples], x_new: np.ndarray, x_old: np.ndarray, quantile: float,
           steps: int = 11) -> tuple[np.ndarray, float]:
     """The point on the segment old -> new maximising the `quantile` of the posterior gain over old."""
     base = sum(s.values(np.array([x_old[i]]))[0] for i, s in enumerate(samples))
@@ -150,14 +231,71 @@ def guard(samples: list[CurveSamples], x_new: np.ndarray, x_old: np.ndarray, qua
     return best_x, best_t
 
 
+class PairedDraws:
+    """Posterior draws of every campaign's expected earnings, paired across allocations: draw j of a
+    campaign is one curve (the same one whatever the spend), half of them flat beyond the highest observed
+    spend and collapsing below the lowest (`EdgeSamples`), each times that draw's level factor
+    lognormal(0, level_sd) (`plan.level_uncertainty`). The same structure the plan's interval draws, so
+    a plan and the history anchor are compared draw by draw on the uncertainty the interval reports."""
+
+    def __init__(self, samples: Sequence[CurveSamples], observed: Sequence[tuple[float, float]], level_sd: float,
+                 seed: int = 13) -> None:
+        rng = np.random.default_rng(seed)
+        self.edges = [EdgeSamples(sm, r, rng) for sm, r in zip(samples, observed, strict=True)]
+        n = samples[0].a.size if samples else 0
+        self.level = np.exp(rng.normal(-level_sd ** 2 / 2, level_sd, (len(samples), n))) if level_sd > 0 \
+            else np.ones((len(samples), n))
+
+    def total(self, x: np.ndarray) -> np.ndarray:
+        """Per draw, the total expected earnings of allocation x."""
+        return sum(e.values(np.array([x[i]]))[0] * self.level[i] for i, e in enumerate(self.edges))
+
+
+@dataclass
+class AnchorCheck:
+    """Outcome of the history-anchor guard: the blend weight t kept (0 = the anchor itself, 1 = the plan as
+    optimised), the posterior probability that the kept plan beats the anchor and its lower-tail gain."""
+
+    t: float
+    p_beats: float
+    low_gain: float
+    p_plan: float = 1.0  # probability that the optimised plan (t = 1) beats the anchor
+    moved: bool = True  # the optimised plan differed materially (> 2 % of the budget) from the anchor
+
+
+def anchor_guard(draws: PairedDraws, x_plan: np.ndarray, x_anchor: np.ndarray, confidence: float = 0.8,
+                 tail: float = 0.05, tolerance: float = 0.01, steps: int = 11) -> tuple[np.ndarray, AnchorCheck]:
+    """Keep the plan only where the evidence says it beats the history anchor. For each blend
+    anchor + t (plan - anchor), t on a grid of `steps` points in [0, 1], the paired gain over the anchor
+    per posterior draw must be positive with probability >= `confidence`, and its `tail` quantile must not
+    fall below -`tolerance` x the anchor's median earnings. Of the blends that pass, the one with the
+    largest mean gain is kept; t = 0 (the anchor) always passes. Not keyed to a budget change: a raise,
+    a cut or the same budget are all judged the same way."""
+    base = draws.total(x_anchor)
+    allowed = tolerance * max(float(np.median(base)), 0.0)
+    moved = bool(np.abs(x_plan - x_anchor).sum() > 0.02 * max(float(x_anchor.sum()), 1e-9))
+    best = (x_anchor, AnchorCheck(0.0, 1.0, 0.0, moved=moved), 0.0)
+    p_plan = 1.0
+    for t in np.linspace(0.0, 1.0, steps)[1:]:
+        x = x_anchor + t * (x_plan - x_anchor)
+        gain = draws.total(x) - base
+        p_beats, low = float(np.mean(gain > 0)), float(np.quantile(gain, tail))
+        p_plan = p_beats
+        if p_beats >= confidence and low >= -allowed and float(gain.mean()) > best[2]:
+            best = (x, AnchorCheck(float(t), p_beats, low, moved=moved), float(gain.mean()))
+    best[1].p_plan = p_plan
+    return best[0], best[1]
+
+
 @register_strategy("safe")
 class Safe(Strategy):
-    """Default: trust region (<= trust_multiple x highest observed spend), risk-adjusted curves,
+    """Default: evidence-sized trust region (`trust_limits`, `trust_floor`), risk-adjusted curves,
     guarded against doing worse than the current allocation."""
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
-        return {"trust_multiple": 2.0, "risk": 0.5, "guard_quantile": 0.2, "samples": 200, "grid": 300, "guard": True}
+        return {"trust_multiple": 2.0, "risk": 0.5, "guard_quantile": 0.2, "samples": 200, "grid": 300, "guard": True,
+                "floor": True, "edge_guard": False, "anchor": True, "anchor_confidence": 0.8, "anchor_tolerance": 0.01}
 
     def _samples(self, ctx: AllocationContext, seed: int = 7) -> list[CurveSamples]:
         rng = np.random.default_rng(seed)
@@ -171,8 +309,9 @@ class Safe(Strategy):
             return baseline_allocation(ctx) if (ctx.current is not None or ctx.history_allocation is not None) \
                 else Equal().propose(ctx)
         hi, widened = trust_limits(ctx, float(self.params["trust_multiple"]))
-        self.info["trust_hi"], self.info["trust_widened"] = hi, widened
-        cons = _within(ctx.constraints, hi)
+        lo = trust_floor(ctx, float(self.params["trust_multiple"]), hi) if self.params["floor"] else None
+        self.info["trust_hi"], self.info["trust_lo"], self.info["trust_widened"] = hi, lo, widened
+        cons = _within(ctx.constraints, hi, lo)
         samples = self._samples(ctx)
         rng_obs = [(float(ctx.observed_min[i]) if ctx.observed_min is not None else np.nan,
                     float(ctx.observed_max[i]) if ctx.observed_max is not None else np.nan) for i in range(ctx.n)]
@@ -180,8 +319,26 @@ class Safe(Strategy):
                       for s, r, p in zip(samples, rng_obs, posts, strict=True)], cons, grid=int(self.params["grid"]))
         if self.params["guard"]:
             old = cons.project(np.minimum(baseline_allocation(ctx), hi))
-            x, t = guard(samples, x, old, float(self.params["guard_quantile"]))
+            edges: Sequence[CurveSamples | EdgeSamples] = samples
+            if self.params["edge_guard"]:
+                edges = [EdgeSamples(sm, r, np.random.default_rng(11 + i))
+                         for i, (sm, r) in enumerate(zip(samples, rng_obs, strict=True))]
+            x, t = guard(edges, x, old, float(self.params["guard_quantile"]))
             self.info["guard_t"] = t
+        if self.params["anchor"]:
+            x = self._anchor(ctx, samples, rng_obs, x)
+        return x
+
+    def _anchor(self, ctx: AllocationContext, samples: Sequence[CurveSamples],
+                observed: Sequence[tuple[float, float]], x: np.ndarray) -> np.ndarray:
+        """The history-anchor guard (`anchor_guard`) against the historical allocation rescaled to the budget."""
+        from matrix.budget.plan import level_uncertainty
+
+        anchor = baseline_allocation(ctx)
+        draws = PairedDraws(samples, observed, level_uncertainty(ctx))
+        x, check = anchor_guard(draws, x, anchor, float(self.params["anchor_confidence"]),
+                                tolerance=float(self.params["anchor_tolerance"]))
+        self.info["anchor"] = check
         return x
 
 
@@ -193,8 +350,8 @@ def _first_draw(draw: CurveSamples) -> Callable[[np.ndarray], np.ndarray]:
 @register_strategy("explore")
 class Explore(Strategy):
     """Spend `share` of the budget to learn: a Thompson draw (same posterior) optimised within the
-    trust region widened by `explore_step` (limit = trust_multiple x (1 + explore_step) x highest
-    observed spend); the rest follows `safe`. Expected cost vs `safe` is reported."""
+    trust region widened by `explore_step` (the safe limits x / (1 + explore_step)); the rest follows
+    `safe`. Expected cost vs `safe` is reported."""
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
@@ -210,8 +367,9 @@ class Explore(Strategy):
         posts = ctx.fitted()
         if posts is None:
             return x_safe
-        hi, _ = trust_limits(ctx, float(p["trust_multiple"]) * (1 + float(p["explore_step"])))
-        cons = _within(ctx.constraints, hi)
+        mult, step = float(p["trust_multiple"]), 1 + float(p["explore_step"])
+        hi, _ = trust_limits(ctx, mult, step)
+        cons = _within(ctx.constraints, hi, trust_floor(ctx, mult, hi, step))
         draws = [CurveSamples.draw(post, 1, ctx.rng) for post in posts]
         x_ts = maximize([_first_draw(d) for d in draws], cons, grid=int(p["grid"]))
         share = float(p["share"])

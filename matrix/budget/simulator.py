@@ -159,7 +159,25 @@ FAMILIES: dict[str, dict] = {
             "aov_range": (5.0, 25.0)},
     "heldout": {"noise": "nb", "spread": (0.12, 3.0), "jitter": 0.15, "changepoint_prob": 0.4, "s_share": 0.65,
                 "aov_range": (8.0, 40.0)},
+    # sealed: defined once before the loop/interval work of issue 19 was tuned and run exactly once at the end.
+    # Other seeds and other settings again: narrow spend jitter, heavier over-dispersion and commission noise,
+    # fewer S-curves with softer thresholds, more concave ones, late change-points (many during the loop) of
+    # four sizes, slow amplitude drift, longer carry-over, wider AOVs, a shorter history (see the bench).
+    "sealed": {"noise": "nb", "spread": (0.1, 5.0), "jitter": 0.1, "changepoint_prob": 0.35, "s_share": 0.35,
+               "aov_range": (3.0, 60.0), "seed_base": 170_000, "dispersion": 8.0, "revenue_sigma": 0.6,
+               "s_range": (1.5, 2.6), "concave_s_range": (0.5, 1.0), "changepoint_window": (0.6, 1.3),
+               "changepoint_factors": (0.5, 0.75, 1.3, 1.8), "drift_sd": 0.004, "theta_choices": (0.0, 0.3, 0.5)},
+    # sealed2: defined before the evidence-sized trust region work and run once at the end of it. Other seeds
+    # and settings again: per-campaign spend jitter from 3 % to 60 % (log-uniform), a planning budget 0.6-1.6 x
+    # the one the history was drawn for, mostly S-shaped curves with sharp thresholds, carry-over up to 0.6,
+    # change-points anywhere from early history to deep in the loop (x0.4-2.2), lighter over-dispersion.
+    "sealed2": {"noise": "nb", "spread": (0.15, 6.0), "jitter": (0.03, 0.6), "changepoint_prob": 0.45,
+                "s_share": 0.7, "aov_range": (4.0, 80.0), "seed_base": 333_000, "dispersion": 15.0,
+                "revenue_sigma": 0.45, "s_range": (2.0, 3.6), "concave_s_range": (0.45, 1.2),
+                "changepoint_window": (0.2, 1.5), "changepoint_factors": (0.4, 0.7, 1.4, 2.2), "drift_sd": 0.002,
+                "theta_choices": (0.1, 0.25, 0.6), "budget_scale": (0.6, 1.6)},
 }
+_SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
 
 def make_partial_world(n: int, seed: int, family: str = "dev", history_days: int = 120,
@@ -169,25 +187,23 @@ def make_partial_world(n: int, seed: int, family: str = "dev", history_days: int
     with a per-campaign cap of `cap_share` x the budget. Change-points fall inside the history or
     after it; conversions are Poisson (dev) or negative-binomial (heldout)."""
     f = FAMILIES[family]
-    rng = np.random.default_rng(10_000 + seed if family == "dev" else 90_000 + seed)
+    rng = np.random.default_rng(f.get("seed_base", _SEED_BASE.get(family, 0)) + seed)
     shape_rng = np.random.default_rng(rng.integers(1 << 31))
     w = make_world(n, seed=int(rng.integers(1 << 31)), shape="concave", noise=f["noise"],
-                   changepoint_prob=0.0, aov_range=f["aov_range"], horizon=history_days + 120)
-    for c in w.campaigns:  # shape mix per family; S-shaped curves have a threshold
-        if shape_rng.random() < f["s_share"]:
-            c.curve.s = float(shape_rng.uniform(1.8, 3.2))
-        if shape_rng.random() < f["changepoint_prob"]:
-            day = int(shape_rng.integers(history_days // 3, history_days + 40))
-            c.drift = c.drift.copy()
-            c.drift[day:] *= float(shape_rng.choice([0.6, 1.5]))
+                   changepoint_prob=0.0, aov_range=f["aov_range"], horizon=history_days + 120,
+                   dispersion=f.get("dispersion", 50.0), revenue_sigma=f.get("revenue_sigma", 0.3))
+    _shape_family(w, f, shape_rng, history_days)
     cons = Constraints(w.budget, n, 0.0, cap_share * w.budget)
     x_best, _ = w.oracle(cons, history_days, grid=600)
     log_lo, log_hi = np.log(f["spread"])
     level = np.maximum(x_best, 0.15 * w.budget / n) * np.exp(rng.uniform(log_lo, log_hi, n))
+    jitter = f["jitter"]
+    if isinstance(jitter, tuple):  # per-campaign spend variation, log-uniform in the range
+        jitter = np.exp(rng.uniform(np.log(jitter[0]), np.log(jitter[1]), n))
     w.reset()
     rows = []
     for d in range(history_days):
-        spend = level * np.exp(rng.normal(0, f["jitter"], n))
+        spend = level * np.exp(rng.normal(0, jitter, n))
         out = w.step(spend, d, rng)
         date = w.start + dt.timedelta(days=d)
         for i, c in enumerate(w.campaigns):
@@ -195,4 +211,27 @@ def make_partial_world(n: int, seed: int, family: str = "dev", history_days: int
                          "spend": round(float(spend[i]), 2), "impressions": int(out["impressions"][i]),
                          "clicks": int(out["clicks"][i]), "conversions": float(out["conversions"][i]),
                          "commission": round(float(out["commission"][i]), 2), "source": "simulator"})
+    if "budget_scale" in f:  # the budget to plan differs from the one the history was spent under
+        w.budget *= float(rng.uniform(*f["budget_scale"]))
+        cons = Constraints(w.budget, n, 0.0, cap_share * w.budget)
     return w, pd.DataFrame(rows), cons
+
+
+def _shape_family(w: World, f: dict, shape_rng: np.random.Generator, history_days: int) -> None:
+    """A family's shape mix, change-points, drift and carry-over applied to a concave world."""
+    window = f.get("changepoint_window")
+    lo_day = history_days // 3 if window is None else int(window[0] * history_days)
+    hi_day = history_days + 40 if window is None else int(window[1] * history_days)
+    for c in w.campaigns:  # S-shaped curves have a threshold
+        if "concave_s_range" in f:
+            c.curve.s = float(shape_rng.uniform(*f["concave_s_range"]))
+        if shape_rng.random() < f["s_share"]:
+            c.curve.s = float(shape_rng.uniform(*f.get("s_range", (1.8, 3.2))))
+        if "theta_choices" in f:
+            c.curve.theta = float(shape_rng.choice(f["theta_choices"]))
+        if f.get("drift_sd"):
+            c.drift = c.drift * np.exp(np.cumsum(shape_rng.normal(0, f["drift_sd"], c.drift.size)))
+        if shape_rng.random() < f["changepoint_prob"]:
+            day = int(shape_rng.integers(lo_day, hi_day))
+            c.drift = c.drift.copy()
+            c.drift[day:] *= float(shape_rng.choice(f.get("changepoint_factors", (0.6, 1.5))))

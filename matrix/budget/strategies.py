@@ -43,6 +43,8 @@ class AllocationContext:
     observed_max: np.ndarray | None = None  # highest daily spend seen per campaign (trust region)
     observed_min: np.ndarray | None = None  # lowest positive daily spend seen per campaign
     history_allocation: np.ndarray | None = None  # mean daily spend of the last 7 days
+    recent: list[tuple[np.ndarray, np.ndarray]] | None = None  # per campaign (spend, earnings) of the last 14 days
+    observed_span: np.ndarray | None = None  # per campaign log(high / low) of daily spend, 2 % trimmed (evidence)
 
     @property
     def n(self) -> int:
@@ -106,16 +108,46 @@ def build_context(history: pd.DataFrame, constraints: Constraints, campaign_ids:
     if current is None and "spend" in h:
         last = h.groupby("campaign_id")["spend"].last().reindex(ids)
         current = last.to_numpy(float) if last.notna().all() else None
-    obs_max = obs_min = hist_alloc = None
+    obs_max = obs_min = hist_alloc = span = None
     if "spend" in h and h["spend"].notna().any():
         sp = h.dropna(subset=["spend"])
+        span = _spend_span(sp, ids)
         obs_max = sp.groupby("campaign_id")["spend"].max().reindex(ids).to_numpy(float)
         obs_min = sp[sp["spend"] > 0].groupby("campaign_id")["spend"].min().reindex(ids).to_numpy(float)
         d = pd.to_datetime(sp["date"])
         last7 = sp[d > d.max() - pd.Timedelta(days=7)]
         hist_alloc = last7.groupby("campaign_id")["spend"].mean().reindex(ids).fillna(0.0).to_numpy(float)
     return AllocationContext(ids, constraints, totals, posts, rng or np.random.default_rng(0), current,
-                             obs_max, obs_min, hist_alloc)
+                             obs_max, obs_min, hist_alloc, _recent_days(h, ids), span)
+
+
+def _spend_span(sp: pd.DataFrame, ids: list[str], trim: float = 0.02) -> np.ndarray:
+    """Per campaign, how far its daily spend actually varied: log(98th / 2nd percentile) of the positive
+    daily spends (0 with fewer than 3 days). The trust region is sized by it: curvature is only learned
+    across the levels the data span, and a week at a new level (7 of ~100 days) moves the percentile."""
+    pos = sp[sp["spend"] > 0]
+    g = pos.groupby("campaign_id")["spend"]
+    q = g.quantile([trim, 1 - trim]).unstack()
+    n = g.size().reindex(ids).fillna(0).to_numpy()
+    lo = q[trim].reindex(ids).to_numpy(float) if not q.empty else np.full(len(ids), np.nan)
+    hi = q[1 - trim].reindex(ids).to_numpy(float) if not q.empty else np.full(len(ids), np.nan)
+    out = np.log(np.where((lo > 0) & (hi > 0), hi / np.where(lo > 0, lo, 1.0), 1.0))
+    return np.where((n >= 3) & np.isfinite(out), out, 0.0)
+
+
+def _recent_days(h: pd.DataFrame, ids: list[str], days: int = 14) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """Per campaign, the (spend, earnings) pairs of the last `days` days with both known."""
+    if not {"spend", "commission", "date"} <= set(h.columns):
+        return None
+    ok = h.dropna(subset=["spend", "commission"])
+    if ok.empty:
+        return None
+    d = pd.to_datetime(ok["date"])
+    last = ok[d > d.max() - pd.Timedelta(days=days)]
+    groups = dict(tuple(last.groupby("campaign_id")))
+    empty = np.empty(0)
+    return [(groups[c]["spend"].to_numpy(float), groups[c]["commission"].to_numpy(float)) if c in groups
+            else (empty, empty) for c in ids]
 
 
 class Strategy:

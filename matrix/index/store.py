@@ -23,11 +23,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import lancedb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from matrix.config import Settings
 from matrix.faults import fault_point
@@ -235,11 +236,21 @@ class MasterIndex:
 
     # -- writes ------------------------------------------------------------------------------
     @staticmethod
-    def _existing_hashes(tbl, keys: Sequence[str]) -> dict[tuple, str]:
-        """Stored content hash per key tuple (one column scan, no row payloads)."""
+    def _existing_hashes(tbl, keys: Sequence[str], wanted: Iterable[tuple] | None = None) -> dict[tuple, str]:
+        """Stored content hash per key tuple (one column scan, no row payloads).
+
+        With `wanted` (the key tuples of the batch being written) only the matching rows are
+        turned into Python objects: the scan stays columnar (Arrow `is_in` on the last key
+        column), so a streamed ingest writing batch after batch into a large table does not
+        pay for every stored row on every batch.
+        """
         if tbl.count_rows() == 0:
             return {}
         arrow = tbl.to_lance().to_table(columns=[*keys, "content_hash"])
+        if wanted is not None:
+            column = arrow.column(keys[-1])
+            last = pa.array(sorted({str(k[-1]) for k in wanted}), type=pa.string()).cast(column.type)
+            arrow = arrow.filter(pc.is_in(column, value_set=last))
         cols = [arrow.column(k).to_pylist() for k in keys]
         return dict(zip(zip(*cols, strict=True), arrow.column("content_hash").to_pylist(), strict=True))
 
@@ -251,7 +262,7 @@ class MasterIndex:
         """
         stats = UpsertStats(table=name)
         latest = {key: (h, make) for key, h, make in items}  # merge_insert does not dedupe a batch: last wins
-        existing = self._existing_hashes(tbl, keys)
+        existing = self._existing_hashes(tbl, keys, latest.keys())
         changed = []
         for key, (h, make) in latest.items():
             old = existing.get(key)
@@ -466,6 +477,8 @@ class MasterIndex:
         first: dict[tuple[str, str], dt.datetime] = {}
         if tbl.count_rows():
             a = tbl.to_lance().to_table(columns=["source", "source_id", "first_seen"])
+            ids = pa.array(sorted({sid for _, sid in keys}), type=pa.string()).cast(a.column(1).type)
+            a = a.filter(pc.is_in(a.column(1), value_set=ids))  # columnar: only this batch's rows reach Python
             cols = (a.column(0).to_pylist(), a.column(1).to_pylist(), a.column(2).to_pylist())
             first = {(src, sid): f for src, sid, f in zip(*cols, strict=True)
                      if (src, sid) in keys}

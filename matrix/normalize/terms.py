@@ -40,6 +40,13 @@ Conventions (documented in tests/data/terms/README.md, which labels the benchmar
 - recurring: "for 12 months", "lifetime", "as long as the customer stays" -> True;
   "one-time", "first payment only", "initial transaction only" -> False; "once a customer has
   purchased" says nothing about recurrence.
+- frequency: only the affiliate's payout schedule, never the customer's billing ("customers pay
+  monthly"), one billing instance ("the first monthly payment") or the commission's recurrence
+  ("25% recurring (monthly)").
+- methods: where the money lands ("your bank account", "IBAN") is not a second method beside the
+  wire / ACH it serves; a negated method ("we do not pay by check") is not a method.
+- restrictions: `matrix.normalize.text.extract_traffic` plus sentence-level prohibitions ("the terms
+  prohibit trademark bidding", "violations such as brand bidding ...").
 """
 
 from __future__ import annotations
@@ -105,7 +112,7 @@ class Terms:
     def as_dict(self) -> dict[str, Any]:
         """Plain values in the benchmark's label shape (tests/data/terms/README.md); None = not stated."""
         v = _value
-        percent = None if self.percent_max is None else [v(self.percent_min), v(self.percent_max)]
+        percent = None if self.percent_max is None and self.percent_min is None else [v(self.percent_min), v(self.percent_max)]
         flat = None if self.flat_max is None else [v(self.flat_min), v(self.flat_max)]
         return {
             "model": None if self.model is None else self.model.value.value,
@@ -174,13 +181,13 @@ class _Rules:
         self.before_cur = re.compile(rf"(?:(?<![A-Za-z])(?P<sym>{sym_alt})|(?<![A-Za-z])(?P<code>[A-Za-z]{{3}})\.?)\s*$")
         self.sym_after = {k: (v[0], float(v[1])) for k, v in vocab["currency_symbols_after"].items()}
         after_alt = "|".join(sorted(self.sym_after, key=len, reverse=True))
-        self.after_cur = re.compile(rf"\s?(?:(?P<sym>{after_alt})(?![A-Za-z])|(?P<code>[A-Za-z]{{3}})(?![A-Za-z]))", ic)
+        self.after_cur = re.compile(rf"(?:,-)?\s?(?:(?P<sym>{after_alt})(?![A-Za-z])|(?P<code>[A-Za-z]{{3}})(?![A-Za-z]))", ic)
         self.common_iso = set(vocab["common_iso_codes"])
         self.all_iso = {c.alpha_3 for c in pycountry.currencies} - {"XXX", "XTS"}
         self.dot_thousands = set(vocab["dot_thousands_currencies"])
         w = lambda p: re.compile(rf"(?<![\w-]){p}(?![\w])", ic)  # noqa: E731
         self.commission_cue = w(_alt(vocab["commission_cues"]))
-        self.tie_before = re.compile(rf"(?<![\w-]){_alt(vocab['money_ties_before'])}\s*$", ic)
+        self.tie_before = re.compile(rf"(?<![\w-]){_alt(vocab['money_ties_before'])}(?:\s*[|:]\s*(?:up to)?)?\s*$", ic)
         unit = r"([A-Za-z][\w-]*(?: [\w-]+){0,3})"
         self.unit_after = re.compile(rf"\s*{vocab['money_unit_after']}\s*{_UNIT_ADJECTIVES}{unit}", ic)
         self.noun_after = re.compile(rf"\s*{vocab['money_noun_after']}\b", ic)
@@ -190,17 +197,21 @@ class _Rules:
                                           r"|\b(?:sale|order|purchase|basket|cart|investment) (?:of|worth|value of)"
                                           r"\s+(?:a |an )?$",
                                           ic)
-        self.pct_not_after = re.compile(rf"\s*(?:commission\s+)?{_alt(vocab['percent_not_commission_after'])}", ic)
+        self.pct_not_after = re.compile(rf"\s*(?:commission\s+(?!fees?\b))?{_alt(vocab['percent_not_commission_after'])}", ic)
         self.pct_not_before = re.compile(rf"(?<![\w-]){_alt(vocab['percent_not_commission_before'])}\s*\(?\s*$", ic)
         self.override = w(vocab["override_words"])
         self.bonus = w(vocab["bonus_words"])
         self.milestone_after = re.compile(rf"\s*{vocab['milestone_after']}", ic)
         self.price_before = re.compile(rf"(?<![\w-]){vocab['price_before']}\s*(?:an? |the )?$", ic)
         self.threshold = w(vocab["threshold_words"])
+        self.comparative = re.compile(vocab["comparative_words"], ic)
+        self.bare_minimum = re.compile(rf"(?<![\w-]){vocab['bare_minimum']}", ic)
         self.payout_word = w(vocab["payout_words"])
         self.threshold_veto = w(vocab["threshold_vetoes"])
-        self.cookie_word = w(_alt(vocab["cookie_words"]))
+        # a compound ending in "cookie" ("a web-cookie", "first-party-cookie") is still a cookie
+        self.cookie_word = re.compile(rf"(?<![\w]){_alt(vocab['cookie_words'])}(?![\w])", ic)
         self.cookie_veto = w(_alt(vocab["cookie_vetoes"]))
+        self.conversion_verb = w(vocab["conversion_verbs"])
         self.negator = vocab["negators"]
         self.rec_true = [w(p) for p in vocab["recurring_true"]]
         self.rec_false = [w(p) for p in vocab["recurring_false"]]
@@ -208,11 +219,20 @@ class _Rules:
         n = rf"(?P<n>\d{{1,3}}|{_alt(_WORD_NUMBERS)})"
         self.months_cap = [w(p.replace("{N}", n)) for p in vocab["months_cap"]]
         self.months_veto = re.compile(rf"(?<![\w-]){vocab['months_cap_vetoes']}\W+(?:\w+\W+){{0,2}}$", ic)
+        self.months_installments = re.compile(rf"(?<![\w-]){vocab['months_cap_installments']}", ic)
         self.type_words = {PayoutType(k): w(p) for k, p in vocab["payout_type_words"].items()}
         self.unit_types = [(PayoutType(k), re.compile(rf"\b{p}\b", ic)) for k, p in vocab["unit_types"].items()]
         self.methods = [(k, w(p)) for k, p in vocab["methods"].items()]
         self.method_context = w(vocab["method_context"])
         self.methods_anywhere = set(vocab["methods_without_context"])
+        self.method_details = {k: (re.compile(v["pattern"], ic), set(v["yields_to"])) for k, v in vocab["method_details"].items()}
+        self.method_as_unit = re.compile(rf"(?<![\w-]){vocab['method_as_unit_before']}", ic)
+        self.prohibition = w(vocab["prohibition_cues"])
+        self.restriction_negator = re.compile(rf"(?<![\w-]){vocab['restriction_negators']}", ic)
+        self.restriction_positive = w(vocab["restriction_positive"])
+        self.restriction_verb_use = re.compile(vocab["restriction_verb_use"], ic)
+        self.restriction_qualifier = re.compile(rf"(?<![\w-]){vocab['restriction_qualifiers']}", ic)
+        self.restriction_synonyms = {k: w(v) for k, v in vocab["restriction_synonyms"].items()}
         self.frequencies = [(k, w(p)) for k, p in vocab["frequencies"].items()]
         self.frequency_context = w(vocab["frequency_context"])
 
@@ -239,7 +259,7 @@ def _rules() -> _Rules:
 
 # Same-length replacements only, so every span indexes the caller's text.
 _SAME_LENGTH = str.maketrans({"\xa0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "–": "-", "—": "-",
-                              "−": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "\t": " "})
+                              "−": "-", "\u2010": "-", "\u2011": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "\t": " "})
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[•*-]?\s*[A-Z])|\n+|\s*\|\s*|\s*•\s*|(?<=[a-z)])\s-\s(?=[A-Z])")
 
 
@@ -281,7 +301,9 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 # numbers: percents, money, durations
 # ---------------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:[.,]\d+)?)(?!\d)")
+# not inside "1.5" or "1,000"; right after a "." only when the "." ends a currency ("Rs.1000")
+_NUMBER = re.compile(r"(?<![\d,])(?<!\d\.)"
+                     r"(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:[.,]\d+)?)(?!\d)")
 _SPACED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?:[.,]\d{1,2})?(?![\d])")
 _PERCENT_AFTER = re.compile(r"\s*(?:%|percent\b|per cent\b|pct\b)", re.I)
 _RANGE_JOIN = re.compile(r"^\s*(?:-|to|and)\s*$", re.I)
@@ -361,15 +383,19 @@ def _numbers(text: str) -> list[_Num]:
             continue
         start, end = m.start(), m.end()
         prev = text[start - 1] if start else " "
-        if prev.isalpha():
+        if prev.isalpha() or prev == ".":
             cur_b, _ = _currency_before(text, start)
             if cur_b is None:
-                continue      # "W-9", "mp3", "H1": part of a word
+                continue      # "W-9", "mp3", "H1", "v.2": part of a word; "Rs.1000" is money
         if m.re is _SPACED:
             cb, _ = _currency_before(text, start)
             ca, _, _ = _currency_after(text, end)
             if not (cb or ca):
                 continue
+        if _percent_sign_first(text, start):
+            out.append(_Num(_parse_number(m.group(0), None), start - 1, end, end, "pct", raw=m.group(0)))
+            taken.append((start, end))
+            continue
         pm = _PERCENT_AFTER.match(text, end)
         if pm:
             out.append(_Num(_parse_number(m.group(0), None), start, end, pm.end(), "pct", raw=m.group(0)))
@@ -377,18 +403,39 @@ def _numbers(text: str) -> list[_Num]:
             continue
         cur_b, s0 = _currency_before(text, start)
         cur_a, factor, e1 = _currency_after(text, end)
+        if cur_a and re.match(r"/[A-Z]{3}\b", text[e1:e1 + 4]):
+            cur_a, e1 = None, end
+        if cur_b and cur_a and text[s0:start].strip() == "$" and factor == 1.0:
+            cur_b = None                 # a bare "$" names no country's dollar: "$5 CAD" is in CAD
         cur = cur_b or cur_a
         if cur_b and cur_a and cur_b != cur_a and factor == 1.0:
-            cur_a, e1 = None, end        # "$25 USD" agrees; "$25 EUR" keeps the symbol
+            cur_a, e1 = None, end        # "€25 USD" keeps the symbol
         if cur:
             val = _parse_number(m.group(0), cur) * (factor if not cur_b else 1.0)
             out.append(_Num(round(val, 6), s0, end, e1 if cur_a else end, "money", cur, raw=m.group(0)))
         else:
             out.append(_Num(_parse_number(m.group(0), None), start, end, end, "bare", raw=m.group(0)))
         taken.append((start, end))
+    out += [_Num(float(_WORD_PERCENTS[m.group(1).lower().replace("-", " ")]), m.start(), m.end(1), m.end(), "pct",
+                 raw=m.group(1)) for m in _WORD_PERCENT.finditer(text)]
     out.sort(key=lambda n: n.start)
     _join_ranges(text, out)
     return out
+
+
+_WORD_PERCENTS = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "twenty five": 25, "thirty": 30, "forty": 40,
+                  "fifty": 50, "sixty": 60, "seventy": 70, "seventy five": 75, "eighty": 80}
+_WORD_PERCENT = re.compile(r"(?i)(?<![\w-])("
+                           + "|".join(k.replace(" ", "[- ]") for k in sorted(_WORD_PERCENTS, key=len, reverse=True))
+                           + r")\s+(?:percent|per cent)\b")
+
+
+def _percent_sign_first(text: str, start: int) -> bool:
+    """"a commission payout of %15": the sign written before the number (not "20% 15 days")."""
+    if start == 0 or text[start - 1] != "%":
+        return False
+    pre = text[:start - 1].rstrip()
+    return not (pre and pre[-1].isdigit())
 
 
 def _join_ranges(text: str, nums: list[_Num]) -> None:
@@ -398,7 +445,7 @@ def _join_ranges(text: str, nums: list[_Num]) -> None:
         gap = text[a.span_end:b.start]
         if b.kind == "money" and a.kind == "money":
             gap = text[a.span_end:b.start]
-        if not _RANGE_JOIN.match(gap):
+        if not _RANGE_JOIN.match(gap) or a.value >= b.value or _ORDINAL_LABEL.search(text, max(0, a.start - 8), a.start):
             continue
         if " and" in gap.lower() and not re.search(r"between\s*$", text[max(0, a.start - 12):a.start], re.I):
             continue
@@ -413,9 +460,12 @@ def _join_ranges(text: str, nums: list[_Num]) -> None:
             b.value = _parse_number(b.raw, a.currency)
 
 
+_ORDINAL_LABEL = re.compile(r"(?i)(?<![\w-])(?:lvl|level|tier|step|stage|rank|no\.?|#)\s*$")
+
 _DURATION = re.compile(
     r"(?<![\w.])(?P<n>\d+(?:\.\d+)?|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")"
-    r"(?:[\s-]*|\s*-\s*)(?P<u>seconds?|minutes?|hours?|hrs?|days?|day\(s\)|weeks?|months?|years?|yrs?)(?![\w])"
+    r"\)?(?:[\s-]*|\s*-\s*)(?:(?:cookie|referral|attribution|tracking|calendar)[\s-]+)?"  # "thirty (30) days", "60 referral days"
+    r"(?P<u>seconds?|minutes?|hours?|hrs?|days?|day\(s\)|weeks?|months?|years?|yrs?)(?![\w])"
     r"|(?<![\w.])(?P<n2>\d+)(?P<u2>d)(?![\w])", re.I)
 _UNIT_DAYS = {"second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "hr": 1 / 24, "day": 1.0, "week": 7.0,
               "month": 30.0, "year": 365.0, "yr": 365.0, "d": 1.0}
@@ -429,7 +479,10 @@ def _durations(text: str, start: int, end: int) -> list[tuple[float, int, int]]:
         val = float(_WORD_NUMBERS[n]) if n in _WORD_NUMBERS else float(n)
         unit = u.lower().replace("(s)", "")
         unit = unit[:-1] if unit.endswith("s") and unit[:-1] in _UNIT_DAYS else unit
-        out.append((round(val * _UNIT_DAYS[unit], 4), m.start(), m.end()))
+        days = val * _UNIT_DAYS[unit]
+        if unit == "month" and val % 12 == 0:
+            days = val / 12 * _UNIT_DAYS["year"]     # "12 months" is a year: 365 days, not 360
+        out.append((round(days, 4), m.start(), m.end()))
     return out
 
 
@@ -454,7 +507,8 @@ def extract_terms(text: str | None, *, context: str | None = None) -> Terms:
     wants = {"commission": {"commission"}, "cookie": {"cookie"}, "payout": {"payout"}}.get(context or "",
                                                                                          {"commission", "cookie", "payout"})
     if "commission" in wants:
-        _commission(t, clauses, nums, _example_clauses(t, clauses, nums), terms, context)
+        example = _example_clauses(t, clauses, nums)
+        _commission(t, clauses, nums, example, terms, context)
         _recurrence(t, clauses, terms, context)
         _payout_type(t, clauses, terms)
     if "cookie" in wants:
@@ -479,7 +533,12 @@ def _example_clauses(t: str, clauses: list[tuple[int, int]], nums: list[_Num]) -
     for i, (s, e) in enumerate(clauses):
         if r.example.search(t, s, e):
             out.update({i, i + 1})
+        elif _ARITHMETIC.search(t, s, e):
+            out.add(i)      # "you will earn $1.8 ($9*20%)": a computed amount, not the rate
     return out
+
+
+_ARITHMETIC = re.compile(r"(?i)[\d%)]\s*[*×]\s*[$€£]?\s*\d|\d%?\s+x\s+[$€£]?\s*\d|=\s*[$€£]\s?\d")
 
 
 # --- commission ------------------------------------------------------------------------------
@@ -488,7 +547,8 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     r = _rules()
     if not 0 < n.value <= 100:
         return False
-    before = t[max(lo, n.start - 40):n.start]
+    first = n.start if n.partner is None else min(n.start, n.partner.start)   # "fees (usually 1.5-3.5%)"
+    before = t[max(lo, first - 40):first]
     after = t[n.span_end:min(hi, n.span_end + 40)]
     if r.pct_not_after.match(after) or r.pct_not_before.search(before):
         return False
@@ -496,8 +556,8 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
         return False
     fwd = t[n.span_end:_next_number_start(t, n, hi)]
     back = t[_prev_number_end(t, n, lo):n.start]
-    if r.override.search(fwd[:90]) or r.override.search(back[-60:]):
-        return False
+    if r.override.search(fwd[:90]) or r.override.search(back[-60:]) or r.override.match(after.lstrip()[:25]):
+        return False      # "5% Tier 2 payments": the numbered tier is cut from `fwd` by its own number
     if r.bonus.search(after[:12]):
         return False
     return True
@@ -514,25 +574,77 @@ def _prev_number_end(t: str, n: _Num, lo: int) -> int:
     return lo + idx
 
 
+_BONUS_OF_PREVIOUS = re.compile(r"(?i)^\s*(?:[\w-]+\s+)?bonus(?:es)?\b")
+
+
+# "once you've earned $20", "if you haven't earned $100": an accrued balance, not a rate
+_ACCRUED_BEFORE = re.compile(r"(?i)(?:\bhave|\bhas|'ve|n't|\bhad)\s+(?:\w+\s+)?"
+                             r"(?:earned|accrued|accumulated|made|reached|collected)"
+                             r"(?:\s+(?:at least|a total of|over|more than))?\s*$")
+_AVERAGE_BEFORE = re.compile(r"(?i)\b(?:an? )?(?:average|on average)(?: of)?\s*$")    # an estimate, not the rate
+_NOUN_TIE_BEFORE = re.compile(r"(?i)\b(?:commissions?|bounty|reward|payout|referral fee|cpa|cpl|cps)\b[^$€£\d.()]{0,20}$")
+# "Commission rates: ... Starter: $250 USD Professional: $500 USD": one labelled amount per plan under a commission noun
+_LABEL_TIE = re.compile(r"(?:^|[\s|;,])[A-Z][\w/&+-]*(?: [\w/&+-]+){0,3}:\s*$")
+_COMMISSION_NOUN = re.compile(r"(?i)\b(?:commissions?|bount(?:y|ies)|rewards?|payouts?|cpa|cpl)\b")
+_NOT_A_RATE_LABEL = re.compile(r"(?i)price|cost|order|value|min|max|cap|limit|threshold|fee|spend|total|budget|revenue"
+                               r"|sales|balance|bonus|example")
+
+
+def _labelled_commission(t: str, before: str, lo: int, start: int) -> bool:
+    label = _LABEL_TIE.search(before)
+    return bool(label and not _NOT_A_RATE_LABEL.search(label.group(0)) and _COMMISSION_NOUN.search(t, lo, start))
+
+
+_COMPARATIVE_BEFORE = re.compile(r"(?i)(?<![\w-])(?:over|more than|above|greater than|exceeding|under|below|less than)\s*$")
+_BOUNDARY_AFTER = re.compile(r"(?i)\s*(?:\+(?=\s*(?:[|;,.)]|$))|(?:commission\s+)?(?:max|cap)\b(?!imum))")
+# "25%, which is a $105 commission": an amount worked out from the rate, not a second rate
+_DERIVED_BEFORE = re.compile(r"(?i)(?:\bthat is|\bthat's|\bi\.e\.,?|\bwhich (?:is|equals|means)|\bequal(?:s|ling)? to)"
+                             r"(?:\s+an?)?\s*$")
+# "the $50 commission threshold", "a £25 payout minimum": the amount names a threshold, not a rate
+_THRESHOLD_NOUN_AFTER = re.compile(r"(?i)\s*(?:commission |payout |payment |withdrawal )?(?:threshold|minimum)\b")
+_MINIMUM_BEFORE = re.compile(r"(?i)\b(?:minimum|min\.?)\s*$")
+
+
+def _bare_minimum_amount(before: str, after: str) -> bool:
+    """"the minimum £25 commission in the month": an amount right after "minimum" and tied to no unit is a
+    balance to reach; "a minimum $5 commission per sale" is a per-sale floor, still a rate."""
+    return bool(_MINIMUM_BEFORE.search(before)) and not _rules().unit_after.match(after) \
+        and not re.match(r"(?i)\s*(?:\w+\s+)?(?:per|for (?:each|every)|each)\b(?!\s+(?:month|week|year))", after)
+
+
+_OR_MORE_AFTER = re.compile(r"(?i)\s*(?:or (?:more|above|higher|greater)|and (?:above|over|up))\b")
+
+
 def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bool:
     r = _rules()
     if n.value <= 0:
         return False
     before = t[max(lo, n.start - 45):n.start]
     after = t[n.span_end:min(hi, n.span_end + 60)]
-    if r.price_unit_after.match(after):
-        return False
-    if r.bonus.search(before[-25:]) or r.bonus.search(after[:25]) or r.milestone_after.match(after):
-        return False
-    if r.threshold_veto.search(before[-25:]):
-        return False
-    back = t[_prev_number_end(t, n, lo):n.start]
+    tied_before = bool(_NOUN_TIE_BEFORE.search(before))
+    if (r.price_unit_after.match(after) and not tied_before) or r.pct_not_after.match(after):
+        return False      # "$50/mo", "$10 off", "a $5 fee"; "a commission of £0.50 per month" is a commission
+    if _COMPARATIVE_BEFORE.search(before) or _BOUNDARY_AFTER.match(after):
+        return False      # "over 500 USD commission", "250 001€ +", "$75 commission max": bounds, not the rate
+    prev_end = _prev_number_end(t, n, lo)
+    back = t[prev_end:n.start]
     fwd = t[n.span_end:_next_number_start(t, n, hi)]
+    # a bonus word of this amount, not of its neighbours ("$20 per sale and $100 bonus", "a $100 bonus and $20 per sale")
+    own_back = _BONUS_OF_PREVIOUS.sub("", back, count=1) if prev_end > lo else back
+    if r.bonus.search(own_back[-25:]) or r.bonus.search(fwd[:25]) or r.milestone_after.match(after):
+        return False
+    if _ACCRUED_BEFORE.search(before) or _OR_MORE_AFTER.match(after) or _AVERAGE_BEFORE.search(before) \
+            or _DERIVED_BEFORE.search(before) or _THRESHOLD_NOUN_AFTER.match(after) or _bare_minimum_amount(before, after):
+        return False      # "once you've earned $20 or more", "if you haven't earned $100": a balance, not a rate
+    veto = r.threshold_veto.search(t, max(lo, n.start - 25), min(hi, n.span_end + 40))
+    if veto is not None and veto.start() < n.start:
+        return False      # "a minimum commission of Rs.10 per transaction" is a per-sale floor
     if r.override.search(fwd[:70]) or r.override.search(back[-50:]):
         return False
-    if r.threshold.search(before[-22:]) and r.payout_word.search(t, lo, hi):
-        return False
-    tied = bool(r.tie_before.search(before) or r.noun_after.match(after) or r.unit_after.match(after))
+    if r.threshold.search(back[-45:]) and r.payout_word.search(t, lo, hi):
+        return False      # "the minimum required (commission) for a payout is $100": a threshold
+    tied = bool(r.tie_before.search(before) or r.noun_after.match(after) or r.unit_after.match(after)
+                or _labelled_commission(t, before, lo, n.start))
     if tied:
         return True
     if implied and not r.price_before.search(before) and not r.threshold.search(before[-22:]):
@@ -567,7 +679,11 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
                     n.role = "commission"
                     money.append(n)
                     found = True
-        cue_prev = own_cue or (cue and found)
+        # a cell of bare figures ("> 200 | 10%") keeps the commission context of the table it is in
+        # and a clause without any number cannot end that context ("Commission: | Standard | 25%")
+        no_amount = not any(_in((s, e), n) and n.kind != "bare" for n in nums)
+        cue_prev = own_cue or (cue and (found or not re.search(r"[A-Za-z]", t[s:e]) or no_amount))
+    money += _coordinated_amounts(t, clauses, nums, example)
     for group in (pcts, money):
         for n in list(group):
             p = n.partner
@@ -576,17 +692,7 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
                 group.append(p)
         group.sort(key=lambda n: n.start)
     if pcts:
-        vals = [n.value for n in pcts]
-        lo = min(pcts, key=lambda n: n.value)
-        hi = max(pcts, key=lambda n: n.value)
-        terms.percent_max = Found(hi.value, (hi.start, hi.span_end))
-        up_to = len(set(vals)) == 1 and _up_to_before(t, pcts[0])
-        terms.percent_min = None if up_to else Found(lo.value, (lo.start, lo.span_end))
-        if len(set(vals)) > 1 and _tiered(t, clauses, tier_clauses):
-            first_of_value: dict[float, _Num] = {}
-            for n in pcts:
-                first_of_value.setdefault(n.value, n)
-            terms.tiers = [Found(n.value, (n.start, n.span_end)) for n in first_of_value.values()]
+        _percent_range(t, clauses, tier_clauses, pcts, terms)
     if money:
         cur = money[0].currency
         same = [n for n in money if n.currency == cur]     # never mix currencies in one range
@@ -600,7 +706,60 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
         first = min(pcts + money, key=lambda n: n.start)
         model = CommissionModel.HYBRID if pcts and money else CommissionModel.PERCENT if pcts else CommissionModel.FLAT
         terms.model = Found(model, (first.start, first.span_end))
+    unstated_rate = None if pcts else _percentage_without_rate(t, clauses, example)
+    if unstated_rate is not None:
+        kind = CommissionModel.HYBRID if money else CommissionModel.PERCENT
+        terms.model = Found(kind, unstated_rate.span)
     terms._commission_nums = pcts + money
+
+
+_PERCENTAGE_OF = re.compile(r"(?i)\b(?:a|fixed|certain|small|(?:the )?agreed) (?:\w+ )?percentage of\b")
+
+
+def _percentage_without_rate(t: str, clauses, example: set[int]) -> Found | None:
+    """"We offer a recurring commission for a percentage of your customers' invoices": a percent model
+    whose rate the text leaves unstated."""
+    r = _rules()
+    for i, (s, e) in enumerate(clauses):
+        m = _PERCENTAGE_OF.search(t, s, e)
+        if m and i not in example and r.commission_cue.search(t[s:m.start()] + " " + t[m.end():e]):
+            return Found(CommissionModel.PERCENT, (m.start(), m.end()))
+    return None
+
+
+def _tier_list(t: str, pcts: list[_Num]) -> list[Found]:
+    """Each rate once, in text order; an "earn up to 70%" summary that a later tier repeats is not a tier."""
+    first_of_value: dict[float, _Num] = {}
+    for i, n in enumerate(pcts):
+        summary = _up_to_before(t, n) and any(m.value == n.value for m in pcts[i + 1:])
+        if not summary:
+            first_of_value.setdefault(n.value, n)
+    return [Found(n.value, (n.start, n.span_end)) for n in first_of_value.values()]
+
+
+# "$3 per trial and $30 per sale", "Starter: $250 USD Professional: $500 USD" (one label per amount)
+_COORDINATED = re.compile(r"(?i)\b(?:and|or|plus)\s+(?:up to\s+)?$|^\s*[,;]?\s*[A-Z][\w/&+ -]{0,30}:\s*$")
+
+
+def _coordinated_amounts(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
+    """"Earn $3 per trial sign-up and $30 when it converts": an amount joined by "and"/"or"/"plus" to a
+    commission amount of the same currency in the same clause is a commission too, unless it is a
+    bonus, a price, a threshold or a discount."""
+    out = []
+    for i, (s, e) in enumerate(clauses):
+        if i in example:
+            continue
+        in_clause = [n for n in nums if _in((s, e), n)]
+        for prev, n in zip(in_clause, in_clause[1:], strict=False):
+            if prev.role != "commission" or prev.kind != "money" or n.kind != "money" or n.role is not None:
+                continue
+            gap = t[prev.span_end:n.start]
+            if n.currency != prev.currency or not _COORDINATED.search(gap) or (":" in gap and _NOT_A_RATE_LABEL.search(gap)):
+                continue
+            if _money_is_commission(t, n, s, e, implied=True):
+                n.role = "commission"
+                out.append(n)
+    return out
 
 
 def _purchase_amount(t: str, n: _Num, lo: int) -> bool:
@@ -608,7 +767,23 @@ def _purchase_amount(t: str, n: _Num, lo: int) -> bool:
     return bool(_rules().purchase_before.search(before) or re.match(r"(?i)\s*worth of\b", t[n.span_end:n.span_end + 12]))
 
 
-_UP_TO = re.compile(r"(?:(?<![\w-])up to|as much as|max(?:imum)?(?: of)?)\s*(?:an? )?(?:average of )?[$€£₹]?\s*$", re.I)
+def _percent_range(t: str, clauses, tier_clauses, pcts: list[_Num], terms: Terms) -> None:
+    """percent min/max and tiers from the commission percents: "up to" leaves the minimum unknown, a
+    floor ("starts at 5%") the maximum."""
+    vals = [n.value for n in pcts]
+    lo = min(pcts, key=lambda n: n.value)
+    hi = max(pcts, key=lambda n: n.value)
+    terms.percent_max = Found(hi.value, (hi.start, hi.span_end))
+    up_to = all(_up_to_before(t, n) for n in pcts if n.partner is None) and all(n.partner is None for n in pcts)
+    terms.percent_min = None if up_to else Found(lo.value, (lo.start, lo.span_end))
+    if len(set(vals)) == 1 and _floor_only(t, lo):
+        terms.percent_max = None        # "commissions start at 5%", "8%+": a floor, no stated maximum
+    if len(set(vals)) > 1 and _tiered(t, clauses, tier_clauses):
+        terms.tiers = _tier_list(t, pcts)
+
+
+_UP_TO = re.compile(r"(?:(?<![\w-])up to|(?<![\w-])bis zu|as much as"
+                    r"|max(?:imum)?(?: of)?)\s*(?:an? )?(?:average of )?[$€£₹]?\s*$", re.I)
 
 
 def _up_to_before(t: str, n: _Num) -> bool:
@@ -621,16 +796,52 @@ def _up_to_before(t: str, n: _Num) -> bool:
     return not re.search(r"(?:sign|signs|signed|signing|set|sets|add|adds|sum|sums|end|ends)[\s-]*$", pre, re.I)
 
 
-_TIER_MARKERS = re.compile(r"\btiers?\b|\blevels?\b|\bsilver\b|\bgold\b|\bbronze\b|\bplatinum\b|\bsales? (?:a|per) month\b"
+_FLOOR_BEFORE = re.compile(r"(?i)(?:\bstart(?:s|ing|ed)?(?: [\w-]+){0,4} (?:at|from|with)"
+                           r"(?: an? (?:\w+ )?(?:rate|commission) of)?|\bminimum of|\bat least)\s*$")
+
+
+def _floor_only(t: str, n: _Num) -> bool:
+    """"starts at 5%", "start your account with a rate of 25%", "8%+": the rate is a floor, not the maximum."""
+    return bool(_FLOOR_BEFORE.search(t[max(0, n.start - 50):n.start]) or re.match(r"\s*%?\+", t[n.span_end:]))
+
+
+_TIER_MARKERS = re.compile(r"\btiers?\b|\blevels?\b|\branks?\b|\blvl\b"
+                           r"|\bsilver\b|\bgold\b|\bbronze\b|\bplatinum\b|\bsales? (?:a|per) month\b"
                            r"|\bor more\b|\d\+|\breach(?:es)?\b|\bover\b|\bless than\b|\bup to [$€£]"
                            r"|\b\d+\s*(?:-|to)\s*\d+ sales\b|\bfor (?:subscriptions|plans|orders) of\b"
-                           r"|\bmonthly (?:net )?revenue\b|\bperformance\b|\bthreshold\b", re.I)
+                           r"|\bmonthly (?:net )?revenue\b|\bperformance\b|\bthreshold\b"
+                           r"|\b(?:first|next) \d+ (?:sales|referrals|customers|orders)\b|\bonwards\b"
+                           r"|\bstarts? (?:from|at)\b[^.]{0,40}\bgoes up ?to\b"
+                           # "it will double from 5% to 10%": a rate that rises is a step up a ladder
+                           r"|\b(?:increases?|rises?|grows?|doubles?|goes up|jumps?|climbs?) from \d+(?:\.\d+)?\s?% to\b"
+                           r"|\bdepend(?:s|ing)? on (?:the )?(?:volume|sales|plan|performance|order)", re.I)
+# volume wording, in the rates' clauses or the one after them: "The more you refer, the higher ...",
+# "higher volume affiliates", "up to 25% for top sellers", "$100 in sales: 40%"
+_VOLUME_WORDING = re.compile(r"(?i)\bthe more (?:you|your)\b|\bhigher[- ]volume\b"
+                             r"|\btop (?:sellers|affiliates|performers|partners|producers)\b"
+                             r"|\bstarting (?:commission )?rate\b|\bstarting commission\b"
+                             r"|\bin sales\b"
+                             # "your rate increases with the number of referred accounts", "the more sales ..."
+                             r"|\b(?:rate|commission)s? (?:increases?|grows?|rises?|goes up)\b"
+                             r"|\bthe more (?:\w+ ){0,2}(?:sales|referrals|customers|orders|accounts)\b"
+                             r"|\bdepend(?:s|ing)? on (?:the )?(?:number|volume|amount) of\b")
+
+
+# a band of counts beside a rate: "0–10 active referrals | 0.6%", "Silver | 10–24 | 15%"
+_COUNTED = r"(?:active |new )?(?:referrals|sales|customers|accounts|orders)"
+_COUNT_BAND = re.compile(rf"(?i)(?<![\d.,$€£])\d+\s*[–-]\s*\d+(?:\s+{_COUNTED})?\s*$"
+                         rf"|(?<![\d.,$€£])\d+\s*[–-]\s*\d+ {_COUNTED}\b")
 
 
 def _tiered(t: str, clauses, idxs: list[int]) -> bool:
     text = " ".join(t[clauses[i][0]:clauses[i][1]] for i in sorted(set(idxs)))
     prev = " ".join(t[clauses[i - 1][0]:clauses[i - 1][1]] for i in sorted(set(idxs)) if i > 0)
-    return bool(_TIER_MARKERS.search(text) or re.search(r"\btier", prev, re.I))
+    nxt = max(idxs, default=-1) + 1
+    after = t[clauses[nxt][0]:clauses[nxt][1]] if nxt < len(clauses) else ""
+    # "tier" or a boundary ("> 200 | 10%") just before a rate
+    return bool(_TIER_MARKERS.search(text) or re.search(r"\btier|(?<![\w-])[<>≥≤]=?\s*[$€£]?\d", prev, re.I)
+                or any(_COUNT_BAND.search(t, *clauses[i - 1]) for i in idxs if i > 0)
+                or _VOLUME_WORDING.search(text + " " + after))
 
 
 # --- recurring, months, lifetime ------------------------------------------------------------
@@ -640,10 +851,12 @@ def _negated(t: str, start: int) -> bool:
     return bool(re.search(rf"\b{r.negator}\b\W+(?:\w+\W+){{0,1}}$", t[max(0, start - 20):start], re.I))
 
 
+_RATE_IN = re.compile(r"\d\s*%|[$€£]\s?\d")
 _NEGATED_AFTER = re.compile(r"(?i)\s*(?:\w+\s+){0,2}(?:(?:are|is|do|does|will|shall)\s+not|aren'?t|isn'?t|don'?t|doesn'?t|won'?t"
                             r"|are excluded|is excluded|not (?:commissionable|eligible|included))\b")
 _OTHER_SUBJECT = re.compile(r"(?i)\b(?:customers?|users?|clients?|they|subscribers?|members?|buyers?|merchants?)"
                             r"\s+(?:\w+\s+){0,3}$")
+_LABEL_AFTER = re.compile(r"(?i)(?:\s+\w+){0,2}\s*:")
 _NO_COMMISSION_ON = re.compile(r"(?i)no commissions? on\W+(?:\w+\W+){0,2}$")
 
 
@@ -653,14 +866,21 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
     r = _rules()
     has_commission = terms.model is not None or context == "commission"
     true_hit = false_hit = months = life = None
-    for s, e in clauses:
+    for i, (s, e) in enumerate(clauses):
         clause = t[s:e]
         if r.bonus.search(clause) and not r.commission_cue.search(re.sub(r"(?i)bonus\w*", "", clause)):
             continue      # "the bonus is a 1-time bonus only" says nothing about the commission
-        false_hit = false_hit or _one_time_cue(t, s, e)
-        true_hit = true_hit or _recurring_cue(t, s, e)
+        if r.override.search(clause) and _RATE_IN.search(clause) and not _any_commission_in(terms, (s, e)):
+            continue      # a sub-affiliate override's duration says nothing about the affiliate's own commission
+        one_time = _one_time_cue(t, s, e)
+        false_hit = false_hit or one_time or _negated_recurrence(t, s, e)
+        about_commission = has_commission or r.commission_cue.search(t, clauses[max(0, i - 1)][0], e)
+        cue = _recurring_cue(t, s, e) if about_commission else None     # "we renew our terms every year"
+        if cue is not None and one_time is not None and _LABEL_AFTER.match(t, cue.span[1]):
+            cue = None     # "Recurring transactions: initial transaction only" answers the label with "no"
+        true_hit = true_hit or cue
         life = life or _lifetime_cue(t, s, e)
-        if months is None and (r.commission_cue.search(clause) or has_commission):
+        if months is None and (r.commission_cue.search(clause) or has_commission) and not _ARITHMETIC.search(clause):
             months = _months_cap(t, s, e)
     if months is not None:
         life = None             # a cap is not a lifetime
@@ -681,16 +901,31 @@ def _one_time_cue(t: str, s: int, e: int) -> Found | None:
     return None
 
 
+_RECURRENCE_WORD = re.compile(r"(?i)\b(?:recurring|renewals?|rebills?)\b")
+
+
+def _negated_recurrence(t: str, s: int, e: int) -> Found | None:
+    """"We do not offer recurring referrals", "renewals or upgrades are not associated to the referral
+    system": a negated recurrence word states a one-time commission."""
+    for m in _RECURRENCE_WORD.finditer(t, s, e):
+        if _negated(t, m.start()) or _NEGATED_AFTER.match(t, m.end(), min(e, m.end() + 40)):
+            return Found(False, m.span())
+    return None
+
+
 def _recurring_cue(t: str, s: int, e: int) -> Found | None:
     r = _rules()
     clause = t[s:e]
     cookie_only = bool(r.cookie_word.search(clause)) and not r.commission_cue.search(clause)
     if cookie_only:
         return None
+    one_time = [m.span() for rx in r.rec_false for m in rx.finditer(t, s, e)]
     for rx in r.rec_true:
         for m in rx.finditer(t, s, e):
             if _negated(t, m.start()) or _NEGATED_AFTER.match(t, m.end(), min(e, m.end() + 40)):
                 continue     # "no recurring commission", "renewals are not commissionable"
+            if any(a <= m.start() and m.end() <= b for a, b in one_time):
+                continue     # inside a one-time phrase: "no commission for add-ons or renewals"
             if re.match(r"(?i)renew", m.group(0)) and _NO_COMMISSION_ON.search(t[max(s, m.start() - 40):m.start()]):
                 continue
             return Found(True, (m.start(), m.end()))
@@ -700,9 +935,21 @@ def _recurring_cue(t: str, s: int, e: int) -> Found | None:
 def _lifetime_cue(t: str, s: int, e: int) -> Found | None:
     for rx in _rules().lifetime:
         m = rx.search(t, s, e)
-        if m and not re.search(r"(?i)cookie", t[max(s, m.start() - 15):min(e, m.end() + 15)]):
+        if m and not re.search(r"(?i)cookie", _same_field(t, m.start(), m.end(), s, e)):
             return Found(True, (m.start(), m.end()))
     return None
+
+
+def _same_field(t: str, start: int, end: int, s: int, e: int, reach: int = 15) -> str:
+    """The text within `reach` characters of a match, cut at "|" field separators: in "Commission
+    Term: Lifetime | Cookie Duration: 30 Days" the cookie belongs to the next field, not to the lifetime."""
+    before = t[max(s, start - reach):start].rsplit("|", 1)[-1]
+    after = t[end:min(e, end + reach)].split("|", 1)[0]
+    return before + t[start:end] + after
+
+
+_MONTHS_PER_UNIT = {"year": 12.0, "años": 12.0, "ans": 12.0, "jahr": 12.0, "day": 1 / 30.4}
+_AFTER_CLICK = re.compile(r"(?i)\s*(?:after|from|of) (?:the |their |a |your )?(?:[\w-]+ )?click")
 
 
 def _months_cap(t: str, s: int, e: int) -> Found | None:
@@ -716,12 +963,21 @@ def _months_cap(t: str, s: int, e: int) -> Found | None:
         before = t[max(s, m.start() - 30):m.start()]
         if r.months_veto.search(before) or (cookie_clause and r.cookie_word.search(before)):
             continue
+        if m.group(0).lower().startswith("over") and r.months_installments.search(before):
+            continue     # "paid out over two months": a one-off amount in installments
+        if re.match(r"\s*:", t[m.end():]):
+            continue     # "First 12 months: 30% | Thereafter: 20%" labels a rate period, it caps nothing
+        if _AFTER_CLICK.match(t, m.end()):
+            continue     # "paid up to 1 year after the promotion click" is the attribution window
+        if re.match(r"(?i)\s*or (?:less|more|longer|shorter)\b", t[m.end():]):
+            continue     # "if the plan is paid for 6 months or less": a plan length compared, no cap
         n = m.group("n").lower()
-        if n in ("first", "initial"):            # "the first year"
+        if n in ("first", "initial", "1st"):            # "the first year"
             return Found(12, (m.start(), m.end()))
         val = _WORD_NUMBERS.get(n) or int(n)
-        unit = re.search(r"(?i)(month|year)", m.group(0)[m.end("n") - m.start():])
-        months = val * 12 if unit and unit.group(1).lower() == "year" else val
+        unit = re.search(r"(?i)(month|year|day|años|ans\b|jahr)", m.group(0)[m.end("n") - m.start():])
+        per_unit = _MONTHS_PER_UNIT.get(unit.group(1).lower(), 1.0) if unit else 1.0
+        months = round(val * per_unit)
         return Found(int(months), (m.start(), m.end())) if months > 1 else None
     return None
 
@@ -734,7 +990,8 @@ def _payout_type(t: str, clauses, terms: Terms) -> None:
     for kind, rx in r.type_words.items():
         for m in rx.finditer(t):
             clause = next(((cs, ce) for cs, ce in clauses if cs <= m.start() < ce), (0, len(t)))
-            if not (r.commission_cue.search(t, *clause) or _any_commission_in(terms, clause)):
+            framed = _TYPE_FRAME.match(t, m.end())      # "We work on a CPM basis", "a CPA deal"
+            if not (framed or r.commission_cue.search(t, *clause) or _any_commission_in(terms, clause)):
                 continue   # "run Pay Per Click campaigns" names a channel, not how the program pays
             if _negated(t, m.start()) or _NO_COMMISSION_FOR.search(t[max(0, m.start() - 40):m.start()]):
                 continue
@@ -753,7 +1010,8 @@ def _payout_type(t: str, clauses, terms: Terms) -> None:
     pct = [n for n in nums if n.kind == "pct"]
     flat = [n for n in nums if n.kind == "money"]
     span = terms.model.span
-    if pct and terms.recurring is not None and terms.recurring.value:
+    pct_model = bool(pct) or terms.model.value in (CommissionModel.PERCENT, CommissionModel.HYBRID)
+    if pct_model and terms.recurring is not None and terms.recurring.value:
         terms.payout_type = Found(PayoutType.REVSHARE, span)
         return
     if flat:
@@ -761,17 +1019,25 @@ def _payout_type(t: str, clauses, terms: Terms) -> None:
         if unit_kind is not None:
             terms.payout_type = Found(unit_kind, span)
             return
-    if pct:
+    if pct_model:
         terms.payout_type = Found(PayoutType.CPS, span)   # a flat amount with no unit says nothing about the type
+
+
+_TYPE_FRAME = re.compile(r"(?i)\s*(?:\([^)]{0,40}\)\s*)?(?:basis|model|deals?|program(?:me)?s?|offers?|campaigns? pay)\b")
 
 
 def _any_commission_in(terms: Terms, clause: tuple[int, int]) -> bool:
     return any(clause[0] <= n.start < clause[1] for n in terms._commission_nums)
 
 
-_UNIT_PHRASE = re.compile(r"(?i)(?:per|for (?:every|each)|each|refers? (?:a|an)|creates? an?)\s+"
-                          r"(?:new |qualified |valid |paid |unique |active )*([\w-]+(?: [\w-]+){0,3})")
+_UNIT_PHRASE = re.compile(r"(?i)(?:per|for (?:every|each)|each|refers? (?:a|an)|creates? an?|f(?:ü|ue)r jede[nrs]?|pro)\s+"
+                          r"(?:new |qualified |valid |paid |unique |active |neue[nrs]? |kostenlose[nrs]? )*"
+                          r"([\w-]+(?: [\w-]+){0,3})")
 _NO_COMMISSION_FOR = re.compile(r"(?i)\bno commission (?:for|on)\b[^.]{0,30}$")
+
+
+_PERIOD_THEN_UNIT = re.compile(r"(?i)^(?:month|mo|year|week|day)s?,? (?:for (?:every|each)|per|each)"
+                               r" (?:new |active |qualified |paid )*")
 
 
 def _unit_type(t: str, n: _Num) -> PayoutType | None:
@@ -788,8 +1054,11 @@ def _unit_type(t: str, n: _Num) -> PayoutType | None:
     line_start = max(t.rfind(".", 0, n.start), 0)
     for mm in _UNIT_PHRASE.finditer(t[line_start:n.start]):
         phrases.append(mm.group(1))
+    if not phrases:
+        return _condition_type(t, n)
     for phrase in phrases:
         words = re.sub(r"^account\b", "sign-up", phrase.lower()) if re.search(r"(?i)creates? an? account", t) else phrase.lower()
+        words = _PERIOD_THEN_UNIT.sub("", words)      # "per month for each active subscriber": the unit is the subscriber
         if re.match(r"(?i)(?:month|mo|year|week|day)\b", words):
             continue
         for kind, rx in r.unit_types:
@@ -799,13 +1068,39 @@ def _unit_type(t: str, n: _Num) -> PayoutType | None:
     return None
 
 
+_REFERRAL_CONDITION = re.compile(
+    r"(?i)\b(?:if|when|whenever|once|after)\s+(?:an? |the |your |each )?(?:referral|referred [\w-]+|friends?|invitees?"
+    r"|they|(?:[\w-]+ )?(?:organi[sz]ation|company|business|customer|client|user|person) you refer|someone|somebody)"
+    r"\b(?P<act>[^.;!?]{0,80})")
+
+
+def _condition_type(t: str, n: _Num) -> PayoutType | None:
+    """A flat reward paid when the referred party does something ("if your referral starts a trial, you
+    receive $10", "$20 credit after they upgrade to a paid plan") is paid per that action: a lead, trial or
+    sign-up is CPL, a sale or purchase CPS, anything else CPA. The condition must share the amount's sentence."""
+    start = max(t.rfind(".", 0, n.start), 0)
+    end = t.find(".", n.span_end)
+    m = _REFERRAL_CONDITION.search(t[start:end if end > 0 else len(t)])
+    if m is None:
+        return None
+    for kind, rx in _rules().unit_types:
+        if rx.search(m.group("act")):
+            return kind
+    return PayoutType.CPA
+
+
 # --- cookie ---------------------------------------------------------------------------------
 
 _WITHIN_CLICK = re.compile(r"(?i)within\s+(?:the\s+)?(?:previous|last|past|first)?\s*$")
 _WITHIN_PREVIOUS = re.compile(r"(?i)within\s+(?:the\s+)?(?:previous|last|past)\s*$")
-_ATTRIB_OBJECT = re.compile(r"(?i)^\s*(?:of|after|from|following)\s+(?:the\s+|their\s+|your\s+|a\s+|an\s+|initial\s+|first\s+)*"
+_ATTRIB_OBJECT = re.compile(r"(?i)^\s*(?:of|after|from|following)\s+(?:(?:the|their|your|his|her|a|an|initial|first)\s+)*"
                             r"(?:click|click-through|clicking|referral|visit|arrival|link)")
-_LINK_OR_CLICK = re.compile(r"(?i)\b(?:your|affiliate|referral|tracking)\s+link\b|\bclick")
+_LINK_OR_CLICK = re.compile(r"(?i)\b(?:your|affiliate|referral|tracking|those|these|unique|custom|personal)\s+links?\b"
+                            r"|\bclick")
+# "once every 2 weeks", "each 30 days": a repeating interval is a schedule, never a window
+_EVERY_BEFORE = re.compile(r"(?i)\b(?:every|each)\s+$")
+# "even if they don't buy at once, but return within 5 days and buy": the time to come back and buy
+_RETURN_WITHIN = re.compile(r"(?i)\b(?:return|returns|come back|comes back)\s+(?:with)?in\s+(?:the\s+next\s+)?$")
 _LIFETIME_COOKIE = re.compile(r"(?i)\b(?:lifetime|permanent|never expir\w*|unlimited)\b[^.]{0,20}\bcookies?\b"
                               r"|\bcookies?\b[^.]{0,25}\b(?:never expire\w*|lifetime|unlimited|permanent)\b")
 _LIFETIME_WORD = re.compile(r"(?i)\b(?:lifetime|forever|unlimited|never expires?|permanent)\b")
@@ -882,11 +1177,14 @@ def _cookie_candidates(t: str, clauses, i: int, context) -> list[tuple[float, fl
         if days <= 0 or days > MAX_COOKIE_DAYS:
             continue
         near = t[max(s, ds - 18):min(e, de + 14)]
-        if r.cookie_veto.search(near) and not r.cookie_word.search(near):
-            continue      # a hold, a refund window, a trial
+        if (r.cookie_veto.search(near) and not r.cookie_word.search(near)) or _EVERY_BEFORE.search(t, max(s, ds - 8), ds):
+            continue      # a hold, a refund window, a trial, a payout schedule
         before, after = t[max(s, ds - 30):ds], t[de:min(e, de + 40)]
-        attributive = bool(_WITHIN_CLICK.search(before) and (_ATTRIB_OBJECT.match(after) or _LINK_OR_CLICK.search(t, s, e)))
-        referred = bool(_WITHIN_PREVIOUS.search(before) and re.search(r"(?i)\breferred\b", t[s:ds]))
+        attributive = bool((_WITHIN_CLICK.search(before) and (_ATTRIB_OBJECT.match(after) or _LINK_OR_CLICK.search(t, s, e)))
+                           or (_LINK_OR_CLICK.search(t, s, e) and _time_to_convert(t, before, de))
+                           or _come_back_to_buy(t, before, de))
+        referred = bool(_WITHIN_PREVIOUS.search(before) and re.search(r"(?i)\breferred\b", t[s:ds])) \
+            or _conversion_deadline(t, clauses, i, ds)
         dist = min((_gap_cost(t, ke, ds) if ke <= ds else _gap_cost(t, de, ks) for ks, ke in keywords), default=None)
         if dist is None and not (attributive or referred):
             continue
@@ -899,6 +1197,36 @@ def _cookie_candidates(t: str, clauses, i: int, context) -> list[tuple[float, fl
     return out
 
 
+_NEXT_BEFORE = re.compile(r"(?i)\b(?:over|within|in|during) (?:the )?(?:next|following)\s*$")
+
+
+def _time_to_convert(t: str, before: str, de: int) -> bool:
+    """After a click: "they will have 90 days to sign up", "on all purchases over the next 48 hours"."""
+    r = _rules()
+    to_convert = re.match(r"(?i)\s*(?:(?:from|after)\s+(?:the|that|this|their|your|a)\s+(?:first\s+)?(?:click|visit)\s+)?"
+                          rf"(?:to|in which to) (?:\w+ (?:a |an )?)?{r.conversion_verb.pattern}", t[de:de + 60])
+    return bool(_NEXT_BEFORE.search(before) or to_convert)
+
+
+def _come_back_to_buy(t: str, before: str, de: int) -> bool:
+    """"but return within 5 days and buy something": the time a visitor has to come back and buy."""
+    return bool(_RETURN_WITHIN.search(before) and _rules().conversion_verb.search(t[de:de + 40]))
+
+
+_CONVERTER = re.compile(r"(?i)\b(?:customers?|visitors?|users?|buyers?|referrals?|they)\b")
+_IN_WITHIN = re.compile(r"(?i)\b(?:with)?in\s+(?:the\s+next\s+)?$")
+
+
+def _conversion_deadline(t: str, clauses, i: int, ds: int) -> bool:
+    """"Your link is tracked ... If the customer in 30 days sets up a subscription, you earn": after a
+    clause about tracking, the time a referred visitor has to convert is the attribution window."""
+    r = _rules()
+    s, e = clauses[i]
+    if i == 0 or not r.cookie_word.search(t, *clauses[i - 1]) or not _IN_WITHIN.search(t, max(s, ds - 15), ds):
+        return False
+    return bool(_CONVERTER.search(t, s, ds) and r.conversion_verb.search(t, s, e))
+
+
 def _gap_cost(t: str, a: int, b: int) -> int:
     """Characters between a cue and a value, plus a penalty for each punctuation mark that ends a
     phrase ("for 12 months - cookies last 60 days": the 60 belongs to the cookie)."""
@@ -909,49 +1237,97 @@ def _gap_cost(t: str, a: int, b: int) -> int:
 # --- payout minimum -------------------------------------------------------------------------
 
 _MINIMUM_PAYOUT = re.compile(r"(?i)minimum (?:payout|payment|balance|threshold|withdraw)")
-_VOLUME_AFTER = re.compile(r"(?i)^\s*(?:in (?:sales|revenue)|worth|of (?:sales|revenue|new business)|sales)")
+_ORDER_VALUE_BEFORE = re.compile(r"(?i)\b(?:orders?|sales?|purchases?|baskets?|carts?|transactions?)"
+                                 r" (?:of |worth |valued at )?(?:over|under|above|below|exceeding|more than|less than)\s*$")
+_VOLUME_AFTER = re.compile(r"(?i)^\s*(?:million|billion|thousand|bn\b"
+                           r"|in (?:sales|revenue)|worth|of (?:sales|revenue|new business)|sales)")
 _COUNT_AFTER = re.compile(r"(?i)^\s*(?:days?|months?|weeks?|years?|hours?|%|sales|referrals|accounts|customers"
                           r"|units?|items?|orders?|subscribers|members|leads|conversions|actions|clicks)\b")
 
 
 def _payout_minimum(t: str, clauses, nums: list[_Num], terms: Terms, context) -> None:
-    r = _rules()
+    """The balance an affiliate must reach before a payout: the amount nearest a threshold word in a
+    clause about getting paid. "The minimum amount ... to get paid. The default is $100." carries the
+    threshold from a clause without an amount to the next one."""
     implied = context == "payout"
-    for s, e in clauses:
-        clause = t[s:e]
-        if r.threshold_veto.search(clause) and not _MINIMUM_PAYOUT.search(clause):
-            continue
-        if not (implied or (r.threshold.search(clause) and r.payout_word.search(clause))):
-            continue
+    carried = False
+    for i, (s, e) in enumerate(clauses):
+        topic = _threshold_topic(t, clauses, i, nums, implied)
         best: tuple[int, _Num] | None = None
-        for n in nums:
-            if not _in((s, e), n) or n.role == "commission" or n.value <= 0 or n.kind == "pct":
-                continue
-            before = t[max(s, n.start - 40):n.start]
-            after = t[n.span_end:min(e, n.span_end + 30)]
-            price = r.price_before.search(before[-12:]) and not r.threshold.search(before[-20:])
-            if r.bonus.search(before[-20:]) or r.bonus.search(after[:20]) or price:
-                continue
-            if _VOLUME_AFTER.match(after) or r.unit_after.match(after):
-                continue     # "$1,000 in sales", "Rs.10 per transaction": a volume or a per-sale floor
-            if n.kind == "bare":
-                if not re.search(r"(?i)(?:minimum|min\.?|threshold|minimal)\b[^.\d]{0,25}$", before) and not implied:
+        if topic or carried:
+            for n in nums:
+                if not _in((s, e), n) or not _minimum_candidate(t, n, s, e, implied):
                     continue
-                if _PERCENT_AFTER.match(after) or _COUNT_AFTER.match(after):
-                    continue
-            d_before = [n.start - (s + m.end()) for m in r.threshold.finditer(clause) if s + m.end() <= n.start]
-            d_after = [(s + m.start()) - n.span_end for m in r.threshold.finditer(clause) if s + m.start() >= n.span_end]
-            dist = min(d_before + [x + 5 for x in d_after], default=None if not implied else 0)
-            if dist is None or dist > 60:
-                continue
-            if best is None or dist < best[0]:
-                best = (dist, n)
+                dist = _threshold_distance(t, n, s, e, implied or (carried and not topic and _stated_plainly(t, n, s)))
+                if dist is not None and dist <= 60 and (best is None or dist < best[0]):
+                    best = (dist, n)
         if best is not None:
             n = best[1]
             terms.payout_minimum = Found(n.value, (n.start, n.span_end))
             if n.currency:
                 terms.payout_currency = Found(n.currency, (n.start, n.span_end))
             return
+        carried = topic and not any(_in((s, e), n) for n in nums)
+
+
+def _stated_plainly(t: str, n: _Num, s: int) -> bool:
+    """"... is $100", "... of $100", ": $100": an amount given as the value of what the clause names."""
+    return n.kind == "money" and bool(re.search(r"(?i)(?:\bis|\bof|:|=)\s*$", t[s:n.start]))
+
+
+def _threshold_topic(t: str, clauses, i: int, nums: list[_Num], implied: bool) -> bool:
+    """Clause i is about a payout threshold: a threshold word and a payout word, or a bare "the minimum
+    is $100" next to a clause about getting paid (a payout word or a payment method)."""
+    r = _rules()
+    s, e = clauses[i]
+    clause = t[s:e]
+    if r.threshold_veto.search(clause) and not _MINIMUM_PAYOUT.search(clause):
+        return False
+    if implied or (r.threshold.search(clause) and r.payout_word.search(clause)):
+        return True
+    if not any(n.kind == "money" and r.bare_minimum.search(t, s, n.start) for n in nums if _in((s, e), n)):
+        return False
+    near = t[clauses[max(0, i - 2)][0]:s]
+    return bool(r.payout_word.search(near) or any(rx.search(near) for _, rx in r.methods))
+
+
+def _minimum_candidate(t: str, n: _Num, s: int, e: int, implied: bool) -> bool:
+    """An amount that can be a minimum: not a commission, a percent, a bonus, a price, a sales
+    volume ("$1,000 in sales"), a per-sale floor or a count ("50 sales")."""
+    r = _rules()
+    if n.role == "commission" or n.value <= 0 or n.kind == "pct":
+        return False
+    before = t[max(s, n.start - 40):n.start]
+    after = t[n.span_end:min(e, n.span_end + 30)]
+    # "Payouts are at $20 or more": an amount with a floor after it is a balance to reach, not a price
+    price = r.price_before.search(before[-12:]) and not r.threshold.search(before[-20:]) and not _OR_MORE_AFTER.match(after)
+    if r.bonus.search(before[-20:]) or r.bonus.search(after[:20]) or price:
+        return False
+    if _VOLUME_AFTER.match(after) or r.unit_after.match(after) or _ORDER_VALUE_BEFORE.search(before):
+        return False      # "$1,000 in sales", "$5 per sale", "8% on orders over $100": not a balance
+    if n.kind == "bare":
+        if not implied and not re.search(r"(?i)(?:minimum|min\.?|threshold|minimal)\b[^.\d]{0,25}$", before):
+            return False
+        if _PERCENT_AFTER.match(after) or _COUNT_AFTER.match(after):
+            return False
+    return True
+
+
+def _threshold_after(t: str, n: _Num, m: re.Match) -> bool:
+    """A threshold word after the amount: "$50 minimum", "$50 or above"; not "$29 installments over"."""
+    if not _rules().comparative.fullmatch(m.group(0)):
+        return True
+    return bool(re.fullmatch(r"(?i)\s*(?:or|and)\s+", t[n.span_end:m.start()]))
+
+
+def _threshold_distance(t: str, n: _Num, s: int, e: int, implied: bool) -> int | None:
+    """Characters from the nearest threshold word to the amount; a word after the amount costs a
+    little more, and a comparative ("over", "more than") counts only before it."""
+    r = _rules()
+    d_before = [n.start - m.end() for m in r.threshold.finditer(t, s, e) if m.end() <= n.start]
+    d_after = [m.start() - n.span_end + 5 for m in r.threshold.finditer(t, s, e)
+               if m.start() >= n.span_end and _threshold_after(t, n, m)]
+    return min(d_before + d_after, default=0 if implied else None)
 
 
 # --- frequency, methods ---------------------------------------------------------------------
@@ -974,8 +1350,8 @@ def _frequency(t: str, clauses, terms: Terms, context) -> None:
             continue
         for name, rx in r.frequencies:
             for m in rx.finditer(t, s, e):
-                if _OTHER_SUBJECT.search(t[max(s, m.start() - 30):m.start()]) and not re.match(r"(?i)on|upon|by|at", m.group(0)):
-                    continue     # "customers pay monthly or annually" is the customer's billing, not the payout
+                if _not_a_payout_schedule(t, s, m):
+                    continue
                 hits.append(Found(name, (m.start(), m.end())))
                 break
     if hits:
@@ -983,7 +1359,39 @@ def _frequency(t: str, clauses, terms: Terms, context) -> None:
         terms.frequency = min(hits, key=lambda f: (rank(f), f.span[0]))
 
 
-_BANK_IS_OTHER = re.compile(r"(?i)\bbank\s*\(\s*ach\s*\)|\bbank wire\b|\bwire\b")    # "bank wire" is one method: wire
+_ACTIVE_PAY = re.compile(r"(?i)\bpays?\s+(?:\w+\s+(?:or|and)\s+)?$")     # "pay monthly or yearly"
+_SUBJECTS = re.compile(r"(?i)\b(?:(?P<us>we|you|affiliates?|partners?|publishers?)|customers?|users?|clients?|they"
+                       r"|subscribers?|members?|buyers?|merchants?)\b")
+_ORDINAL_BEFORE = re.compile(r"(?i)\b(?:first|initial|second|1st|2nd)\s+$")
+_MONEY_BEFORE = re.compile(r"\d(?:\s*(?:[A-Z]{3}|(?i:dollars?|euros?|pounds?)))?\s+$")
+_RECURRENCE_BEFORE = re.compile(r"(?i)\b(?:recurr\w*|renew\w*|rev(?:enue)?[- ]?share)\b(?P<gap>[^.]{0,25})$")
+# "Commissions are calculated each month": when earnings are counted is not when they are paid
+_CALCULATED_BEFORE = re.compile(r"(?i)\b(?:calculated|computed|tallied|totall?ed)\s+$")
+_PAYOUT_VERB = re.compile(r"(?i)\b(?:paid|payouts?|payments?|sent|issued|transferred)\b")
+
+
+def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
+    """A frequency word that describes something other than when affiliates are paid: the customer's
+    billing ("customers pay monthly", "a user ... chooses to pay monthly", "the customers' monthly
+    order"), one billing instance ("the first monthly payment"), an amount per period ("600 USD
+    annually") or the commission's recurrence ("25% recurring (monthly)", "Recurring: monthly")."""
+    if re.match(r"(?i)on|upon|by|at", m.group(0)):
+        return False
+    before = t[s:m.start()]
+    if _OTHER_SUBJECT.search(before[-30:]) or re.search(r"(?i)\b(?:customers?|users?|clients?)'s?\s+$", before):
+        return True
+    if _ACTIVE_PAY.search(before):
+        subjects = list(_SUBJECTS.finditer(before))
+        if subjects and not subjects[-1].group("us"):
+            return True      # the nearest subject of "pay" is the customer
+    if _ORDINAL_BEFORE.search(before) or _MONEY_BEFORE.search(before) or _CALCULATED_BEFORE.search(before):
+        return True
+    rec = _RECURRENCE_BEFORE.search(before)
+    return bool(rec and not _PAYOUT_VERB.search(rec.group("gap")))
+
+
+# "bank wire" is one method (wire); "Bank (ACH)", "ACH (Bank Draft)", "ACH bank transfer" are one method (ach)
+_BANK_IS_OTHER = re.compile(r"(?i)\bbank\s*\(\s*ach\s*\)|\bach\s*\(?\s*bank\b|\bbank wire\b|\bwire\b")
 
 
 def _methods(t: str, clauses, terms: Terms, context) -> None:
@@ -991,26 +1399,226 @@ def _methods(t: str, clauses, terms: Terms, context) -> None:
     found: dict[str, Found] = {}
     prev: tuple[int, int] | None = None
     for s, e in clauses:
-        ctx = context == "payout" or r.method_context.search(t, s, e) or (prev and r.method_context.search(t, *prev))
+        ctx = context == "payout" or _payment_clause(t, s, e) or (prev and _payment_clause(t, *prev))
         prev = (s, e)
         for name, rx in r.methods:
             if name in found or not (ctx or name in r.methods_anywhere):
                 continue
-            m = rx.search(t, s, e)
-            if not m:
-                continue
-            if name == "bank" and _BANK_IS_OTHER.search(t[max(s, m.start() - 5):min(e, m.end() + 12)]):
-                continue
-            if name == "crypto" and _negated(t, m.start()):
-                continue
-            found[name] = Found(name, (m.start(), m.end()))
+            hit = _method_mention(t, s, e, name, rx)
+            if hit is not None:
+                found[name] = hit
+    _drop_destinations(t, found)
     terms.methods = sorted(found.values(), key=lambda f: f.span[0])
 
 
+def _payment_clause(t: str, s: int, e: int) -> bool:
+    """A clause about getting paid: it says so ("paid", "withdraw") or names a payment processor, so a
+    generic method beside it ("Payoneer – same day | Wire – 1-13 days") is a payout method too."""
+    r = _rules()
+    return bool(r.method_context.search(t, s, e)) or any(
+        rx.search(t, s, e) for name, rx in r.methods if name in r.methods_anywhere)
+
+
+_METHOD_NEGATED = re.compile(r"(?i)\b(?:no|not|never|don'?t|doesn'?t|cannot|can'?t)\s+"
+                             r"(?:(?:pay|paid|offer|accept|support|issue|send|use)\w*\s+)?(?:(?:by|via|with|through|in)\s+)?"
+                             r"(?:(?:regular|paper|physical|postal|mailed|any)\s+)?$")     # "we do not support regular checks"
+
+
+def _method_mention(t: str, s: int, e: int, name: str, rx: re.Pattern) -> Found | None:
+    """The first mention of a method in a clause that names it as a way of getting paid: not "bank"
+    inside "bank wire", not a negated one ("no crypto", "we do not pay by check"), not a product after
+    "per" ("$10 per Venmo sign-up")."""
+    r = _rules()
+    for m in rx.finditer(t, s, e):
+        if name == "bank" and _BANK_IS_OTHER.search(t[max(s, m.start() - 6):min(e, m.end() + 12)]):
+            continue
+        if (name == "crypto" and _negated(t, m.start())) or _METHOD_NEGATED.search(t, max(s, m.start() - 40), m.start()):
+            continue     # "no crypto", "we do not pay by check", "we don't accept PayPal"
+        if r.method_as_unit.search(t, max(s, m.start() - 15), m.start()):
+            continue
+        return Found(name, (m.start(), m.end()))
+    return None
+
+
+def _drop_destinations(t: str, found: dict[str, Found]) -> None:
+    """"Wire transfer - add your IBAN and bank code", "Direct deposit to your bank account", "credited to
+    your account, then paid by check": where the money lands is not a second method."""
+    for name, (details, yields_to) in _rules().method_details.items():
+        hit = found.get(name)
+        if hit is None or not details.match(t, hit.span[0]):
+            continue
+        others = set(found) - {name}
+        if others & yields_to or ("any" in yields_to and others):
+            del found[name]
+
+
 def _restrictions(text: str, terms: Terms) -> None:
+    """Forbidden traffic: what `matrix.normalize.text` reads ("No X", "X is not allowed", labelled
+    lists) plus the sentence-level prohibitions of `_prohibited_types`."""
     from matrix.normalize.text import extract_traffic_spans
 
-    terms.restrictions = [Found(f"no-{name}", span) for name, span in extract_traffic_spans(text)]
+    found = {f"no-{name}": span for name, span in extract_traffic_spans(text)}
+    t = text.translate(_SAME_LENGTH)
+    for s, e in _clauses(t):
+        for name, span in _prohibited_types(t, s, e):
+            found.setdefault(f"no-{name}", span)
+    for name, span in _bad_practices(t):
+        found.setdefault(f"no-{name}", span)
+    for name in [n for n, span in found.items() if _names_something_else(t, n[3:], span)]:
+        del found[name]
+    if "no-search" in found and "no-brand-bidding" in found and _search_only_on_brand(t, found["no-search"]):
+        del found["no-search"]      # "PPC advertising is not allowed on brand keywords": the ban is on brand bidding
+    terms.restrictions = [Found(name, span) for name, span in sorted(found.items(), key=lambda kv: kv[1][0])]
+
+
+_SANCTION = re.compile(r"(?i)\b(?:terminat\w*|cancel(?:l?ed|s)?|suspend\w*|suspension|prohibit\w*|forbid\w*|banned"
+                       r"|not (?:allowed|permitted|tolerated)|violat\w*|revok\w*|forfeit\w*|breach\w*|unacceptable)\b")
+_BAD_PRACTICES = ("spam", "misleading")
+
+
+def _bad_practices(t: str) -> list[tuple[str, tuple[int, int]]]:
+    """Spam and misleading claims are never a channel a program allows: terms that name them and name a
+    sanction anywhere ("... will be terminated for: false claims; spamming") forbid them."""
+    if not _SANCTION.search(t):
+        return []
+    out = []
+    for name, rx in _traffic_patterns():
+        m = rx.search(t) if name in _BAD_PRACTICES else None
+        if m is not None and not _rules().restriction_positive.match(t, m.end() + 1):
+            out.append((name, m.span()))
+    return out
+
+
+def _search_only_on_brand(t: str, span: tuple[int, int]) -> bool:
+    """Every search mention of the banned one's clause shares its list item ("|" / ";" pieces) with a brand
+    mention: "PPC on brand keywords" bans brand bidding only, "SEM - Brand | SEM - Generic" bans both."""
+    clause = next(((s, e) for s, e in _clauses(t) if s <= span[0] < e), None)
+    if clause is None:
+        return False
+    pats = dict(_traffic_patterns())
+    for m in re.finditer(r"[^|;]+", t[clause[0]:clause[1]]):
+        piece = m.group(0)
+        if pats["search"].search(piece) and not any(rx.search(piece) for n, rx in _traffic_patterns()
+                                                    if n == "brand-bidding"):
+            return False
+    return True
+
+
+# "spam email", "unsolicited commercial email", "search engine spam": the ban is on spam, not on the channel;
+# "bidding on Google Adwords using brand keywords": the ban is on brand bidding, not on search
+_SPAM_BEFORE = re.compile(r"(?i)\b(?:spam(?:my)?|unsolicited|bulk|mass|junk)\s+(?:\w+\s+)?$")
+_SPAM_AFTER = re.compile(r"(?i)(?:\s+engine)?\s+spam")
+_MISUSE_AFTER = re.compile(r"(?i)\s+(?:misuse|abuse|non[- ]?transparency|non[- ]?disclosure)\b")
+_BID_BEFORE = re.compile(r"(?i)\bbid(?:s|ding)?\s+on\s+(?:\w+\s+)?$")
+# "Prohibited Content:", "controversial content": a heading or a kind of material, not content sites
+_CONTENT_ROLE = re.compile(r"(?i)\b(?:no|and|or|of|the|any|via|on|in|use|using|allowed|prohibited|restricted)\s+$")
+
+
+def _names_something_else(t: str, name: str, span: tuple[int, int]) -> bool:
+    a, b = span
+    before = t[max(0, a - 30):a]
+    if name in ("email", "search") and (_SPAM_BEFORE.search(before) or _SPAM_AFTER.match(t, b)):
+        return True
+    if name == "search" and _BID_BEFORE.search(before):
+        return True
+    if _MISUSE_AFTER.match(t, b):
+        return True     # "coupon misuse", "sub-affiliate non-transparency": a way of misusing a channel, not the channel
+    if name == "content" and t[a:b].lower().startswith("content"):
+        heading = bool(re.match(r"\s*:|\s+(?:that|which|with|including|includes|lock\w*)\b", t[b:]))
+        word_before = re.search(r"[A-Za-z]+\s+$", before)
+        return heading or bool(word_before and not _CONTENT_ROLE.search(before))
+    return False
+
+
+@functools.lru_cache(maxsize=1)
+def _traffic_patterns() -> list[tuple[str, re.Pattern]]:
+    """Traffic types as named by `matrix.normalize.text.TRAFFIC_TYPES` plus the vocabulary's synonyms."""
+    from matrix.normalize.text import NOT_IN_HOST, TRAFFIC_TYPES
+
+    r = _rules()
+    out = [(k, re.compile(rf"(?<![\w-])(?:{v})(?![\w]){NOT_IN_HOST}", re.I)) for k, v in TRAFFIC_TYPES.items()]
+    return out + list(r.restriction_synonyms.items())
+
+
+_SELF_STANDING = ("misleading", "adult", "spam")     # types that are themselves a description of the material
+
+
+def _prohibited_types(t: str, s: int, e: int) -> list[tuple[str, tuple[int, int]]]:
+    """Types named after a prohibition cue of the same sentence ("The terms prohibit trademark bidding",
+    "Any violations (such as brand bidding) ...", "We restrict: incentivized traffic; toolbars") or a
+    few words after a negator ("don't include our trademarks"), with nothing positive in between and
+    not used as a description ("unsuitable content")."""
+    r = _rules()
+    cues = [m.end() for m in r.prohibition.finditer(t, s, e) if not _negated(t, m.start())]
+    out: dict[str, tuple[int, int]] = {}
+    hits = [(name, (m.start(), m.end())) for name, rx in _traffic_patterns() for m in rx.finditer(t, s, e)
+            if not r.restriction_verb_use.match(t, m.end())]
+    for name, (a, b) in _head_mentions(t, hits):
+        governed = any(_governs(t, c, a) for c in cues)
+        negated = r.restriction_negator.search(t, max(s, a - 60), a) or _bad_practice_negated(t, s, name, a)
+        described = _described(t, s, name, a, b)
+        item_end = min([i for i in (t.find(c, b, e) for c in ";,.") if i >= 0] + [e, b + 40])
+        allowed = r.restriction_positive.search(t, b, item_end)     # "We prohibit spam; email is allowed"
+        if (governed or negated) and not described and not allowed:
+            out.setdefault(name, (a, b))
+    brands = [span for name, span in hits if name == "brand-bidding"]
+    if "search" in out and any(_near(out["search"], b, 15) for b in brands):
+        del out["search"]       # "PPC ads on brand terms", "brand-term PPC": brand bidding, not all search
+    return list(out.items())
+
+
+_SENTENCE_NEGATOR = re.compile(r"(?i)\b(?:not|never|no)\b(?!\s+(?:responsible|liable|accountable)\b)")
+
+
+def _bad_practice_negated(t: str, s: int, name: str, a: int) -> bool:
+    """Spam and misleading claims are never a channel a program allows: a negation anywhere before them
+    in the sentence ("you agree not to use any method which could be viewed as spam") bans them, unless
+    something positive stands between."""
+    if name not in _SELF_STANDING or name == "adult":
+        return False
+    negs = list(_SENTENCE_NEGATOR.finditer(t, s, a))
+    return bool(negs) and not _rules().restriction_positive.search(t, negs[-1].end(), a)
+
+
+_DESCRIBED_AFTER = re.compile(r"(?i)\s+(?:that|which) (?:is|are)\b")
+
+
+def _described(t: str, s: int, name: str, a: int, b: int) -> bool:
+    """"unsuitable content", "content that is deceptive": the type word describes the banned material
+    (an authorisation word describes nothing: "unauthorized brand bidding" bans brand bidding)."""
+    from matrix.normalize.text import AUTHORISATION_ONLY, MATERIAL_TYPES
+
+    if name in _SELF_STANDING:
+        return False
+    q = _rules().restriction_qualifier.search(t, max(s, a - 25), a)
+    if q is not None and (not AUTHORISATION_ONLY.match(q.group(0)) or name in MATERIAL_TYPES):
+        return True
+    return bool(_DESCRIBED_AFTER.match(t, b))
+
+
+def _governs(t: str, cue_end: int, a: int) -> bool:
+    """A prohibition cue governs a type after it with nothing positive between; past a ";" only when
+    the cue opens a list ("We restrict: a; b; c")."""
+    r = _rules()
+    between = t[cue_end:a]
+    if cue_end > a or r.restriction_positive.search(between):
+        return False
+    return ";" not in between or bool(re.match(r"\s*:", between))
+
+
+def _head_mentions(t: str, hits: list[tuple[str, tuple[int, int]]]) -> list[tuple[str, tuple[int, int]]]:
+    """The traffic-type mentions that name what is banned: a mention inside a longer one ("adult
+    content" is adult, not content) or modifying the next one ("email spam" is spam) is dropped."""
+    inside = {(n, sp) for n, sp in hits for n2, sp2 in hits
+              if n2 != n and sp2[0] <= sp[0] and sp[1] <= sp2[1] and sp2[1] - sp2[0] > sp[1] - sp[0]}
+    modifier = {(n, sp) for n, sp in hits for n2, sp2 in hits
+                if n2 != n and n not in _SELF_STANDING and sp[1] < sp2[0] and t[sp[1]:sp2[0]].isspace()
+                and (n, n2) != ("brand-bidding", "search")}     # "brand-bidding PPC affiliates" is brand bidding
+    return [h for h in hits if h not in inside and h not in modifier]
+
+
+def _near(x: tuple[int, int], y: tuple[int, int], gap: int) -> bool:
+    return 0 <= y[0] - x[1] <= gap or 0 <= x[0] - y[1] <= gap
 
 
 # ---------------------------------------------------------------------------------------------

@@ -75,38 +75,57 @@ _MANY_BREAKS = re.compile(r"\n{3,}")
 
 # traffic type -> patterns naming it
 TRAFFIC_TYPES: dict[str, str] = {
-    "incent": r"incent(?:ive|ivi[sz]ed)?s?|rewards? traffic|cashback|loyalty|points? sites?",
+    "incent": r"incent(?:ive|iv[iy][sz](?:ed|ing|e)|ivi[sz]ation)?s?|rewards? traffic|cash ?back|cash rebates?|loyalty"
+              r"|motivat(?:ed|ing|ional) traffic"
+              r"|points? sites?",
     "brand-bidding": r"brand(?:ed)?(?:[\s-](?:name|keyword|term))?s?(?:[\s-]keyword)?[\s-]bidding"
                      r"|trademark(?: \+)?(?: keyword)?(?: bidding)?|brand(?:ed)?[\s-](?:keywords?|ppc|terms?|search)"
-                     r"|\btm bidding|direct linking|brand names?"
-                     r"|bid(?:ding)? on (?:our|the|any of our|the company'?s|company|its) (?:\w+ )?(?:brand|trademark|name)s?",
-    "email": r"e-?mail(?: marketing| traffic)?|newsletters?",
-    "spam": r"spam|unsolicited",
+                     r"|\btm bidding|direct linking|brand names?|[\w-]+(?:'s| related) (?:keywords|search terms)"
+                     r"|bid(?:ding)? on (?:our|the|any of our|the company'?s|company|its) (?:\w+ )?(?:brand|trademark|name)s?"
+                     # any wording of the brand bid on: "bid on brand", "bidding on misspellings of brand terms"
+                     r"|bid(?:s|ding)? (?:on|of) (?:[\w-]+ ){0,4}?(?:the |our )?brand(?:ed)?(?: (?:names?|terms?|keywords?))?",
+    "email": r"e-?mails?(?! address)(?: marketing| traffic)?|newsletters?",
+    "spam": r"spam(?:s|med|ming|my|mers?)?|unsolicited|e-?mail blasts?|mass e-?mails?",
     "social": r"social(?: media)?(?: traffic| ads)?|facebook|instagram|tiktok",
-    "search": r"\bppc\b|search(?: ads| engine marketing)?|\bsem\b|google ads|bing ads|adwords",
-    "display": r"display(?: ads| advertising| banners?)?|banners?",
+    "search": r"\bppc\b|pay[\s-]per[\s-]click (?:ads|advertising)"
+              r"|search(?:[\s-]based)?(?: ads| engine marketing)?|\bsem\b|google ads?|bing ads?|adwords",
+    "display": r"display(?! urls?\b)(?: ads| advertising| banners?)?|banners?",
     "native": r"native(?: ads| advertising)?",
     "push": r"push(?: notifications?| traffic)?",
     "pop": r"pop(?:[\s-]?(?:ups?|unders?|s))?\b",
-    "adult": r"adult(?: traffic| sites?| content)?",
+    "adult": r"adult(?: traffic| sites?| content)?|sexually explicit|(?:explicit|pornographic|sexual) (?:content|material|sites?)"
+             r"|porn(?:ography)?|sex",
     "coupon": r"coupons?(?: (?:sites?|codes?))?|deal sites?|voucher(?: sites?)?",
     "sms": r"\bsms\b|text messag(?:e|ing)",
     "content": r"content(?: sites?)?|\bseo\b|blogs?|reviews?",
     "contextual": r"contextual",
-    "toolbar": r"toolbars?|browser extensions?|adware",
+    "toolbar": r"toolbars?|browser (?:extensions?|plug-?ins?|add-?ons?)|adware|parasite ?(?:ware|software)"
+               r"|downloadable (?:applications?|software)",
     "sub-affiliate": r"sub[\s-]?affiliates?|sub[\s-]?networks?",
-    "misleading": r"misleading|false claims|fake news|deceptive",
+    "misleading": r"mislead(?:s|ing)?|misguiding|false claims|false information|fake news|deceptive|misrepresent\w*",
 }
-_TYPE_RE = {k: re.compile(rf"(?<![\w-])(?:{v})(?![\w])", re.I) for k, v in TRAFFIC_TYPES.items()}
-_ALLOWED_LABEL = re.compile(r"\b(?:allowed|accepted|permitted|approved)(?: traffic)?(?: (?:types?|sources?|methods?))?\s*:"
+# a type word inside a host name ("Adult-Site-Traffic.com") names a site, not a traffic type
+NOT_IN_HOST = r"(?![\w-]*\.(?:com|net|org|io|co|de|uk|fr|es|it|nl|au|ca|in)\b)"
+_TYPE_RE = {k: re.compile(rf"(?<![\w-])(?:{v})(?![\w]){NOT_IN_HOST}", re.I) for k, v in TRAFFIC_TYPES.items()}
+_LABEL_NOUN = (r"(?: (?:traffic|promotion(?:al)?|marketing|advertising))?"
+               r"(?: (?:types?|sources?|methods?|media|channels?|activities|practices))?")
+_ALLOWED_LABEL = re.compile(r"(?<!dis)(?<!not )\b(?:allowed|accepted|permitted|approved)" + _LABEL_NOUN + r"\s*:"
                             r"|\btraffic (?:types?|sources?)? ?allowed\s*:", re.I)
-_FORBIDDEN_LABEL = re.compile(r"\b(?:restricted|forbidden|prohibited|disallowed|not allowed|banned|no)(?: traffic)?"
-                              r"(?: (?:types?|sources?|methods?))?\s*:"
-                              r"|\brestrictions\s*:|\btraffic restrictions\s*:", re.I)
-_NEG_AFTER = re.compile(r"\b(?:not (?:allowed|permitted|accepted)|prohibited|forbidden|disallowed|banned"
-                        r"|strictly prohibited)\b", re.I)
+# "The following activities are not allowed on the programme:" heads its list like "Not allowed:"
+_FORBIDDEN_LABEL = re.compile(r"\b(?:restricted|forbidden|prohibited|disallowed|not allowed|banned|no)" + _LABEL_NOUN + r"\s*:"
+                              r"|\b(?:are|is) (?:\w+ )?not (?:allowed|permitted)"
+                              r" (?:on|in|under|within) (?:the |this |our )?\w+\s*:"
+                              r"|\brestrictions?\s*:|\btraffic restrictions\s*:", re.I)
+# A table cell that is only a list label ("Disallowed Media | Deals | POP Traffic"): it heads the cells after it
+_FORBIDDEN_CELL = re.compile(r"(?:restricted|forbidden|prohibited|disallowed|not allowed|banned)" + _LABEL_NOUN, re.I)
+_ALLOWED_CELL = re.compile(r"(?:allowed|accepted|permitted|approved)" + _LABEL_NOUN, re.I)
+_NEG_AFTER = re.compile(r"\b(?:not (?:allowed|permitted|accepted|tolerated|eligible)|prohibited|forbidden|disallowed|banned"
+                        r"|(?:will|shall) be (?:denied|rejected)|(?:will|shall|may) (?:also )?(?:result in|lead to)(?: \w+){0,3}"
+                        r" (?:termination|suspension|forfeit\w*)"
+                        r"|strictly prohibited|(?:be|are|is) blocked|(?:be|are|is) avoided)\b", re.I)
 _POS_AFTER = re.compile(r"\b(?:allowed|accepted|permitted|ok|welcome)\b", re.I)
-_NEG_BEFORE = re.compile(r"(?:\bno\b|\bnot\b|\bnever\b|\bwithout\b|\bdon'?t\b|\bdo not\b|\bmay not\b|\bcannot\b|\bcan't\b)"
+_NEG_BEFORE = re.compile(r"(?:\bno\b|\bnot\b(?!\s+(?:responsible|liable|accountable)\b)|\bnever\b|\bwithout\b"
+                         r"|\bdon'?t\b|\bdo not\b|\bmay not\b|\bcannot\b|\bcan't\b)"
                          r"[^.;\n]{0,25}$", re.I)
 
 
@@ -125,29 +144,43 @@ class TrafficTerms:
 
 def _types_in(segment: str, offset: int = 0) -> list[tuple[str, tuple[int, int]]]:
     hits = []
+    brands = [m.start() for m in _TYPE_RE["brand-bidding"].finditer(segment)]
     for name, rx in _TYPE_RE.items():
-        m = rx.search(segment)
+        # "SEM - Brand Keywords | SEM - Generic Keywords": the first SEM is brand bidding, the second search
+        m = next((m for m in rx.finditer(segment) if name != "search" or not _brand_follows(segment, m.end(), brands)), None)
         if m:
             hits.append((m.start(), name, (offset + m.start(), offset + m.end())))
     return [(n, span) for _, n, span in sorted(hits)]
 
 
-_SEGMENT = re.compile(r"[^\n.;!]+")
+def _brand_follows(segment: str, end: int, brands: list[int]) -> bool:
+    """A brand-bidding mention right after a search mention, in the same list item ("PPC on brand terms")."""
+    return any(0 <= b - end <= 15 and not re.search(r"[|,;•]", segment[end:b]) for b in brands)
+
+
+_SEGMENT = re.compile(r"(?:[^\n.;!]|\.(?=\w))+")     # a dot inside a word ("site.com", "2.5") ends nothing
 
 
 Spans = dict[str, tuple[int, int]]
 
 
+# "e.g." and "i.e." end no sentence: their dots would cut a rule from its examples
+_ABBREVIATIONS = re.compile(r"(?i)\b(?:e\.g|i\.e|etc|incl)\.")
+# ") " before a capital closes a parenthetical rule (not "Google ads (or others) campaigns are not allowed");
+# "|" and "•" separate table cells and bullet items; " - " keeps a label with its verdict ("Coupons - Not
+# Allowed"); "-" between two words joins a rule to the next ("required-cloaking")
+_PIECE_SPLIT = re.compile(r"(?<=\))\s(?=[A-Z])|\s*[|•]\s*|(?<=[a-z])-(?=[a-z]+ (?:is|are) )")
+
+
 def _traffic_pieces(text: str) -> list[tuple[str, int]]:
-    """Rule-sized pieces of text with their offsets: sentences, ";" items, parentheticals, " - " parts."""
+    """Rule-sized pieces of text with their offsets: sentences, ";" items, table cells, bullets, parentheticals."""
     pieces = []
-    for m in _SEGMENT.finditer(text):
-        # ") " closes a parenthetical rule; "-" between two words joins a rule to the next ("required-cloaking")
+    for m in _SEGMENT.finditer(_ABBREVIATIONS.sub(lambda a: a.group(0).replace(".", ","), text)):
         start = m.start()
-        for part in re.split(r"(?<=\))\s|\s-\s|(?<=[a-z])-(?=[a-z]+ (?:is|are) )", m.group(0)):
-            idx = text.find(part, start)
-            pieces.append((part, idx))
-            start = idx + len(part)
+        for sep in _PIECE_SPLIT.finditer(text, m.start(), m.end()):
+            pieces.append((text[start:sep.start()], start))
+            start = sep.end()
+        pieces.append((text[start:m.end()], start))
     return pieces
 
 
@@ -159,7 +192,7 @@ def _labelled_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> Non
         stop = marks[i + 1][0] if i + 1 < len(marks) else len(seg)
         target = allowed if kind == "a" else forbidden
         for t, span in _types_in(seg[end:stop], off + end):
-            if not _qualified(seg, span[0] - off):
+            if not _qualified(seg, span[0] - off, t) and not _REQUIRED_AFTER.match(seg[span[1] - off:]):
                 target.setdefault(t, span)
 
 
@@ -168,6 +201,9 @@ def _sentence_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> Non
         for m in rx.finditer(seg):
             before, after = seg[: m.start()], seg[m.end(): m.end() + 40]
             if _REQUIRED_AFTER.match(after) or _ALLOWED_BEFORE.search(before) or _qualified(seg, m.start(), name):
+                continue
+            if _PERMITTED_BEFORE.search(before) or _PERMITTED_AFTER.match(after):
+                allowed.setdefault(name, (off + m.start(), off + m.end()))     # "we do not prohibit social media"
                 continue
             # "no incent", "incent traffic is not allowed", "do not use email", "may not run PPC ads, use
             # toolbars or coupons" (one negator governs the list after it)
@@ -178,25 +214,54 @@ def _sentence_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> Non
                 allowed.setdefault(name, (off + m.start(), off + m.end()))
 
 
+def _governing_label(seg: str, allowed: Spans, forbidden: Spans) -> Spans | None:
+    """The list a piece opens with its last label or negator followed by ":" ("Disallowed Media: a | b",
+    "Publishers must not: • a • b"), or None."""
+    marks = [(m.start(), forbidden) for m in _LIST_NEGATOR.finditer(seg)] + \
+            [(m.start(), forbidden) for m in _NEG_AFTER.finditer(seg)] + \
+            [(m.start(), forbidden) for m in _FORBIDDEN_LABEL.finditer(seg)] + \
+            [(m.start(), allowed) for m in _ALLOWED_LABEL.finditer(seg)]
+    if not marks:
+        return None
+    start, target = max(marks, key=lambda mk: mk[0])
+    return target if ":" in seg[start:] else None
+
+
+def _cell_label(text: str, off: int, seg: str, allowed: Spans, forbidden: Spans) -> Spans | None:
+    """A piece that is nothing but a list label and is followed by "|" heads the table cells after it,
+    as "Disallowed Media:" would; "Disallowed Media" inside a sentence heads nothing."""
+    if not text[off + len(seg):].lstrip().startswith("|"):
+        return None
+    if _FORBIDDEN_CELL.fullmatch(seg):
+        return forbidden
+    return allowed if _ALLOWED_CELL.fullmatch(seg) else None
+
+
+def _list_item(seg: str, off: int, target: Spans, banned: bool) -> None:
+    """One item of a labelled list; "SEM - needs approval" in a banned list is allowed on request, not banned."""
+    for t, span in _types_in(seg, off):
+        if _qualified(seg, span[0] - off, t) or (banned and _CONDITIONAL.search(seg)):
+            continue
+        target.setdefault(t, span)
+
+
 def _traffic_rules(text: str) -> tuple[list[tuple[str, tuple[int, int]]], list[tuple[str, tuple[int, int]]]]:
     """(allowed, forbidden) traffic types, each with the span of the words that named it."""
     allowed: Spans = {}
     forbidden: Spans = {}
-    governing = False      # "Strictly prohibited: a; b; c" -- the label governs every ";" item
+    governing: Spans | None = None   # "Prohibited: a; b | c" -- the label governs every following list item
     for seg, off in _traffic_pieces(text):
         stripped = seg.strip()
         if not stripped:
             continue
-        continues_list = (off > 0 and text[off - 1] == ";") or (off > 1 and text[off - 2:off] == "; ")
+        continues_list = text[:off].rstrip()[-1:] in (";", "|", "•", "-")
         off += seg.find(stripped)
         seg = stripped
-        if governing and continues_list:
-            for t, span in _types_in(seg, off):
-                if not _qualified(seg, span[0] - off):
-                    forbidden.setdefault(t, span)
+        if governing is not None and continues_list and not (_ALLOWED_LABEL.search(seg) or _FORBIDDEN_LABEL.search(seg)):
+            _list_item(seg, off, governing, governing is forbidden)
             continue
-        gov = _LIST_NEGATOR.search(seg) or _FORBIDDEN_LABEL.search(seg)
-        governing = bool(gov and ":" in seg[gov.start():])
+        cell = _cell_label(text, off, seg, allowed, forbidden)     # an empty dict is still a list to fill
+        governing = cell if cell is not None else _governing_label(seg, allowed, forbidden)
         if _ALLOWED_LABEL.search(seg) or _FORBIDDEN_LABEL.search(seg):
             _labelled_rules(seg, off, allowed, forbidden)
         else:
@@ -204,7 +269,8 @@ def _traffic_rules(text: str) -> tuple[list[tuple[str, tuple[int, int]]], list[t
     # "PPC ads on brand terms" is brand bidding, not a ban on search traffic
     if "search" in forbidden and "brand-bidding" in forbidden:
         (ss, se), (bs, be) = forbidden["search"], forbidden["brand-bidding"]
-        if 0 <= bs - se <= 15 or 0 <= ss - be <= 15:
+        gap = text[se:bs] if se <= bs else text[be:ss]
+        if len(gap) <= 15 and not re.search(r"[|,;•]", gap):
             del forbidden["search"]
     allowed_list = [(t, sp) for t, sp in allowed.items() if t not in forbidden]
     return allowed_list, sorted(forbidden.items(), key=lambda kv: kv[1][0])
@@ -216,10 +282,20 @@ _REQUIRED_AFTER = re.compile(r"^\s*(?:(?:is|are)\s+(?:required|mandatory|encoura
 _ALLOWED_BEFORE = re.compile(r"(?:\bpermission to (?:run|use)|\bare ok to run|\bpermissible only)\W+(?:\w+\W+){0,3}$", re.I)
 
 
+# "SEM - needs approval", "with prior approval": a listed type that is allowed on request is not banned
+_CONDITIONAL = re.compile(r"(?i)\b(?:needs?|requires?|with(?: prior| written)?) (?:prior |written )?approval\b"
+                          r"|\bapproval required\b")
+# A negated prohibition is a permission: "we do not prohibit / restrict / mind X", "X is not prohibited"
+_PERMISSION_VERB = r"(?:prohibit|forbid|ban|restrict|limit|mind|object to)\w*"
+_PERMITTED_BEFORE = re.compile(r"(?:\bnot|\bnever|n't)\s+(?:\w+\s+)?" + _PERMISSION_VERB
+                               + r"(?:\s+(?:the use of|using|your|our))?(?:\s+(?!but\b|however\b)[\w-]+,?){0,4}\s+$", re.I)
+_PERMITTED_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}(?:is|are)\s+not\s+(?:\w+\s+)?(?:prohibited|forbidden|banned|restricted)\b",
+                              re.I)
 _QUALIFIED = re.compile(r"\b(?:misleading|expired|explicit|unlawful|inappropriate|offensive|sexual|pornographic|hateful"
                         r"|unauthori[sz]ed|unapproved|fake|false|invalid|adult|restricted|illegal|violent|unsolicited|bulk"
                         r"|spam(?:my)?)\b(?:\s+(?:or|and|/)\s+\w+)?\s+$", re.I)
-_LIST_NEGATOR = re.compile(r"\b(?:may not|must not|cannot|can't|shall not|will not|do not allow|does not allow|don't allow"
+_LIST_NEGATOR = re.compile(r"\b(?:may not|must not|cannot|can't|shall not|will not"
+                           r"|(?:do|does|will) not (?:allow|accept|tolerate|permit)|don't (?:allow|accept|tolerate|permit)"
                            r"|are not (?:allowed|permitted) to|is not (?:allowed|permitted) to|prohibited from|not permitted to"
                            r"|never)\b", re.I)
 _LIST_POSITIVE = re.compile(r"\b(?:allowed|permitted|welcome|ok|okay|fine|encouraged|but|however|except|unless)\b", re.I)
@@ -227,9 +303,16 @@ _LIST_POSITIVE = re.compile(r"\b(?:allowed|permitted|welcome|ok|okay|fine|encour
 
 def _qualified(seg: str, start: int, name: str = "") -> bool:
     """"misleading or expired coupons", "adult content", "unsolicited email": the qualifier is the rule."""
-    if name in ("misleading", "adult", "spam"):
+    m = _QUALIFIED.search(seg[max(0, start - 28):start])
+    if m is None or name in ("misleading", "adult", "spam"):
         return False
-    return bool(_QUALIFIED.search(seg[max(0, start - 28):start]))
+    return not AUTHORISATION_ONLY.match(m.group(0)) or name in MATERIAL_TYPES
+
+
+# "unauthorized brand bidding" bans the practice done without permission; "unauthorized coupons" are
+# one kind of coupon (the rule is about the authorisation, not the coupon channel)
+AUTHORISATION_ONLY = re.compile(r"(?i)un(?:authori[sz]ed|approved)\b")
+MATERIAL_TYPES = ("coupon", "content", "display", "native")
 
 
 def _negated_after_list(rest: str) -> bool:

@@ -112,22 +112,16 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
             raise ValueError(f"vectors has {vectors.shape[0]} rows for {n} records")
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors = vectors / np.where(norms == 0, 1, norms)
-    from matrix.embed import PROGRESS_MIN, progress_bar
-
-    bar = progress_bar(5, "resolve", "steps", enabled=n >= PROGRESS_MIN)
-    bar.set_postfix_str("blocking")
+    # each long step shows its own bar on stderr (records searched / pairs compared / EM starts,
+    # with rate and ETA) from 1,000 of them on (MATRIX_PROGRESS=0/1 forces); the embedder shows texts
     t = time.perf_counter()
     cands = block(records, vectors, max(1, (spec.neighbours or neighbours) // 2), cross_only=link,
-                  max_key_group=spec.max_key_group, active=active)
+                  max_key_group=spec.max_key_group, active=active, progress=None)
     timings["block"] = time.perf_counter() - t
-    bar.update(1)
-    bar.set_postfix_str(f"comparing {len(cands):,} pairs")
     t = time.perf_counter()
     comps = comparisons(records, vectors is not None)
-    levels = compare(records, comps, cands.left, cands.right, vectors)
+    levels = compare(records, comps, cands.left, cands.right, vectors, progress=None)
     timings["compare"] = time.perf_counter() - t
-    bar.update(1)
-    bar.set_postfix_str("fitting the model (EM starts)")
     t = time.perf_counter()
     diagnostics: dict[str, Any] = {}
     rule = _rule_pairs(records, comps, levels)
@@ -138,15 +132,14 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
         rl, rr = random_pairs(records, min(u_sample, max(1000, 20 * n)), link, seed)
         bounds = prior_bounds(records, len(cands), link, rule)
         scorer, diagnostics = fit_robust(comps, compare(records, comps, rl, rr, vectors), levels, bounds,
-                                         update_u=blocking_biased(records, with_vectors=vectors is not None))
+                                         update_u=blocking_biased(records, with_vectors=vectors is not None),
+                                         progress=None)
         if diagnostics["fallback"]:
             scorer.prior = float(np.clip(rule / max(len(cands), 1), *bounds))
             log.warning("resolve: %s", diagnostics["fallback"])
             print(f"matrix resolve: WARNING {diagnostics['fallback']}", file=sys.stderr)
     prob = scorer.probability(levels)
     timings["score"] = time.perf_counter() - t
-    bar.update(1)
-    bar.set_postfix_str("checking for duplicates")
     # a trained classifier's probabilities are calibrated on labels: 0.5; the unsupervised model's
     # cut comes from its own posteriors (expected F1)
     thr = threshold if threshold is not None else (spec.threshold if spec.threshold is not None else
@@ -158,8 +151,6 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
     elif link and spec.one_to_one is not None:
         mode = "one-to-one" if spec.one_to_one else "many"
     timings["duplicate_check"] = time.perf_counter() - t
-    bar.update(1)
-    bar.set_postfix_str("clustering")
     t = time.perf_counter()
     if mode == "one-to-one":
         labels = one_to_one(n, cands.left, cands.right, prob, thr, group=twin_groups(records))
@@ -172,9 +163,6 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
         else:
             labels = cluster(thr)
     timings["cluster"] = time.perf_counter() - t
-    bar.update(1)
-    if hasattr(bar, "close"):
-        bar.close()
     timings["total"] = time.perf_counter() - t0
     counter("matrix_resolve_records_total", "records resolved").inc(n)
     counter("matrix_resolve_candidate_pairs_total", "candidate pairs scored").inc(len(cands))

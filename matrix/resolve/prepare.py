@@ -49,6 +49,28 @@ def name_key(processed: str | None) -> str | None:
     return key or None
 
 
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+# Articles that catalogues move behind a name ("Doors, The", "Grand jeu, Le", "Golem, Der").
+INVERTED_ARTICLES = frozenset("the a an le la les l el los las il lo gli der die das den det het de een ein eine".split())
+
+
+def name_core(raw: Any) -> str | None:
+    """A name without bracketed qualifiers and with a trailing ', Article' put back in front.
+
+    'Sentinel, The (1977)', 'The Sentinel' and 'Acme (UK)' / 'Acme' then share one blocking key:
+    catalogues add years, countries and disambiguators in brackets and invert articles, and an
+    exact key over the full string misses every such pair.
+    """
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None
+    s = _BRACKETED.sub(" ", str(raw)).strip()
+    head, sep, tail = s.rpartition(",")
+    if sep and tail.strip().lower().rstrip("'") in INVERTED_ARTICLES and head.strip():
+        s = f"{tail.strip()} {head.strip()}"
+    p = process(s)
+    return " ".join(p.split()) if p else None
+
+
 def code_tokens(raw: Any) -> frozenset[str]:
     """Tokens that mix letters and digits (model numbers, SKUs, codes), hyphens/slashes/dots removed."""
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
@@ -227,6 +249,9 @@ def build_records(spec: ResolveSpec, rows: Sequence[dict[str, Any]], source: Seq
             continue
         if f.type in ("name", "organisation"):
             keys[f.name] = [name_key(v) for v in values[f.name]]
+            core = [name_key(name_core(v)) for v in raw[f.name]]
+            if core != keys[f.name]:  # qualifiers or inverted articles present: a second, looser key
+                keys[f.name + "~core"] = core
         elif f.type == "person":
             keys[f.name] = [person_key(v) for v in values[f.name]]
         elif f.type in ("url-domain", "identifier", "categorical", "phone"):

@@ -304,12 +304,27 @@ def blocking_biased(records: Records, with_vectors: bool) -> frozenset[str]:
     return frozenset(names)
 
 
+COMPARE_CHUNK = 100_000  # pairs per progress step
+
+
 def compare(records: Records, comps: list[Comparison], left: np.ndarray, right: np.ndarray,
-            vectors: np.ndarray | None) -> np.ndarray:
-    """Level matrix (pairs x comparisons), -1 where either side is unknown."""
+            vectors: np.ndarray | None, progress: bool | None = False) -> np.ndarray:
+    """Level matrix (pairs x comparisons), -1 where either side is unknown.
+
+    `progress`: a bar on stderr counting pairs compared (rate, ETA); None = only for 1,000+ pairs.
+    """
     if left.size == 0:
         return np.zeros((0, len(comps)), dtype=np.int8)
-    return np.stack([c.compute(records, left, right, vectors) for c in comps], axis=1).astype(np.int8)
+    from matrix.embed import progress_bar
+
+    out = np.empty((left.size, len(comps)), dtype=np.int8)
+    with progress_bar(int(left.size), "comparing", "pairs", enabled=progress) as bar:
+        for start in range(0, left.size, COMPARE_CHUNK):
+            sl = slice(start, start + COMPARE_CHUNK)
+            for c, comp in enumerate(comps):
+                out[sl, c] = comp.compute(records, left[sl], right[sl], vectors)
+            bar.update(int(left[sl].size))
+    return out
 
 
 def random_pairs(records: Records, n_pairs: int, cross_only: bool, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -482,32 +497,47 @@ class FellegiSunter:
           "close" and "related" say the same) and that factor alone outweighs the prior odds, so
           "somewhat similar on this field" decides a match - the collapse. Two pooled neighbours
           are ordinary isotonic smoothing of a noisy level, and a tie too weak to decide
-          anything (categories that agree a little or a lot) is harmless;
-        - a comparison with data has m == u (it separates nothing, so the two classes are not
-          matches and non-matches but something else).
+          anything (categories that agree a little or a lot) is harmless. The factor is taken
+          at the comparison's weight (what it adds to a pair's log odds): a half-weight
+          embedding that only echoes the name cannot decide a match alone;
+        - no comparison with data separates the classes (m == u on every one of them: the two
+          classes are not matches and non-matches but something else). One field with m == u
+          is no collapse: a column both sources fill with different facts (one lists the lead
+          actor, the other a supporting one) is simply uninformative.
         """
         out = []
         lo, hi = self.prior_bounds
         prior_deficit = math.log2((1 - self.prior) / self.prior)  # bits a pair needs to become a match
         if self.wanted_prior > hi * max_over_bound:
             out.append(f"prior {self.wanted_prior:.4g} far above the bound {hi:.4g}")
+        flat = []
         for c, comp in enumerate(self.comps):
             col = levels[:, c]
             col = col[col >= 0]
             if col.size == 0:
                 continue
-            share = np.bincount(col, minlength=comp.n_levels) / col.size
-            bf = np.log2(self.m[c] / self.u[c])
-            held = [i for i in range(comp.n_levels - 1) if share[i] >= min_share]  # agreement levels with data
-            run = [held[0]] if held else []
-            for a, b in itertools.pairwise(held):
-                run = run + [b] if bf[a] - bf[b] < min_gap_bits else [b]
-                if len(run) > max_tied and bf[b] >= prior_deficit:
-                    out.append(f"{comp.name}: levels {run[0]}..{run[-1]} share one Bayes factor ({bf[b]:.2f} bits)")
-                    break
-            if float(np.abs(self.m[c] - self.u[c]).sum()) / 2 < 0.01:
-                out.append(f"{comp.name}: m equals u")
+            tie = self._tied_levels(c, col, min_share, min_gap_bits, max_tied, prior_deficit)
+            if tie:
+                out.append(tie)
+            flat.append((comp.name, float(np.abs(self.m[c] - self.u[c]).sum()) / 2 < 0.01))
+        if flat and all(f for _, f in flat):
+            out.append("m equals u on every comparison (" + ", ".join(n for n, _ in flat) + ")")
         return out
+
+    def _tied_levels(self, c: int, col: np.ndarray, min_share: float, min_gap_bits: float, max_tied: int,
+                     prior_deficit: float) -> str | None:
+        """More than `max_tied` adjacent agreement levels with data sharing one weighted Bayes factor
+        that alone outweighs the prior odds (see `problems`), described; else None."""
+        comp = self.comps[c]
+        share = np.bincount(col, minlength=comp.n_levels) / col.size
+        bf = np.log2(self.m[c] / self.u[c])
+        held = [i for i in range(comp.n_levels - 1) if share[i] >= min_share]  # agreement levels with data
+        run = [held[0]] if held else []
+        for a, b in itertools.pairwise(held):
+            run = run + [b] if bf[a] - bf[b] < min_gap_bits else [b]
+            if len(run) > max_tied and comp.weight * bf[b] >= prior_deficit:
+                return f"{comp.name}: levels {run[0]}..{run[-1]} share one Bayes factor ({bf[b]:.2f} bits)"
+        return None
 
     def probability(self, levels: np.ndarray) -> np.ndarray:
         logit = math.log(self.prior / (1 - self.prior)) + self._llr(levels)
@@ -566,7 +596,8 @@ EM_STARTS = ((0.5, 0.5), (0.1, 0.5), (0.02, 0.3), (0.5, 0.8))
 
 
 def fit_robust(comps: list[Comparison], u_levels: np.ndarray, levels: np.ndarray, bounds: tuple[float, float],
-               update_u: frozenset[str] = frozenset(), starts=EM_STARTS) -> tuple["FellegiSunter", dict[str, Any]]:
+               update_u: frozenset[str] = frozenset(), starts=EM_STARTS,
+               progress: bool | None = False) -> tuple["FellegiSunter", dict[str, Any]]:
     """EM from several starts; the best likelihood among sane fits (see `FellegiSunter.problems`).
 
     Why: EM on candidate pairs has more than one fixed point. On a small table linked to a big
@@ -589,8 +620,13 @@ def fit_robust(comps: list[Comparison], u_levels: np.ndarray, levels: np.ndarray
     stages: list[tuple[str, frozenset[str]]] = [("random pairs", frozenset())]
     if update_u:
         stages.append(("candidates for " + ", ".join(sorted(update_u)), update_u))
+    from matrix.embed import PROGRESS_MIN, progress_bar
+
+    shown = progress if progress is not None else (levels.shape[0] >= PROGRESS_MIN or None)
+    bar = progress_bar(len(stages) * len(starts), "fitting", "EM starts", enabled=shown)
     for stage, upd in stages:
         for share, steep in starts:
+            bar.update(1)
             fs = FellegiSunter(comps, prior_bounds=(lo, hi))
             fs.fit_u(u_levels)
             fs.fit_m(levels, update_u=upd, prior_init=max(lo, share * hi), steep=steep)
@@ -602,6 +638,8 @@ def fit_robust(comps: list[Comparison], u_levels: np.ndarray, levels: np.ndarray
                 best, best_ll, stage_used = fs, ll, stage
         if best is not None:
             break
+    if hasattr(bar, "close"):
+        bar.close()
     diag: dict[str, Any] = {"starts": tried, "fallback": None, "u_from": stage_used}
     if best is None:
         best = FellegiSunter(comps, prior_bounds=(lo, hi))

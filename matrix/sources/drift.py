@@ -24,7 +24,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from matrix.models import Listing
 from matrix.observability import get_logger
@@ -99,7 +99,8 @@ class DriftTracker:
     records: int = 0
     failed: int = 0
     counts: dict[str, FieldCounts] = field(default_factory=dict)
-    known_by_id: dict[str, list[str]] = field(default_factory=dict)
+    known_by_id: dict[str, Sequence[str]] = field(default_factory=dict)  # id -> known fields (shared tuples)
+    _shapes: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def observe(self, raw: dict[str, Any] | None, listing: Listing) -> None:
         raw = raw if raw is not None else (listing.raw or {})
@@ -121,7 +122,8 @@ class DriftTracker:
             c.raw_unknown += present and not ok
             if ok:
                 known.append(f)
-        self.known_by_id[str(listing.source_id)] = known
+        shape = tuple(known)
+        self.known_by_id[str(listing.source_id)] = self._shapes.setdefault(shape, shape)
 
     def fail(self) -> None:
         self.failed += 1
@@ -270,24 +272,44 @@ def print_ingest_fields(summary: dict[str, Any], out: Callable[[str], None] = pr
             out("  " + line.strip() if not line.startswith("  field drift") else f"{name}: {line.strip()}")
 
 
-def add_field_reports(settings: Any, listings: Iterable[Listing], report: dict[str, dict[str, Any]]) -> None:
-    """The ingest job's hook: `report[source]["fields"]` for every source in `report`, from the
-    normalized listings (raw kept on each), compared with and persisted as that source's baseline."""
-    from matrix.sources import build_source
+class FieldReports:
+    """Per-field fill and drift of every source of one ingest, fed batch by batch.
 
-    trackers: dict[str, DriftTracker] = {}
-    for name in report:
-        try:
-            src = build_source(settings.source(name), settings)
-            fields = tracked_fields(src)
-        except Exception:  # noqa: BLE001 - an unbuildable source already carries its error in the report
-            fields = None
-        trackers[name] = DriftTracker(name, fields)
-        trackers[name].failed = int(report[name].get("failed") or 0)
-    for lst in listings:
-        t = trackers.get(lst.source)
-        if t is not None:
-            t.observe(lst.raw, lst)
-    for name, t in trackers.items():
-        opts = getattr(settings.source(name), "options", None) or {}
-        report[name]["fields"] = finish(t, settings, opts) if t.records else None
+    Why incremental: the streaming ingest never holds all listings at once; each batch is
+    observed as it passes and `finish` compares each source with its last good ingest at the end.
+    """
+
+    def __init__(self, settings: Any, names: Iterable[str]) -> None:
+        from matrix.sources import build_source
+
+        self.settings = settings
+        self.trackers: dict[str, DriftTracker] = {}
+        for name in names:
+            try:
+                fields = tracked_fields(build_source(settings.source(name), settings))
+            except Exception:  # noqa: BLE001 - an unbuildable source already carries its error in the report
+                fields = None
+            self.trackers[name] = DriftTracker(name, fields)
+
+    def observe(self, listings: Iterable[Listing]) -> None:
+        for lst in listings:
+            t = self.trackers.get(lst.source)
+            if t is not None:
+                t.observe(lst.raw, lst)
+
+    def finish(self, report: dict[str, dict[str, Any]]) -> None:
+        """`report[source]["fields"]`: compared with, and persisted as, that source's baseline."""
+        for name, t in self.trackers.items():
+            if name not in report:
+                continue
+            t.failed = int(report[name].get("failed") or 0)
+            opts = getattr(self.settings.source(name), "options", None) or {}
+            report[name]["fields"] = finish(t, self.settings, opts) if t.records else None
+
+
+def add_field_reports(settings: Any, listings: Iterable[Listing], report: dict[str, dict[str, Any]]) -> None:
+    """`report[source]["fields"]` for every source in `report`, from the normalized listings (raw kept
+    on each), compared with and persisted as that source's baseline (one list: see FieldReports)."""
+    fields = FieldReports(settings, report)
+    fields.observe(listings)
+    fields.finish(report)

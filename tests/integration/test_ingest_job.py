@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from matrix.config import load_settings
@@ -16,12 +18,15 @@ def slice_settings(matrix_home):
     return load_settings(overrides={"sources": [{"name": "openaffiliate", "kind": "openaffiliate", "max_pages": SLICE}]})
 
 
-def test_ingest_builds_searchable_index_and_reingest_is_a_noop(ray_session, slice_settings):
+def test_ingest_builds_searchable_index_and_reingest_is_a_noop(ray_session, slice_settings, monkeypatch, capsys):
     from jobs.ingest import run_ingest
     from matrix.index import MasterIndex, SearchRequest, search
 
+    monkeypatch.setenv("MATRIX_PROGRESS", "1")  # the embedding bar for any size (default: 1,000 texts or more)
     first = run_ingest(slice_settings)
-    assert first["sources"]["openaffiliate"]["listings"] == SLICE
+    bar = capsys.readouterr().err
+    assert re.search(r"embedding: 100%.*(\d+)/\1 \[.* texts/s", bar), bar[-2000:]  # count, rate (ETA while running)
+    assert first["sources"]["openaffiliate"]["listings"] == SLICE, first["sources"]
     assert first["listings"]["inserted"] == SLICE
     assert first["programs"]["inserted"] >= SLICE - 2  # exact-key merge may fold same-domain entries
     index = MasterIndex(slice_settings)

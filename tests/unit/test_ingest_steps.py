@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from jobs.ingest import _normalize_batch, _parse_page
+from jobs.ingest import NORMALIZED_SCHEMA, _normalize_batch, _parse_page, normalize_batch
 from matrix.config import load_settings
 from matrix.models import Listing
 from matrix.sources import build_source
@@ -24,6 +24,28 @@ def test_parse_and_normalize_steps_produce_listings(matrix_home):
     listings = [Listing.model_validate_json(x) for x in out["listing"]]
     assert [lst.source for lst in listings] == ["oa"] * 3
     assert listings[0].source_id == json.loads(rows[0]["raw"])["slug"]
+
+
+def test_normalize_emits_arrow_rows_in_the_listing_schema(matrix_home):
+    """Arrow out, whichever batch format comes in; an all-null column (NaN in a numpy batch) is no value."""
+    import pyarrow as pa
+
+    from matrix.models import from_row
+
+    settings = load_settings(overrides={"sources": [{"name": "oa", "kind": "openaffiliate", "max_pages": 4}]})
+    sj = settings.model_dump_json()
+    page = next(build_source(settings.source("oa"), settings).fetch_pages())
+    rows = _parse_page(page.to_dict(), sj) + [{"source": "oa", "raw": json.dumps({"slug": "blank", "name": " "}),
+                                              "error": None, "fetched_at": "2026-01-01T00:00:00+00:00", "report": None}]
+    as_numpy = {k: np.array([r[k] for r in rows], dtype=object) for k in rows[0]}
+    as_numpy["report"] = np.full(len(rows), np.nan)  # what Ray's numpy batches make of an all-null column
+    for batch in (as_numpy, pa.Table.from_pylist(rows)):
+        out = normalize_batch(batch, sj)
+        assert out.schema == NORMALIZED_SCHEMA
+        assert out.column("_status").to_pylist() == ["ok"] * 4 + ["failed"]
+        assert out.column("_record").to_pylist()[-1] == "blank" and "must not be blank" in out.column("_error").to_pylist()[-1]
+        first = from_row(Listing, out.slice(0, 1).to_pylist()[0])
+        assert first.source == "oa" and first.content_hash == first.compute_hash()
 
 
 def test_bad_record_becomes_an_error_row_not_a_crash(matrix_home):
@@ -72,3 +94,39 @@ def test_index_listings_resolves_only_what_changed(matrix_home):
     new_vec = index.vectors_for([owner])[owner]
     assert float(new_vec @ old_vec) > 0.5, "the program vector lost the members outside this batch"
     assert index.stats()["tables"]["programs"]["rows"] == n_programs
+
+
+def test_fetch_yields_pages_in_small_blocks_then_the_report(matrix_home, monkeypatch):
+    """The Ray Data fetch UDF on a many-page directory (127.0.0.1): blocks of PAGES_PER_BLOCK pages that
+    concatenate into one schema, the last row the source's report with the page count."""
+    import pyarrow as pa
+
+    import jobs.ingest
+    from tests.integration.test_sources_sites import FAST_CRAWL
+    from tests.support.site_server import Site, SiteServer
+
+    monkeypatch.setattr(jobs.ingest, "PAGES_PER_BLOCK", 2)
+    with SiteServer([Site("odigger")]) as srv:
+        settings = load_settings(overrides={"crawl": FAST_CRAWL, "sources": [
+            {"name": "od", "kind": "odigger", "url": srv.url("odigger"),
+             "rate_limit": {"requests_per_second": 200, "burst": 10, "max_concurrency": 8}}]})
+        blocks = list(jobs.ingest._fetch_pages(pa.table({"source": ["od"]}), settings.model_dump_json()))
+    assert len(blocks) >= 3 and all(b.num_rows <= 2 for b in blocks)
+    table = pa.concat_tables(blocks)
+    reports = [r for r in table.column("report").to_pylist() if r is not None]
+    assert len(reports) == 1 and table.column("report").to_pylist()[-1] == reports[0]
+    done = json.loads(reports[0])
+    assert done["error"] is None and done["pages"] == table.num_rows - 1 >= 5
+
+
+def test_resolve_partitioned_setting(matrix_home):
+    """`resolve.partitioned`: YAML's on/off booleans are read as the modes; --local never partitions."""
+    from jobs.ingest import resolve_partitioned_now
+
+    assert load_settings().resolve.partitioned == "auto"
+    on = load_settings(overrides={"resolve": {"partitioned": True}})
+    off = load_settings(overrides={"resolve": {"partitioned": False}})
+    assert (on.resolve.partitioned, off.resolve.partitioned) == ("on", "off")
+    assert resolve_partitioned_now(on, 10, use_ray=True) is True
+    assert resolve_partitioned_now(on, 10, use_ray=False) is False and resolve_partitioned_now(on, 0, use_ray=True) is False
+    assert resolve_partitioned_now(off, 10**6, use_ray=True) is False

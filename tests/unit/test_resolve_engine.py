@@ -100,3 +100,51 @@ def test_link_two_tables_one_to_one_and_supervised():
     sup = resolve_records(rec, embedder=TrigramEmbedder(), link=True, train=train)
     assert sup.model["model"] == "logistic-regression"
     assert sup.probability.shape == res.probability.shape
+
+
+def test_name_core_key_ignores_qualifiers_and_inverted_articles():
+    from matrix.resolve.prepare import name_core
+
+    assert name_core("Sentinel, The (1977)") == name_core("The Sentinel") == "the sentinel"
+    assert name_core("Grand jeu, Le (1934) (TV)") == "le grand jeu"
+    assert name_core("Smith, Barney & Co.") == "smith barney co"  # not an article: left as is
+    spec = parse_spec({"fields": [{"name": "title", "type": "name"}]})
+    rec = build_records(spec, [{"title": "Sentinel, The (1977)"}, {"title": "The Sentinel"}, {"title": "Tangents"}],
+                        ["a", "b", "b"], ["1", "2", "3"])
+    assert rec.keys["title"][0] != rec.keys["title"][1]
+    assert rec.keys["title~core"][0] == rec.keys["title~core"][1]
+    pairs = block(rec, None, 1, cross_only=True).pair_set()
+    assert (0, 1) in pairs
+
+
+def test_lexical_blocking_falls_back_to_the_next_field_when_the_first_is_empty():
+    """A record without a title is searched by its person field against the other side's people,
+    never by a concatenation that would compare an actor with titles."""
+    from matrix.resolve.blocking import lexical_views
+
+    spec = parse_spec({"fields": [{"name": "title", "type": "name"}, {"name": "actor", "type": "person"}]})
+    titles = ["Red River", "Blue Moon", "Green Card", "Night Watch", "Day Tripper", "Silver Lining"]
+    actors = ["John Wayne", "Mary Pickford", "Gerard Depardieu", "Keanu Reeves", "Lon Chaney", "Gayne Whitman"]
+    rows_a = [{"title": None, "actor": "Keanu Charles Reeves"}] + [{"title": t, "actor": None} for t in titles[:3]]
+    rows_b = [{"title": f"{t} (1990)", "actor": f"{a.split()[-1]}, {a.split()[0]}"} for t, a in zip(titles, actors, strict=True)]
+    rows = rows_a + rows_b
+    rec = build_records(spec, rows, ["a"] * len(rows_a) + ["b"] * len(rows_b), [str(i) for i in range(len(rows))])
+    views = lexical_views(rec)
+    assert len(views) == 2
+    idx, _texts, queries = views[1]
+    assert idx[queries].tolist() == [0]  # only the title-less record searches by actor
+    pairs = block(rec, None, 1, cross_only=True).pair_set()
+    reeves = len(rows_a) + actors.index("Keanu Reeves")
+    assert (0, reeves) in pairs
+    for i in range(1, 4):  # titles still find their titles, actor names do not dilute them
+        assert (i, len(rows_a) + i - 1) in pairs
+
+
+def test_every_long_step_shows_a_progress_bar_on_stderr(capsys, monkeypatch):
+    monkeypatch.setenv("MATRIX_PROGRESS", "1")
+    rec = _dedupe_records()
+    resolve_records(rec, embedder=TrigramEmbedder(), mode="many")
+    err = capsys.readouterr().err
+    for step, unit in (("blocking", "records"), ("comparing", "pairs"), ("fitting", "EM starts")):
+        assert step in err and unit in err, (step, err[-500:])
+    assert "/s" in err or "s/" in err  # a rate is shown

@@ -131,3 +131,21 @@ def test_embedder_sorts_by_length_in_chunks_keeps_order_and_shows_progress(capsy
     assert max(Fake.calls) == 2 * 8 and sum(Fake.calls) == 40  # chunks of CHUNK_BATCHES batches
     err = capsys.readouterr().err
     assert "embedding" in err and "40/40" in err
+
+
+def test_a_weak_echo_comparison_and_one_uninformative_field_are_not_a_collapse():
+    """Tied levels count at the comparison's weight, and one field with m == u is no collapse;
+    m == u on every comparison still is."""
+    from matrix.resolve.scoring import Comparison, FellegiSunter
+
+    comps = [Comparison("title", 3, 1.0, None), Comparison("echo", 4, 0.5, None), Comparison("actor", 2, 1.0, None)]
+    fs = FellegiSunter(comps, prior_bounds=(0.001, 0.05))
+    fs.prior, fs.wanted_prior = 0.05, 0.05
+    fs.u = [np.array([0.01, 0.09, 0.9]), np.array([0.01, 0.01, 0.01, 0.97]), np.array([0.5, 0.5])]
+    fs.m = [np.array([0.8, 0.15, 0.05]), np.array([0.3, 0.3, 0.3, 0.1]), np.array([0.5, 0.5])]
+    levels = np.array([[0, 0, 0], [1, 1, 1], [2, 2, 0], [0, 3, 1]] * 50, dtype=np.int8)
+    assert fs.problems(levels) == []  # echo: 4.9 bits x 0.5 < the 4.25 bits the prior needs
+    comps[1].weight = 1.0
+    assert any("echo: levels 0..2" in p for p in fs.problems(levels))
+    fs.m = [u.copy() for u in fs.u]
+    assert any("m equals u on every comparison" in p for p in fs.problems(levels))
