@@ -81,7 +81,10 @@ SCALE_SHARD_ROWS = 10_000
 # "report"), the error and record id of a dropped record, and a source's crawl report (JSON).
 NORMALIZED_SCHEMA = pa.schema(list(LISTING_SCHEMA) + [
     pa.field("_status", pa.string()), pa.field("_error", pa.string()),
-    pa.field("_record", pa.string()), pa.field("_report", pa.string())])
+    pa.field("_record", pa.string()), pa.field("_report", pa.string()),
+    # the configured source the row came from: a listing's own `source` may differ (a network
+    # source "net-awin" yields listings of source "awin"), and the report is per configured source
+    pa.field("_origin", pa.string())])
 _LISTING_COLUMNS = [f.name for f in LISTING_SCHEMA]
 
 
@@ -218,18 +221,18 @@ def _normalize_row(settings_json: str, source: str, raw: Any, err: Any, fetched_
     """One parsed record -> a NORMALIZED_SCHEMA row: the listing (content hash set), or its error and id."""
     raw, err, report = _text(raw), _text(err), _text(report)
     if report is not None:
-        return {"source": source, "_status": "report", "_report": report}
+        return {"source": source, "_origin": source, "_status": "report", "_report": report}
     if raw is None:
-        return {"source": source, "_status": "failed", "_error": err or "no record", "_record": None}
+        return {"source": source, "_origin": source, "_status": "failed", "_error": err or "no record", "_record": None}
     from matrix.sources.directory import record_id
 
     try:
         lst = _source(settings_json, source).to_listing(json.loads(raw), parse_timestamp(fetched_at))
         lst.content_hash = lst.content_hash or lst.compute_hash()
-        return {**to_row(lst), "_status": "ok"}
+        return {**to_row(lst), "_origin": source, "_status": "ok"}
     except Exception as exc:
         rid = record_id(raw)
-        return {"source": source, "_status": "failed", "_record": rid,
+        return {"source": source, "_origin": source, "_status": "failed", "_record": rid,
                 "_error": f"normalize {source} record {rid}: {type(exc).__name__}: {exc}"}
 
 
@@ -350,9 +353,10 @@ class IngestTally:
     def take(self, table: pa.Table) -> list[Listing]:
         """One normalized batch -> its listings; counts, drops and crawl reports recorded on the way."""
         status = table.column("_status").to_pylist()
-        sources = table.column("source").to_pylist()
-        listings = [from_row(Listing, r) for r in table.filter(pc.equal(table.column("_status"), "ok"))
-                    .select(_LISTING_COLUMNS).to_pylist()]
+        sources = table.column("_origin").to_pylist()
+        ok = table.filter(pc.equal(table.column("_status"), "ok"))
+        origins = [str(o) for o in ok.column("_origin").to_pylist()]
+        listings = [from_row(Listing, r) for r in ok.select(_LISTING_COLUMNS).to_pylist()]
         if len(listings) < len(status):
             errors, records, reports = (table.column(c).to_pylist() for c in ("_error", "_record", "_report"))
             for i, st in enumerate(status):
@@ -360,10 +364,10 @@ class IngestTally:
                     self._drop(str(sources[i]), records[i], str(errors[i]))
                 elif st == "report":
                     self._crawled(str(sources[i]), reports[i])
-        for lst in listings:
-            self._source(lst.source)["listings"] += 1
-            RECORDS_INGESTED.labels(lst.source, "ok").inc()
-        self.fields.observe(listings)
+        for origin in origins:
+            self._source(origin)["listings"] += 1
+            RECORDS_INGESTED.labels(origin, "ok").inc()
+        self.fields.observe(listings, origins)
         return listings
 
     def listing_batches(self, tables: Iterable[pa.Table], on_end: Callable[[str], None] | None = None) -> Iterator[list[Listing]]:

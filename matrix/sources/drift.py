@@ -291,9 +291,13 @@ class FieldReports:
                 fields = None
             self.trackers[name] = DriftTracker(name, fields)
 
-    def observe(self, listings: Iterable[Listing]) -> None:
-        for lst in listings:
-            t = self.trackers.get(lst.source)
+    def observe(self, listings: Iterable[Listing], origins: Iterable[str] | None = None) -> None:
+        """Count each listing under the configured source it came from (`origins`, same order),
+        or under its own `source` when not given (they differ for network sources)."""
+        listings = list(listings)
+        names = list(origins) if origins is not None else [lst.source for lst in listings]
+        for name, lst in zip(names, listings, strict=True):
+            t = self.trackers.get(name)
             if t is not None:
                 t.observe(lst.raw, lst)
 
