@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from matrix.normalize.terms import extract_terms
+from tests.support.terms_cases import assert_states_exactly
 
 CPS12 = {"model": "percent", "percent": [12.0, 12.0], "payout_type": "cps"}
 REV12 = {"model": "percent", "percent": [12.0, 12.0], "recurring": True, "payout_type": "revshare"}
@@ -104,11 +105,7 @@ CASES = [
 
 @pytest.mark.parametrize("text,expected", CASES, ids=[c[0][:60] for c in CASES])
 def test_round6_rule(text, expected):
-    got = extract_terms(text).as_dict()
-    if got["restrictions"]:
-        got["restrictions"] = sorted(got["restrictions"])      # a set of banned types: order carries nothing
-    assert {k: v for k, v in got.items() if v is not None} == {
-        k: sorted(v) if k == "restrictions" else v for k, v in expected.items()}
+    assert_states_exactly(text, expected)
 
 
 def test_a_floor_keeps_its_minimum_in_the_commission_model():

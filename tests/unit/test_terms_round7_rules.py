@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from matrix.normalize.terms import extract_terms
+from tests.support.terms_cases import assert_states_exactly
 
 CPS12 = {"model": "percent", "percent": [12.0, 12.0], "payout_type": "cps"}
 REV12 = {"model": "percent", "percent": [12.0, 12.0], "recurring": True, "payout_type": "revshare"}
@@ -102,10 +102,4 @@ CASES = [
 
 @pytest.mark.parametrize("text,expected", CASES, ids=[c[0][:60] for c in CASES])
 def test_round7_rule(text, expected):
-    got = extract_terms(text).as_dict()
-    if got["restrictions"]:
-        got["restrictions"] = sorted(got["restrictions"])      # a set of banned types: order carries nothing
-    if got["methods"]:
-        got["methods"] = sorted(got["methods"])
-    want = {k: sorted(v) if k in ("restrictions", "methods") else v for k, v in expected.items()}
-    assert {k: v for k, v in got.items() if v is not None} == want
+    assert_states_exactly(text, expected)

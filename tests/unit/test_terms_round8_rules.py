@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from matrix.normalize.terms import extract_terms
+from tests.support.terms_cases import assert_states_exactly
 
 CPS20 = {"model": "percent", "percent": [20.0, 20.0], "payout_type": "cps"}
 REV20 = {"model": "percent", "percent": [20.0, 20.0], "recurring": True, "payout_type": "revshare"}
@@ -107,10 +107,4 @@ CASES = [
 
 @pytest.mark.parametrize("text,expected", CASES, ids=[c[0][:60] for c in CASES])
 def test_round8_rule(text, expected):
-    got = extract_terms(text).as_dict()
-    if got["restrictions"]:
-        got["restrictions"] = sorted(got["restrictions"])      # a set of banned types: order carries nothing
-    if got["methods"]:
-        got["methods"] = sorted(got["methods"])
-    want = {k: sorted(v) if k in ("restrictions", "methods") else v for k, v in expected.items()}
-    assert {k: v for k, v in got.items() if v is not None} == want
+    assert_states_exactly(text, expected)
