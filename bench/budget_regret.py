@@ -4,6 +4,7 @@
     .venv/bin/python bench/budget_regret.py --families dev,heldout   # while developing: never the sealed family
     .venv/bin/python bench/budget_regret.py --smoke         # CI size
     .venv/bin/python bench/budget_regret.py --json out.json # figures as data too
+    .venv/bin/python bench/budget_regret.py --families dev --worlds 12 --no-loop --strategies safe  # one-shot only
 
 Worlds (matrix.budget.simulator.make_partial_world): Hill curves with carry-over, concave and
 S-shaped, Poisson (dev) or negative-binomial (held-out) conversions, change-points inside or after
@@ -16,7 +17,10 @@ of four sizes, drift, longer carry-over, 100-day histories, 20 and 50 campaigns)
 and interval work and run once at the end of session 3; after that run it became development data.
 `sealed2` (jitter 3-60 % per campaign, a planning budget 0.6-1.6 x the historical one, sharp S-curves, carry-over
 up to 0.6, change-points from early history deep into the loop, 75 days, 20 and 50 campaigns) was defined before the
-evidence-sized trust region was built and run once at the end: its figures are the honest held-out result.
+evidence-sized trust region was built and run once at the end; development data since (session 4).
+`sealed3` (defined at the start of session 4, before that session's loop work; see its docstring in
+matrix/budget/simulator.py: under-funded histories with stepped budget changes, paused days, weekend-heavy weeks,
+early-saturating curves, high-ticket noisy earnings, 60 days, 12 and 35 campaigns) is run once, by the lead, at the end.
 
 Per strategy (equal, proportional, safe = the default, explore):
   one-shot: fit on 120 days, plan the next day once; median / p90 regret vs the oracle (true curves),
@@ -50,19 +54,22 @@ STRATEGIES = ["equal", "proportional", "safe", "explore"]
 
 # per-family sizes that differ from the defaults (campaign counts cycle over the worlds)
 FAMILY_SIZES: dict[str, dict] = {"sealed": {"campaigns": (20, 50), "history_days": 100},
-                                  "sealed2": {"campaigns": (20, 50), "history_days": 75}}
+                                  "sealed2": {"campaigns": (20, 50), "history_days": 75},
+                                  "sealed3": {"campaigns": (12, 35), "history_days": 60}}
 
 
-def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int) -> dict[str, dict[str, float]]:
+def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int,
+               strategies: list[str] | None = None) -> dict[str, dict[str, float]]:
+    strategies = strategies or STRATEGIES
     per: dict[str, dict[str, list]] = {s: {"regret": [], "ge_hist": [], "covered": [], "w2": [], "w8": [], "viol": []}
-                                       for s in STRATEGIES}
+                                       for s in strategies}
     trust, hist_regret = [], []
     sizes = FAMILY_SIZES.get(family, {})
     counts = sizes.get("campaigns", (campaigns,))
     history_days = sizes.get("history_days", history_days)
     for seed in range(worlds):
         n = counts[seed % len(counts)]
-        for name in STRATEGIES:
+        for name in strategies:
             w, h, c = make_partial_world(n, seed, family, history_days)
             r = one_shot(w, h, c, get_strategy(name), seed=seed)
             per[name]["regret"].append(r.regret)
@@ -73,6 +80,8 @@ def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_day
             if name == "safe":
                 trust.append(r.trust_regret)
                 hist_regret.append(r.history_regret)
+            if weeks <= 0:  # --no-loop: one-shot figures only
+                continue
             w, h, c = make_partial_world(n, seed, family, history_days)
             lr, bad = closed_loop(w, h, c, get_strategy(name), weeks=weeks, seed=seed)
             per[name]["w2"].append(lr[min(1, len(lr) - 1)])
@@ -84,11 +93,16 @@ def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_day
         out[name] = {"median": float(np.median(r)), "p90": float(np.percentile(r, 90)),
                      "ge_history": float(np.mean(d["ge_hist"])),
                      "coverage": float(np.mean(d["covered"])) if d["covered"] else float("nan"),
-                     "week2": float(100 * np.median(d["w2"])), f"week{weeks}": float(100 * np.median(d["w8"])),
+                     "week2": _median_pct(d["w2"]), f"week{weeks}": _median_pct(d["w8"]),
                      "violations": int(np.sum(d["viol"]))}
     out["_world"] = {"history_median": float(100 * np.median(hist_regret)), "trust_best_median": float(100 * np.median(trust)),
                      "worlds": worlds, "campaigns": "/".join(map(str, counts)), "weeks": weeks}
     return out
+
+
+def _median_pct(values: list) -> float:
+    """Median in %, NaN when the loop was not run (--no-loop)."""
+    return float(100 * np.median(values)) if values else float("nan")
 
 
 def print_family(family: str, res: dict[str, dict[str, float]], seconds: float) -> None:
@@ -98,7 +112,7 @@ def print_family(family: str, res: dict[str, dict[str, float]], seconds: float) 
           f"keeping history: median regret {m['history_median']:.2f} %; best reachable in the trust region "
           f"(true curves): {m['trust_best_median']:.2f} %  ({seconds:.0f} s)")
     print(f"{'strategy':<13}{'median %':>9}{'p90 %':>8}{'>=hist':>8}{'cover80':>8}{'week2 %':>9}{f'week{wk} %':>9}{'viol':>6}")
-    for name in STRATEGIES:
+    for name in [s for s in STRATEGIES if s in res]:
         r = res[name]
         print(f"{name + (' *' if name == 'safe' else ''):<13}{r['median']:>9.2f}{r['p90']:>8.2f}{r['ge_history']:>8.2f}"
               f"{r['coverage']:>8.2f}{r['week2']:>9.2f}{r[f'week{wk}']:>9.2f}{r['violations']:>6d}")
@@ -146,15 +160,19 @@ def main(argv: list[str] | None = None) -> dict:
                                       "smoke: dev,heldout)")
     p.add_argument("--worlds", type=int, help="worlds per family (default 12; smoke 3)")
     p.add_argument("--no-forecast", action="store_true", help="skip the forecast backtest section")
+    p.add_argument("--no-loop", action="store_true", help="one-shot figures only (no closed loop: week columns nan)")
+    p.add_argument("--strategies", help=f"comma-separated subset of {','.join(STRATEGIES)} (default: all four)")
     a = p.parse_args(argv)
     t0 = time.perf_counter()
     worlds, campaigns, weeks, days = (3, 8, 8, 90) if a.smoke else (12, 20, 8, 120)
     worlds = a.worlds or worlds
+    weeks = 0 if a.no_loop else weeks
     families = (a.families or ("dev,heldout" if a.smoke else "dev,heldout,sealed,sealed2")).split(",")
     result: dict = {}
     for family in families:
         t = time.perf_counter()
-        result[family] = run_family(family, worlds, campaigns, weeks, days)
+        result[family] = run_family(family, worlds, campaigns, weeks, days,
+                                    a.strategies.split(",") if a.strategies else None)
         print_family(family, result[family], time.perf_counter() - t)
     if not a.no_forecast:
         result["forecast"] = forecast_section(a.smoke)

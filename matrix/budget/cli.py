@@ -7,6 +7,7 @@ Thin: parse, call the package, print. Every command reads MATRIX_HOME/budget (th
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import json
 from pathlib import Path
@@ -201,7 +202,7 @@ def cmd_allocate(args: argparse.Namespace, settings: Settings) -> int:
     strategy = get_strategy(name, **params)
     fit = {**SAFE_FIT, **({"half_life_days": b.half_life_days} if b.half_life_days else {})}
     ctx = build_context(hist, cons, ids, fit=True, rng=np.random.default_rng(b.seed), current=current,
-                        fit_kwargs=fit, pool=True)
+                        fit_kwargs=fit, pool=True, anchor_before=_anchor_date(args.anchor_before))
     plan = make_plan(strategy, ctx, interval=b.interval, currency=b.base_currency)
     print(plan.to_json() if args.json else plan.table())
     if args.out:
@@ -217,6 +218,16 @@ def cmd_allocate(args: argparse.Namespace, settings: Settings) -> int:
                                                 currency=b.base_currency):
                 print(f)
     return 0
+
+
+def _anchor_date(text: str | None) -> dt.date | None:
+    """`--anchor-before` as a date; a clear error for anything that is not YYYY-MM-DD."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--anchor-before {text!r}: expected a date as YYYY-MM-DD") from None
 
 
 # --- forecast -----------------------------------------------------------------------------------
@@ -331,6 +342,9 @@ def register(subparsers: Any) -> None:
     al.add_argument("--min-spend", type=float)
     al.add_argument("--max-multiple", type=float, help="cap per campaign as a multiple of the equal share")
     al.add_argument("--max-change-fraction", type=float)
+    al.add_argument("--anchor-before", metavar="YYYY-MM-DD",
+                    help="the day you started following plans (weekly loop): safe plans are judged against your "
+                         "allocation of the 7 days before it, and the weeks played since count as evidence")
     al.add_argument("--json", action="store_true")
     al.add_argument("--out", help="write the plan as JSON")
     al.add_argument("--plots", help="directory for PNG plots")

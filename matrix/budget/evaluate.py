@@ -82,8 +82,7 @@ def online_regret(world: World, strategy: Strategy, days: int = 90, seed: int = 
 
 
 def _dow(world: World, d: int) -> float:
-    from matrix.budget.simulator import DOW
-    return DOW[(world.start + dt.timedelta(days=d)).weekday()]
+    return float(world.dow[(world.start + dt.timedelta(days=d)).weekday()])
 
 
 def _empty(ids: list[str]) -> pd.DataFrame:
@@ -157,7 +156,8 @@ def closed_loop(world: World, hist: pd.DataFrame, cons: Constraints, strategy: S
     for wk in range(weeks):
         day = day0 + wk * step_days
         ctx = build_context(data, cons, world.ids, fit=True, rng=rng,
-                            fit_kwargs=fit_kwargs if fit_kwargs is not None else SAFE_FIT, pool=True)
+                            fit_kwargs=fit_kwargs if fit_kwargs is not None else SAFE_FIT, pool=True,
+                            anchor_before=world.start + dt.timedelta(days=day0))
         x = strategy.allocate(ctx)
         bad += len(cons.violations(x))
         _, best = world.oracle(cons, day, grid=600)

@@ -16,10 +16,16 @@ delivers less than keeping the old allocation. So the default strategy:
    mean inside the observed range and shrinks where the data say little;
 4. guards: among x_t = h + t (x* - h) (h = the current allocation rescaled to the budget) it keeps
    the t whose *lower quantile* of the gain over h is largest, so under the posterior the plan is
-   at least as good as keeping the current allocation with high probability (t = 0 is h itself).
+   at least as good as keeping the current allocation with high probability (t = 0 is h itself);
+5. anchors: the plan must beat the marketer's own allocation (the 7 days before the first plan was
+   followed, `anchor_allocation`) on paired posterior draws (`anchor_guard`). In a weekly loop the weeks
+   played since are the loop's own evidence: the risk discount halves per week of them (`loop_risk`) and
+   the anchor's first-plan collapse below the data relaxes with it, so the loop converges while the
+   first plan stays guarded.
 
-`explore` spends a chosen share of the budget on a Thompson draw within the trust region widened
-by `explore_step`; its expected cost (posterior mean value lost against `safe`) goes in the notes.
+`explore` spends a chosen share of the budget on the upper quantile of the posterior curves (or a Thompson
+draw) within the trust region widened by `explore_step`; its expected cost (posterior mean value lost against
+`safe`) goes in the notes.
 """
 
 from __future__ import annotations
@@ -130,9 +136,11 @@ class EdgeSamples:
     the highest observed spend, collapsing below the lowest. The guard judges a move on these, so "at
     least as good as keeping the current allocation" holds also when the curve turns right outside the data."""
 
-    def __init__(self, samples: CurveSamples, observed: tuple[float, float], rng: np.random.Generator) -> None:
+    def __init__(self, samples: CurveSamples, observed: tuple[float, float], rng: np.random.Generator,
+                 steepness: float | None = None) -> None:
         self.samples, (self.lo, self.hi) = samples, observed
         self.edge = rng.random(samples.a.size) < 0.5
+        self.steepness = steepness
 
     def values(self, x: np.ndarray | float) -> np.ndarray:
         x = np.atleast_1d(np.asarray(x, dtype=float))
@@ -140,7 +148,8 @@ class EdgeSamples:
         if np.isfinite(self.hi) and np.any(x > self.hi):
             v = np.where(self.edge[None, :] & (x[:, None] > self.hi), np.minimum(v, self.samples.values(self.hi)), v)
         if np.isfinite(self.lo) and self.lo > 0 and np.any(x < self.lo):
-            fall = collapse(self.samples.values(self.lo), x[:, None], self.lo, edge_steepness(self.samples, self.lo))
+            steep = edge_steepness(self.samples, self.lo) if self.steepness is None else self.steepness
+            fall = collapse(self.samples.values(self.lo), x[:, None], self.lo, steep)
             v = np.where(self.edge[None, :] & (x[:, None] < self.lo), np.minimum(v, fall), v)
         return v
 
@@ -217,6 +226,27 @@ def baseline_allocation(ctx: AllocationContext) -> np.ndarray:
     return ctx.constraints.project(h * ctx.constraints.budget / h.sum())
 
 
+def loop_risk(ctx: AllocationContext, risk: float, half_life_days: float) -> float:
+    """The risk weight of this plan: `risk` for a first plan, halved every `half_life_days` of plans played
+    since the anchor date (`ctx.followed_days`). Each week played at a new level is evidence the fit has
+    seen, and the history anchor keeps judging every plan against the marketer's own allocation, so the
+    discount on extrapolated gains can relax as the loop's evidence grows (0 or less = never relax)."""
+    if half_life_days <= 0 or ctx.followed_days <= 0:
+        return risk
+    return risk * 0.5 ** (ctx.followed_days / half_life_days)
+
+
+def anchor_allocation(ctx: AllocationContext) -> np.ndarray:
+    """What the plan must beat: the marketer's allocation before following plans (`anchor_allocation`, the
+    7 days before `anchor_before`) or else the recent one, rescaled to the budget and made feasible. In a
+    weekly loop the weeks played since are the loop's own evidence: anchoring on last week's play instead
+    would make every week re-prove the previous week's moves and stall learning."""
+    a = ctx.anchor_allocation
+    if a is None or not np.isfinite(a).all() or a.sum() <= 0:
+        return baseline_allocation(ctx)
+    return ctx.constraints.project(a * ctx.constraints.budget / a.sum())
+
+
 def guard(samples: Sequence[CurveSamples | EdgeSamples], x_new: np.ndarray, x_old: np.ndarray, quantile: float,
           steps: int = 11) -> tuple[np.ndarray, float]:
     """The point on the segment old -> new maximising the `quantile` of the posterior gain over old."""
@@ -231,6 +261,17 @@ def guard(samples: Sequence[CurveSamples | EdgeSamples], x_new: np.ndarray, x_ol
     return best_x, best_t
 
 
+def _collapse_steepness(samples: CurveSamples, lo: float, weight: float) -> float | None:
+    """How steeply the edge draws fall below the lowest observed spend: the posterior's elasticity at that
+    edge (weight 0: None, EdgeSamples' default), moved by `weight` towards the upper tail of the curve's
+    shape exponent s, the steepest any Hill curve of the posterior can fall far below its data (an S-curve
+    whose history sat above its threshold looks gentle at the edge and collapses below it)."""
+    if weight <= 0 or not (np.isfinite(lo) and lo > 0):
+        return None
+    e_edge = edge_steepness(samples, lo)
+    return e_edge + min(weight, 1.0) * max(float(np.quantile(samples.s, 0.9)) - e_edge, 0.0)
+
+
 class PairedDraws:
     """Posterior draws of every campaign's expected earnings, paired across allocations: draw j of a
     campaign is one curve (the same one whatever the spend), half of them flat beyond the highest observed
@@ -239,9 +280,10 @@ class PairedDraws:
     a plan and the history anchor are compared draw by draw on the uncertainty the interval reports."""
 
     def __init__(self, samples: Sequence[CurveSamples], observed: Sequence[tuple[float, float]], level_sd: float,
-                 seed: int = 13) -> None:
+                 seed: int = 13, shape_collapse: float = 0.0) -> None:
         rng = np.random.default_rng(seed)
-        self.edges = [EdgeSamples(sm, r, rng) for sm, r in zip(samples, observed, strict=True)]
+        self.edges = [EdgeSamples(sm, r, rng, _collapse_steepness(sm, r[0], shape_collapse))
+                      for sm, r in zip(samples, observed, strict=True)]
         n = samples[0].a.size if samples else 0
         self.level = np.exp(rng.normal(-level_sd ** 2 / 2, level_sd, (len(samples), n))) if level_sd > 0 \
             else np.ones((len(samples), n))
@@ -295,7 +337,8 @@ class Safe(Strategy):
     @classmethod
     def defaults(cls) -> dict[str, Any]:
         return {"trust_multiple": 2.0, "risk": 0.5, "guard_quantile": 0.2, "samples": 200, "grid": 300, "guard": True,
-                "floor": True, "edge_guard": False, "anchor": True, "anchor_confidence": 0.8, "anchor_tolerance": 0.01}
+                "floor": True, "edge_guard": False, "anchor": True, "anchor_confidence": 0.8, "anchor_tolerance": 0.01,
+                "risk_half_life_days": 7.0, "shape_collapse": 1.0}
 
     def _samples(self, ctx: AllocationContext, seed: int = 7) -> list[CurveSamples]:
         rng = np.random.default_rng(seed)
@@ -315,7 +358,9 @@ class Safe(Strategy):
         samples = self._samples(ctx)
         rng_obs = [(float(ctx.observed_min[i]) if ctx.observed_min is not None else np.nan,
                     float(ctx.observed_max[i]) if ctx.observed_max is not None else np.nan) for i in range(ctx.n)]
-        x = maximize([RiskCurve(s, float(self.params["risk"]), r, p.mean_curve())
+        risk = loop_risk(ctx, float(self.params["risk"]), float(self.params["risk_half_life_days"]))
+        self.info["risk"] = risk
+        x = maximize([RiskCurve(s, risk, r, p.mean_curve())
                       for s, r, p in zip(samples, rng_obs, posts, strict=True)], cons, grid=int(self.params["grid"]))
         if self.params["guard"]:
             old = cons.project(np.minimum(baseline_allocation(ctx), hi))
@@ -329,13 +374,19 @@ class Safe(Strategy):
             x = self._anchor(ctx, samples, rng_obs, x)
         return x
 
+    def _relax(self) -> float:
+        """1 on a first plan, falling towards 0 as the loop's evidence grows (the relaxed risk / the base risk)."""
+        base = float(self.params["risk"])
+        return float(self.info.get("risk", base)) / base if base > 0 else 0.0
+
     def _anchor(self, ctx: AllocationContext, samples: Sequence[CurveSamples],
                 observed: Sequence[tuple[float, float]], x: np.ndarray) -> np.ndarray:
         """The history-anchor guard (`anchor_guard`) against the historical allocation rescaled to the budget."""
         from matrix.budget.plan import level_uncertainty
 
-        anchor = baseline_allocation(ctx)
-        draws = PairedDraws(samples, observed, level_uncertainty(ctx))
+        anchor = anchor_allocation(ctx)
+        draws = PairedDraws(samples, observed, level_uncertainty(ctx),
+                            shape_collapse=float(self.params["shape_collapse"]) * self._relax() ** 4)
         x, check = anchor_guard(draws, x, anchor, float(self.params["anchor_confidence"]),
                                 tolerance=float(self.params["anchor_tolerance"]))
         self.info["anchor"] = check
@@ -349,14 +400,17 @@ def _first_draw(draw: CurveSamples) -> Callable[[np.ndarray], np.ndarray]:
 
 @register_strategy("explore")
 class Explore(Strategy):
-    """Spend `share` of the budget to learn: a Thompson draw (same posterior) optimised within the
-    trust region widened by `explore_step` (the safe limits x / (1 + explore_step)); the rest follows
-    `safe`. Expected cost vs `safe` is reported."""
+    """Spend `share` of the budget to learn, optimised within the trust region widened by `explore_step` (the
+    safe limits x / (1 + explore_step)); the rest follows `safe`. The learning share maximises the upper
+    `ucb_quantile` of the posterior curves (`rule` ucb, default: it goes where the unobserved part of a curve
+    could pay most, i.e. where the posterior is widest at the edge of the data) or one Thompson draw (`rule`
+    thompson). Session 4, 6 worlds per development family, ucb vs thompson: one-shot median regret lower on all
+    four, loop week 2 lower on three (docs/budget.md). Expected cost vs `safe` is reported."""
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
         return {"share": 0.2, "explore_step": 0.5, "trust_multiple": 2.0, "risk": 0.5, "guard_quantile": 0.2,
-                "samples": 200, "grid": 300}
+                "samples": 200, "grid": 300, "rule": "ucb", "ucb_quantile": 0.8}
 
     def propose(self, ctx: AllocationContext) -> np.ndarray:
         p = self.params
@@ -370,8 +424,7 @@ class Explore(Strategy):
         mult, step = float(p["trust_multiple"]), 1 + float(p["explore_step"])
         hi, _ = trust_limits(ctx, mult, step)
         cons = _within(ctx.constraints, hi, trust_floor(ctx, mult, hi, step))
-        draws = [CurveSamples.draw(post, 1, ctx.rng) for post in posts]
-        x_ts = maximize([_first_draw(d) for d in draws], cons, grid=int(p["grid"]))
+        x_ts = maximize(self._learning_curves(ctx, posts), cons, grid=int(p["grid"]))
         share = float(p["share"])
         x = (1 - share) * x_safe + share * x_ts
         # cost in the safe plan's own (risk-adjusted) terms: extrapolated gains count at 1 - risk
@@ -383,3 +436,22 @@ class Explore(Strategy):
         self.info["expected_cost"] = v(x_safe) - v(x)
         self.info["explore_hi"] = hi
         return x
+
+    def _learning_curves(self, ctx: AllocationContext,
+                         posts: Sequence[HillPosterior]) -> list[Callable[[np.ndarray], np.ndarray]]:
+        """The curves the learning share is optimised on: one Thompson draw per campaign (`rule` thompson), or the
+        upper `ucb_quantile` of the posterior curves (`rule` ucb: optimism where the posterior is widest, so the
+        share goes to the campaigns whose unobserved part could pay most)."""
+        rule = str(self.params["rule"])
+        if rule == "thompson":
+            return [_first_draw(CurveSamples.draw(post, 1, ctx.rng)) for post in posts]
+        if rule != "ucb":
+            raise ValueError(f"explore: unknown rule {rule!r}; allowed: thompson, ucb")
+        q = float(self.params["ucb_quantile"])
+        draws = [CurveSamples.draw(post, 64, np.random.default_rng(17 + i)) for i, post in enumerate(posts)]
+        return [_quantile_curve(d, q) for d in draws]
+
+
+def _quantile_curve(draws: CurveSamples, q: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The pointwise `q` quantile of posterior curve draws, as `maximize` takes it."""
+    return lambda x: np.quantile(draws.values(x), q, axis=1)

@@ -43,6 +43,7 @@ class World:
     dispersion: float = 20.0  # NB size: variance = m + m^2 / dispersion
     revenue_sigma: float = 0.4  # lognormal sigma of commission per conversion
     start: dt.date = dt.date(2024, 1, 1)
+    dow: np.ndarray = field(default_factory=lambda: DOW.copy())  # Mon..Sun multipliers of this world
     _adstock: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -76,7 +77,7 @@ class World:
         ads = (1 - theta) * spend + theta * prev
         self._adstock = ads
         curves = self.curves(day)
-        dow = DOW[(self.start + dt.timedelta(days=day)).weekday()]
+        dow = self.dow[(self.start + dt.timedelta(days=day)).weekday()]
         mean_earn = np.array([c(np.array([a]))[0] for c, a in zip(curves, ads, strict=True)]) * dow
         aov = np.array([c.aov for c in self.campaigns])
         m = mean_earn / aov
@@ -176,6 +177,25 @@ FAMILIES: dict[str, dict] = {
                 "revenue_sigma": 0.45, "s_range": (2.0, 3.6), "concave_s_range": (0.45, 1.2),
                 "changepoint_window": (0.2, 1.5), "changepoint_factors": (0.4, 0.7, 1.4, 2.2), "drift_sd": 0.002,
                 "theta_choices": (0.1, 0.25, 0.6), "budget_scale": (0.6, 1.6)},
+    # sealed3: defined at the start of session 4 (before the loop/anchor work of that session) and run once at the
+    # end by the lead, never by the developer. Ways a marketer's account differs from every family above:
+    # - history levels skewed far BELOW the best level (0.05-2.5x; most campaigns under-funded, the optimum lies
+    #   beyond the data) and the budget was CHANGED IN STEPS during the history (2-4 step changes per campaign,
+    #   x0.5-2 each: a marketer moving budgets every few weeks) on top of small daily jitter (2-25 %);
+    # - paused days (5 % of campaign-days spend 0, e.g. a campaign switched off for a day);
+    # - a strong weekend-heavy week (Sat/Sun +35 %, Tue -20 %) instead of the mild shared pattern;
+    # - curves mostly concave with early saturation (s 0.35-0.8, log-like) and few S-curves with soft thresholds
+    #   (s 1.3-2.0, 20 %); long carry-over (theta up to 0.7);
+    # - high-ticket offers (AOV 20-200): few conversions, very noisy earnings (commission sigma 0.9, NB size 4);
+    # - faster drift (0.008/day) and rarer, mostly downward change-points (20 %, x0.5-1.3, late history into the loop);
+    # - a planning budget 0.85-1.25 x the historical one; 12 and 35 campaigns, 60-day histories (bench sizes).
+    "sealed3": {"noise": "nb", "spread": (0.05, 2.5), "jitter": (0.02, 0.25), "changepoint_prob": 0.2,
+                "s_share": 0.2, "aov_range": (20.0, 200.0), "seed_base": 777_000, "dispersion": 4.0,
+                "revenue_sigma": 0.9, "s_range": (1.3, 2.0), "concave_s_range": (0.35, 0.8),
+                "changepoint_window": (0.7, 1.8), "changepoint_factors": (0.5, 0.7, 0.85, 1.3), "drift_sd": 0.008,
+                "theta_choices": (0.0, 0.15, 0.45, 0.7), "budget_scale": (0.85, 1.25), "level_steps": (2, 4),
+                "level_step_range": (0.5, 2.0), "pause_prob": 0.05,
+                "dow": (0.92, 0.8, 0.9, 0.95, 1.05, 1.35, 1.35)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
@@ -200,10 +220,15 @@ def make_partial_world(n: int, seed: int, family: str = "dev", history_days: int
     jitter = f["jitter"]
     if isinstance(jitter, tuple):  # per-campaign spend variation, log-uniform in the range
         jitter = np.exp(rng.uniform(np.log(jitter[0]), np.log(jitter[1]), n))
+    if "dow" in f:  # this family's weekly pattern (normalised to mean 1)
+        w.dow = np.asarray(f["dow"], float) / float(np.mean(f["dow"]))
+    levels = _level_path(level, f, rng, history_days)
     w.reset()
     rows = []
     for d in range(history_days):
-        spend = level * np.exp(rng.normal(0, jitter, n))
+        spend = levels[d] * np.exp(rng.normal(0, jitter, n))
+        if f.get("pause_prob"):  # paused campaign-days: no spend at all
+            spend = np.where(rng.random(n) < f["pause_prob"], 0.0, spend)
         out = w.step(spend, d, rng)
         date = w.start + dt.timedelta(days=d)
         for i, c in enumerate(w.campaigns):
@@ -215,6 +240,24 @@ def make_partial_world(n: int, seed: int, family: str = "dev", history_days: int
         w.budget *= float(rng.uniform(*f["budget_scale"]))
         cons = Constraints(w.budget, n, 0.0, cap_share * w.budget)
     return w, pd.DataFrame(rows), cons
+
+
+def _level_path(level: np.ndarray, f: dict, rng: np.random.Generator, days: int) -> np.ndarray:
+    """Per day and campaign, the budget level the marketer ran: constant, or (`level_steps` = (min, max)
+    changes per campaign) stepped at random days by factors log-uniform in `level_step_range`, ending
+    at `level` (the last level is the one the history allocation reflects)."""
+    out = np.tile(level, (days, 1))
+    if "level_steps" not in f:
+        return out
+    lo, hi = np.log(f["level_step_range"])
+    for i in range(level.size):
+        k = int(rng.integers(f["level_steps"][0], f["level_steps"][1] + 1))
+        cuts = np.sort(rng.integers(1, max(days - 7, 2), k))
+        factor = 1.0
+        for c in cuts[::-1]:  # walk backwards from the final level
+            factor *= float(np.exp(rng.uniform(lo, hi)))
+            out[:c, i] = level[i] * factor
+    return out
 
 
 def _shape_family(w: World, f: dict, shape_rng: np.random.Generator, history_days: int) -> None:

@@ -45,6 +45,10 @@ class AllocationContext:
     history_allocation: np.ndarray | None = None  # mean daily spend of the last 7 days
     recent: list[tuple[np.ndarray, np.ndarray]] | None = None  # per campaign (spend, earnings) of the last 14 days
     observed_span: np.ndarray | None = None  # per campaign log(high / low) of daily spend, 2 % trimmed (evidence)
+    # mean daily spend of the 7 days before the first plan was followed (`anchor_before`): the marketer's own
+    # allocation, which the safe plan must beat; None = the last 7 days (history_allocation)
+    anchor_allocation: np.ndarray | None = None
+    followed_days: int = 0  # days of data since `anchor_before`: the loop's own evidence (plans played)
 
     @property
     def n(self) -> int:
@@ -76,11 +80,13 @@ class AllocationContext:
 def build_context(history: pd.DataFrame, constraints: Constraints, campaign_ids: list[str] | None = None, *,
                   fit: bool = True, window_days: int | None = None, rng: np.random.Generator | None = None,
                   current: np.ndarray | None = None, fit_kwargs: dict[str, Any] | None = None,
-                  pool: bool = False) -> AllocationContext:
+                  pool: bool = False, anchor_before: Any = None) -> AllocationContext:
     """Context from a performance frame (columns campaign_id, date, spend, clicks, conversions, commission).
 
     `pool=True` reweights every campaign's curve posterior with the shapes its siblings showed
     (matrix.budget.safe.pool_posteriors), which keeps thinly observed campaigns from extrapolating.
+    `anchor_before` (a date): the day the marketer started following plans; the allocation of the 7 days
+    before it is the anchor the safe plan is judged against (weeks played since are the loop's own evidence).
     """
     ids = campaign_ids or sorted(history["campaign_id"].unique())
     h = history.sort_values("date")
@@ -118,7 +124,29 @@ def build_context(history: pd.DataFrame, constraints: Constraints, campaign_ids:
         last7 = sp[d > d.max() - pd.Timedelta(days=7)]
         hist_alloc = last7.groupby("campaign_id")["spend"].mean().reindex(ids).fillna(0.0).to_numpy(float)
     return AllocationContext(ids, constraints, totals, posts, rng or np.random.default_rng(0), current,
-                             obs_max, obs_min, hist_alloc, _recent_days(h, ids), span)
+                             obs_max, obs_min, hist_alloc, _recent_days(h, ids), span,
+                             _allocation_before(h, ids, anchor_before), _days_since(h, anchor_before))
+
+
+def _days_since(h: pd.DataFrame, before: Any) -> int:
+    """Distinct dates on or after `before` (0 without a date): how many days of plans the data hold."""
+    if before is None or "date" not in h:
+        return 0
+    d = pd.to_datetime(h["date"])
+    return int(d[d >= pd.Timestamp(before)].nunique())
+
+
+def _allocation_before(h: pd.DataFrame, ids: list[str], before: Any, days: int = 7) -> np.ndarray | None:
+    """Mean daily spend per campaign over the `days` days before `before` (None without a date or data)."""
+    if before is None or "spend" not in h:
+        return None
+    d = pd.to_datetime(h["date"])
+    cut = pd.Timestamp(before)
+    prior = h[(d < cut) & (d >= cut - pd.Timedelta(days=days))].dropna(subset=["spend"])
+    if prior.empty:
+        raise ValueError(f"no spend recorded in the {days} days before {cut.date()} (the anchor date): "
+                         "nothing to anchor the plan on")
+    return prior.groupby("campaign_id")["spend"].mean().reindex(ids).fillna(0.0).to_numpy(float)
 
 
 def _spend_span(sp: pd.DataFrame, ids: list[str], trim: float = 0.02) -> np.ndarray:

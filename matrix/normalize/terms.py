@@ -187,12 +187,15 @@ class _Rules:
         self.dot_thousands = set(vocab["dot_thousands_currencies"])
         w = lambda p: re.compile(rf"(?<![\w-]){p}(?![\w])", ic)  # noqa: E731
         self.commission_cue = w(_alt(vocab["commission_cues"]))
-        self.tie_before = re.compile(rf"(?<![\w-]){_alt(vocab['money_ties_before'])}(?:\s*[|:]\s*(?:up to)?)?\s*$", ic)
+        # an enumerated option may stand between the tie and the amount: "a referral fee of (a) $25"
+        self.tie_before = re.compile(rf"(?<![\w-]){_alt(vocab['money_ties_before'])}(?:\s*[|:]\s*(?:up to)?)?"
+                                     r"(?:\s*\(?[a-h1-9]\))?\s*$", ic)
         unit = r"([A-Za-z][\w-]*(?: [\w-]+){0,3})"
-        self.unit_after = re.compile(rf"\s*{vocab['money_unit_after']}\s*{_UNIT_ADJECTIVES}{unit}", ic)
+        self.unit_after = re.compile(rf"\s*\(?{vocab['money_unit_after']}\s*{_UNIT_ADJECTIVES}{unit}", ic)   # "$3 (per signup)"
         self.noun_after = re.compile(rf"\s*{vocab['money_noun_after']}\b", ic)
         self.price_unit_after = re.compile(rf"\s*(?:/|per |a |an |each )\s*{vocab['price_units']}\b", ic)
         self.example = w(_alt(vocab["example_markers"]))
+        self.comparison = w(_alt([vocab["comparison_markers"]]))
         self.purchase_before = re.compile(rf"\b{vocab['purchase_verbs']}\s+(?:a |an |the |for |of |up to )?$"
                                           r"|\b(?:sale|order|purchase|basket|cart|investment) (?:of|worth|value of)"
                                           r"\s+(?:a |an )?$",
@@ -200,8 +203,13 @@ class _Rules:
         self.pct_not_after = re.compile(rf"\s*(?:commission\s+(?!fees?\b))?{_alt(vocab['percent_not_commission_after'])}", ic)
         self.pct_not_before = re.compile(rf"(?<![\w-]){_alt(vocab['percent_not_commission_before'])}\s*\(?\s*$", ic)
         self.override = w(vocab["override_words"])
+        self.other_party_before = re.compile(vocab["percent_other_party_before"], ic)
+        self.other_party_after = re.compile(vocab["percent_other_party_after"], ic)
         self.bonus = w(vocab["bonus_words"])
         self.milestone_after = re.compile(rf"\s*{vocab['milestone_after']}", ic)
+        self.referral_bonus = w(_alt([vocab["referral_bonus"]]))
+        self.referral_bonus_veto = w(_alt([vocab["referral_bonus_vetoes"]]))
+        self.referral_act = w(vocab["referral_act"])
         self.price_before = re.compile(rf"(?<![\w-]){vocab['price_before']}\s*(?:an? |the )?$", ic)
         self.threshold = w(vocab["threshold_words"])
         self.comparative = re.compile(vocab["comparative_words"], ic)
@@ -218,6 +226,7 @@ class _Rules:
         self.lifetime = [w(p) for p in vocab["lifetime"]]
         n = rf"(?P<n>\d{{1,3}}|{_alt(_WORD_NUMBERS)})"
         self.months_cap = [w(p.replace("{N}", n)) for p in vocab["months_cap"]]
+        self.rate_after_period = w(vocab["rate_after_period"])
         self.months_veto = re.compile(rf"(?<![\w-]){vocab['months_cap_vetoes']}\W+(?:\w+\W+){{0,2}}$", ic)
         self.months_installments = re.compile(rf"(?<![\w-]){vocab['months_cap_installments']}", ic)
         self.type_words = {PayoutType(k): w(p) for k, p in vocab["payout_type_words"].items()}
@@ -228,6 +237,7 @@ class _Rules:
         self.method_details = {k: (re.compile(v["pattern"], ic), set(v["yields_to"])) for k, v in vocab["method_details"].items()}
         self.method_as_unit = re.compile(rf"(?<![\w-]){vocab['method_as_unit_before']}", ic)
         self.prohibition = w(vocab["prohibition_cues"])
+        self.restriction_list_opener = w(vocab["restriction_list_openers"])
         self.restriction_negator = re.compile(rf"(?<![\w-]){vocab['restriction_negators']}", ic)
         self.restriction_positive = w(vocab["restriction_positive"])
         self.restriction_verb_use = re.compile(vocab["restriction_verb_use"], ic)
@@ -258,7 +268,10 @@ def _rules() -> _Rules:
 # ---------------------------------------------------------------------------------------------
 
 # Same-length replacements only, so every span indexes the caller's text.
-_SAME_LENGTH = str.maketrans({"\xa0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "–": "-", "—": "-",
+# Arabic-Indic, Persian, Devanagari, Bengali, Thai and full-width digits and percent signs read as ASCII ones.
+_LOCAL_DIGITS = {chr(zero + i): str(i) for zero in (0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0xFF10) for i in range(10)}
+_SAME_LENGTH = str.maketrans({**_LOCAL_DIGITS, "\u066a": "%", "\uff05": "%",
+                              "\xa0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "–": "-", "—": "-",
                               "−": "-", "\u2010": "-", "\u2011": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "\t": " "})
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[•*-]?\s*[A-Z])|\n+|\s*\|\s*|\s*•\s*|(?<=[a-z)])\s-\s(?=[A-Z])")
 
@@ -465,10 +478,16 @@ _ORDINAL_LABEL = re.compile(r"(?i)(?<![\w-])(?:lvl|level|tier|step|stage|rank|no
 _DURATION = re.compile(
     r"(?<![\w.])(?P<n>\d+(?:\.\d+)?|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")"
     r"\)?(?:[\s-]*|\s*-\s*)(?:(?:cookie|referral|attribution|tracking|calendar)[\s-]+)?"  # "thirty (30) days", "60 referral days"
-    r"(?P<u>seconds?|minutes?|hours?|hrs?|days?|day\(s\)|weeks?|months?|years?|yrs?)(?![\w])"
+    r"(?P<u>seconds?|minutes?|hours?|hrs?|days?|day\(s\)|weeks?|months?|years?|yrs?"
+    r"|d[ií]as?|jours?|tage?n?|dagen|giorni|dn[ií]|dnů|semaines?|semanas?|wochen|mois|meses|monate?n?)(?![\w])"
     r"|(?<![\w.])(?P<n2>\d+)(?P<u2>d)(?![\w])", re.I)
 _UNIT_DAYS = {"second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "hr": 1 / 24, "day": 1.0, "week": 7.0,
               "month": 30.0, "year": 365.0, "yr": 365.0, "d": 1.0}
+# cookie windows on French, Spanish, German, Dutch and Italian pages ("durante 60 días", "30 jours", "30 Tage")
+_FOREIGN_UNITS = {"día": "day", "dia": "day", "días": "day", "dias": "day", "jour": "day", "jours": "day", "tag": "day",
+                  "tage": "day", "tagen": "day", "dagen": "day", "giorni": "day", "semaine": "week", "semaines": "week",
+                  "semana": "week", "semanas": "week", "wochen": "week", "mois": "month", "meses": "month",
+                  "monat": "month", "monate": "month", "monaten": "month", "dní": "day", "dni": "day", "dnů": "day"}
 
 
 def _durations(text: str, start: int, end: int) -> list[tuple[float, int, int]]:
@@ -478,6 +497,7 @@ def _durations(text: str, start: int, end: int) -> list[tuple[float, int, int]]:
         n = n.lower()
         val = float(_WORD_NUMBERS[n]) if n in _WORD_NUMBERS else float(n)
         unit = u.lower().replace("(s)", "")
+        unit = _FOREIGN_UNITS.get(unit, unit)
         unit = unit[:-1] if unit.endswith("s") and unit[:-1] in _UNIT_DAYS else unit
         days = val * _UNIT_DAYS[unit]
         if unit == "month" and val % 12 == 0:
@@ -501,6 +521,7 @@ def extract_terms(text: str | None, *, context: str | None = None) -> Terms:
     terms = Terms(text=original)
     if not t.strip():
         return terms
+    from matrix.normalize import terms_lang  # imports this module: loaded on first use, not at import time
     clauses = _clauses(t)
     nums = _numbers(t)
     # a labelled field is read only for what its label is about: a cookie cell has no payout terms
@@ -510,6 +531,7 @@ def extract_terms(text: str | None, *, context: str | None = None) -> Terms:
         example = _example_clauses(t, clauses, nums)
         _commission(t, clauses, nums, example, terms, context)
         _recurrence(t, clauses, terms, context)
+        terms_lang.fill_commission(t, nums, terms)      # a page in another language: what the English rules missed
         _payout_type(t, clauses, terms)
     if "cookie" in wants:
         _cookie(t, clauses, terms, context)
@@ -517,6 +539,7 @@ def extract_terms(text: str | None, *, context: str | None = None) -> Terms:
         _payout_minimum(t, clauses, nums, terms, context)
         _frequency(t, clauses, terms, context)
         _methods(t, clauses, terms, context)
+    terms_lang.fill_rest(t, nums, terms, wants)
     if context is None:
         _restrictions(original, terms)
     return terms
@@ -531,14 +554,29 @@ def _example_clauses(t: str, clauses: list[tuple[int, int]], nums: list[_Num]) -
     r = _rules()
     out: set[int] = set()
     for i, (s, e) in enumerate(clauses):
-        if r.example.search(t, s, e):
-            out.update({i, i + 1})
-        elif _ARITHMETIC.search(t, s, e):
+        if any(not t[s:m.start()].rstrip().endswith("(") for m in r.example.finditer(t, s, e)):
+            out.update({i, i + 1})      # "(e.g. brand names)" lists instances, it works no example
+        elif _ARITHMETIC.search(t, s, e) or _about_other_programs(t, s, e):
             out.add(i)      # "you will earn $1.8 ($9*20%)": a computed amount, not the rate
     return out
 
 
-_ARITHMETIC = re.compile(r"(?i)[\d%)]\s*[*×]\s*[$€£]?\s*\d|\d%?\s+x\s+[$€£]?\s*\d|=\s*[$€£]\s?\d")
+_ARITHMETIC = re.compile(r"(?i)(?:[\d%]\s*|\))[*×]\s*[$€£]?\s*\d|\d%?\s+x\s+[$€£]?\s*\d|=\s*[$€£]\s?\d|\bto equal\s+[$€£]?\s?\d"
+                         r"|[$€£]\s?\d[\d.,]*\s*\(\s*\d+(?:\.\d+)?\s*%\s*of\s*[$€£]\s?\d")     # "$6 (30% of $20)"
+_OWN_PROGRAM = re.compile(r"(?i)\b(?:we|we'll|we're|our|us)\b")
+
+
+def _said_of_other_programs(t: str, n: _Num, lo: int) -> bool:
+    """"Competitors pay up to 50%, but we pay 30%": a number after a mention of other programs, with no "we" / "our"
+    between them, is theirs."""
+    marks = list(_rules().comparison.finditer(t, lo, n.start))
+    return bool(marks) and not _OWN_PROGRAM.search(t, marks[-1].end(), n.start)
+
+
+def _about_other_programs(t: str, s: int, e: int) -> bool:
+    """"Other programs offer 10% that only last for 1 year": a clause about other programs, with no "we" / "our"
+    of its own, states none of this program's terms."""
+    return bool(_rules().comparison.search(t, s, e) and not _OWN_PROGRAM.search(t, s, e))
 
 
 # --- commission ------------------------------------------------------------------------------
@@ -550,7 +588,7 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     first = n.start if n.partner is None else min(n.start, n.partner.start)   # "fees (usually 1.5-3.5%)"
     before = t[max(lo, first - 40):first]
     after = t[n.span_end:min(hi, n.span_end + 40)]
-    if r.pct_not_after.match(after) or r.pct_not_before.search(before):
+    if (r.pct_not_after.match(after) and not _commission_off(before, after)) or r.pct_not_before.search(before):
         return False
     if re.match(r"^\s*\+\s*\d", after):    # "2.9% + 30 cents" is a fee formula
         return False
@@ -558,9 +596,28 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     back = t[_prev_number_end(t, n, lo):n.start]
     if r.override.search(fwd[:90]) or r.override.search(back[-60:]) or r.override.match(after.lstrip()[:25]):
         return False      # "5% Tier 2 payments": the numbered tier is cut from `fwd` by its own number
-    if r.bonus.search(after[:12]):
+    if r.bonus.search(after[:12]) or _other_party_share(before, after, fwd) or _said_of_other_programs(t, n, lo):
         return False
     return True
+
+
+def _other_party_share(before: str, after: str, fwd: str) -> bool:
+    """"they will get 5% of their fees back", "a 20% rebate to the new subscriber": the referred party's share, not
+    the affiliate's; a share named a commission ("the referee will receive a 50% commission") is the affiliate's."""
+    r = _rules()
+    if r.other_party_after.match(fwd[:80]):
+        return True
+    return bool(r.other_party_before.search(before)) and not re.match(r"(?i)\s*(?:[\w-]+\s+)?commission", after)
+
+
+_COMMISSION_IS_BEFORE = re.compile(r"(?i)\b(?:commissions?|referral fees?|payouts?|rewards?)\b(?:\s+[\w-]+){0,3}?"
+                                   r"\s+(?:of|is|are|amounts? to|equals?)\s*$")
+
+
+def _commission_off(before: str, after: str) -> bool:
+    """"a commission of 20% off every sale", "a referral fee which amounts to 20% off each order": a rate the text
+    names the affiliate's commission is no customer discount, whatever preposition follows it."""
+    return bool(re.match(r"(?i)\s*off\b", after) and _COMMISSION_IS_BEFORE.search(before))
 
 
 def _next_number_start(t: str, n: _Num, hi: int) -> int:
@@ -581,12 +638,13 @@ _BONUS_OF_PREVIOUS = re.compile(r"(?i)^\s*(?:[\w-]+\s+)?bonus(?:es)?\b")
 _ACCRUED_BEFORE = re.compile(r"(?i)(?:\bhave|\bhas|'ve|n't|\bhad)\s+(?:\w+\s+)?"
                              r"(?:earned|accrued|accumulated|made|reached|collected)"
                              r"(?:\s+(?:at least|a total of|over|more than))?\s*$")
-_AVERAGE_BEFORE = re.compile(r"(?i)\b(?:an? )?(?:average|on average)(?: of)?\s*$")    # an estimate, not the rate
+# an estimate, not the rate: "an average of $30", "our average affiliate payout is in the range of £250"
+_AVERAGE_BEFORE = re.compile(r"(?i)\b(?:an? )?(?:average|on average|typical)(?: of)?(?:\s+[\w-]+){0,8}\s*$")
 _NOUN_TIE_BEFORE = re.compile(r"(?i)\b(?:commissions?|bounty|reward|payout|referral fee|cpa|cpl|cps)\b[^$€£\d.()]{0,20}$")
 # "Commission rates: ... Starter: $250 USD Professional: $500 USD": one labelled amount per plan under a commission noun
-_LABEL_TIE = re.compile(r"(?:^|[\s|;,])[A-Z][\w/&+-]*(?: [\w/&+-]+){0,3}:\s*$")
+_LABEL_TIE = re.compile(r"(?:^|[\s|;,])[A-Z][\w/&+-]*(?: [\w/&+-]+){0,3}\s*[:|]\s*$")
 _COMMISSION_NOUN = re.compile(r"(?i)\b(?:commissions?|bount(?:y|ies)|rewards?|payouts?|cpa|cpl)\b")
-_NOT_A_RATE_LABEL = re.compile(r"(?i)price|cost|order|value|min|max|cap|limit|threshold|fee|spend|total|budget|revenue"
+_NOT_A_RATE_LABEL = re.compile(r"(?i)price|cost|order|value|min|max|cap|limit|threshold|requir|fee|spend|total|budget|revenue"
                                r"|sales|balance|bonus|example")
 
 
@@ -596,9 +654,19 @@ def _labelled_commission(t: str, before: str, lo: int, start: int) -> bool:
 
 
 _COMPARATIVE_BEFORE = re.compile(r"(?i)(?<![\w-])(?:over|more than|above|greater than|exceeding|under|below|less than)\s*$")
+# "$100-$199 - 10% commission", "Up to $2,999.99 (10%)", "$2500-5000 = 12.5%": an order-value band labelling the rate
+_BAND_BEFORE_RATE = re.compile(r"\s*(?:[-=:(]|\|)\s*\d+(?:[.,]\d+)?\s*%")
+
+
+def _band_before_rate(t: str, n: _Num, hi: int) -> bool:
+    end = max(n.span_end, n.partner.span_end if n.partner is not None else 0)   # "$2500-5000 = 12.5%": the range's end
+    return bool(_BAND_BEFORE_RATE.match(t, end, hi))
+
+
 _BOUNDARY_AFTER = re.compile(r"(?i)\s*(?:\+(?=\s*(?:[|;,.)]|$))|(?:commission\s+)?(?:max|cap)\b(?!imum))")
 # "25%, which is a $105 commission": an amount worked out from the rate, not a second rate
-_DERIVED_BEFORE = re.compile(r"(?i)(?:\bthat is|\bthat's|\bi\.e\.,?|\bwhich (?:is|equals|means)|\bequal(?:s|ling)? to)"
+_DERIVED_BEFORE = re.compile(r"(?i)(?:\bthat is|\bthat's|\bi\.e\.,?|\bwhich (?:is|equals|means)|\bequal(?:s|ling)? to"
+                             r"|%\)?,?\s*(?:which|that|this) means(?: that)?(?: [\w']+){0,4})"
                              r"(?:\s+an?)?\s*$")
 # "the $50 commission threshold", "a £25 payout minimum": the amount names a threshold, not a rate
 _THRESHOLD_NOUN_AFTER = re.compile(r"(?i)\s*(?:commission |payout |payment |withdrawal )?(?:threshold|minimum)\b")
@@ -612,7 +680,28 @@ def _bare_minimum_amount(before: str, after: str) -> bool:
         and not re.match(r"(?i)\s*(?:\w+\s+)?(?:per|for (?:each|every)|each)\b(?!\s+(?:month|week|year))", after)
 
 
+# "commission required to receive a payout is $25": what a payout needs, not a rate
+_REQUIRED_FOR_PAYOUT = re.compile(r"(?i)\b(?:required|needed|necessary) (?:to|for|before) (?:[\w-]+ ){0,3}"
+                                  r"(?:payouts?|payments?|withdraw\w*|cash(?:ing)?[- ]?out)\b[^$€£\d]{0,15}$")
 _OR_MORE_AFTER = re.compile(r"(?i)\s*(?:or (?:more|above|higher|greater)|and (?:above|over|up))\b")
+# "referrers must earn $50 before payouts will be made": a balance to reach, not a rate
+_BEFORE_PAYOUT_AFTER = re.compile(r"(?i)\s*(?:[\w-]+\s+){0,3}before\s+(?:[\w-]+\s+){0,3}"
+                                  r"(?:payouts?|payments?|withdraw\w*|cash(?:ing)?[- ]?out|(?:be|get|getting) paid)\b")
+# "you get $2 per month": the affiliate's own earning, so a per-month unit is no price
+_EARNER_BEFORE = re.compile(r"(?i)(?:\b(?:you|affiliates?|partners?)(?:'ll| will| can| could| would)?\s+|^\s*|[.!?:|]\s*)"
+                            r"(?:earn|get|receive|make)\s+(?:up to\s+|an?\s+)?(?:(?:recurring|monthly|ongoing)\s+)?$")
+# "Top affiliates earn $10,000+ per month", "our best partner made $48,000 last year": what some affiliates took home,
+# an earnings claim, not the rate (a rate still names its unit: "top affiliates earn $50 per sale")
+_EARNINGS_CLAIM_BEFORE = re.compile(r"(?i)\b(?:top|best|leading|successful|many|some|most|high[- ]performing) (?:[\w-]+ )?"
+                                    r"(?:affiliates?|partners?|earners?|performers?|publishers?|creators?|members?|referrers?)"
+                                    r"(?: \w+){0,2} (?:earn|earned|make|made|generate[sd]?|took home|take home)"
+                                    r"(?: (?:over|more than|up to|as much as|around|about))?\s*$")
+
+
+def _earnings_claim(before: str, after: str) -> bool:
+    r = _rules()
+    return bool(_EARNINGS_CLAIM_BEFORE.search(before)) and (not r.unit_after.match(after)
+                                                             or bool(r.price_unit_after.match(re.sub(r"^\+", "", after))))
 
 
 def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bool:
@@ -621,10 +710,12 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
         return False
     before = t[max(lo, n.start - 45):n.start]
     after = t[n.span_end:min(hi, n.span_end + 60)]
-    tied_before = bool(_NOUN_TIE_BEFORE.search(before))
+    tied_before = bool(_NOUN_TIE_BEFORE.search(before) or _EARNER_BEFORE.search(before))
     if (r.price_unit_after.match(after) and not tied_before) or r.pct_not_after.match(after):
         return False      # "$50/mo", "$10 off", "a $5 fee"; "a commission of £0.50 per month" is a commission
-    if _COMPARATIVE_BEFORE.search(before) or _BOUNDARY_AFTER.match(after):
+    if r.other_party_before.search(before) and not re.match(r"(?i)\s*(?:[\w-]+\s+)?commission", after):
+        return False      # "new customers receive a $20 credit": the referred party's reward
+    if _COMPARATIVE_BEFORE.search(before) or _BOUNDARY_AFTER.match(after) or _band_before_rate(t, n, hi):
         return False      # "over 500 USD commission", "250 001€ +", "$75 commission max": bounds, not the rate
     prev_end = _prev_number_end(t, n, lo)
     back = t[prev_end:n.start]
@@ -634,6 +725,8 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
     if r.bonus.search(own_back[-25:]) or r.bonus.search(fwd[:25]) or r.milestone_after.match(after):
         return False
     if _ACCRUED_BEFORE.search(before) or _OR_MORE_AFTER.match(after) or _AVERAGE_BEFORE.search(before) \
+            or _earnings_claim(before, after) \
+            or _BEFORE_PAYOUT_AFTER.match(after) \
             or _DERIVED_BEFORE.search(before) or _THRESHOLD_NOUN_AFTER.match(after) or _bare_minimum_amount(before, after):
         return False      # "once you've earned $20 or more", "if you haven't earned $100": a balance, not a rate
     veto = r.threshold_veto.search(t, max(lo, n.start - 25), min(hi, n.span_end + 40))
@@ -641,7 +734,7 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
         return False      # "a minimum commission of Rs.10 per transaction" is a per-sale floor
     if r.override.search(fwd[:70]) or r.override.search(back[-50:]):
         return False
-    if r.threshold.search(back[-45:]) and r.payout_word.search(t, lo, hi):
+    if (r.threshold.search(back[-45:]) and r.payout_word.search(t, lo, hi)) or _REQUIRED_FOR_PAYOUT.search(before):
         return False      # "the minimum required (commission) for a payout is $100": a threshold
     tied = bool(r.tie_before.search(before) or r.noun_after.match(after) or r.unit_after.match(after)
                 or _labelled_commission(t, before, lo, n.start))
@@ -683,7 +776,9 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
         # and a clause without any number cannot end that context ("Commission: | Standard | 25%")
         no_amount = not any(_in((s, e), n) and n.kind != "bare" for n in nums)
         cue_prev = own_cue or (cue and (found or not re.search(r"[A-Za-z]", t[s:e]) or no_amount))
-    money += _coordinated_amounts(t, clauses, nums, example)
+    money = [n for n in money if not _caps_a_rate(t, n, pcts)] + _coordinated_amounts(t, clauses, nums, example)
+    if not pcts and not money:      # a bonus is the reward itself only where no other commission is stated
+        money = _referral_bonuses(t, clauses, nums, example)
     for group in (pcts, money):
         for n in list(group):
             p = n.partner
@@ -738,7 +833,8 @@ def _tier_list(t: str, pcts: list[_Num]) -> list[Found]:
 
 
 # "$3 per trial and $30 per sale", "Starter: $250 USD Professional: $500 USD" (one label per amount)
-_COORDINATED = re.compile(r"(?i)\b(?:and|or|plus)\s+(?:up to\s+)?$|^\s*[,;]?\s*[A-Z][\w/&+ -]{0,30}:\s*$")
+_COORDINATED = re.compile(r"(?i)\b(?:and|or|plus)\s+(?:\(?[a-h1-9]\)\s*)?(?:up to\s+)?$|^\s*[,;]?\s*[A-Z][\w/&+ -]{0,30}:\s*$"
+                          r"|^\s*\([^()]{1,25}\)\s*[,;/]\s*$")
 
 
 def _coordinated_amounts(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
@@ -762,9 +858,60 @@ def _coordinated_amounts(t: str, clauses, nums: list[_Num], example: set[int]) -
     return out
 
 
+_EARN_VERB = re.compile(r"(?i)\b(?:earn|get|receive|make|pay|paid|reward|offer)\w*|[.!?|;]")
+
+
+def _caps_a_rate(t: str, n: _Num, pcts: list[_Num]) -> bool:
+    """"5% of each purchase ... for each referral, up to $250,000 for each referral": an "up to" amount that follows a
+    commission rate in its sentence with no earning verb of its own caps that rate; it is no flat commission."""
+    if not _up_to_before(t, n):
+        return False
+    return any(p.span_end <= n.start and not _EARN_VERB.search(t, p.span_end, n.start) for p in pcts)
+
+
+_YOU_RECEIVE = re.compile(r"(?i)\byou(?:'ll| will| can| may| could| would)?(?: \w+)?\s+"
+                          r"(?:receive|get|earn|be (?:paid|given|rewarded))\b")
+
+
+def _referral_bonuses(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
+    """"a $500 referral bonus per location", "Bonus per successful referee - $10", "as thanks for your referral you
+    receive a $10 bonus": where a text states no other commission, a bonus paid for each referral is the reward
+    itself. Sign-up, welcome and milestone bonuses and bonuses beside a volume figure stay bonuses."""
+    out = []
+    for i, (s, e) in enumerate(clauses):
+        money = [n for n in nums if _in((s, e), n) and n.kind == "money"]
+        if i in example or not money or len(money) != 1 + (money[0].partner is not None):
+            continue      # a second amount in the clause is a volume or order figure the bonus depends on
+        for n in money:
+            if n.value > 0 and n.role is None and _is_referral_bonus(t, n, s, e):
+                n.role = "commission"
+                out.append(n)
+    return out
+
+
+def _is_referral_bonus(t: str, n: _Num, s: int, e: int) -> bool:
+    r = _rules()
+    window = t[max(s, n.start - 45):min(e, n.span_end + 60)]
+    after = t[n.span_end:min(e, n.span_end + 60)]
+    if not r.bonus.search(window) or r.referral_bonus_veto.search(window) or r.milestone_after.match(after):
+        return False
+    if re.match(r"(?i)\s*(?:off|discount)\b", after) or r.other_party_before.search(t, max(s, n.start - 45), n.start):
+        return False      # "Referral bonus: your friend gets $10 off" is the friend's discount
+    if r.referral_bonus.search(window):
+        return True
+    return bool(r.referral_act.search(t, s, e) and _YOU_RECEIVE.search(t, s, n.start))
+
+
+# "a $200 order earns you $30", "on a $99 plan": the amount prices what the customer buys
+_PRICED_ITEM = re.compile(r"(?i)\s*(?:order|purchase|basket|cart|package|plan|subscription|product|item)\b"
+                          r"(?!\s+(?:commission|bonus|reward|payout)s?\b)")
+
+
 def _purchase_amount(t: str, n: _Num, lo: int) -> bool:
     before = t[max(lo, n.start - 30):n.start]
-    return bool(_rules().purchase_before.search(before) or re.match(r"(?i)\s*worth of\b", t[n.span_end:n.span_end + 12]))
+    priced_item = bool(re.search(r"(?i)\b(?:a|an)\s*$", before) and _PRICED_ITEM.match(t, n.span_end))
+    return bool(_rules().purchase_before.search(before) or re.match(r"(?i)\s*worth of\b", t[n.span_end:n.span_end + 12])
+                or priced_item)
 
 
 def _percent_range(t: str, clauses, tier_clauses, pcts: list[_Num], terms: Terms) -> None:
@@ -782,7 +929,7 @@ def _percent_range(t: str, clauses, tier_clauses, pcts: list[_Num], terms: Terms
         terms.tiers = _tier_list(t, pcts)
 
 
-_UP_TO = re.compile(r"(?:(?<![\w-])up to|(?<![\w-])bis zu|as much as"
+_UP_TO = re.compile(r"(?:(?<![\w-])up to(?: the (?:top|highest|maximum) (?:level|rate|tier) of)?|(?<![\w-])bis zu|as much as"
                     r"|max(?:imum)?(?: of)?)\s*(?:an? )?(?:average of )?[$€£₹]?\s*$", re.I)
 
 
@@ -802,25 +949,41 @@ _FLOOR_BEFORE = re.compile(r"(?i)(?:\bstart(?:s|ing|ed)?(?: [\w-]+){0,4} (?:at|f
 
 def _floor_only(t: str, n: _Num) -> bool:
     """"starts at 5%", "start your account with a rate of 25%", "8%+": the rate is a floor, not the maximum."""
-    return bool(_FLOOR_BEFORE.search(t[max(0, n.start - 50):n.start]) or re.match(r"\s*%?\+", t[n.span_end:]))
+    return bool(_FLOOR_BEFORE.search(t[max(0, n.start - 50):n.start]) or re.match(r"(?i)\s*%?\+|\s*minimum\b", t[n.span_end:]))
 
 
-_TIER_MARKERS = re.compile(r"\btiers?\b|\blevels?\b|\branks?\b|\blvl\b"
+_TIER_MARKERS = re.compile(r"\btier(?:s|ed)?\b|\blevels?\b|\branks?\b|\blvl\b|\bunlock(?:s|ed)? (?:after|at|with|once)\b"
                            r"|\bsilver\b|\bgold\b|\bbronze\b|\bplatinum\b|\bsales? (?:a|per) month\b"
                            r"|\bor more\b|\d\+|\breach(?:es)?\b|\bover\b|\bless than\b|\bup to [$€£]"
                            r"|\b\d+\s*(?:-|to)\s*\d+ sales\b|\bfor (?:subscriptions|plans|orders) of\b"
+                           # a count band or a count labelling a rate: "1 - 5 approved sales = 6%", "25 Referrals: 11%"
+                           r"|\b\d+\s*(?:-|to)\s*\d+ (?:\w+ )?(?:sales|referrals|customers|clients|users|members|orders"
+                           r"|accounts)\b"
+                           r"|\b\d+\+? (?:\w+ )?(?:sales|referrals|customers|clients|users|orders)\s*[:=]"
+                           r"|\b(?:sales|revenue|orders) total(?:l?ing|s)?\b"
+                           # "increased to 15% after 50 sales": a rate earned by volume
+                           r"|\bafter \d+ (?:\w+ )?(?:sales|referrals|orders|customers|conversions)\b"
+                           # a rate that depends on the plan the customer pays: "50% if they pay annually, 100% if monthly"
+                           r"|\b(?:if|when) (?:they|the customer|the client|your referral) (?:\w+ )?(?:choose to )?pays? "
+                           r"(?:annually|monthly|yearly)\b"
+                           # an amount band right before a rate: "$0-$1000 15%"
+                           r"|[$€£]\s?\d[\d,.]*\s*(?:-|to)\s*[$€£]?\s?\d[\d,.]*\s*[-=:(]?\s*\d+(?:\.\d+)?\s*%"
                            r"|\bmonthly (?:net )?revenue\b|\bperformance\b|\bthreshold\b"
                            r"|\b(?:first|next) \d+ (?:sales|referrals|customers|orders)\b|\bonwards\b"
+                           # "on up to 50 referrals a month ... 40% beyond that", "above $5,000 in monthly sales, 12%"
+                           r"|\b(?:up to|over|above|beyond|more than) [$€£]?\d[\d,.]*k? (?:\w+ )?(?:sales|referrals|customers"
+                           r"|orders|conversions|sign-?ups|accounts)\b|\bbeyond (?:that|this|it)\b"
                            r"|\bstarts? (?:from|at)\b[^.]{0,40}\bgoes up ?to\b"
                            # "it will double from 5% to 10%": a rate that rises is a step up a ladder
                            r"|\b(?:increases?|rises?|grows?|doubles?|goes up|jumps?|climbs?) from \d+(?:\.\d+)?\s?% to\b"
-                           r"|\bdepend(?:s|ing)? on (?:the )?(?:volume|sales|plan|performance|order)", re.I)
+                           r"|\b(?:depend(?:s|ing)?|based) on (?:the |your )?(?:monthly |quarterly |annual )?"
+                           r"(?:volume|sales|plan|performance|order)", re.I)
 # volume wording, in the rates' clauses or the one after them: "The more you refer, the higher ...",
 # "higher volume affiliates", "up to 25% for top sellers", "$100 in sales: 40%"
 _VOLUME_WORDING = re.compile(r"(?i)\bthe more (?:you|your)\b|\bhigher[- ]volume\b"
                              r"|\btop (?:sellers|affiliates|performers|partners|producers)\b"
                              r"|\bstarting (?:commission )?rate\b|\bstarting commission\b"
-                             r"|\bin sales\b"
+                             r"|\bin (?:monthly |quarterly |annual |yearly |total )?sales\b"
                              # "your rate increases with the number of referred accounts", "the more sales ..."
                              r"|\b(?:rate|commission)s? (?:increases?|grows?|rises?|goes up)\b"
                              r"|\bthe more (?:\w+ ){0,2}(?:sales|referrals|customers|orders|accounts)\b"
@@ -828,7 +991,8 @@ _VOLUME_WORDING = re.compile(r"(?i)\bthe more (?:you|your)\b|\bhigher[- ]volume\
 
 
 # a band of counts beside a rate: "0–10 active referrals | 0.6%", "Silver | 10–24 | 15%"
-_COUNTED = r"(?:active |new )?(?:referrals|sales|customers|accounts|orders)"
+_COUNTED = (r"(?:active |new |approved |completed |paid |qualified )?"
+            r"(?:referrals|sales|customers|clients|users|members|accounts|orders)")
 _COUNT_BAND = re.compile(rf"(?i)(?<![\d.,$€£])\d+\s*[–-]\s*\d+(?:\s+{_COUNTED})?\s*$"
                          rf"|(?<![\d.,$€£])\d+\s*[–-]\s*\d+ {_COUNTED}\b")
 
@@ -853,10 +1017,13 @@ def _negated(t: str, start: int) -> bool:
 
 _RATE_IN = re.compile(r"\d\s*%|[$€£]\s?\d")
 _NEGATED_AFTER = re.compile(r"(?i)\s*(?:\w+\s+){0,2}(?:(?:are|is|do|does|will|shall)\s+not|aren'?t|isn'?t|don'?t|doesn'?t|won'?t"
-                            r"|are excluded|is excluded|not (?:commissionable|eligible|included))\b")
+                            r"|are excluded|is excluded|not (?:commissionable|eligible|included))\b"
+                            r"|\s*(?:[\w-]+\s*){0,2}[:?]\s*(?:-\s*)?(?:no|none|n/a)\b(?![\s-]+(?:limit|cap|maximum|minimum))")
 _OTHER_SUBJECT = re.compile(r"(?i)\b(?:customers?|users?|clients?|they|subscribers?|members?|buyers?|merchants?)"
                             r"\s+(?:\w+\s+){0,3}$")
 _LABEL_AFTER = re.compile(r"(?i)(?:\s+\w+){0,2}\s*:")
+_OWN_CONTRACT_BEFORE = re.compile(r"(?i)\byour (?:own )?(?:contract|membership|subscription|plan|account|agreement"
+                                  r"|licen[cs]e)\s+$")
 _NO_COMMISSION_ON = re.compile(r"(?i)no commissions? on\W+(?:\w+\W+){0,2}$")
 
 
@@ -865,13 +1032,11 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
     is not a lifetime; a one-time commission has neither."""
     r = _rules()
     has_commission = terms.model is not None or context == "commission"
-    true_hit = false_hit = months = life = None
+    false_hit = months = life = None
+    true_hit = _amount_per_period(t, terms)
     for i, (s, e) in enumerate(clauses):
-        clause = t[s:e]
-        if r.bonus.search(clause) and not r.commission_cue.search(re.sub(r"(?i)bonus\w*", "", clause)):
-            continue      # "the bonus is a 1-time bonus only" says nothing about the commission
-        if r.override.search(clause) and _RATE_IN.search(clause) and not _any_commission_in(terms, (s, e)):
-            continue      # a sub-affiliate override's duration says nothing about the affiliate's own commission
+        if _not_about_own_commission(t, s, e, terms):
+            continue
         one_time = _one_time_cue(t, s, e)
         false_hit = false_hit or one_time or _negated_recurrence(t, s, e)
         about_commission = has_commission or r.commission_cue.search(t, clauses[max(0, i - 1)][0], e)
@@ -880,8 +1045,10 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
             cue = None     # "Recurring transactions: initial transaction only" answers the label with "no"
         true_hit = true_hit or cue
         life = life or _lifetime_cue(t, s, e)
-        if months is None and (r.commission_cue.search(clause) or has_commission) and not _ARITHMETIC.search(clause):
+        if months is None and (has_commission or r.commission_cue.search(t, s, e)) and not _ARITHMETIC.search(t, s, e):
             months = _months_cap(t, s, e)
+    if months is not None and r.rate_after_period.search(t):
+        true_hit, months = true_hit or months, None     # "30% for the first year, 20% thereafter": a rate period
     if months is not None:
         life = None             # a cap is not a lifetime
     positive = true_hit or months or life
@@ -890,6 +1057,38 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
         terms.recurring_months, terms.lifetime = months, life
     elif false_hit is not None:
         terms.recurring = false_hit
+
+
+_PER_PERIOD_AFTER = re.compile(r"(?i)\s*(?:/|per|a|each|every)\s*(?:[\w-]+\s*/\s*(?:per\s+)?)?(?:mo|month|year|week)\b")
+
+
+def _amount_per_period(t: str, terms: Terms) -> Found | None:
+    """"$2.00 per account/per month", "you get $5/month": a flat commission paid each month is a recurring one."""
+    for n in terms._commission_nums:
+        if n.kind == "money" and _PER_PERIOD_AFTER.match(t, n.span_end):
+            return Found(True, (n.start, n.span_end))
+    return None
+
+
+def _not_about_own_commission(t: str, s: int, e: int, terms: Terms) -> bool:
+    """A clause whose durations say nothing about the affiliate's own commission: "the bonus is a 1-time bonus
+    only", a sub-affiliate override, "other programs offer 10% that only last for 1 year"."""
+    r = _rules()
+    clause = t[s:e]
+    if r.bonus.search(clause) and not r.commission_cue.search(re.sub(r"(?i)bonus\w*", "", clause)):
+        return True
+    if r.override.search(clause) and _RATE_IN.search(clause) and not _any_commission_in(terms, (s, e)):
+        return True
+    return _about_other_programs(t, s, e) or _unanswered_question(t, s, e)
+
+
+_YES = re.compile(r"(?i)\s*(?:A:\s*)?(?:yes|yep|absolutely|of course|sure|definitely|indeed)\b")
+
+
+def _unanswered_question(t: str, s: int, e: int) -> bool:
+    """"Why not just offer lifetime commissions?" asks, it states nothing; a question answered "Yes" right after it
+    ("Will I earn recurring commissions? Yes, ...") states what it asks."""
+    return t[s:e].rstrip().endswith("?") and not _YES.match(t, e)
 
 
 def _one_time_cue(t: str, s: int, e: int) -> Found | None:
@@ -926,8 +1125,9 @@ def _recurring_cue(t: str, s: int, e: int) -> Found | None:
                 continue     # "no recurring commission", "renewals are not commissionable"
             if any(a <= m.start() and m.end() <= b for a, b in one_time):
                 continue     # inside a one-time phrase: "no commission for add-ons or renewals"
-            if re.match(r"(?i)renew", m.group(0)) and _NO_COMMISSION_ON.search(t[max(s, m.start() - 40):m.start()]):
-                continue
+            if re.match(r"(?i)renew", m.group(0)) and (_NO_COMMISSION_ON.search(t[max(s, m.start() - 40):m.start()])
+                                                      or _OWN_CONTRACT_BEFORE.search(t, max(s, m.start() - 30), m.start())):
+                continue     # "upon your contract renewal" renews the affiliate's own plan
             return Found(True, (m.start(), m.end()))
     return None
 
@@ -972,7 +1172,7 @@ def _months_cap(t: str, s: int, e: int) -> Found | None:
         if re.match(r"(?i)\s*or (?:less|more|longer|shorter)\b", t[m.end():]):
             continue     # "if the plan is paid for 6 months or less": a plan length compared, no cap
         n = m.group("n").lower()
-        if n in ("first", "initial", "1st"):            # "the first year"
+        if n in ("first", "initial", "1st", "following", "next"):      # "the first year", "the following year"
             return Found(12, (m.start(), m.end()))
         val = _WORD_NUMBERS.get(n) or int(n)
         unit = re.search(r"(?i)(month|year|day|años|ans\b|jahr)", m.group(0)[m.end("n") - m.start():])
@@ -990,7 +1190,7 @@ def _payout_type(t: str, clauses, terms: Terms) -> None:
     for kind, rx in r.type_words.items():
         for m in rx.finditer(t):
             clause = next(((cs, ce) for cs, ce in clauses if cs <= m.start() < ce), (0, len(t)))
-            framed = _TYPE_FRAME.match(t, m.end())      # "We work on a CPM basis", "a CPA deal"
+            framed = _TYPE_FRAME.match(t, m.end()) or _TYPE_LABEL_BEFORE.search(t, max(0, m.start() - 40), m.start())
             if not (framed or r.commission_cue.search(t, *clause) or _any_commission_in(terms, clause)):
                 continue   # "run Pay Per Click campaigns" names a channel, not how the program pays
             if _negated(t, m.start()) or _NO_COMMISSION_FOR.search(t[max(0, m.start() - 40):m.start()]):
@@ -1014,7 +1214,7 @@ def _payout_type(t: str, clauses, terms: Terms) -> None:
     if pct_model and terms.recurring is not None and terms.recurring.value:
         terms.payout_type = Found(PayoutType.REVSHARE, span)
         return
-    if flat:
+    if flat and terms.payout_type is None:     # a unit another language names was read first (terms_lang)
         unit_kind = _unit_type(t, flat[0])
         if unit_kind is not None:
             terms.payout_type = Found(unit_kind, span)
@@ -1023,19 +1223,30 @@ def _payout_type(t: str, clauses, terms: Terms) -> None:
         terms.payout_type = Found(PayoutType.CPS, span)   # a flat amount with no unit says nothing about the type
 
 
-_TYPE_FRAME = re.compile(r"(?i)\s*(?:\([^)]{0,40}\)\s*)?(?:basis|model|deals?|program(?:me)?s?|offers?|campaigns? pay)\b")
+_TYPE_FRAME = re.compile(r"(?i)\s*(?:\([^)]{0,40}\)\s*)?(?:basis|model|deals?|program(?:me)?s?|offers?|campaigns? pay"
+                         r"|for (?:each|every))\b")     # "Pay-Per-Sale for each transaction
+# "Payment model: Pay Per Click", "Commission type | CPA": a field that names how the program pays
+_TYPE_LABEL_BEFORE = re.compile(r"(?i)\b(?:(?:payment|payout|commission|pricing|compensation|offer|deal|billing|conversion"
+                                r"|campaign|reward) )?(?:model|type|structure|basis)\s*[:|-]\s*$"
+                                # "This program pays per lead", "we only pay per sale"
+                                r"|\b(?:we|program(?:me)?|it|offer|partners?|affiliates?|publishers?) (?:only )?(?:pays?|are paid"
+                                r"|get paid)\s+$")
 
 
 def _any_commission_in(terms: Terms, clause: tuple[int, int]) -> bool:
     return any(clause[0] <= n.start < clause[1] for n in terms._commission_nums)
 
 
-_UNIT_PHRASE = re.compile(r"(?i)(?:per|for (?:every|each)|each|refers? (?:a|an)|creates? an?|f(?:ü|ue)r jede[nrs]?|pro)\s+"
+_UNIT_PHRASE = re.compile(r"(?i)(?:per|for (?:every|each)|each(?!\s+time\b)|refers? (?:a|an)|creates? an?"
+                          r"|(?<!for )every(?!\s+(?:time|month|year|week|day|quarter)\b)"
+                          r"|f(?:ü|ue)r jede[nrs]?|pro)\s+"
                           r"(?:new |qualified |valid |paid |unique |active |neue[nrs]? |kostenlose[nrs]? )*"
                           r"([\w-]+(?: [\w-]+){0,3})")
 _NO_COMMISSION_FOR = re.compile(r"(?i)\bno commission (?:for|on)\b[^.]{0,30}$")
 
 
+_UNIT_LABEL_BEFORE = re.compile(r"(?i)(?:^|[|;•]\s*|[.!?]\s+)([\w-]+) (?:commission|payout|bounty|reward)s?\s*[:|]\s*$")
+_RELATIVE_CLAUSE = re.compile(r"(?i)\s+(?:that|which|whose)\b")
 _PERIOD_THEN_UNIT = re.compile(r"(?i)^(?:month|mo|year|week|day)s?,? (?:for (?:every|each)|per|each)"
                                r" (?:new |active |qualified |paid )*")
 
@@ -1043,22 +1254,19 @@ _PERIOD_THEN_UNIT = re.compile(r"(?i)^(?:month|mo|year|week|day)s?,? (?:for (?:e
 def _unit_type(t: str, n: _Num) -> PayoutType | None:
     """Type of "per <unit>" after a flat amount, or of the unit named in its clause."""
     r = _rules()
-    m = r.unit_after.match(t, n.span_end)
-    phrases = []
-    if m:
-        phrases.append(m.group(1))
-    seg_end = t.find(".", n.span_end)
-    seg = t[n.span_end: seg_end if seg_end > 0 else len(t)]
-    for mm in _UNIT_PHRASE.finditer(seg):
-        phrases.append(mm.group(1))
-    line_start = max(t.rfind(".", 0, n.start), 0)
-    for mm in _UNIT_PHRASE.finditer(t[line_start:n.start]):
-        phrases.append(mm.group(1))
+    phrases, referred = _unit_phrases(t, n)
+    label = _UNIT_LABEL_BEFORE.search(t, max(0, n.start - 40), n.start)
+    if label is not None:
+        phrases.append(label.group(1))      # "Lead commission: $1.50", "Sale payout | €4": the label names the unit
     if not phrases:
-        return _condition_type(t, n)
+        cond = _condition_type(t, n)      # "refer a friend and get $25 when they make a purchase": the friend's act
+        if cond is not None or not referred:
+            return cond
+        phrases = referred
     for phrase in phrases:
         words = re.sub(r"^account\b", "sign-up", phrase.lower()) if re.search(r"(?i)creates? an? account", t) else phrase.lower()
         words = _PERIOD_THEN_UNIT.sub("", words)      # "per month for each active subscriber": the unit is the subscriber
+        words = _RELATIVE_CLAUSE.split(words, maxsplit=1)[0]     # "each salon that books ...": the unit is the salon
         if re.match(r"(?i)(?:month|mo|year|week|day)\b", words):
             continue
         for kind, rx in r.unit_types:
@@ -1068,9 +1276,25 @@ def _unit_type(t: str, n: _Num) -> PayoutType | None:
     return None
 
 
+def _unit_phrases(t: str, n: _Num) -> tuple[list[str], list[str]]:
+    """The units named for an amount ("per lead", "for each sale" after it or in its sentence), and apart from them the
+    party of a bare "refer a <party>", which yields to what that party must do."""
+    m = _rules().unit_after.match(t, n.span_end)
+    phrases = [m.group(1)] if m else []
+    referred: list[str] = []
+    seg_end = t.find(".", n.span_end)
+    line_start = max(t.rfind(".", 0, n.start), 0)
+    for seg in (t[n.span_end: seg_end if seg_end > 0 else len(t)], t[line_start:n.start]):
+        for mm in _UNIT_PHRASE.finditer(seg):
+            (referred if mm.group(0).lower().startswith("refer") else phrases).append(mm.group(1))
+    return phrases, referred
+
+
 _REFERRAL_CONDITION = re.compile(
-    r"(?i)\b(?:if|when|whenever|once|after)\s+(?:an? |the |your |each )?(?:referral|referred [\w-]+|friends?|invitees?"
-    r"|they|(?:[\w-]+ )?(?:organi[sz]ation|company|business|customer|client|user|person) you refer|someone|somebody)"
+    r"(?i)\b(?:if|when|whenever|once|after|(?:each|every) time)\s+(?:an? |the |your |each )?(?:referral|referred [\w-]+"
+    r"|friends?|invitees?|they|(?:[\w-]+ )?(?:organi[sz]ation|company|business|customer|client|user|person) you refer(?:red)?"
+    r"|someone|somebody|(?:new )?(?:customer|client|buyer|shopper|famil(?:y|ie)|household|colleague|person|member|visitor)s?"
+    r"|you (?:refer|invite) (?:an? |someone |somebody )?(?:[\w-]+ )?)"
     r"\b(?P<act>[^.;!?]{0,80})")
 
 
@@ -1082,11 +1306,27 @@ def _condition_type(t: str, n: _Num) -> PayoutType | None:
     end = t.find(".", n.span_end)
     m = _REFERRAL_CONDITION.search(t[start:end if end > 0 else len(t)])
     if m is None:
-        return None
+        return PayoutType.CPA if _named_per_referral(t, n) else None
+    act = _REFERRAL_CLICK.sub(" ", m.group("act"))     # clicking the affiliate's link starts every referral
     for kind, rx in _rules().unit_types:
-        if rx.search(m.group("act")):
+        if rx.search(act):
             return kind
     return PayoutType.CPA
+
+
+_REFERRAL_CLICK = re.compile(r"(?i)\bclicks? (?:on |through )?(?:your|the|a|an|their|my) (?:[\w-]+ )?"
+                             r"(?:link|banner|badge|button|ad)s?\b")
+
+
+_REFERRAL_FEE_AFTER = re.compile(r"(?i)\s*(?:[A-Z]{3}\s+)?(?:(?:one[- ]time|flat|fixed|cash)\s+)?"
+                                 r"referral (?:fee|bonus|reward|payment)s?\b")
+_REFERRAL_FEE_BEFORE = re.compile(r"(?i)\breferral (?:fee|bonus|reward|payment)s?\s*(?:of|is|:|-)?\s*(?:up to\s*)?$")
+
+
+def _named_per_referral(t: str, n: _Num) -> bool:
+    """"$50 One Time Referral Fee", "a Referral Bonus of $50": an amount named a referral fee is paid per referral,
+    "anything else" of the payout-type convention (CPA)."""
+    return bool(_REFERRAL_FEE_AFTER.match(t, n.span_end) or _REFERRAL_FEE_BEFORE.search(t, max(0, n.start - 40), n.start))
 
 
 # --- cookie ---------------------------------------------------------------------------------
@@ -1160,9 +1400,32 @@ def _cookie_keywords(t: str, clauses, i: int, context) -> list[tuple[int, int]]:
     keywords = [(m.start(), m.end()) for m in r.cookie_word.finditer(t, lo, e)]
     if lo < s and re.search(r"(?i)\b(?:last|lasts|valid|expires?|active|remains?)\b", clause):
         keywords.append((s, s))     # the previous clause's link is what lasts
+    if i > 0 and _DURATION.match(t, s) and _ends_with_cookie_label(t, *clauses[i - 1]):
+        keywords.append((s, s))     # "… Affiliate Cookie Duration | 30 days": the label closed the clause before
+    if _bare_duration_cell(t, clauses, i):
+        keywords.append((s, s))
     if context == "cookie":
         keywords.append((s, s))
     return keywords
+
+
+def _ends_with_cookie_label(t: str, s: int, e: int) -> bool:
+    """A clause ending in a cookie label ("... Affiliate Cookie Duration"), at most two words after the cue."""
+    last = max((m.end() for m in _rules().cookie_word.finditer(t, max(s, e - 40), e)), default=None)
+    return last is not None and bool(re.fullmatch(r"(?:[\s-]+[A-Za-z]+){0,2}\s*[:|]?\s*", t[last:e]))
+
+
+_COMMISSION_CELL = re.compile(r"(?i)\d\s*%|\bcommission")
+
+
+def _bare_duration_cell(t: str, clauses, i: int) -> bool:
+    """A directory card "40% commission | 30 days | PayPal": a cell holding only a duration, beside a commission
+    cell, is the cookie length (a hold or a payout delay always carries its own label)."""
+    s, e = clauses[i]
+    if not _DURATION.fullmatch(t, s, e) or not ("|" in t[max(0, s - 3):s] or "|" in t[e:e + 3]):
+        return False
+    near = t[clauses[max(0, i - 2)][0]:clauses[min(len(clauses) - 1, i + 2)][1]]
+    return bool(_COMMISSION_CELL.search(near))
 
 
 def _cookie_candidates(t: str, clauses, i: int, context) -> list[tuple[float, float, int, int]]:
@@ -1184,7 +1447,9 @@ def _cookie_candidates(t: str, clauses, i: int, context) -> list[tuple[float, fl
                            or (_LINK_OR_CLICK.search(t, s, e) and _time_to_convert(t, before, de))
                            or _come_back_to_buy(t, before, de))
         referred = bool(_WITHIN_PREVIOUS.search(before) and re.search(r"(?i)\breferred\b", t[s:ds])) \
-            or _conversion_deadline(t, clauses, i, ds)
+            or _conversion_deadline(t, clauses, i, ds) or _purchase_window(t, clauses, i, ds)
+        if _NOT_A_WINDOW_AFTER.match(after) and not _UP_TO_BEFORE.search(before):
+            continue      # "a year later" (not "up to 90 days later"), "within 30 days from when they created their account"
         dist = min((_gap_cost(t, ke, ds) if ke <= ds else _gap_cost(t, de, ks) for ks, ke in keywords), default=None)
         if dist is None and not (attributive or referred):
             continue
@@ -1193,8 +1458,26 @@ def _cookie_candidates(t: str, clauses, i: int, context) -> list[tuple[float, fl
         stale = re.search(r"(?i)instead of (?:the )?(?:previous|old)?\s*$", before)
         if (changed and re.search(r"(?i)from\s*$", t[max(s, ds - 6):ds])) or stale:
             continue
-        out.append((max(dist or 0, 0), days, ds, de))
+        # a window read from its wording alone yields to a duration next to a cookie cue ("a 60-day cookie")
+        out.append((max(dist, 0) if dist is not None else 20, days, ds, de))
     return out
+
+
+_NOT_A_WINDOW_AFTER = re.compile(r"(?i)\s*(?:later|ago|earlier)\b|\s*(?:from|after|of) (?:when |the (?:date|time|day) )?"
+                                 r"(?:\w+ ){0,3}(?:creat\w+|regist\w+|sign(?:s|ed)?[- ]?up|join\w*|open\w*) "
+                                 r"(?:(?:a|an|the|their|his|her|your) )?(?:\w+ )?(?:account|registration)")
+_UP_TO_BEFORE = re.compile(r"(?i)\bup to\s*$")
+_VISIT_CONTEXT = re.compile(r"(?i)\b(?:links?|url|click\w*|visit\w*|directs?|cookies?|track\w*)\b")
+_WITHIN_WINDOW = re.compile(r"(?i)\b(?:with)?in\s+(?:the\s+next\s+|an?\s+)?$")
+
+
+def _purchase_window(t: str, clauses, i: int, ds: int) -> bool:
+    """"After visiting through my links, anything you purchase within 30 days", "If the viewer clicks the link ...
+    If the viewer purchases within 90 days": a purchase deadline after a visit through the link is the window."""
+    s, _ = clauses[i]
+    if not _WITHIN_WINDOW.search(t, max(s, ds - 12), ds) or not _rules().conversion_verb.search(t, max(s, ds - 45), ds):
+        return False
+    return bool(_VISIT_CONTEXT.search(t, clauses[max(0, i - 2)][0], ds))
 
 
 _NEXT_BEFORE = re.compile(r"(?i)\b(?:over|within|in|during) (?:the )?(?:next|following)\s*$")
@@ -1237,10 +1520,12 @@ def _gap_cost(t: str, a: int, b: int) -> int:
 # --- payout minimum -------------------------------------------------------------------------
 
 _MINIMUM_PAYOUT = re.compile(r"(?i)minimum (?:payout|payment|balance|threshold|withdraw)")
-_ORDER_VALUE_BEFORE = re.compile(r"(?i)\b(?:orders?|sales?|purchases?|baskets?|carts?|transactions?)"
-                                 r" (?:of |worth |valued at )?(?:over|under|above|below|exceeding|more than|less than)\s*$")
+_ORDER_VALUE_BEFORE = re.compile(r"(?i)\b(?:orders?|sales?|purchases?|baskets?|carts?|transactions?|items?|products?)"
+                                 r" (?:of |worth |valued at )?(?:at or |or )?"
+                                 r"(?:over|under|above|below|exceeding|more than|less than)\s*$")
 _VOLUME_AFTER = re.compile(r"(?i)^\s*(?:million|billion|thousand|bn\b"
-                           r"|in (?:sales|revenue)|worth|of (?:sales|revenue|new business)|sales)")
+                           r"|in (?:[\w-]+ ){0,2}(?:sales|revenue|value|volume|turnover)|worth"
+                           r"|of (?:sales|revenue|new business)|sales)")
 _COUNT_AFTER = re.compile(r"(?i)^\s*(?:days?|months?|weeks?|years?|hours?|%|sales|referrals|accounts|customers"
                           r"|units?|items?|orders?|subscribers|members|leads|conversions|actions|clicks)\b")
 
@@ -1259,7 +1544,8 @@ def _payout_minimum(t: str, clauses, nums: list[_Num], terms: Terms, context) ->
                 if not _in((s, e), n) or not _minimum_candidate(t, n, s, e, implied):
                     continue
                 dist = _threshold_distance(t, n, s, e, implied or (carried and not topic and _stated_plainly(t, n, s)))
-                if dist is not None and dist <= 60 and (best is None or dist < best[0]):
+                reach = 100 if _stated_plainly(t, n, s) else 60      # "Minimum ... required to receive a payout is $25"
+                if dist is not None and dist <= reach and (best is None or dist < best[0]):
                     best = (dist, n)
         if best is not None:
             n = best[1]
@@ -1363,10 +1649,12 @@ _ACTIVE_PAY = re.compile(r"(?i)\bpays?\s+(?:\w+\s+(?:or|and)\s+)?$")     # "pay 
 _SUBJECTS = re.compile(r"(?i)\b(?:(?P<us>we|you|affiliates?|partners?|publishers?)|customers?|users?|clients?|they"
                        r"|subscribers?|members?|buyers?|merchants?)\b")
 _ORDINAL_BEFORE = re.compile(r"(?i)\b(?:first|initial|second|1st|2nd)\s+$")
-_MONEY_BEFORE = re.compile(r"\d(?:\s*(?:[A-Z]{3}|(?i:dollars?|euros?|pounds?)))?\s+$")
-_RECURRENCE_BEFORE = re.compile(r"(?i)\b(?:recurr\w*|renew\w*|rev(?:enue)?[- ]?share)\b(?P<gap>[^.]{0,25})$")
+_MONEY_BEFORE = re.compile(r"\d(?:\s*(?:(?!UTC|GMT|CET|EST|PST)[A-Z]{3}|(?i:dollars?|euros?|pounds?)))?\s+$")   # not "5:30 UTC"
+_RECURRENCE_BEFORE = re.compile(r"(?i)\b(?:recurr\w*|renew\w*|residual|rev(?:enue)?[- ]?share)\b(?P<gap>[^.]{0,25})$")
 # "Commissions are calculated each month": when earnings are counted is not when they are paid
 _CALCULATED_BEFORE = re.compile(r"(?i)\b(?:calculated|computed|tallied|totall?ed)\s+$")
+# "you can track your earnings daily": how often earnings can be seen is not when they are paid
+_WATCHED_BEFORE = re.compile(r"(?i)\b(?:track|monitor|view|see|watch)(?:s|ed|ing)?(?: [\w']+){0,3}\s+$")
 _PAYOUT_VERB = re.compile(r"(?i)\b(?:paid|payouts?|payments?|sent|issued|transferred)\b")
 
 
@@ -1384,7 +1672,8 @@ def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
         subjects = list(_SUBJECTS.finditer(before))
         if subjects and not subjects[-1].group("us"):
             return True      # the nearest subject of "pay" is the customer
-    if _ORDINAL_BEFORE.search(before) or _MONEY_BEFORE.search(before) or _CALCULATED_BEFORE.search(before):
+    if _ORDINAL_BEFORE.search(before) or _MONEY_BEFORE.search(before) or _CALCULATED_BEFORE.search(before) \
+            or _WATCHED_BEFORE.search(before):
         return True
     rec = _RECURRENCE_BEFORE.search(before)
     return bool(rec and not _PAYOUT_VERB.search(rec.group("gap")))
@@ -1432,12 +1721,21 @@ def _method_mention(t: str, s: int, e: int, name: str, rx: re.Pattern) -> Found 
     for m in rx.finditer(t, s, e):
         if name == "bank" and _BANK_IS_OTHER.search(t[max(s, m.start() - 6):min(e, m.end() + 12)]):
             continue
-        if (name == "crypto" and _negated(t, m.start())) or _METHOD_NEGATED.search(t, max(s, m.start() - 40), m.start()):
-            continue     # "no crypto", "we do not pay by check", "we don't accept PayPal"
-        if r.method_as_unit.search(t, max(s, m.start() - 15), m.start()):
-            continue
+        if (name == "crypto" and (_negated(t, m.start()) or _crypto_amount_unit(t, m))) \
+                or _METHOD_NEGATED.search(t, max(s, m.start() - 40), m.start()):
+            continue     # "no crypto", "100 USDT minimum", "we do not pay by check", "we don't accept PayPal"
+        if r.method_as_unit.search(t, max(s, m.start() - 15), m.start()) or _structure()["method_fee_after"].match(t, m.end()):
+            continue     # "$10 per Venmo sign-up", "minus PayPal fees"
         return Found(name, (m.start(), m.end()))
     return None
+
+
+def _crypto_amount_unit(t: str, m: re.Match) -> bool:
+    """A coin named as the unit of an amount or a field's currency ("a 100 USDT minimum", "0.30% of the USDC trade
+    value", "Payment Currency: USDT") says how much, not how the affiliate is paid."""
+    st = _structure()
+    return bool(st["method_amount_unit_before"].search(t, max(0, m.start() - 20), m.start())
+                or st["method_amount_unit_after"].match(t, m.end()))
 
 
 def _drop_destinations(t: str, found: dict[str, Found]) -> None:
@@ -1462,31 +1760,259 @@ def _restrictions(text: str, terms: Terms) -> None:
     for s, e in _clauses(t):
         for name, span in _prohibited_types(t, s, e):
             found.setdefault(f"no-{name}", span)
-    for name, span in _bad_practices(t):
+    for name, span in _bad_practices(t) + _field_verdicts(t) + _headed_list_items(t) + _titles_with_sanction(t) \
+            + _practice_definitions(t) + _permission_exceptions(t) + _questions_answered_no(t):
         found.setdefault(f"no-{name}", span)
     for name in [n for n, span in found.items() if _names_something_else(t, n[3:], span)]:
         del found[name]
     if "no-search" in found and "no-brand-bidding" in found and _search_only_on_brand(t, found["no-search"]):
         del found["no-search"]      # "PPC advertising is not allowed on brand keywords": the ban is on brand bidding
+    for name in [n for n, span in found.items() if _part_of_another_ban(t, n, span, found) or _conditional_ban(t, n, span)]:
+        del found[name]
     terms.restrictions = [Found(name, span) for name, span in sorted(found.items(), key=lambda kv: kv[1][0])]
 
 
-_SANCTION = re.compile(r"(?i)\b(?:terminat\w*|cancel(?:l?ed|s)?|suspend\w*|suspension|prohibit\w*|forbid\w*|banned"
-                       r"|not (?:allowed|permitted|tolerated)|violat\w*|revok\w*|forfeit\w*|breach\w*|unacceptable)\b")
+@functools.lru_cache(maxsize=1)
+def _structure() -> dict[str, re.Pattern]:
+    """The vocabulary's patterns for how a page frames a ban (its scope and its conditions) or names a coin as a unit,
+    compiled once."""
+    vocab = vocabulary()
+    return {key: re.compile(vocab[key], re.I) for key in
+            ("restriction_conditional_after", "restriction_own_channel_before", "restriction_continuation",
+             "restriction_keyword_after", "restriction_sanction", "restriction_other_owner_before",
+             "restriction_exception", "restriction_permission_question", "restriction_not_a_practice_after",
+             "restriction_disclaimer_before", "method_amount_unit_before", "method_amount_unit_after",
+             "method_fee_after")}
+
+
+def _conditional_ban(t: str, name: str, span: tuple[int, int]) -> bool:
+    """A channel banned only "without prior approval" / "without consent" in its own list item is allowed on
+    request (or a consent rule, i.e. spam), not a ban of the channel; brand bidding "without permission" stays
+    a restriction (the labelled rounds agree on that one), and so do spam and misleading claims."""
+    if name == "no-brand-bidding" or name[3:] in _BAD_PRACTICES:     # spam needs no one's approval to be banned
+        return False
+    return bool(_structure()["restriction_conditional_after"].match(t, span[1]))
+
+
+# "Trademark Bidding | No", "COUPON SITE ALLOWED No", "Google Adwords. Not allowed": a field whose value is "No"
+_VERDICT_NO = re.compile(r"(?i)(?:\s*[|:]?\s*(?:sites?|traffic|marketing|ads|advertising|allowed|permitted|accepted)\b)*"
+                         r"\s*[|:.-]?\s*"
+                         r"(?:no|not allowed|not permitted|prohibited|forbidden|disallowed|banned|[✗✘❌×])"
+                         r"(?=\s*(?:$|[|;\n.,(]|(?-i:[A-Z]{2,})\b))")
+
+
+def _field_verdicts(t: str) -> list[tuple[str, tuple[int, int]]]:
+    """A traffic type used as a field label whose value is "No" (directory tables and cards)."""
+    out = []
+    for name, rx in _traffic_patterns():
+        for m in rx.finditer(t):
+            if _VERDICT_NO.match(t, m.end()) and not _NEGATED_LABEL.search(t, max(0, m.start() - 4), m.start()):
+                out.append((name, m.span()))
+                break
+    return out
+
+
+_NEGATED_LABEL = re.compile(r"(?i)\bno\s+$")
+
+
+# "b. Trademark Bidding - Bidding on our brand name ...": an enumerated item that titles a practice and defines it
+_PRACTICE_TITLE = re.compile(r"(?:^|(?<=[\s|;•]))\(?(?:[a-h]|\d{1,2}(?:\.\d{1,2})*)[.)]\s+"
+                             r"(?P<title>(?:(?-i:[A-Z])[\w&/+-]*,?\s+(?:(?:or|and|&)\s+)?){1,6}?)-\s+(?-i:[A-Z])[a-z]+ing\b")
+
+
+def _practice_definitions(t: str) -> list[tuple[str, tuple[int, int]]]:
+    """Enumerated practice definitions ("a. Coupon Sites - Listing our codes on ...; b. Trademark Bidding - Bidding
+    on ...") are the items of a rules list whose heading bans them; the title names the type (the definition's own
+    words are detail). Not after anything positive (an "Allowed methods:" list defines its items the same way)."""
+    out: list[tuple[str, tuple[int, int]]] = []
+    for m in _PRACTICE_TITLE.finditer(t):
+        if _rules().restriction_positive.search(t, 0, m.start()):
+            break
+        a, b = m.span("title")
+        out.extend((name, (h.start(), h.end())) for name, rx in _traffic_patterns() for h in [rx.search(t, a, b)]
+                   if h is not None)
+    return out
+
+
+_ANSWER_NO = re.compile(r"(?i)\s*no\b(?![\s,.-]*(?:problem|worries|restrictions?|limit|need|matter)\b)")
+
+
+def _questions_answered_no(t: str) -> list[tuple[str, tuple[int, int]]]:
+    """An FAQ question asking leave to use a channel, answered "No" ("Can I use coupon sites? No.", "Will I be paid
+    for cashback traffic? No, ..."): the channel is banned. Not "No problem", not "Do you offer coupons? No"."""
+    out: list[tuple[str, tuple[int, int]]] = []
+    for q in re.finditer(r"[^.?!|\n]*\?", t):
+        if _ANSWER_NO.match(t, q.end()) and _structure()["restriction_permission_question"].search(t, *q.span()):
+            out.extend((name, (h.start(), h.end())) for name, rx in _traffic_patterns() for h in [rx.search(t, *q.span())]
+                       if h is not None and not _described(t, q.start(), name, h.start(), h.end()))
+    return out
+
+
+def _permission_exceptions(t: str) -> list[tuple[str, tuple[int, int]]]:
+    """A blanket permission with exceptions ("All traffic sources are welcome except adult sites and cashback",
+    "open to everyone except sites with adult content"): the exceptions are banned, up to the clause's end."""
+    out: list[tuple[str, tuple[int, int]]] = []
+    for s, e in _clauses(t):
+        m = _structure()["restriction_exception"].search(t, s, e)
+        if m is None:
+            continue
+        stop = min([i for i in (t.find(c, m.end(), e) for c in ";:") if i >= 0] + [e])
+        out.extend((name, (h.start(), h.end())) for name, rx in _traffic_patterns() for h in [rx.search(t, m.end(), stop)]
+                   if h is not None)
+    return out
+
+
+def _titles_with_sanction(t: str) -> list[tuple[str, tuple[int, int]]]:
+    """A bare title naming a practice, answered by a sanction in the next clause ("Offering Cashback. We will
+    delete your commission and remove you from the program."): the title is banned as a verdict field is."""
+    clauses = _clauses(t)
+    out: list[tuple[str, tuple[int, int]]] = []
+    for (s, e), (s2, e2) in zip(clauses, clauses[1:], strict=False):
+        if len(t[s:e].split()) <= 5 and _structure()["restriction_sanction"].search(t, s2, min(e2, s2 + 100)):
+            out.extend((name, (m.start(), m.end())) for name, rx in _traffic_patterns() for m in [rx.search(t, s, e)]
+                       if m is not None)
+    return out
+# A list heading that ends in a ban and a colon ("Affiliates are prohibited from: 1.1.", "Your site may not: ...",
+# "we may reject your application if your site: 2.1.")
+_HEADING_END = re.compile(r"(?i):\s*(?:\.\.\.|…|\(?(?:\d+(?:\.\d+)*|[a-z])[.)])?\s*$")
+# "(3) Prohibited Activities: a. b.", "The following are strictly prohibited: a. b.": a ban label opening the clause
+_BAN_LABEL = re.compile(r"(?i)^\s*(?:\(?\w{1,3}[.)]\s*)?(?:[\w-]+ ){0,4}"
+                        r"(?:prohibited|forbidden|restricted|not allowed|not permitted|banned|disallowed)(?: [\w-]+){0,2}"
+                        r"(?:\s*:|[ \t]*\n)")     # "PROHIBITED TRAFFIC" alone on its line heads the lines below it
+_BAN_HEADING = re.compile(r"(?i)\b(?:prohibited(?: from)?|forbidden|not (?:allowed|permitted)(?: to)?|may not|must not|shall not"
+                          r"|cannot|do not|don't|never)\s*$")
+
+
+# "Your site may not: - a", "Please do not: Purchase ...": a ban heading whose first item follows on the same line
+_INLINE_ITEMS = re.compile(r"(?i)\b(?:may not|must not|shall not|cannot|do not|don't|prohibited(?: from)?"
+                           r"|not (?:allowed|permitted) to)\s*:\s*(?=[-•*]\s|\d+[.)]\s|(?-i:[A-Z])[a-z])")
+
+
+def _ban_heading(t: str, s: int, e: int) -> bool:
+    """A clause that opens a list of what is banned: a ban word right before its colon, or a prohibition cue in it."""
+    if _BAN_LABEL.match(t[s:e]):
+        return True
+    end = _HEADING_END.search(t, s, e)
+    stop = end.start() if end is not None else e if _DASH_AFTER.match(t, e) else None
+    if stop is None:     # "Traffic to be avoided from these sites - Sex, Violence": a dash opens the list as a colon does
+        return False
+    return bool(_BAN_HEADING.search(t, s, stop) or _rules().prohibition.search(t, s, stop))
+
+
+_DASH_AFTER = re.compile(r"(?<![.!?])\s-\s")     # not a bullet dash after a finished sentence
+
+
+def _list_item_types(t: str, s: int, e: int) -> list[tuple[str, tuple[int, int]]]:
+    """The first mention of each type in one governed list item, unless it only describes the material."""
+    from matrix.normalize.text import CONDITIONAL, ITEM_ALLOWED_AFTER
+
+    if CONDITIONAL.search(t, s, e):      # "SEM - needs approval" is allowed on request
+        return []
+    return [(name, (m.start(), m.end())) for name, rx in _traffic_patterns() for m in [rx.search(t, s, e)]
+            if m is not None and not _described(t, s, name, m.start(), m.end()) and not ITEM_ALLOWED_AFTER.match(t, m.end())]
+
+
+def _inline_items_start(t: str, s: int, e: int) -> int | None:
+    """Where the items of a ban heading begin inside the heading's own clause ("Please do not: Purchase ...",
+    "Methods not allowed:\n- Email\n- Pop-ups" read as one clause), or None."""
+    inline = _INLINE_ITEMS.search(t, s, e)
+    if inline is not None:
+        return inline.end()
+    label = _BAN_LABEL.match(t[s:e])
+    return s + label.end() if label is not None and t[s + label.end():e].strip() else None
+
+
+def _headed_list_items(t: str) -> list[tuple[str, tuple[int, int]]]:
+    """Types named in the clauses after a ban heading, until a clause says something positive or opens a
+    new heading: the heading's ban governs every item of its list."""
+    r = _rules()
+    out: list[tuple[str, tuple[int, int]]] = []
+    governed = after_ban = False
+    for s, e in _clauses(t):
+        if governed and r.restriction_positive.search(t, s, e):
+            governed = False
+        inline = _inline_items_start(t, s, e)      # "Your site may not: - a. - b.": the heading's own clause holds item one
+        # "You may not run paid ads. This includes: Google Ads; Meta Ads": the examples of a ban are banned too
+        continues = after_ban and _structure()["restriction_continuation"].match(t, s)
+        if governed or inline is not None or continues:
+            out.extend(_list_item_types(t, inline if inline is not None and not governed else s, e))
+        after_ban = _ban_sentence(t, s, e)
+        if inline is not None or _ban_heading(t, s, e):
+            governed = True
+        elif t[s:e].rstrip().endswith(":"):
+            governed = False
+    return out
+
+
+_BAN_WORDS = re.compile(r"(?i)\b(?:prohibit\w*|forbid\w*|not (?:allowed|permitted|accepted|tolerated)|may not|must not"
+                        r"|shall not|cannot|do not|don't|never|banned)\b")
+
+
+def _ban_sentence(t: str, s: int, e: int) -> bool:
+    """A clause that bans something and permits nothing ("You are strictly prohibited from running paid ads")."""
+    r = _rules()
+    return bool(_BAN_WORDS.search(t, s, e) or r.prohibition.search(t, s, e)) and not r.restriction_positive.search(t, s, e)
+
+
+_VENUE_GAP = re.compile(r"(?i)^[^.;:|•\n]{0,60}?\b(?:in|on|via|through|across)[^\S\n]+"
+                        r"(?:[\w-]+,?[^\S\n]+(?:or\s+|and\s+)?){0,6}$")     # one line: a line break ends the venue
+
+
+_EXAMPLES_OPEN = re.compile(r"(?i)\((?:e\.g\.?|i\.e\.?|such as|like|for example|including)[^)]*$")
+_WITHOUT_CONSENT = re.compile(r"(?i)[^.;|]{0,40}?\bwithout (?:[\w-]+ ){0,2}(?:consent|permission|opt[- ]?in)")
+
+
+def _part_of_another_ban(t: str, name: str, span: tuple[int, int], found: dict[str, tuple[int, int]]) -> bool:
+    """A type named only as a detail of another ban: the ad platforms or example keywords of a brand-bidding ban
+    ("bid on branded keywords ... in Google Ads, Facebook Ads", "brand terms (e.g. [Brand Coupons])"), or the channel
+    of a spam ban ("sending SMS or email without consent")."""
+    if "no-brand-bidding" in found and name != "no-brand-bidding":
+        brand_ends = [m.end() for n, rx in _traffic_patterns() if n == "brand-bidding" for m in rx.finditer(t, 0, span[0])]
+        examples = _EXAMPLES_OPEN.search(t, max(0, span[0] - 120), span[0])     # inside "(e.g. [Brand Coupons]"
+        if brand_ends and (_VENUE_GAP.match(t[max(brand_ends):span[0]])
+                           or (examples and any(examples.start() - 60 <= x <= examples.start() for x in brand_ends))):
+            return True
+    if name not in ("no-email", "no-sms", "no-social") or "no-spam" not in found:
+        return False
+    return bool(_WITHOUT_CONSENT.match(t, span[1])) or _example_of_spam(t, span)
+
+
+_SPAM_EXAMPLES = re.compile(r"(?i)\bspam\w*\b[^.;|•]{0,120}?(?:\bincluding\b|\bsuch as\b|\be\.g\.|\bfor example\b|\(|:)[^.;|•]*$")
+
+
+def _example_of_spam(t: str, span: tuple[int, int]) -> bool:
+    """"Spam is prohibited, including ... such as sending emails to bought lists", "spam in any form (e-mail,
+    texting, social networks)": the channel is an example of the spam ban, not banned itself."""
+    return bool(_SPAM_EXAMPLES.search(t, max(0, span[0] - 240), span[0]))
+
+
 _BAD_PRACTICES = ("spam", "misleading")
 
 
 def _bad_practices(t: str) -> list[tuple[str, tuple[int, int]]]:
-    """Spam and misleading claims are never a channel a program allows: terms that name them and name a
-    sanction anywhere ("... will be terminated for: false claims; spamming") forbid them."""
-    if not _SANCTION.search(t):
-        return []
+    """Spam and misleading claims are never a channel a program allows: terms that name them forbid them, in any
+    language and with or without a sanction ("... will be terminated for: false claims; spamming", "1.3. Using spam
+    in any form", "Hindari klaim berlebihan atau spam"). Every labelled round agrees: no quote names either without
+    banning it. Not a mailbox folder ("check your spam folder") and not one followed by a permission."""
     out = []
     for name, rx in _traffic_patterns():
-        m = rx.search(t) if name in _BAD_PRACTICES else None
+        m = next((m for m in rx.finditer(t) if _names_the_practice(t, m)), None) if name in _BAD_PRACTICES else None
         if m is not None and not _rules().restriction_positive.match(t, m.end() + 1):
             out.append((name, m.span()))
     return out
+
+
+_WEAK_SPAM = re.compile(r"(?i)(?:bulk|mass|unsolicited)\b")
+
+
+def _names_the_practice(t: str, m: re.Match) -> bool:
+    """Not a mailbox folder ("check your spam folder") and not a disclaimer ("we are not responsible for misleading
+    claims made by third parties")."""
+    st = _structure()
+    if _WEAK_SPAM.match(m.group(0)):
+        return False     # "unlike bulk email services": bulk mail is banned only where a rule says so
+    return not (st["restriction_not_a_practice_after"].match(t, m.end())
+                or st["restriction_disclaimer_before"].search(t, max(0, m.start() - 80), m.start()))
 
 
 def _search_only_on_brand(t: str, span: tuple[int, int]) -> bool:
@@ -1507,7 +2033,8 @@ def _search_only_on_brand(t: str, span: tuple[int, int]) -> bool:
 # "spam email", "unsolicited commercial email", "search engine spam": the ban is on spam, not on the channel;
 # "bidding on Google Adwords using brand keywords": the ban is on brand bidding, not on search
 _SPAM_BEFORE = re.compile(r"(?i)\b(?:spam(?:my)?|unsolicited|bulk|mass|junk)\s+(?:\w+\s+)?$")
-_SPAM_AFTER = re.compile(r"(?i)(?:\s+engine)?\s+spam")
+# "search engine spam", "blog/forum spamming" (on one line)
+_SPAM_AFTER = re.compile(r"(?i)(?:[^\S\n]+engine)?(?:[^\S\n]*/[^\S\n]*[\w-]+)?[^\S\n]+spam")
 _MISUSE_AFTER = re.compile(r"(?i)\s+(?:misuse|abuse|non[- ]?transparency|non[- ]?disclosure)\b")
 _BID_BEFORE = re.compile(r"(?i)\bbid(?:s|ding)?\s+on\s+(?:\w+\s+)?$")
 # "Prohibited Content:", "controversial content": a heading or a kind of material, not content sites
@@ -1517,17 +2044,33 @@ _CONTENT_ROLE = re.compile(r"(?i)\b(?:no|and|or|of|the|any|via|on|in|use|using|a
 def _names_something_else(t: str, name: str, span: tuple[int, int]) -> bool:
     a, b = span
     before = t[max(0, a - 30):a]
-    if name in ("email", "search") and (_SPAM_BEFORE.search(before) or _SPAM_AFTER.match(t, b)):
+    if name in ("email", "search", "sms") and _SPAM_BEFORE.search(before):
         return True
+    if name not in _BAD_PRACTICES and (_SPAM_AFTER.match(t, b) or _own_channel(t, name, a)):
+        return True     # "forum spam" bans spam in forums; "the company's social media" is not the affiliate's channel
+    if name == "spam" and _structure()["restriction_not_a_practice_after"].match(t, b):
+        return True     # "check your spam folder"
+    if name == "brand-bidding" and _structure()["restriction_other_owner_before"].search(before):
+        return True     # "third-party trademarks": an IP rule about others' marks, not bidding on the program's brand
+    if name in ("coupon", "incent") and _structure()["restriction_keyword_after"].match(t, b):
+        return True     # "coupon/discount terms", "cashback keywords": search keywords, not coupon or cashback sites
     if name == "search" and _BID_BEFORE.search(before):
         return True
     if _MISUSE_AFTER.match(t, b):
         return True     # "coupon misuse", "sub-affiliate non-transparency": a way of misusing a channel, not the channel
+    if name == "content" and not re.fullmatch(r"(?i)content (?:sites?|websites?)|blogs?", t[a:b]):
+        return True     # "SEO tactics", "age-restricted content", "reviews": material or a method, not content sites
     if name == "content" and t[a:b].lower().startswith("content"):
         heading = bool(re.match(r"\s*:|\s+(?:that|which|with|including|includes|lock\w*)\b", t[b:]))
         word_before = re.search(r"[A-Za-z]+\s+$", before)
         return heading or bool(word_before and not _CONTENT_ROLE.search(before))
     return False
+
+
+def _own_channel(t: str, name: str, a: int) -> bool:
+    """"our newsletter", "the company's social media pages": the merchant's own channel, named as a place (not
+    brand bidding, whose "our brand" is exactly what is banned)."""
+    return name != "brand-bidding" and bool(_structure()["restriction_own_channel_before"].search(t, max(0, a - 30), a))
 
 
 @functools.lru_cache(maxsize=1)
@@ -1540,6 +2083,7 @@ def _traffic_patterns() -> list[tuple[str, re.Pattern]]:
     return out + list(r.restriction_synonyms.items())
 
 
+_NO_BEFORE = re.compile(r"(?i)\bno\s+$")
 _SELF_STANDING = ("misleading", "adult", "spam")     # types that are themselves a description of the material
 
 
@@ -1547,7 +2091,9 @@ def _prohibited_types(t: str, s: int, e: int) -> list[tuple[str, tuple[int, int]
     """Types named after a prohibition cue of the same sentence ("The terms prohibit trademark bidding",
     "Any violations (such as brand bidding) ...", "We restrict: incentivized traffic; toolbars") or a
     few words after a negator ("don't include our trademarks"), with nothing positive in between and
-    not used as a description ("unsuitable content")."""
+    not used as a description ("unsuitable content"), or followed by a verdict ("... are not permitted")."""
+    from matrix.normalize.text import ban_follows
+
     r = _rules()
     cues = [m.end() for m in r.prohibition.finditer(t, s, e) if not _negated(t, m.start())]
     out: dict[str, tuple[int, int]] = {}
@@ -1555,10 +2101,12 @@ def _prohibited_types(t: str, s: int, e: int) -> list[tuple[str, tuple[int, int]
             if not r.restriction_verb_use.match(t, m.end())]
     for name, (a, b) in _head_mentions(t, hits):
         governed = any(_governs(t, c, a) for c in cues)
-        negated = r.restriction_negator.search(t, max(s, a - 60), a) or _bad_practice_negated(t, s, name, a)
+        negated = r.restriction_negator.search(t, max(s, a - 60), a) or _bad_practice_negated(t, s, name, a) \
+            or ban_follows(re.split(r"[|;:•\n]", t[b:e], maxsplit=1)[0])     # "keyword containing our name: not permitted"
         described = _described(t, s, name, a, b)
-        item_end = min([i for i in (t.find(c, b, e) for c in ";,.") if i >= 0] + [e, b + 40])
-        allowed = r.restriction_positive.search(t, b, item_end)     # "We prohibit spam; email is allowed"
+        item_end = min([i for i in (t.find(c, b, e) for c in ";,.|") if i >= 0] + [e, b + 40])
+        # "We prohibit spam; email is allowed" (but "No brand PPC is permitted" bans it)
+        allowed = r.restriction_positive.search(t, b, item_end) and not _NO_BEFORE.search(t, max(s, a - 4), a)
         if (governed or negated) and not described and not allowed:
             out.setdefault(name, (a, b))
     brands = [span for name, span in hits if name == "brand-bidding"]
@@ -1596,14 +2144,18 @@ def _described(t: str, s: int, name: str, a: int, b: int) -> bool:
     return bool(_DESCRIBED_AFTER.match(t, b))
 
 
+_CLOSED_ASIDE = re.compile(r"\([^()]*\)")
+
+
 def _governs(t: str, cue_end: int, a: int) -> bool:
     """A prohibition cue governs a type after it with nothing positive between; past a ";" only when
-    the cue opens a list ("We restrict: a; b; c")."""
+    the cue opens a list ("We restrict: a; b; c"). A closed aside qualifies only its own item: in "Breach: incent
+    traffic (unless pre-approved), toolbars" the "unless" spares incent, not the toolbars after it."""
     r = _rules()
     between = t[cue_end:a]
-    if cue_end > a or r.restriction_positive.search(between):
+    if cue_end > a or r.restriction_positive.search(_CLOSED_ASIDE.sub(" ", between)):
         return False
-    return ";" not in between or bool(re.match(r"\s*:", between))
+    return ";" not in between or bool(re.match(r"\s*:", between)) or bool(r.restriction_list_opener.search(between))
 
 
 def _head_mentions(t: str, hits: list[tuple[str, tuple[int, int]]]) -> list[tuple[str, tuple[int, int]]]:

@@ -79,27 +79,33 @@ TRAFFIC_TYPES: dict[str, str] = {
               r"|motivat(?:ed|ing|ional) traffic"
               r"|points? sites?",
     "brand-bidding": r"brand(?:ed)?(?:[\s-](?:name|keyword|term))?s?(?:[\s-]keyword)?[\s-]bidding"
-                     r"|trademark(?: \+)?(?: keyword)?(?: bidding)?|brand(?:ed)?[\s-](?:keywords?|ppc|terms?|search)"
+                     r"|trademarks?(?: \+)?(?: keywords?)?(?: bidding)?|brand(?:ed)?[\s-](?:keywords?|ppc|sem|terms?|search)"
+                     r"|(?:paid search|search|sem|ppc) \(brand(?:ed)?\)"     # "Paid search (Brand) Forbidden"
                      r"|\btm bidding|direct linking|brand names?|[\w-]+(?:'s| related) (?:keywords|search terms)"
                      r"|bid(?:ding)? on (?:our|the|any of our|the company'?s|company|its) (?:\w+ )?(?:brand|trademark|name)s?"
                      # any wording of the brand bid on: "bid on brand", "bidding on misspellings of brand terms"
                      r"|bid(?:s|ding)? (?:on|of) (?:[\w-]+ ){0,4}?(?:the |our )?brand(?:ed)?(?: (?:names?|terms?|keywords?))?",
     "email": r"e-?mails?(?! address)(?: marketing| traffic)?|newsletters?",
-    "spam": r"spam(?:s|med|ming|my|mers?)?|unsolicited|e-?mail blasts?|mass e-?mails?",
-    "social": r"social(?: media)?(?: traffic| ads)?|facebook|instagram|tiktok",
-    "search": r"\bppc\b|pay[\s-]per[\s-]click (?:ads|advertising)"
+    "spam": r"spam(?:s|m?ed|m?ing|my|mers?)?|cold[\s-]spam\w*|unsolicited|e-?mail blasts?"
+            r"|(?:mass|bulk) (?:e-?mails?|sms|messag\w+)",
+    "social": r"social(?: media)?(?: traffic| ads)?|facebook|instagram|tiktok|meta ads",
+    "search": r"\bppc\b|pay[\s-]per[\s-]click (?:ads|advertising|traffic|campaigns?)"
               r"|search(?:[\s-]based)?(?: ads| engine marketing)?|\bsem\b|google ads?|bing ads?|adwords",
-    "display": r"display(?! urls?\b)(?: ads| advertising| banners?)?|banners?",
+    # a "banner farm" is a kind of site (little content, many ads), not display advertising
+    "display": r"display(?! urls?\b)(?: ads| advertising| banners?)?|(?<!pop up )(?<!pop-up )(?<!popup )banners?(?! farms?\b)",
     "native": r"native(?: ads| advertising)?",
     "push": r"push(?: notifications?| traffic)?",
     "pop": r"pop(?:[\s-]?(?:ups?|unders?|s))?\b",
     "adult": r"adult(?: traffic| sites?| content)?|sexually explicit|(?:explicit|pornographic|sexual) (?:content|material|sites?)"
              r"|porn(?:ography)?|sex",
-    "coupon": r"coupons?(?: (?:sites?|codes?))?|deal sites?|voucher(?: sites?)?",
+    # "coupon apps / extensions" are browser software (toolbar), not coupon sites
+    "coupon": r"coupons?(?: (?:sites?|codes?))?(?! (?:apps?|extensions?|plug-?ins?|add-?ons?)\b)|deal sites?|voucher(?: sites?)?"
+              r"|(?:promo(?:tional)?|discount) codes? (?:sites?|websites?|platforms?|aggregators?|portals?)",
     "sms": r"\bsms\b|text messag(?:e|ing)",
     "content": r"content(?: sites?)?|\bseo\b|blogs?|reviews?",
     "contextual": r"contextual",
-    "toolbar": r"toolbars?|browser (?:extensions?|plug-?ins?|add-?ons?)|adware|parasite ?(?:ware|software)"
+    "toolbar": r"toolbars?|browser (?:extensions?|plug-?ins?|add-?ons?|apps?|applications?)|adware|parasite ?(?:ware|software)"
+               r"|(?:coupon|shopping|cash ?back|savings?) (?:apps?|extensions?|plug-?ins?|add-?ons?)"
                r"|downloadable (?:applications?|software)",
     "sub-affiliate": r"sub[\s-]?affiliates?|sub[\s-]?networks?",
     "misleading": r"mislead(?:s|ing)?|misguiding|false claims|false information|fake news|deceptive|misrepresent\w*",
@@ -109,22 +115,35 @@ NOT_IN_HOST = r"(?![\w-]*\.(?:com|net|org|io|co|de|uk|fr|es|it|nl|au|ca|in)\b)"
 _TYPE_RE = {k: re.compile(rf"(?<![\w-])(?:{v})(?![\w]){NOT_IN_HOST}", re.I) for k, v in TRAFFIC_TYPES.items()}
 _LABEL_NOUN = (r"(?: (?:traffic|promotion(?:al)?|marketing|advertising))?"
                r"(?: (?:types?|sources?|methods?|media|channels?|activities|practices))?")
-_ALLOWED_LABEL = re.compile(r"(?<!dis)(?<!not )\b(?:allowed|accepted|permitted|approved)" + _LABEL_NOUN + r"\s*:"
+_ALLOWED_LABEL = re.compile(r"(?<!dis)(?<!not )\b(?:allowed|accepted|acceptable|permitted|approved)" + _LABEL_NOUN + r"\s*:"
                             r"|\btraffic (?:types?|sources?)? ?allowed\s*:", re.I)
 # "The following activities are not allowed on the programme:" heads its list like "Not allowed:"
-_FORBIDDEN_LABEL = re.compile(r"\b(?:restricted|forbidden|prohibited|disallowed|not allowed|banned|no)" + _LABEL_NOUN + r"\s*:"
+_FORBIDDEN_LABEL = re.compile(r"\b(?:restricted|forbidden|prohibited|disallowed|not allowed|not permitted|not accepted|banned"
+                              r"|unacceptable|not acceptable|no)"
+                              + _LABEL_NOUN + r"\s*:"
                               r"|\b(?:are|is) (?:\w+ )?not (?:allowed|permitted)"
                               r" (?:on|in|under|within) (?:the |this |our )?\w+\s*:"
                               r"|\brestrictions?\s*:|\btraffic restrictions\s*:", re.I)
 # A table cell that is only a list label ("Disallowed Media | Deals | POP Traffic"): it heads the cells after it
-_FORBIDDEN_CELL = re.compile(r"(?:restricted|forbidden|prohibited|disallowed|not allowed|banned)" + _LABEL_NOUN, re.I)
-_ALLOWED_CELL = re.compile(r"(?:allowed|accepted|permitted|approved)" + _LABEL_NOUN, re.I)
-_NEG_AFTER = re.compile(r"\b(?:not (?:allowed|permitted|accepted|tolerated|eligible)|prohibited|forbidden|disallowed|banned"
-                        r"|(?:will|shall) be (?:denied|rejected)|(?:will|shall|may) (?:also )?(?:result in|lead to)(?: \w+){0,3}"
-                        r" (?:termination|suspension|forfeit\w*)"
-                        r"|strictly prohibited|(?:be|are|is) blocked|(?:be|are|is) avoided)\b", re.I)
+_FORBIDDEN_CELL = re.compile(r"(?:restricted|forbidden|prohibited|disallowed|not allowed|not permitted|not accepted|banned"
+                             r"|unacceptable|not acceptable)"
+                             + _LABEL_NOUN, re.I)
+_ALLOWED_CELL = re.compile(r"(?:allowed|accepted|acceptable|permitted|approved)" + _LABEL_NOUN, re.I)
+_NEG_AFTER = re.compile(r"\b(?:(?:not|never) (?:allowed|permitted|accepted|tolerated|eligible)"
+                        r"|prohibited|forbidden|disallowed|banned"
+                        r"|(?:is|are|constitutes?) (?:a |an )?(?:violation|breach)"
+                        r"|(?:will|shall) be (?:denied|rejected|reversed|voided|declined|withheld|forfeited|cancell?ed"
+                        r"|terminated|suspended|removed|banned|expelled|disqualified)"
+                        r"|(?:will|shall) not be (?:approved|accepted|considered|paid|credited|commissioned)"
+                        r"|(?:(?:will|shall|may|can) (?:also )?)?(?:results? in|leads? to|(?:is|are|be) grounds for)(?: \w+){0,3}"
+                        r" (?:termination|suspension|removal|reversal|cancell?ation|forfeit\w*)"
+                        r"|strictly prohibited|(?:be|are|is) blocked|(?:be|are|is) avoided|(?:be|are|is) excluded"
+                        r"|(?:be|are|is) (?:not eligible|ineligible))\b"
+                        # elliptical: "Paid social is allowed. Brand bidding is not."
+                        r"|\b(?:is|are) not(?=\s*(?:[.;!|]|$))", re.I)
+_BULLET = re.compile(r"\s*[-*•]\s")
 _POS_AFTER = re.compile(r"\b(?:allowed|accepted|permitted|ok|welcome)\b", re.I)
-_NEG_BEFORE = re.compile(r"(?:\bno\b|\bnot\b(?!\s+(?:responsible|liable|accountable)\b)|\bnever\b|\bwithout\b"
+_NEG_BEFORE = re.compile(r"(?:\bno\b(?!-)|\bnot\b(?!\s+(?:responsible|liable|accountable)\b)|\bnever\b|\bwithout\b"
                          r"|\bdon'?t\b|\bdo not\b|\bmay not\b|\bcannot\b|\bcan't\b)"
                          r"[^.;\n]{0,25}$", re.I)
 
@@ -153,6 +172,15 @@ def _types_in(segment: str, offset: int = 0) -> list[tuple[str, tuple[int, int]]
     return [(n, span) for _, n, span in sorted(hits)]
 
 
+def _brand_adjacent(segment: str, start: int, end: int) -> bool:
+    """A brand-bidding mention that contains or touches a search mention, in the same list item ("brand SEM")."""
+    for b in _TYPE_RE["brand-bidding"].finditer(segment):
+        lo, hi = (b.end(), start) if b.end() <= start else (end, b.start())
+        if (b.start() <= start and end <= b.end()) or (0 <= hi - lo <= 15 and not re.search(r"[|,;•]", segment[lo:hi])):
+            return True
+    return False
+
+
 def _brand_follows(segment: str, end: int, brands: list[int]) -> bool:
     """A brand-bidding mention right after a search mention, in the same list item ("PPC on brand terms")."""
     return any(0 <= b - end <= 15 and not re.search(r"[|,;•]", segment[end:b]) for b in brands)
@@ -178,10 +206,20 @@ def _traffic_pieces(text: str) -> list[tuple[str, int]]:
     for m in _SEGMENT.finditer(_ABBREVIATIONS.sub(lambda a: a.group(0).replace(".", ","), text)):
         start = m.start()
         for sep in _PIECE_SPLIT.finditer(text, m.start(), m.end()):
+            if sep.group(0) == "-" and _hyphenated_type(text, sep.start()):
+                continue     # "Pop-ups are forbidden", "Sub-affiliates are not allowed": one word, not two rules
             pieces.append((text[start:sep.start()], start))
             start = sep.end()
         pieces.append((text[start:m.end()], start))
     return pieces
+
+
+def _hyphenated_type(text: str, dash: int) -> bool:
+    """The hyphen at `dash` joins a compound that names a traffic type ("pop-ups", "sub-affiliates", "e-mail")."""
+    left = re.search(r"[\w]+$", text[:dash])
+    right = re.match(r"[\w]+", text[dash + 1:])
+    word = text[left.start() if left else dash:dash + 1 + (right.end() if right else 0)]
+    return any(rx.fullmatch(word) for rx in _TYPE_RE.values())
 
 
 def _labelled_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> None:
@@ -192,8 +230,16 @@ def _labelled_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> Non
         stop = marks[i + 1][0] if i + 1 < len(marks) else len(seg)
         target = allowed if kind == "a" else forbidden
         for t, span in _types_in(seg[end:stop], off + end):
-            if not _qualified(seg, span[0] - off, t) and not _REQUIRED_AFTER.match(seg[span[1] - off:]):
-                target.setdefault(t, span)
+            if _qualified(seg, span[0] - off, t) or _REQUIRED_AFTER.match(seg[span[1] - off:]):
+                continue
+            if target is forbidden and ITEM_ALLOWED_AFTER.match(seg, span[1] - off):
+                continue     # "Restricted traffic: Incentivized (no), Social (yes)": the item's own verdict wins
+            target.setdefault(t, span)
+
+
+# A list item's own positive verdict right after the type: "Social (yes)", "Email - allowed", "Push: ✓"
+ITEM_ALLOWED_AFTER = re.compile(r"(?:\s+(?:traffic|sites?|ads|marketing|media))?\s*[(:|–-]?\s*"
+                                r"(?:yes|allowed|ok|okay|permitted|accepted|welcome|[✓✔])(?![\w])", re.I)
 
 
 def _sentence_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> None:
@@ -202,6 +248,8 @@ def _sentence_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> Non
             before, after = seg[: m.start()], seg[m.end(): m.end() + 40]
             if _REQUIRED_AFTER.match(after) or _ALLOWED_BEFORE.search(before) or _qualified(seg, m.start(), name):
                 continue
+            if name == "search" and _brand_adjacent(seg, m.start(), m.end()):
+                continue      # "brand SEM", "PPC on brand terms": brand bidding, not a ban on search
             if _PERMITTED_BEFORE.search(before) or _PERMITTED_AFTER.match(after):
                 allowed.setdefault(name, (off + m.start(), off + m.end()))     # "we do not prohibit social media"
                 continue
@@ -230,8 +278,8 @@ def _governing_label(seg: str, allowed: Spans, forbidden: Spans) -> Spans | None
 def _cell_label(text: str, off: int, seg: str, allowed: Spans, forbidden: Spans) -> Spans | None:
     """A piece that is nothing but a list label and is followed by "|" heads the table cells after it,
     as "Disallowed Media:" would; "Disallowed Media" inside a sentence heads nothing."""
-    if not text[off + len(seg):].lstrip().startswith("|"):
-        return None
+    if not text[off + len(seg):].lstrip().startswith("|") or text[:off].rstrip()[-1:] not in ("", "|", ":", "\n"):
+        return None     # "Paid search (Brand) Forbidden | ...": a verdict closing its own cell heads nothing
     if _FORBIDDEN_CELL.fullmatch(seg):
         return forbidden
     return allowed if _ALLOWED_CELL.fullmatch(seg) else None
@@ -254,7 +302,8 @@ def _traffic_rules(text: str) -> tuple[list[tuple[str, tuple[int, int]]], list[t
         stripped = seg.strip()
         if not stripped:
             continue
-        continues_list = text[:off].rstrip()[-1:] in (";", "|", "•", "-")
+        # an item after ";", "|", "•", a label's ":" or a line break, or a line that is itself a bullet ("- Email")
+        continues_list = text[:off].rstrip()[-1:] in (";", "|", "•", "-", ":") or bool(_BULLET.match(seg))
         off += seg.find(stripped)
         seg = stripped
         if governing is not None and continues_list and not (_ALLOWED_LABEL.search(seg) or _FORBIDDEN_LABEL.search(seg)):
@@ -278,12 +327,13 @@ def _traffic_rules(text: str) -> tuple[list[tuple[str, tuple[int, int]]], list[t
 
 # "Direct linking is required", "email is permitted only with opt-in lists": not a prohibition of the type itself
 _REQUIRED_AFTER = re.compile(r"^\s*(?:(?:is|are)\s+(?:required|mandatory|encouraged|preferred|ok|fine|welcome)"
-                             r"|(?:that|which|containing|including|includes?)\b)", re.I)
+                             r"|(?:needed|required|necessary)\b"     # "no forms or pop-ups required": a need, not a rule
+                             r"|(?:that|which) (?:is|are)\b|(?:containing|including|includes?)\b)", re.I)
 _ALLOWED_BEFORE = re.compile(r"(?:\bpermission to (?:run|use)|\bare ok to run|\bpermissible only)\W+(?:\w+\W+){0,3}$", re.I)
 
 
 # "SEM - needs approval", "with prior approval": a listed type that is allowed on request is not banned
-_CONDITIONAL = re.compile(r"(?i)\b(?:needs?|requires?|with(?: prior| written)?) (?:prior |written )?approval\b"
+CONDITIONAL = _CONDITIONAL = re.compile(r"(?i)\b(?:needs?|requires?|with(?: prior| written)?) (?:prior |written )?approval\b"
                           r"|\bapproval required\b")
 # A negated prohibition is a permission: "we do not prohibit / restrict / mind X", "X is not prohibited"
 _PERMISSION_VERB = r"(?:prohibit|forbid|ban|restrict|limit|mind|object to)\w*"
@@ -297,7 +347,10 @@ _QUALIFIED = re.compile(r"\b(?:misleading|expired|explicit|unlawful|inappropriat
 _LIST_NEGATOR = re.compile(r"\b(?:may not|must not|cannot|can't|shall not|will not"
                            r"|(?:do|does|will) not (?:allow|accept|tolerate|permit)|don't (?:allow|accept|tolerate|permit)"
                            r"|are not (?:allowed|permitted) to|is not (?:allowed|permitted) to|prohibited from|not permitted to"
-                           r"|never)\b", re.I)
+                           r"|refrain(?:s|ing)? from"
+                           # "Do not bid on coupon keywords or our brand terms" (not "do not hesitate to email us")
+                           r"|(?:do|does) not|don't|doesn't)\b(?!\s+(?:hesitate|forget|miss|need|have to|worry|know)\b)"
+                           r"|\bnever\b", re.I)
 _LIST_POSITIVE = re.compile(r"\b(?:allowed|permitted|welcome|ok|okay|fine|encouraged|but|however|except|unless)\b", re.I)
 
 
@@ -315,6 +368,11 @@ AUTHORISATION_ONLY = re.compile(r"(?i)un(?:authori[sz]ed|approved)\b")
 MATERIAL_TYPES = ("coupon", "content", "display", "native")
 
 
+def ban_follows(rest: str) -> bool:
+    """The text after a type mention bans it ("... and pop-ups are strictly not allowed"), for `terms`' own synonyms."""
+    return _negated_after_list(rest)
+
+
 def _negated_after_list(rest: str) -> bool:
     """"A, B or C is strictly not allowed": a negation after a list of types, nothing positive between."""
     m = _NEG_AFTER.search(rest)
@@ -323,11 +381,25 @@ def _negated_after_list(rest: str) -> bool:
     return not _LIST_POSITIVE.search(rest[:m.start()]) and not _POS_AFTER.search(rest[:m.start()])
 
 
+# "No brand, misspellings, TM+ or direct linking.", "No spamming, or any email promotion is allowed.": a "No" that
+# opens the sentence (or its value, after a label's ":") negates every item of the list it opens
+_OPENING_NO = re.compile(r"^\s*(?:[^:]{0,40}:\s*)?no\s+(?!(?:matter|need|longer|more than|less than|minimum|fee|cost|limit)\b)",
+                         re.I)
+
+
+# "No use of our brand in social media", "No search ads (especially on brand terms)": a venue or an aside, not an item
+_VENUE_OR_ASIDE = re.compile(r"\(|\b(?:in|on|via|through|across|within|to|for|from|with|by)\b", re.I)
+
+
 def _negated_list(before: str) -> bool:
     """A negator earlier in the clause, with nothing positive between it and the type."""
     negs = list(_LIST_NEGATOR.finditer(before))
     if not negs:
-        return False
+        opening = _OPENING_NO.match(before)
+        if opening is None:
+            return False
+        rest = before[opening.end():]
+        return not (_LIST_POSITIVE.search(rest) or _VENUE_OR_ASIDE.search(rest))
     return not _LIST_POSITIVE.search(before[negs[-1].end():])
 
 

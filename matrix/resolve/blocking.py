@@ -18,7 +18,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matrix.resolve.prepare import Records, as_text
+from matrix.resolve.prepare import Records, as_text, embedded_field, person_name_keys
 from matrix.resolve.spec import NAME_TYPES
 
 Tick = Callable[[int], None]  # progress callback: n more records done
@@ -34,6 +34,9 @@ ANN_MIN_TARGETS = 20_000
 ANN_PROBES = 12  # lists searched per query: recall vs time
 TORCH_TOPK_MIN_TARGETS = 10_000  # below this width numpy's selection is fast enough to skip importing torch
 LEXICAL_SVD_DIM = 128  # large sparse n-gram matrices are projected to this many dims for the IVF
+# A person-name key on more records than this is no blocking key (a star, a common name): it
+# would cost quadratic pairs and say little about which record is which.
+PERSON_KEY_MAX_RECORDS = 100
 
 
 @dataclass
@@ -375,6 +378,101 @@ def key_pairs(records: Records, cross_only: bool, max_group: int,
     return np.asarray(ls, np.int64), np.asarray(rs, np.int64)
 
 
+def _embedding_pairs(records: Records, vectors: np.ndarray, k: int, cross_only: bool, active: np.ndarray | None,
+                     tick: Tick = _no_tick) -> tuple[np.ndarray, np.ndarray]:
+    """Embedding kNN, searched within each group of records embedded from the same field."""
+    groups = embedded_field(records)
+    if groups is None:
+        return knn_pairs(vectors, records, k, cross_only, active, texts=records.embed_text, tick=tick)
+    ls, rs = [], []
+    for g in np.unique(groups).tolist():
+        idx = np.flatnonzero(groups == g)
+        act = None if active is None else active[idx]
+        if g < 0 or idx.size < 2 or (act is not None and not act.any()):
+            tick(int(idx.size if act is None else act.sum()))
+            continue
+        sub = records.subset(idx.tolist())
+        lp, r = knn_pairs(vectors[idx], sub, k, cross_only, None if act is None or act.all() else act,
+                          texts=sub.embed_text, tick=tick)
+        ls.append(idx[lp])
+        rs.append(idx[r])
+    if not ls:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(ls), np.concatenate(rs)
+
+
+def person_fields(records: Records) -> list[str]:
+    return [f.name for f in records.spec.fields if f.type == "person" and f.weight > 0]
+
+
+def person_key_matrix(records: Records, max_records: int = PERSON_KEY_MAX_RECORDS) -> sparse.csr_matrix | None:
+    """Records x person-name keys, all person fields pooled, IDF-weighted, rows L2-normalized.
+
+    Why pooled: sources file one person under different roles (one lists a film's writer,
+    the other its director; one the lead actor, the other a supporting one), so a person shared
+    across *any* two person fields is evidence worth a candidate slot. Rare names weigh more
+    (IDF); a name on more than `max_records` records is dropped. None without person fields.
+    """
+    fields = person_fields(records)
+    if not fields:
+        return None
+    vocab: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for i in range(len(records)):
+        keys = frozenset().union(*(person_name_keys(records.raw[f][i]) for f in fields))
+        for key in keys:
+            rows.append(i)
+            cols.append(vocab.setdefault(key, len(vocab)))
+    if not cols:
+        return None
+    x = sparse.csr_matrix((np.ones(len(cols), np.float32), (rows, cols)), shape=(len(records), len(vocab)))
+    df = np.bincount(np.asarray(cols), minlength=len(vocab))
+    weight = np.where((df >= 2) & (df <= max_records), np.log(len(records) / np.maximum(df, 1)), 0.0).astype(np.float32)
+    x = (x @ sparse.diags(weight)).tocsr()
+    x.eliminate_zeros()
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1))).ravel()
+    return (sparse.diags(1.0 / np.where(norms == 0, 1.0, norms)) @ x).tocsr()
+
+
+def person_pool_pairs(records: Records, budget: int, found: np.ndarray, cross_only: bool,
+                      active: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs sharing a person (any person field against any other), filling each record's budget.
+
+    A record that the other blockers gave `d` candidates (`found`: canonical pair codes) gets up
+    to `budget - d` more (`budget` is a degree: pairs touching the record), its best-scoring
+    ones by shared rare names (cosine of the IDF-weighted key rows, `person_key_matrix`).
+    Why a top-up and not a blocker of its own: records with a usable name already have their
+    candidates; the ones without a name (a film listed only by its cast) are the ones left with
+    empty slots, and filling those keeps the cost per record bounded.
+    """
+    n = len(records)
+    x = person_key_matrix(records)
+    if x is None or n < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    deg = np.bincount(found // n, minlength=n) + np.bincount(found % n, minlength=n)
+    allowance = np.maximum(budget - deg, 0)
+    has_keys = np.diff(x.indptr) > 0
+    queries = np.flatnonzero((allowance > 0) & has_keys & (True if active is None else active))
+    if queries.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    sims = (x[queries] @ x.T).tocoo()
+    ql, r, score = queries[sims.row], sims.col.astype(np.int64), sims.data
+    keep = (ql != r) & (score > 0)
+    if cross_only:
+        src = np.unique(np.asarray(records.source), return_inverse=True)[1]
+        keep &= src[ql] != src[r]
+    ql, r, score = ql[keep], r[keep], score[keep]
+    lo, hi = np.minimum(ql, r), np.maximum(ql, r)
+    new = ~np.isin(lo * n + hi, found)
+    ql, r, score = ql[new], r[new], score[new]
+    order = np.lexsort((r, -score, ql))  # per query, best first (ties: lower index)
+    ql, r = ql[order], r[order]
+    rank = np.arange(ql.size) - np.searchsorted(ql, ql, side="left")
+    take = rank < allowance[ql]
+    return ql[take], r[take]
+
+
 def _canonical(lp: np.ndarray, r: np.ndarray, n: int) -> np.ndarray:
     lo, hi = np.minimum(lp, r), np.maximum(lp, r)
     codes = lo.astype(np.int64) * n + hi
@@ -402,12 +500,18 @@ def block(records: Records, vectors: np.ndarray | None, k: int, cross_only: bool
         sum(int((q if active is None else q & active[idx]).sum()) for idx, _, q in views)
     with progress_bar(total, "blocking", "records", enabled=progress) as bar:
         if vectors is not None and n > 1:
-            found["embedding"] = _canonical(*knn_pairs(np.asarray(vectors, np.float32), records, k, cross_only, active,
-                                                       texts=records.embed_text, tick=bar.update), n)
+            found["embedding"] = _canonical(*_embedding_pairs(records, np.asarray(vectors, np.float32), k, cross_only,
+                                                              active, tick=bar.update), n)
         if n > 1:
             found["lexical"] = _canonical(*_lexical_pairs(records, k, cross_only, active, views, tick=bar.update), n)
     found["exact_key"] = _canonical(*key_pairs(records, cross_only, max_key_group, active), n)
     allc = np.unique(np.concatenate(list(found.values()))) if found else np.zeros(0, np.int64)
+    # people shared across person fields top up the records the name blockers left short, up to a
+    # degree of 2 x neighbours (= 4k): every pair is a candidate of both its records, so that
+    # average degree is `neighbours` candidate pairs per record
+    if person_fields(records):
+        found["person"] = _canonical(*person_pool_pairs(records, 4 * k, allc, cross_only, active), n)
+        allc = np.union1d(allc, found["person"])
     left, right = allc // n, allc % n
     if active is not None and left.size:  # copies of active texts may have pulled in inactive pairs
         keep = active[left] | active[right]

@@ -45,7 +45,9 @@ def read_table(path: str | Path, spec: ResolveSpec) -> tuple[list[str], list[dic
         raise ConfigError(f"{p}: id column {fs.id!r} is not unique (e.g. {dupes})")
     rows: list[dict[str, Any]] = [dict() for _ in range(len(df))]
     for f in spec.fields:
-        col = fs.columns.get(f.name, f.source_column)
+        if f.name in fs.columns and fs.columns[f.name] is None:  # this file has no such column
+            continue
+        col = fs.columns.get(f.name) or f.source_column
         if col not in df.columns:
             raise ConfigError(f"{p}: column {col!r} for field {f.name!r} not found; columns are {list(df.columns)}")
         for r, v in zip(rows, df[col].tolist(), strict=True):
@@ -63,6 +65,11 @@ def load_records(spec: ResolveSpec, paths: Sequence[str | Path]) -> Records:
         all_ids += ids
         all_rows += rows
         sources += [Path(p).name] * len(ids)
+    nowhere = [f.name for f in spec.fields
+               if all(f.name in spec.file(n).columns and spec.file(n).columns[f.name] is None for n in names)]
+    if nowhere and paths:
+        raise ConfigError(f"field(s) {nowhere} are mapped to null (absent) in every input file {names}: "
+                          "map each to a column in at least one file or drop it")
     return build_records(spec, all_rows, sources, all_ids)
 
 

@@ -217,16 +217,13 @@ def infer_region(values: Iterable[Any], sample: int = 300) -> str | None:
     national = [v for v in raw if not v.strip().startswith("+")]
     if not national:
         return None
-    scores: Counter[str] = Counter()
-    for region in phonenumbers.SUPPORTED_REGIONS:
-        ok = 0
-        for v in national[:60]:
-            try:
-                ok += phonenumbers.is_valid_number_for_region(phonenumbers.parse(v, region), region)
-            except phonenumbers.NumberParseException:
-                pass
-        if ok:
-            scores[region] = ok
+    # a first pass over a few numbers shortlists the regions any of them is valid in (parsing is
+    # ~0.1 ms, and 245 regions x 60 numbers was most of a small linkage's time after embedding);
+    # (a region none of them is valid in is not considered); when none is valid anywhere, every
+    # region is scored on the rest of the numbers
+    head = _valid_counts(national[:REGION_PROBE], phonenumbers.SUPPORTED_REGIONS)
+    shortlist = sorted(head) or sorted(phonenumbers.SUPPORTED_REGIONS)
+    scores = head + _valid_counts(national[REGION_PROBE:60], shortlist)
     if not scores:
         return None
     best = max(scores.values())
@@ -236,6 +233,26 @@ def infer_region(values: Iterable[Any], sample: int = 300) -> str | None:
     # numbers valid in several countries: the one whose national format groups the digits the
     # way the column writes them ('310/246-1501' is 3-3-4, as in the US, not 4-3-4 as in China)
     return max(tied, key=lambda r: _written_like(national[:60], r))
+
+
+REGION_PROBE = 12  # numbers tried in every region before the shortlist
+
+
+def _valid_counts(values: Sequence[str], regions: Iterable[str]) -> Counter[str]:
+    """Per region, how many of `values` parse as a valid number of that region (zeros left out)."""
+    import phonenumbers
+
+    scores: Counter[str] = Counter()
+    for region in regions:
+        ok = 0
+        for v in values:
+            try:
+                ok += phonenumbers.is_valid_number_for_region(phonenumbers.parse(v, region), region)
+            except phonenumbers.NumberParseException:
+                pass
+        if ok:
+            scores[region] = ok
+    return scores
 
 
 def _digit_groups(s: str) -> list[int]:

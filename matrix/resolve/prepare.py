@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+import numpy as np
 from rapidfuzz import utils
 
 from matrix.normalize.domain import registered_domain
@@ -161,6 +162,34 @@ def person_key(p: "ft.Person | None") -> str | None:
     return p.family + (" " + p.given[0][0] if p.given else "")
 
 
+_NAME_TITLES = frozenset("jr sr ii iii iv dr mr mrs ms prof sir".split())
+PERSON_KEY_WINDOW = 2  # in a long value (several people in one cell), pair words at most this far apart
+
+
+def person_name_keys(raw: Any) -> frozenset[str]:
+    """Order-free keys for the people one value names: each pair of its name words, sorted.
+
+    'Tipton, Ken', 'Ken Tipton' and 'Ken Tipton (I)' share 'ken tipton'; 'Keanu Charles Reeves'
+    and 'Reeves, Keanu' share 'keanu reeves'. Why word pairs and not a parsed Person: catalogues
+    put several people in one cell ('Jean Bart, M. Coates Webster'), where a parser picks a
+    wrong family name; pairs of nearby words still hold each person's given + family name.
+    Initials and titles are dropped (too common to say who), nicknames read canonically
+    (Bill -> william). A one-word name ('Matahi') is its own key.
+    """
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return frozenset()
+    p = process(_BRACKETED.sub(" ", str(raw)))
+    if not p:
+        return frozenset()
+    toks = [ft.NICKNAMES.get(t, t) for t in p.split() if len(t) > 1 and t not in _NAME_TITLES]
+    if len(toks) == 1:
+        return frozenset(toks)
+    window = len(toks) if len(toks) <= 4 else PERSON_KEY_WINDOW
+    return frozenset(" ".join(sorted((toks[i], toks[j])))
+                     for i in range(len(toks)) for j in range(i + 1, min(len(toks), i + 1 + window))
+                     if toks[i] != toks[j])
+
+
 def normalize_column(f, column: list[Any]) -> list[Any]:
     """Normalize one field's column; types that need the whole column (phone country, list
     separator) look at it once here."""
@@ -198,6 +227,26 @@ def normalize_value(ftype: str, value: Any) -> Any:
     if ftype == "identifier":
         return identifier(value)
     raise ValueError(f"unknown field type {ftype!r}")
+
+
+def embedded_field(records: Records) -> np.ndarray | None:
+    """Per record, which name-like field its embedded text came from (-1: none, empty text);
+    None when every record embeds the same thing (fields marked `embed: true`, or no name field).
+
+    Why: by default a record is embedded by what it is called, its first known name-like field,
+    so a film without a title is embedded by its actor. Its nearest titles are noise that uses
+    up its neighbour slots; vectors are only searched against vectors of the same field.
+    """
+    live = [f for f in records.spec.fields if f.weight > 0]
+    names = [f for f in live if f.embedded]
+    if any(f.embed for f in live) or len(names) < 2:
+        return None
+    out = np.full(len(records), -1, dtype=np.int64)
+    for k, f in reversed(list(enumerate(names))):  # the first known field wins
+        known = np.array([r is not None and v is not None for r, v in zip(records.raw[f.name], records.values[f.name],
+                                                                            strict=True)], dtype=bool)
+        out[known] = k
+    return out
 
 
 def _embed_texts(spec: ResolveSpec, raw: dict[str, list[Any]], values: dict[str, list[Any]], n: int) -> list[str]:

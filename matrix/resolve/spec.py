@@ -63,12 +63,14 @@ class FieldSpec(_Spec):
 
 
 class FileSpec(_Spec):
-    """How to read one input file. `columns` renames file columns to spec field columns."""
+    """How to read one input file. `columns` renames file columns to spec field columns; a field
+    mapped to null is one this file does not have (unknown on every one of its records), so a
+    column only one source carries (a director here, a writer there) can still be a field."""
 
     id: str = "id"
     sep: str = ","
     encoding: str = "utf-8"
-    columns: dict[str, str] = Field(default_factory=dict)
+    columns: dict[str, str | None] = Field(default_factory=dict)
 
     @field_validator("sep")
     @classmethod

@@ -169,7 +169,8 @@ CASES = [
     ("Affiliates may not bid on branded keywords or use pop-ups.", {"restrictions": ["no-brand-bidding", "no-pop"]}),
     ("Incentivised traffic is not permitted.", {"restrictions": ["no-incent"]}),
     ("Adult websites are not accepted into the program.", {"restrictions": ["no-adult"]}),
-    ("Affiliates found to be using misleading claims will be removed.", {}),
+    # a sanction ("will be removed") on a bad practice bans it (every labelled round reads misleading claims so)
+    ("Affiliates found to be using misleading claims will be removed.", {"restrictions": ["no-misleading"]}),
     ("Our users pay monthly; commissions are paid quarterly.", {"frequency": "quarterly"}),
     ("Subscriptions renew annually and you earn 25% every year they renew.",
      {"model": "percent", "percent": [25.0, 25.0], "recurring": True, "payout_type": "revshare"}),

@@ -1,0 +1,694 @@
+"""Terms written in languages other than English: a fallback read after the English rules of `terms`.
+
+Affiliate pages are written in every language. The English rules in `matrix.normalize.terms` decide a
+number's role from English cue words ("commission", "cookie", "minimum payout"); on a Czech, Russian or
+Vietnamese page they find almost nothing. This module reads such a text the way a careful reader who does
+not know the language well would, with multilingual word lists kept as data in
+`matrix/data/terms/vocabulary.yaml` (key `multilingual`):
+
+- commission: the percents of a text that talks about commissions, rewards or referrals, minus those
+  next to a discount / tax / fee / bonus / second-level word or inside a worked example; "do", "až",
+  "bis zu", "jusqu'à", "hasta" before a single rate make it a cap, "od", "ab", "desde" a floor;
+- cookie: a duration ("30 dnů", "90 Tage", "7 ngày", "1 ano") in a sentence that names the cookie
+  (a word every language borrows) or what it does (tracked, remembered, a click);
+- payout minimum: an amount with a local currency ("500 Kč", "1.000.000 VNĐ", "1만원", "₨1,000") near a
+  minimum / threshold word in a sentence about being paid;
+- frequency, methods and recurrence from the words for "monthly", "bank transfer", "each payment" ...
+
+It runs only on text that is not English (English function words are rare in it) and only fills what
+the English rules left empty, so English pages read exactly as before.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from typing import Any
+
+from matrix.models import CommissionModel, PayoutType
+from matrix.normalize import terms as _t
+
+_LATIN_OR_CYRILLIC = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF\u0400-\u04FF]")
+_PERCENT_SIGN = re.compile(r"%")
+_UNSPACED_SCRIPT = re.compile(r"[\u0E00-\u0E7F\u3040-\u30FF\u3400-\u9FFF]")     # Thai, kana, CJK: no spaces
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+# not after an ordinal ("• 2. Linie: 25 %", "1. januar"): the list item goes on
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？؟।])(?<![\s(]\d\.)(?<![\s(]\d\d\.)\s+(?!\d)"
+                           r"|\n+|\s*[|•;]\s*|(?<=[^\d\s])\s+-\s+|^\s*-\s+")
+_MONEY_NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?:[ .]\d{3})+(?:,\d{1,2})?(?:,-)?(?![\d])"
+                           r"|(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?(?![\d])"
+                           r"|(?<![\d.,])\d+(?:[.,]\d{1,2})?(?:,-)?(?![\d])")
+
+
+def _alternation(entries: list[str], whole: bool = False) -> str:
+    """Stems of many scripts in one pattern: a stem must start a word, except in the scripts written without
+    spaces between words (Thai, Chinese, Japanese), where it may start anywhere; `whole` words must end one too."""
+    parts = []
+    for entry in sorted(entries, key=len, reverse=True):
+        bounded = _UNSPACED_SCRIPT.match(entry) is None
+        parts.append((r"(?<![^\W\d_])" if bounded else "") + f"(?:{entry})" + (r"(?![^\W\d_])" if bounded and whole else ""))
+    return "(?:" + "|".join(parts) + ")"
+
+
+class _Lang:
+    """The `multilingual` vocabulary compiled once."""
+
+    def __init__(self, vocab: dict[str, Any]):
+        ic = re.IGNORECASE
+        self.english = set(vocab["english_function_words"])
+        self.foreign = set(vocab["foreign_function_words"])
+        self.loanwords = set(vocab["english_loanwords"])
+        rx = lambda key: re.compile(_alternation(vocab[key]), ic)  # noqa: E731
+        for key in ("commission_words", "decoy_words", "charge_words", "billing_words", "override_words",
+                    "floor_words", "tier_words",
+                    "example_words", "each_words", "payment_words", "renewal_words", "lifetime_words", "first_words",
+                    "order_words", "commission_nouns", "cookie_words", "tracking_words", "cookie_veto_words", "minimum_words",
+                    "payout_words", "recurring_words", "during_words", "above_words", "price_words"):
+            setattr(self, key, rx(key))
+        for key in ("up_to_words", "from_words", "negation_words"):      # whole words: "do" is not "dostanete", "od" not "odměna"
+            setattr(self, key, re.compile(_alternation(vocab[key], whole=True), ic))
+        self.condition_words = re.compile(_alternation(vocab["condition_words"]) + r"(?![^\W\d_])", ic)    # whole words
+        self.percent_after = re.compile(r"\s*" + _alternation(vocab["percent_words"]), ic)
+        self.of_commission = re.compile(r"\s*" + _alternation(vocab["of_words"]) + r"\s+(?:[^\W\d_]+\s+)?"
+                                        + _alternation(vocab["third_party_words"]) + r"\s+(?:[^\W\d_]+\s+){0,2}?"
+                                        + _alternation(vocab["commission_nouns"]), ic)
+        self.units = [(unit, re.compile(_alternation(words) + r"(?![^\W\d_])", ic))
+                      for unit, words in vocab["duration_units"].items()]
+        self.one = re.compile(_alternation(vocab["one_words"]) + r"\s+$", ic)
+        # a Latin or Cyrillic currency word ends a word; "원", "đ" may carry a particle ("1만원을")
+        self.cur_after = [(re.compile(r"\s?(?:" + k + ")" + (r"(?![^\W\d_])" if _LATIN_OR_CYRILLIC.match(k) else ""), ic), v)
+                          for k, v in vocab["currency_after"].items()]
+        self.cur_before = [(re.compile(r"(?<![^\W\d_])(?:" + k + r")\s?$", ic), v) for k, v in vocab["currency_before"].items()]
+        self.multipliers = [(re.compile(r"\s?(?:" + k + ")", ic), float(v)) for k, v in vocab["multipliers"].items()]
+        self.frequencies = [(name, re.compile(_alternation(words), ic)) for name, words in vocab["frequencies"].items()]
+        self.methods = [(name, re.compile(_alternation(words), ic)) for name, words in vocab["methods"].items()]
+        self.krone = [(iso, re.compile(_alternation(words, whole=True), ic)) for iso, words in vocab["krone_languages"].items()]
+        self.per_words = re.compile(_alternation(vocab["per_words"], whole=True), ic)     # "za", not "заказ"
+        self.during_after = re.compile(r"\s*" + _alternation(vocab["during_after_words"]), ic)
+        self.unit_types = [(PayoutType(kind), re.compile(_alternation(words), ic)) for kind, words in vocab["unit_types"].items()]
+
+    def __getattr__(self, name: str) -> re.Pattern:      # the patterns set in the loop above, for mypy
+        raise AttributeError(name)
+
+
+@functools.lru_cache(maxsize=1)
+def _lang() -> _Lang:
+    return _Lang(_t.vocabulary()["multilingual"])
+
+
+# ---------------------------------------------------------------------------------------------
+# which texts are read here
+# ---------------------------------------------------------------------------------------------
+
+
+def is_foreign(text: str) -> bool:
+    """Not English: mostly letters of another script, or Latin-script words among which the function words
+    of other languages outnumber the English ones ("Die Provision beträgt 10 % für jede Bestellung")."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    other_script = sum(1 for c in letters if not _LATIN_OR_CYRILLIC.match(c) or "\u0400" <= c <= "\u04FF")
+    if other_script / len(letters) >= 0.3:
+        return True
+    lang = _lang()
+    words = [w.lower() for w in _WORD.findall(text)]
+    english = sum(1 for w in words if w in lang.english)
+    foreign = sum(1 for w in words if w in lang.foreign and w not in "ky")    # "$10k", "y-axis"
+    accented = sum(1 for c in letters if not c.isascii()) >= 0.03 * len(letters)    # "služby", "thành công"
+    if english == 0 and accented and len(words) >= 3:
+        return True
+    strong = sum(1 for w in words if w in lang.foreign and w not in lang.loanwords and w not in "ky")   # "Pro" plan
+    if english == 0 and strong >= 1 and 2 <= len(words) <= 10:
+        return True     # "Provision: 8 % vom Nettoumsatz": a short cell with one word of another language and none of English
+    if english == 0 and 2 <= len(words) <= 8 and _vocabulary_words(words) >= 2:
+        return True     # "Komisi Rp25.000 per pendaftaran": a short line with no function word at all
+    dense = sum(1 for c in letters if not c.isascii()) >= 0.06 * len(letters)     # "Minimalna kwota wypłaty to 100 zł"
+    foreign += accented + dense
+    return foreign >= 2 and (english == 0 or foreign > 2 * english)
+
+
+@functools.lru_cache(maxsize=1)
+def _english_vocabulary() -> str:
+    """Every English word list of the vocabulary as one lower-case text, to tell a word English readers know."""
+    return json.dumps({k: v for k, v in _t.vocabulary().items() if k != "multilingual"}, ensure_ascii=False).lower()
+
+
+def _vocabulary_words(words: list[str]) -> int:
+    """How many words name a term in the multilingual lists (commission, payout, price, minimum, a unit, a payment
+    method, "per": "Komisi", "pendaftaran", "Auszahlung", "par") and are no word of the English lists ("commission",
+    "sale", "per")."""
+    lang = _lang()
+    rxs = [lang.commission_words, lang.payout_words, lang.price_words, lang.minimum_words, lang.charge_words,
+           *(rx for _, rx in lang.unit_types), *(rx for _, rx in lang.methods)]
+    english = _english_vocabulary()
+    count = 0
+    for w in words:
+        if w in lang.english or w in lang.loanwords:
+            continue
+        if len(w) >= 4 and any(rx.match(w) for rx in rxs):
+            count += re.search(rf"(?<![a-z]){re.escape(w)}", english) is None     # a stem: "commissions" is English
+        elif lang.per_words.fullmatch(w):
+            count += re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", english) is None   # "par", "za"; not "per"
+    return count
+
+
+def _sentences(t: str) -> list[tuple[int, int]]:
+    """Sentence spans cut at any script's full stop, a list dash, a table cell or a bullet; a full stop before a
+    lower-case word ends an abbreviation ("20 лв. за всеки", "mind. 50 €"), not a sentence."""
+    out, pos = [], 0
+    for m in _SENTENCE_END.finditer(t):
+        if m.start() and t[m.start() - 1] == "." and m.end() < len(t) and t[m.end()].islower():
+            continue
+        if m.start() > pos:
+            out.append((pos, m.start()))
+        pos = max(pos, m.end())
+    if pos < len(t):
+        out.append((pos, len(t)))
+    return out
+
+
+def _sentence_of(sentences: list[tuple[int, int]], pos: int) -> tuple[int, int]:
+    return next(((s, e) for s, e in sentences if s <= pos < e), (0, 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# commission (and the recurrence a commission sentence states)
+# ---------------------------------------------------------------------------------------------
+
+
+def fill_commission(t: str, nums: list, terms: _t.Terms) -> None:
+    """Percent commission, tiers and recurrence of a non-English text whose English reading found none."""
+    if not is_foreign(t):
+        return
+    _drop_unsupported_money(t, terms)
+    lang = _lang()
+    _attached_percents(t, nums)
+    if terms.model is None and lang.commission_words.search(t):
+        _percent_commission(t, nums, terms)
+    if terms.model is None:
+        _flat_commission(t, terms)
+    about_commission = terms.model is not None or bool(lang.commission_words.search(t))
+    if terms.recurring is None and about_commission:
+        terms.recurring = _recurrence(t)
+    if about_commission and terms.lifetime is None and terms.recurring_months is None \
+            and terms.recurring is not None and terms.recurring.value:
+        life = _lifetime_match(t)
+        terms.lifetime = None if life is None else _t.Found(True, life.span())
+    if terms.model is not None and terms.recurring_months is None and terms.lifetime is None \
+            and (terms.recurring is None or terms.recurring.value):
+        _months_cap(t, terms)
+    if terms.percent_max is not None and not terms.tiers:
+        _tiers(t, terms)
+    if terms.model is not None and terms.model.value is CommissionModel.FLAT and terms.payout_type is None:
+        terms.payout_type = _flat_unit_type(t, terms.flat_max.span[0] if terms.flat_max else terms.model.span[0])
+
+
+def _drop_unsupported_money(t: str, terms: _t.Terms) -> None:
+    """On a page in another language the English rules may take a price, a fee or a payout threshold for a flat
+    commission because of a unit word after it ("49 € pro Monat", "CHF 100 per Banküberweisung"). That reading
+    stands only where an English commission word in the amount's sentence supports it; otherwise the amounts are
+    handed back to this module's reading, which knows the price, threshold and fee words of other languages."""
+    money = [n for n in terms._commission_nums if n.kind == "money"]
+    if not money:
+        return
+    cue = _t._rules().commission_cue
+    sentences = _sentences(t)
+    for n in money:
+        s, e = _sentence_of(sentences, n.start)
+        if cue.search(t, _context_start(t, sentences, s), max(e, n.span_end)):
+            return
+    for n in money:
+        n.role = None
+    terms._commission_nums = [n for n in terms._commission_nums if n.kind != "money"]
+    terms.flat_min = terms.flat_max = terms.currency = None
+    if terms.model is not None and terms.model.value is CommissionModel.HYBRID:
+        terms.model = _t.Found(CommissionModel.PERCENT, terms.model.span)
+    elif terms.model is not None and terms.model.value is CommissionModel.FLAT:
+        terms.model = None
+
+
+def _attached_percents(t: str, nums: list) -> None:
+    """"売上の10%", "每笔订单可获得8%": in scripts without spaces a percent touches the word before it, which the
+    English reader skips as part of a word."""
+    taken = [(n.start, n.span_end) for n in nums]
+    for m in re.finditer(r"(?<=[^\W\d_])(\d{1,3}(?:[.,]\d{1,2})?)\s?[%％]", t):
+        if _LATIN_OR_CYRILLIC.match(t[m.start() - 1]) or any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        value = float(m.group(1).replace(",", "."))
+        nums.append(_t._Num(value, m.start(), m.end(1), m.end(), "pct", raw=m.group(1)))
+    nums.sort(key=lambda n: n.start)
+
+
+def _percent_candidates(t: str, nums: list) -> list:
+    """Percents (also "10 درصد", "15 процентов") that can be the affiliate's rate."""
+    lang = _lang()
+    sentences = _sentences(t)
+    out = []
+    for n in nums:
+        word = lang.percent_after.match(t, n.end) if n.kind == "bare" else None
+        if word is not None:
+            n.kind, n.span_end = "pct", word.end()       # "10 درصد", "15 процентов"
+        if n.kind != "pct" or not 0 < n.value <= 100 or n.role is not None:
+            continue
+        s, e = _sentence_of(sentences, n.start)
+        if not _decoy(t, n, s, e) and not _in_example(t, n.start) and not lang.charge_words.search(t, s, e):
+            out.append(n)
+    return out
+
+
+def _in_example(t: str, pos: int) -> bool:
+    """An example word earlier in the same sentence, table cells included ("Příklad ... | provize 10% |")."""
+    stops = [m.end() for m in re.finditer(r"[.!?。！？؟।](?:\s|$)", t[:pos])]
+    return bool(_lang().example_words.search(t, stops[-1] if stops else 0, pos))
+
+
+def _worked_amount(t: str, n, s: int, e: int) -> bool:
+    """"1500 টাকার 10% হিসেবে 150 টাকা": a percent of an amount worked out to another amount is arithmetic."""
+    amounts = [(ms, me) for _, _, ms, me in money(t[s:e])]
+    before = any(0 <= n.start - (s + me) <= 10 and not re.search(r"[|:;-]", t[s + me:n.start]) for _, me in amounts)
+    return before and any(s + ms >= n.span_end for ms, _ in amounts)
+
+
+def _decoy(t: str, n, s: int, e: int) -> bool:
+    """A discount, tax, fee or bonus beside the percent; a second-level rate; "-20%" off a price; a percent of
+    another affiliate's commission ("10% z jeho provizí")."""
+    lang = _lang()
+    before = t[max(s, n.start - 30):n.start]
+    after = t[n.span_end:min(e, n.span_end + 30)]
+    if re.search(r"(?:^|\s)-\s?$", t[max(s, n.start - 2):n.start]) or re.match(r"\s*[x×*=]", after):
+        return True
+    if re.search(r"[=×*]\s*$", before):
+        return True
+    if lang.decoy_words.search(before[-20:]) or lang.decoy_words.search(after[:25]):
+        return True
+    if lang.override_words.search(t, s, e) or lang.of_commission.match(after):
+        return True
+    return bool(_t._ARITHMETIC.search(t, s, e)) or _worked_amount(t, n, s, e)
+
+
+def _percent_commission(t: str, nums: list, terms: _t.Terms) -> None:
+    pcts = _percent_candidates(t, nums)
+    if not pcts:
+        return
+    for n in pcts:
+        n.role = "commission"
+    lo = min(pcts, key=lambda n: n.value)
+    hi = max(pcts, key=lambda n: n.value)
+    single = len({n.value for n in pcts}) == 1
+    terms.percent_max = _t.Found(hi.value, (hi.start, hi.span_end))
+    terms.percent_min = _t.Found(lo.value, (lo.start, lo.span_end))
+    if single and _word_before(t, lo, _lang().up_to_words, 14):
+        terms.percent_min = None         # "až 30 %", "bis zu 15 %", "สูงถึง 15 %": a cap
+    elif single and (_word_before(t, lo, _lang().floor_words, 40) or _word_before(t, lo, _lang().from_words, 5)):
+        terms.percent_max = None         # "od 5 %", "ab 5 %", "تبدأ ... 5%": a floor
+    terms.model = _t.Found(CommissionModel.PERCENT, (pcts[0].start, pcts[0].span_end))
+    terms._commission_nums = list(pcts)
+
+
+def _word_before(t: str, n, rx: re.Pattern, reach: int) -> bool:
+    """One of the words of `rx` in the `reach` characters before the number, with no other number between."""
+    return _word_before_pos(t, n.start, rx, reach)
+
+
+def _tiers(t: str, terms: _t.Terms) -> None:
+    """Several rates and a level / rank word or a rate that depends on volume: the rates are tiers."""
+    pcts = [n for n in terms._commission_nums if n.kind == "pct"]
+    values: list[float] = []
+    for n in pcts:
+        if n.value not in values:
+            values.append(n.value)
+    if len(values) > 1 and _lang().tier_words.search(t):
+        terms.tiers = [_t.Found(v, (n.start, n.span_end)) for v, n in zip(values, _first_of_each(pcts), strict=True)]
+
+
+def _first_of_each(pcts: list) -> list:
+    seen: set[float] = set()
+    out = []
+    for n in pcts:
+        if n.value not in seen:
+            seen.add(n.value)
+            out.append(n)
+    return out
+
+
+def _override_sentence(t: str, s: int, e: int) -> bool:
+    """A sentence about a second level or a percent of another affiliate's commission: its "for life" is theirs."""
+    lang = _lang()
+    return bool(lang.override_words.search(t, s, e)
+                or any(lang.of_commission.match(t, m.end()) for m in _PERCENT_SIGN.finditer(t, s, e)))
+
+
+def _recurrence(t: str) -> _t.Found | None:
+    """True for a commission on each payment, on renewals or for life ("a cada pagamento", "z každé platby",
+    "doživotně"); False for "the first order only" and a renewal rate of 0 %."""
+    lang = _lang()
+    sentences = _sentences(t)
+    life = _lifetime_match(t)
+    if life:
+        return _t.Found(True, life.span())
+    recurring = next((m for m in lang.recurring_words.finditer(t)
+                      if not _override_sentence(t, *_sentence_of(sentences, m.start()))), None)
+    if recurring:
+        return _t.Found(True, recurring.span())     # "wiederkehrende Provision", "comisión recurrente"
+    for m in lang.each_words.finditer(t):
+        s, e = _sentence_of(sentences, m.start())
+        about_rate = "%" in t[s:e] or lang.commission_words.search(t, s, e)
+        pay = lang.payment_words.search(t, m.end(), min(e, m.end() + 25))
+        if about_rate and pay and not lang.order_words.search(t, pay.end(), min(e, pay.end() + 15)):
+            return _t.Found(True, m.span())
+    renewal = lang.renewal_words.search(t)
+    if renewal and lang.negation_words.search(t[max(0, renewal.start() - 20):renewal.start()]):
+        return _t.Found(False, renewal.span())      # "nicht auf Verlängerungen", "не за продления"
+    if renewal and not re.search(r"(?<![\d.,])0\s?%", t):
+        return _t.Found(True, renewal.span())
+    if renewal:
+        return _t.Found(False, renewal.span())
+    for m in lang.first_words.finditer(t):
+        if lang.decoy_words.search(t, *_sentence_of(sentences, m.start())):
+            continue     # "10 € Rabatt auf die erste Bestellung": the customer's discount, not a one-time commission
+        if lang.order_words.search(t, max(0, m.start() - 25), min(len(t), m.end() + 25)) or _first_payment(t, m.end()):
+            return _t.Found(False, m.span())
+    return None
+
+
+def _first_payment(t: str, pos: int) -> bool:
+    """"erste Zahlung", "первый платёж", "im ersten Monat": the first payment or month only is a one-time commission."""
+    lang = _lang()
+    window = (pos, min(len(t), pos + 15))
+    if re.match(r"[^\W\d_]*\s*\d", t[pos:]):
+        return False        # "pierwsze 12 miesięcy": a cap of twelve months, not the first month only
+    return bool(lang.payment_words.search(t, *window)
+                or any(unit == "month" and rx.search(t, *window) for unit, rx in lang.units))
+
+
+def _lifetime_match(t: str) -> re.Match | None:
+    """"doživotně", "à vie", "solange der Kunde zahlt": an unlimited duration, not in a second-level sentence and
+    not followed by a duration ("selama 12 bulan" is a cap; "dauerhaft 25 %" is not)."""
+    sentences = _sentences(t)
+    for m in _lang().lifetime_words.finditer(t):
+        if _override_sentence(t, *_sentence_of(sentences, m.start())) \
+                or any(ds - m.end() <= 3 for _, ds, _ in durations(t, m.end(), min(len(t), m.end() + 30))):
+            continue
+        return m
+    return None
+
+
+def _months_cap(t: str, terms: _t.Terms) -> None:
+    """"durante 12 meses", "przez 12 miesięcy", "12 Monate lang", "протягом року": a months / years duration
+    after a "for / during / first" word in a commission sentence caps the recurring commission."""
+    lang = _lang()
+    for s, e in _sentences(t):
+        if not ("%" in t[s:e] or lang.commission_words.search(t, s, e)) \
+                or lang.cookie_words.search(t, s, e) or lang.tracking_words.search(t, s, e):
+            continue
+        for days, ds, de in durations(t, s, e):
+            months = round(days / (365 / 12))
+            if days < 28 or months > 120 or lang.cookie_veto_words.search(t, max(s, ds - 25), min(e, de + 25)):
+                continue
+            before = t[max(s, ds - 25):ds]
+            if lang.during_words.search(before) or lang.first_words.search(before) or lang.during_after.match(t, de):
+                terms.recurring = _t.Found(True, (ds, de))
+                terms.recurring_months = _t.Found(months, (ds, de))
+                return
+        bare = _bare_period(t, s, e)
+        if bare is not None:
+            terms.recurring, terms.recurring_months = _t.Found(True, bare[1]), _t.Found(bare[0], bare[1])
+            return
+
+
+def _bare_period(t: str, s: int, e: int) -> tuple[int, tuple[int, int]] | None:
+    """"протягом року", "durante un mes" without a number: a during word right before a month or year word."""
+    lang = _lang()
+    for m in lang.during_words.finditer(t, s, e):
+        for unit, rx in lang.units:
+            u = rx.match(t, m.end() + 1, e) if unit in ("month", "year") and t[m.end():m.end() + 1].isspace() else None
+            if u:
+                return (12 if unit == "year" else 1), (m.start(), u.end())
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# flat commission: an amount in a local currency per sale, per sign-up, per customer
+# ---------------------------------------------------------------------------------------------
+
+
+def _flat_commission(t: str, terms: _t.Terms) -> None:
+    """The amounts of the first sentence that pays money for a unit ("5 € pro Anmeldung", "500 рублей за каждого
+    клиента", "Komisi Rp50.000 untuk setiap penjualan"), never a minimum, a bonus, a price or an example."""
+    sentences = _sentences(t)
+    found = []
+    for v, cur, ms, me in money(t):
+        s, e = _sentence_of(sentences, ms)
+        if v > 0 and _flat_candidate(t, ms, me, s, e, _context_start(t, sentences, s)):
+            found.append((v, cur, ms, me))
+    if not found:
+        return
+    first = _context_start(t, sentences, _sentence_of(sentences, found[0][2])[0])
+    found = [f for f in found if _context_start(t, sentences, _sentence_of(sentences, f[2])[0]) == first
+             and f[1] == found[0][1]]
+    lo, hi = min(found, key=lambda f: f[0]), max(found, key=lambda f: f[0])
+    terms.flat_max = _t.Found(hi[0], (hi[2], hi[3]))
+    terms.flat_min = _t.Found(lo[0], (lo[2], lo[3]))
+    if len({f[0] for f in found}) == 1 and _word_before_pos(t, lo[2], _lang().up_to_words, 14):
+        terms.flat_min = None       # "bis zu 50 €", "až 500 Kč": a cap
+    terms.currency = None if hi[1] is None else _t.Found(hi[1], (hi[2], hi[3]))
+    terms.model = _t.Found(CommissionModel.FLAT, (found[0][2], found[0][3]))
+
+
+def _context_start(t: str, sentences: list[tuple[int, int]], s: int) -> int:
+    """Where the context of a sentence starts: the list header ending in ":" it belongs to ("Вознаграждение: - заказ
+    - 1200р"), else the sentence itself."""
+    i = next((k for k, (a, _) in enumerate(sentences) if a == s), None)
+    k = i
+    while k:
+        prev_s, prev_e = sentences[k - 1]
+        if re.search(r"[.!?。！？]", t[prev_e:sentences[k][0]]) or t[prev_s:prev_e].rstrip().endswith((".", "!", "?")):
+            break
+        if t[prev_s:prev_e].rstrip().endswith(":"):
+            return prev_s
+        k -= 1
+    return s
+
+
+def _flat_candidate(t: str, ms: int, me: int, s: int, e: int, cs: int) -> bool:
+    """An amount in a sentence (or a list under a header, from `cs`) about commissions or about pay per unit, with no
+    percent, no minimum / threshold / order-value / price word before it and no bonus / discount / fee word beside it."""
+    lang = _lang()
+    if "%" in t[s:e] or _override_sentence(t, s, e) or _in_example(t, ms):
+        return False
+    unit = any(rx.search(t, cs, e) for _, rx in lang.unit_types)
+    per = lang.each_words.search(t, cs, e) or lang.per_words.search(t, cs, e) or cs < s
+    if not (lang.commission_words.search(t, cs, e) or (unit and per)):
+        return False
+    before = t[max(s, ms - 30):ms]
+    if lang.decoy_words.search(t, s, ms) or lang.decoy_words.search(t, me, min(e, me + 25)):
+        return False      # "jako bonus připíšeme částku 100 Kč", "10 € Rabatt"
+    if _minimum_before(t, s, ms) or (lang.payout_words.search(t, s, e) and not unit):
+        return False      # "Der Mindestbetrag für die Auszahlung beträgt 50 €", "Auszahlung ab einem Guthaben von 100 €"
+    return not (lang.above_words.search(before) or lang.price_words.search(before) or lang.charge_words.search(t, s, e))
+
+
+def _word_before_pos(t: str, pos: int, rx: re.Pattern, reach: int) -> bool:
+    before = re.split(r"\d", t[max(0, pos - reach):pos])[-1]
+    return bool(rx.search(before))
+
+
+def _flat_unit_type(t: str, pos: int) -> _t.Found | None:
+    """The unit a flat amount is paid for, named in its sentence: a sale or order (CPS), a sign-up or lead (CPL), a
+    click, an install, or anything else counted (a customer, a user: CPA); the first one after a "per" / "each" word
+    wins ("za každou registraci"), else the first named ("заказ от нового клиента" pays for the order)."""
+    lang = _lang()
+    sentences = _sentences(t)
+    s, e = _sentence_of(sentences, pos)
+    s = _context_start(t, sentences, s)
+    pers = [m.end() for rx in (lang.per_words, lang.each_words) for m in rx.finditer(t, s, e)]
+    units = sorted((m.start(), kind, m.span()) for kind, rx in lang.unit_types for m in rx.finditer(t, s, e))
+    after_per = [u for u in units if any(0 <= u[0] - p <= 40 for p in pers)]
+    best = (after_per or units)[:1]
+    return _t.Found(best[0][1], best[0][2]) if best else None
+
+
+# ---------------------------------------------------------------------------------------------
+# cookie, payout minimum, frequency, methods
+# ---------------------------------------------------------------------------------------------
+
+
+def fill_rest(t: str, nums: list, terms: _t.Terms, wants: set[str]) -> None:
+    """Cookie window and payout terms of a non-English text where the English reading found none."""
+    if not is_foreign(t):
+        return
+    if "cookie" in wants and terms.cookie_days is None:
+        terms.cookie_days = _cookie_days(t)
+    if "payout" not in wants:
+        return
+    if terms.payout_minimum is None:
+        _payout_minimum(t, nums, terms)
+    if terms.frequency is None:
+        terms.frequency = _frequency(t)
+    _methods(t, terms)
+
+
+def durations(t: str, s: int, e: int) -> list[tuple[float, int, int]]:
+    """(days, start, end) of every "30 dnů", "90 Tage", "30 de zile", "1 ano", "un an", "7 ngày" in [s, e)."""
+    lang = _lang()
+    out = []
+    for m in re.finditer(r"(?<![\d.,])(\d{1,4})(?:\s*-?\s*(?:ti|ti\s|de|di)?\s*)", t[s:e]):
+        start, pos, value = s + m.start(), s + m.end(), float(m.group(1))
+        out += _unit_at(t, start, pos, value, e)
+    for unit, rx in lang.units:
+        for m in rx.finditer(t, s, e):
+            if lang.one.search(t, max(s, m.start() - 12), m.start()):
+                out.append((_days(1.0, unit), m.start(), m.end()))
+    return sorted(set(out), key=lambda d: d[1])
+
+
+def _unit_at(t: str, start: int, pos: int, value: float, e: int) -> list[tuple[float, int, int]]:
+    for unit, rx in _lang().units:
+        u = rx.match(t, pos, e)
+        if u:
+            return [(_days(value, unit), start, u.end())]
+    return []
+
+
+def _days(value: float, unit: str) -> float:
+    per = {"hour": 1 / 24, "day": 1.0, "week": 7.0, "month": 30.0, "year": 365.0}[unit]
+    if unit == "month" and value % 12 == 0:
+        return value / 12 * 365.0
+    return round(value * per, 4)
+
+
+def _cookie_days(t: str) -> _t.Found | None:
+    """The duration nearest the cookie word (or a tracking / click word) in its sentence, never one beside a
+    hold, a refund or a payment."""
+    lang = _lang()
+    best: tuple[int, float, int, int] | None = None
+    sentences = _sentences(t)
+    for i, (s, e) in enumerate(sentences):
+        label = sentences[i - 1][0] if i and "-" in t[sentences[i - 1][1]:s] else s     # "Cookie — 90 дней"
+        anchors = [m.span() for m in lang.cookie_words.finditer(t, label, e)]
+        weak = [m.span() for m in lang.tracking_words.finditer(t, s, e)]
+        for days, ds, de in durations(t, s, e):
+            if not 0 < days <= _t.MAX_COOKIE_DAYS or lang.cookie_veto_words.search(t, max(s, ds - 25), min(e, de + 25)):
+                continue
+            dist = min((abs(ds - a) for a, _ in anchors), default=None)
+            if dist is None:
+                dist = min((abs(ds - a) + 40 for a, _ in weak), default=None)
+            if dist is not None and (best is None or dist < best[0]):
+                best = (dist, days, ds, de)
+    return None if best is None else _t.Found(best[1], (best[2], best[3]))
+
+
+def money(t: str) -> list[tuple[float, str | None, int, int]]:
+    """(amount, ISO code or None, start, end) of amounts written with a local currency word or sign, or the
+    ones the English reader knows ("€", "USD"), and with a multiplier ("1만원", "2 triệu đồng")."""
+    lang = _lang()
+    out = []
+    for m in _MONEY_NUMBER.finditer(t):
+        raw = m.group(0).rstrip(",-")
+        end, factor = m.end(), 1.0
+        for rx, mult in lang.multipliers:
+            mm = rx.match(t, end)
+            if mm:
+                end, factor = mm.end(), mult
+                break
+        cur, found, span_end = _local_currency(t, m.start(), end)
+        if not found:
+            continue
+        if cur is None and re.search(r"(?i)(?<![^\W\d_])kr\b", t[max(0, m.start() - 4):span_end + 4]):
+            cur = _krone(t)
+        try:
+            value = _t._parse_number(raw.replace(" ", ""), cur or "EUR") * factor   # "1.000 kr.": a thousand
+        except ValueError:
+            continue
+        out.append((value, cur, m.start(), span_end))
+    return out
+
+
+def _local_currency(t: str, start: int, end: int) -> tuple[str | None, bool, int]:
+    lang = _lang()
+    for rx, cur in lang.cur_after:
+        m = rx.match(t, end)
+        if m:
+            return cur, True, m.end()
+    for rx, cur in lang.cur_before:
+        if rx.search(t, max(0, start - 4), start):
+            return cur, True, end
+    cb, _ = _t._currency_before(t, start)
+    ca, _, e1 = _t._currency_after(t, end)
+    if cb and not (cb == "USD" and ca and ca != "USD"):
+        return cb, True, end
+    return (ca, True, e1) if ca else (None, False, end)      # "$200 MXN": the code names the dollar
+
+
+def _krone(t: str) -> str | None:
+    """"kr" is the Danish, Norwegian or Swedish krone: the language whose own words the text uses most names it."""
+    counts = {iso: len(rx.findall(t)) for iso, rx in _lang().krone}
+    best = max(counts.values(), default=0)
+    winners = [iso for iso, n in counts.items() if n == best]
+    return winners[0] if best and len(winners) == 1 else None
+
+
+def _payout_minimum(t: str, nums: list, terms: _t.Terms) -> None:
+    """The amount right after a minimum / threshold / "from" word in a sentence about being paid."""
+    lang = _lang()
+    sentences = _sentences(t)
+    commission = {(n.start, n.end) for n in nums if n.role == "commission"}
+    for i, (s, e) in enumerate(sentences):
+        near = t[sentences[max(0, i - 1)][0]:e]
+        if not (lang.payout_words.search(near) or _t._rules().payout_word.search(near)):
+            continue
+        for value, cur, ms, me in money(t[:e]):
+            lo = sentences[max(0, i - 1)][0] if t[s:ms].strip() == "" else s     # "Minimální výplata - | 500 Kč"
+            if ms < s or value <= 0 or any(a <= ms < b for a, b in commission):
+                continue
+            if lang.example_words.search(t, max(s, ms - 15), ms):
+                continue     # "[ví dụ: 200.000đ]": a placeholder, not the program's minimum
+            if _minimum_before(t, lo, ms) and not lang.order_words.search(t, max(s, ms - 25), ms):
+                terms.payout_minimum = _t.Found(value, (ms, me))
+                terms.payout_currency = None if cur is None else _t.Found(cur, (ms, me))
+                return
+
+
+def _minimum_before(t: str, s: int, ms: int) -> bool:
+    lang = _lang()
+    before = t[max(s, ms - 80):ms]
+    before = re.split(r"\d[\d.,]*\s*[^\W\d_]{0,4}\s", before)[-1]
+    if lang.minimum_words.search(before) or _t._rules().threshold.search(before):
+        return True
+    return bool(lang.from_words.search(t[max(s, ms - 30):ms]))
+
+
+def _frequency(t: str) -> _t.Found | None:
+    """A schedule word of another language ("měsíčně", "раз в неделю", "hàng tháng") in a text about being paid;
+    a fixed schedule beats "on request"."""
+    lang = _lang()
+    if not (lang.payout_words.search(t) or lang.commission_words.search(t)):
+        return None
+    for name, rx in sorted(lang.frequencies, key=lambda f: _t._FREQ_PRIORITY.index(f[0])):
+        for m in rx.finditer(t):
+            if lang.condition_words.search(t, max(0, m.start() - 30), m.start()) \
+                    or lang.billing_words.search(t, max(0, m.start() - 15), m.start()):
+                continue     # "if your friend pays monthly", "la cuota mensual": the customer's billing
+            if name != "on-request" and lang.up_to_words.search(t, max(0, m.start() - 15), m.start()):
+                continue     # "maximálně 1x měsíčně": a limit on requests, no schedule
+            return _t.Found(name, m.span())
+    return None
+
+
+def _methods(t: str, terms: _t.Terms) -> None:
+    """Bank transfer, store credit and crypto named in another language in a sentence about being paid."""
+    lang = _lang()
+    have = {m.value for m in terms.methods}
+    sentences = _sentences(t)
+    for name, rx in lang.methods:
+        if name in have:
+            continue
+        for m in rx.finditer(t):
+            s, e = _sentence_of(sentences, m.start())
+            s = sentences[max(0, sentences.index((s, e)) - 1)][0] if (s, e) in sentences else s
+            if lang.payout_words.search(t, s, e) or lang.commission_words.search(t, s, e) \
+                    or _t._rules().method_context.search(t, s, e):
+                terms.methods.append(_t.Found(name, m.span()))
+                break
+    terms.methods.sort(key=lambda f: f.span[0])
