@@ -20,7 +20,10 @@ up to 0.6, change-points from early history deep into the loop, 75 days, 20 and 
 evidence-sized trust region was built and run once at the end; development data since (session 4).
 `sealed3` (defined at the start of session 4, before that session's loop work; see its docstring in
 matrix/budget/simulator.py: under-funded histories with stepped budget changes, paused days, weekend-heavy weeks,
-early-saturating curves, high-ticket noisy earnings, 60 days, 12 and 35 campaigns) is run once, by the lead, at the end.
+early-saturating curves, high-ticket noisy earnings, 60 days, 12 and 35 campaigns) was run once by the lead at the
+end of session 4's loop work; development data since. `sealed4` (defined at 13:21 UTC in session 4 before the
+default-vs-equal tuning: very uneven histories, late-launched campaigns, weekday-heavy weeks, budget cuts and
+expansions; 90 days, 15 and 40 campaigns) is run once, by the lead, at the end.
 
 Per strategy (equal, proportional, safe = the default, explore):
   one-shot: fit on 120 days, plan the next day once; median / p90 regret vs the oracle (true curves),
@@ -55,7 +58,8 @@ STRATEGIES = ["equal", "proportional", "safe", "explore"]
 # per-family sizes that differ from the defaults (campaign counts cycle over the worlds)
 FAMILY_SIZES: dict[str, dict] = {"sealed": {"campaigns": (20, 50), "history_days": 100},
                                   "sealed2": {"campaigns": (20, 50), "history_days": 75},
-                                  "sealed3": {"campaigns": (12, 35), "history_days": 60}}
+                                  "sealed3": {"campaigns": (12, 35), "history_days": 60},
+                                  "sealed4": {"campaigns": (15, 40), "history_days": 90}}
 
 
 def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int,

@@ -91,7 +91,10 @@ def _empty(ids: list[str]) -> pd.DataFrame:
 
 
 # --- the harder benchmark: partial-coverage worlds, one-shot and closed loop --------------------
-SAFE_FIT: dict[str, Any] = {"half_life_days": 60.0, "k_prior_sd": 1.5, "temperature": 2.0, "changepoint": True}
+# k_prior_equal_share: the k prior is centred on max(highest observed spend, 2 x the equal share) (session 4, after
+# the sealed3 result: a campaign only ever run far below the budget's scale has not shown where it saturates)
+SAFE_FIT: dict[str, Any] = {"half_life_days": 60.0, "k_prior_sd": 1.5, "temperature": 2.0, "changepoint": True,
+                            "k_prior_equal_share": 2.0}
 
 
 @dataclass

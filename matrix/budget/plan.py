@@ -202,6 +202,7 @@ def make_plan(strategy: Strategy, ctx: AllocationContext, *, samples: int = 200,
     if info.get("fallback"):
         notes.append(info["fallback"])
     _anchor_note(info.get("anchor"), rows, notes)
+    _spread_note(info, rows, x, notes)
     roas_hist = _historical_roas(ctx)
     if tot is not None and roas_hist and np.isfinite(roas_hist) and roas_hist > 0:
         roas_plan = tot / ctx.constraints.budget
@@ -213,6 +214,22 @@ def make_plan(strategy: Strategy, ctx: AllocationContext, *, samples: int = 200,
 
 
 ANCHOR_REASON = "kept close to the historical allocation: evidence for the move is weak"
+SPREAD_REASON = "above its trust limit, moved toward its equal share (budget / campaigns)"
+
+
+def _spread_note(info: dict, rows: list[CampaignPlan], x: np.ndarray, notes: list[str]) -> None:
+    """When the safe plan was shrunk toward the equal split (`safe.shrink_to_equal`), the notes say by how much
+    and every campaign moved above its trust limit says so in its reason (it stays <= its equal share)."""
+    weight = float(info.get("spread_weight", 0.0) or 0.0)
+    if weight < 0.005:
+        return
+    hi = info.get("trust_hi")
+    if hi is not None:
+        for i, r in enumerate(rows):
+            if np.isfinite(hi[i]) and x[i] > hi[i] * 1.001:
+                r.reason = f"{r.reason}; {SPREAD_REASON}"
+    notes.append(f"shrunk {weight:.0%} toward the equal split: the history says little about the curves where the "
+                 "plan moves (posterior spread at the trust limits), and with concave returns spreading is the safer bet")
 
 
 def _anchor_note(check: Any, rows: list[CampaignPlan], notes: list[str]) -> None:

@@ -127,6 +127,7 @@ def fit_hill(
     k_prior_sd: float | None = None,
     level_half_life_days: float | None = None,
     changepoint: bool = False,
+    k_prior_floor: float | None = None,
 ) -> HillPosterior:
     """Grid posterior of a Hill-with-adstock curve given daily spend and earnings.
 
@@ -143,6 +144,10 @@ def fit_hill(
     a2 after, tau on a weekly grid): kept when it beats the no-shift model by a BIC-like margin;
     then the shape is learnt from both segments and the level from the last one. Without it a shift
     is misread as curvature, which misleads every allocation that moves away from the played spend.
+    `k_prior_floor` (a spend): the k prior is centred on max(highest observed spend, this floor). A campaign
+    that only ever ran far below the budget's natural scale (its equal share) has not shown where it
+    saturates; centring the prior on its own small highest spend would assert "saturation right after the
+    data" and pin it where it was. The floor keeps that prior honest without moving well-covered campaigns.
     """
     x = np.asarray(spend, dtype=float)
     y = np.asarray(earnings, dtype=float)
@@ -176,7 +181,8 @@ def fit_hill(
     if shift is not None:
         loglik, a_hat, a_sd_shift = shift
     if k_prior_sd:
-        loglik = loglik - 0.5 * (np.log(kk / float(np.max(x))) / k_prior_sd) ** 2
+        centre = max(float(np.max(x)), float(k_prior_floor or 0.0))
+        loglik = loglik - 0.5 * (np.log(kk / centre) / k_prior_sd) ** 2
     w = np.exp(loglik - loglik.max())
     w /= w.sum()
     sigma2 = rss / max(wt.sum() - 1, 1.0)
@@ -209,7 +215,8 @@ def _level_shift(G: np.ndarray, y: np.ndarray, wt: np.ndarray, n_eff: float, sca
         g1, y1 = np.maximum(cgg[:, tau - 1], 1e-300), cgy[:, tau - 1]
         g2, y2 = np.maximum(tot_gg - cgg[:, tau - 1], 1e-300), tot_gy - cgy[:, tau - 1]
         a1, a2 = np.maximum(y1 / g1, 0), np.maximum(y2 / g2, 0)
-        rss = tot_yy - 2 * a1 * y1 + a1 ** 2 * g1 - 2 * a2 * y2 + a2 ** 2 * g2
+        # -2*a*y + a*a*g == -a*y for a = max(y/g, 0); written without the square, which overflows when g is tiny
+        rss = tot_yy - a1 * y1 - a2 * y2
         rss = np.maximum(rss, 1e-12 * max(tot_yy, 1e-12))
         w1 = float(np.cumsum(wt)[tau - 1])  # scale-free level priors per segment, as in fit_hill
         ll = (-(n_eff - 2) / 2 * np.log(rss) - 0.5 * np.log(w1 * scale) - 0.5 * np.log((wt.sum() - w1) * scale)) / temperature

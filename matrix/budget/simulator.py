@@ -196,6 +196,23 @@ FAMILIES: dict[str, dict] = {
                 "theta_choices": (0.0, 0.15, 0.45, 0.7), "budget_scale": (0.85, 1.25), "level_steps": (2, 4),
                 "level_step_range": (0.5, 2.0), "pause_prob": 0.05,
                 "dow": (0.92, 0.8, 0.9, 0.95, 1.05, 1.35, 1.35)},
+    # sealed4: defined at 13:21 UTC on 2026-11-30 (session 4, before the default-vs-equal tuning on sealed3) and
+    # run once at the end by the lead, never by the developer. Ways a real account differs from the families above:
+    # - a very uneven history (0.03-8x the best level): a few campaigns far over-funded and saturated, many
+    #   starved, as when spend follows habit rather than returns;
+    # - campaigns LAUNCHED LATE: 25 % of them have spend only in the last 10-30 days of the history (zero before);
+    # - a weekday-heavy (B2B-like) week: Mon-Thu high, weekend -30 %;
+    # - a planning budget 0.5-1.5x the historical one (cuts and expansions);
+    # - curve shapes spread widely (concave s 0.4-1.1, 45 % S-curves with s 1.6-3.0), carry-over up to 0.55;
+    # - AOV 2-120, NB size 6, commission sigma 0.7; drift 0.005/day; change-points in 30 % of campaigns from
+    #   early history into the loop (x0.45-2.0); 0-3 budget steps per campaign (x0.4-2.5); 8 % paused days.
+    "sealed4": {"noise": "nb", "spread": (0.03, 8.0), "jitter": (0.01, 0.4), "changepoint_prob": 0.3,
+                "s_share": 0.45, "aov_range": (2.0, 120.0), "seed_base": 444_000, "dispersion": 6.0,
+                "revenue_sigma": 0.7, "s_range": (1.6, 3.0), "concave_s_range": (0.4, 1.1),
+                "changepoint_window": (0.3, 1.6), "changepoint_factors": (0.45, 0.8, 1.25, 2.0), "drift_sd": 0.005,
+                "theta_choices": (0.0, 0.2, 0.35, 0.55), "budget_scale": (0.5, 1.5), "level_steps": (0, 3),
+                "level_step_range": (0.4, 2.5), "pause_prob": 0.08, "late_start": (0.25, 10, 30),
+                "dow": (1.12, 1.12, 1.1, 1.08, 1.0, 0.78, 0.8)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
@@ -223,12 +240,15 @@ def make_partial_world(n: int, seed: int, family: str = "dev", history_days: int
     if "dow" in f:  # this family's weekly pattern (normalised to mean 1)
         w.dow = np.asarray(f["dow"], float) / float(np.mean(f["dow"]))
     levels = _level_path(level, f, rng, history_days)
+    late_from = _late_starts(f, rng, n, history_days)
     w.reset()
     rows = []
     for d in range(history_days):
         spend = levels[d] * np.exp(rng.normal(0, jitter, n))
         if f.get("pause_prob"):  # paused campaign-days: no spend at all
             spend = np.where(rng.random(n) < f["pause_prob"], 0.0, spend)
+        if late_from is not None:  # campaigns launched late: nothing spent before their first day
+            spend = np.where(d < late_from, 0.0, spend)
         out = w.step(spend, d, rng)
         date = w.start + dt.timedelta(days=d)
         for i, c in enumerate(w.campaigns):
@@ -240,6 +260,17 @@ def make_partial_world(n: int, seed: int, family: str = "dev", history_days: int
         w.budget *= float(rng.uniform(*f["budget_scale"]))
         cons = Constraints(w.budget, n, 0.0, cap_share * w.budget)
     return w, pd.DataFrame(rows), cons
+
+
+def _late_starts(f: dict, rng: np.random.Generator, n: int, days: int) -> np.ndarray | None:
+    """Per campaign, the first history day with spend (`late_start` = (share, min, max) days of data at the
+    end for the late ones; 0 for the rest), or None when the family has no late launches."""
+    if "late_start" not in f:
+        return None
+    share, lo, hi = f["late_start"]
+    late = rng.random(n) < share
+    tail = rng.integers(lo, hi + 1, n)
+    return np.where(late, np.maximum(days - tail, 0), 0)
 
 
 def _level_path(level: np.ndarray, f: dict, rng: np.random.Generator, days: int) -> np.ndarray:

@@ -77,6 +77,16 @@ class AllocationContext:
         return [p for p in self.posteriors if p is not None] if self.has_posteriors() else None
 
 
+def _fit_kwargs(fit_kwargs: dict[str, Any] | None, constraints: Constraints, n: int) -> dict[str, Any]:
+    """`fit_hill` keywords; `k_prior_equal_share` (a share of the equal split budget / n) becomes the k prior's
+    floor (`k_prior_floor`): the budget's natural scale per campaign, known from the plan, not from the data."""
+    kw = dict(fit_kwargs or {})
+    share = float(kw.pop("k_prior_equal_share", 0.0) or 0.0)
+    if share > 0 and n > 0:
+        kw["k_prior_floor"] = share * float(constraints.budget) / n
+    return kw
+
+
 def build_context(history: pd.DataFrame, constraints: Constraints, campaign_ids: list[str] | None = None, *,
                   fit: bool = True, window_days: int | None = None, rng: np.random.Generator | None = None,
                   current: np.ndarray | None = None, fit_kwargs: dict[str, Any] | None = None,
@@ -99,12 +109,13 @@ def build_context(history: pd.DataFrame, constraints: Constraints, campaign_ids:
     totals = recent.groupby("campaign_id")[cols].sum(min_count=1).reindex(ids)
     posts: list[HillPosterior | None] = []
     if fit:
+        kw = _fit_kwargs(fit_kwargs, constraints, len(ids))
         for cid in ids:
             g = h[h["campaign_id"] == cid]
             ok = g["spend"].notna() & g["commission"].notna()
             try:
                 posts.append(fit_hill(g.loc[ok, "spend"].to_numpy(float), g.loc[ok, "commission"].to_numpy(float),
-                                      **(fit_kwargs or {})))
+                                      **kw))
             except ValueError:
                 posts.append(None)
     if pool and posts:

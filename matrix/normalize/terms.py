@@ -237,6 +237,7 @@ class _Rules:
         self.method_details = {k: (re.compile(v["pattern"], ic), set(v["yields_to"])) for k, v in vocab["method_details"].items()}
         self.method_as_unit = re.compile(rf"(?<![\w-]){vocab['method_as_unit_before']}", ic)
         self.prohibition = w(vocab["prohibition_cues"])
+        self.prohibition_any_side = re.compile(vocab["prohibition_cues_any_side"], ic)
         self.restriction_list_opener = w(vocab["restriction_list_openers"])
         self.restriction_negator = re.compile(rf"(?<![\w-]){vocab['restriction_negators']}", ic)
         self.restriction_positive = w(vocab["restriction_positive"])
@@ -316,7 +317,8 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 
 # not inside "1.5" or "1,000"; right after a "." only when the "." ends a currency ("Rs.1000")
 _NUMBER = re.compile(r"(?<![\d,])(?<!\d\.)"
-                     r"(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:[.,]\d+)?)(?!\d)")
+                     r"(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:[.,]\d+)?"
+                     r"|(?<=[$€£])\.\d{1,2}|(?<=[$€£] )\.\d{1,2})(?!\d)")     # "$.75", "$ .50": cents without the 0
 _SPACED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?:[.,]\d{1,2})?(?![\d])")
 _PERCENT_AFTER = re.compile(r"\s*(?:%|percent\b|per cent\b|pct\b)", re.I)
 _RANGE_JOIN = re.compile(r"^\s*(?:-|to|and)\s*$", re.I)
@@ -458,7 +460,7 @@ def _join_ranges(text: str, nums: list[_Num]) -> None:
         gap = text[a.span_end:b.start]
         if b.kind == "money" and a.kind == "money":
             gap = text[a.span_end:b.start]
-        if not _RANGE_JOIN.match(gap) or a.value >= b.value or _ORDINAL_LABEL.search(text, max(0, a.start - 8), a.start):
+        if not _RANGE_JOIN.match(gap) or a.value >= b.value or _ORDINAL_LABEL.search(text, max(0, a.start - 12), a.start):
             continue
         if " and" in gap.lower() and not re.search(r"between\s*$", text[max(0, a.start - 12):a.start], re.I):
             continue
@@ -473,10 +475,12 @@ def _join_ranges(text: str, nums: list[_Num]) -> None:
             b.value = _parse_number(b.raw, a.currency)
 
 
-_ORDINAL_LABEL = re.compile(r"(?i)(?<![\w-])(?:lvl|level|tier|step|stage|rank|no\.?|#)\s*$")
+# "Level 2 - 5%", "Категория 1 - 3,19%": the number after an item label names the item, never a range's low end
+_ORDINAL_LABEL = re.compile(r"(?i)(?<![\w-])(?:lvl|level|tier|step|stage|rank|no\.?|#|category|group|categor[ií]a|cat[ée]gorie"
+                            r"|kategori[ea]|stufe|niveau|nivel|livello|poziom|категори[яи]|уровень|группа|рівень)\s*$")
 
 _DURATION = re.compile(
-    r"(?<![\w.])(?P<n>\d+(?:\.\d+)?|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")"
+    r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")"
     r"\)?(?:[\s-]*|\s*-\s*)(?:(?:cookie|referral|attribution|tracking|calendar)[\s-]+)?"  # "thirty (30) days", "60 referral days"
     r"(?P<u>seconds?|minutes?|hours?|hrs?|days?|day\(s\)|weeks?|months?|years?|yrs?"
     r"|d[ií]as?|jours?|tage?n?|dagen|giorni|dn[ií]|dnů|semaines?|semanas?|wochen|mois|meses|monate?n?)(?![\w])"
@@ -495,7 +499,7 @@ def _durations(text: str, start: int, end: int) -> list[tuple[float, int, int]]:
     for m in _DURATION.finditer(text, start, end):
         n, u = (m.group("n"), m.group("u")) if m.group("n") else (m.group("n2"), m.group("u2"))
         n = n.lower()
-        val = float(_WORD_NUMBERS[n]) if n in _WORD_NUMBERS else float(n)
+        val = float(_WORD_NUMBERS[n]) if n in _WORD_NUMBERS else float(n.replace(",", ""))     # "1,095 days"
         unit = u.lower().replace("(s)", "")
         unit = _FOREIGN_UNITS.get(unit, unit)
         unit = unit[:-1] if unit.endswith("s") and unit[:-1] in _UNIT_DAYS else unit
@@ -1571,7 +1575,9 @@ def _threshold_topic(t: str, clauses, i: int, nums: list[_Num], implied: bool) -
         return False
     if implied or (r.threshold.search(clause) and r.payout_word.search(clause)):
         return True
-    if not any(n.kind == "money" and r.bare_minimum.search(t, s, n.start) for n in nums if _in((s, e), n)):
+    # "the minimum is $100", or "$50 minimum." on its own
+    if not any(n.kind == "money" and (r.bare_minimum.search(t, s, n.start) or _THRESHOLD_NOUN_AFTER.match(t, n.span_end))
+               for n in nums if _in((s, e), n)):
         return False
     near = t[clauses[max(0, i - 2)][0]:s]
     return bool(r.payout_word.search(near) or any(rx.search(near) for _, rx in r.methods))
@@ -2034,7 +2040,9 @@ def _search_only_on_brand(t: str, span: tuple[int, int]) -> bool:
 # "bidding on Google Adwords using brand keywords": the ban is on brand bidding, not on search
 _SPAM_BEFORE = re.compile(r"(?i)\b(?:spam(?:my)?|unsolicited|bulk|mass|junk)\s+(?:\w+\s+)?$")
 # "search engine spam", "blog/forum spamming" (on one line)
-_SPAM_AFTER = re.compile(r"(?i)(?:[^\S\n]+engine)?(?:[^\S\n]*/[^\S\n]*[\w-]+)?[^\S\n]+spam")
+_SPAM_AFTER = re.compile(r"(?i)(?:[^\S\n]+engine)?(?:[^\S\n]*/[^\S\n]*[\w-]+)?(?:[^\S\n]+|-)[(\"'“‘]?spam")
+# "Email policy", "Social media guidelines": a heading naming the topic of the rules after it, not a ban
+_TOPIC_HEADING_AFTER = re.compile(r"(?i)[^\S\n]+(?:policy|policies|guidelines)\b(?!\s*:)")
 _MISUSE_AFTER = re.compile(r"(?i)\s+(?:misuse|abuse|non[- ]?transparency|non[- ]?disclosure)\b")
 _BID_BEFORE = re.compile(r"(?i)\bbid(?:s|ding)?\s+on\s+(?:\w+\s+)?$")
 # "Prohibited Content:", "controversial content": a heading or a kind of material, not content sites
@@ -2048,6 +2056,8 @@ def _names_something_else(t: str, name: str, span: tuple[int, int]) -> bool:
         return True
     if name not in _BAD_PRACTICES and (_SPAM_AFTER.match(t, b) or _own_channel(t, name, a)):
         return True     # "forum spam" bans spam in forums; "the company's social media" is not the affiliate's channel
+    if name != "spam" and _TOPIC_HEADING_AFTER.match(t, b):
+        return True
     if name == "spam" and _structure()["restriction_not_a_practice_after"].match(t, b):
         return True     # "check your spam folder"
     if name == "brand-bidding" and _structure()["restriction_other_owner_before"].search(before):
@@ -2096,11 +2106,12 @@ def _prohibited_types(t: str, s: int, e: int) -> list[tuple[str, tuple[int, int]
 
     r = _rules()
     cues = [m.end() for m in r.prohibition.finditer(t, s, e) if not _negated(t, m.start())]
+    any_side = bool(r.prohibition_any_side.search(t, s, e))     # "Pornografische Inhalte sind ausgeschlossen"
     out: dict[str, tuple[int, int]] = {}
     hits = [(name, (m.start(), m.end())) for name, rx in _traffic_patterns() for m in rx.finditer(t, s, e)
             if not r.restriction_verb_use.match(t, m.end())]
     for name, (a, b) in _head_mentions(t, hits):
-        governed = any(_governs(t, c, a) for c in cues)
+        governed = any(_governs(t, c, a) for c in cues) or any_side
         negated = r.restriction_negator.search(t, max(s, a - 60), a) or _bad_practice_negated(t, s, name, a) \
             or ban_follows(re.split(r"[|;:•\n]", t[b:e], maxsplit=1)[0])     # "keyword containing our name: not permitted"
         described = _described(t, s, name, a, b)

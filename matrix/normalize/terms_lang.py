@@ -86,6 +86,7 @@ class _Lang:
         self.krone = [(iso, re.compile(_alternation(words, whole=True), ic)) for iso, words in vocab["krone_languages"].items()]
         self.per_words = re.compile(_alternation(vocab["per_words"], whole=True), ic)     # "za", not "заказ"
         self.during_after = re.compile(r"\s*" + _alternation(vocab["during_after_words"]), ic)
+        self.minimum_after = re.compile(r"\s*(?:の|\))?\s*" + _alternation(vocab["minimum_after_words"]), ic)
         self.unit_types = [(PayoutType(kind), re.compile(_alternation(words), ic)) for kind, words in vocab["unit_types"].items()]
 
     def __getattr__(self, name: str) -> re.Pattern:      # the patterns set in the loop above, for mypy
@@ -276,7 +277,8 @@ def _decoy(t: str, n, s: int, e: int) -> bool:
     lang = _lang()
     before = t[max(s, n.start - 30):n.start]
     after = t[n.span_end:min(e, n.span_end + 30)]
-    if re.search(r"(?:^|\s)-\s?$", t[max(s, n.start - 2):n.start]) or re.match(r"\s*[x×*=]", after):
+    separator = re.search(r"[^\W_)]\s[-–]\s$", t[max(s, n.start - 4):n.start])     # "Kategorie 1 - 3,19%": a label's value
+    if (re.search(r"(?:^|\s)-\s?$", t[max(s, n.start - 2):n.start]) and not separator) or re.match(r"\s*[x×*=]", after):
         return True
     if re.search(r"[=×*]\s*$", before):
         return True
@@ -644,7 +646,8 @@ def _payout_minimum(t: str, nums: list, terms: _t.Terms) -> None:
                 continue
             if lang.example_words.search(t, max(s, ms - 15), ms):
                 continue     # "[ví dụ: 200.000đ]": a placeholder, not the program's minimum
-            if _minimum_before(t, lo, ms) and not lang.order_words.search(t, max(s, ms - 25), ms):
+            minimum = _minimum_before(t, lo, ms) or bool(lang.minimum_after.match(t, me))    # "5,000円以上"
+            if minimum and not lang.order_words.search(t, max(s, ms - 25), ms):
                 terms.payout_minimum = _t.Found(value, (ms, me))
                 terms.payout_currency = None if cur is None else _t.Found(cur, (ms, me))
                 return
@@ -659,6 +662,10 @@ def _minimum_before(t: str, s: int, ms: int) -> bool:
     return bool(lang.from_words.search(t[max(s, ms - 30):ms]))
 
 
+# a day of the month after "up to" ("até o dia 20 do mês seguinte"): a payment date, not a limit ("1x měsíčně")
+_DAY_OF_MONTH = re.compile(r"(?i)\b(?:dia|día|jour|tag|dzie[nń]|dnia|день|giorno|dag|dagen)\s+\d{1,2}\b")
+
+
 def _frequency(t: str) -> _t.Found | None:
     """A schedule word of another language ("měsíčně", "раз в неделю", "hàng tháng") in a text about being paid;
     a fixed schedule beats "on request"."""
@@ -670,8 +677,9 @@ def _frequency(t: str) -> _t.Found | None:
             if lang.condition_words.search(t, max(0, m.start() - 30), m.start()) \
                     or lang.billing_words.search(t, max(0, m.start() - 15), m.start()):
                 continue     # "if your friend pays monthly", "la cuota mensual": the customer's billing
-            if name != "on-request" and lang.up_to_words.search(t, max(0, m.start() - 15), m.start()):
-                continue     # "maximálně 1x měsíčně": a limit on requests, no schedule
+            cap = None if name == "on-request" else lang.up_to_words.search(t, max(0, m.start() - 15), m.start())
+            if cap is not None and not _DAY_OF_MONTH.search(t, max(0, m.start() - 25), m.start()):
+                continue     # "maximálně 1x měsíčně": a limit on requests, no schedule ("até o dia 20 do mês" is a date)
             return _t.Found(name, m.span())
     return None
 

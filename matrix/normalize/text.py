@@ -82,9 +82,11 @@ TRAFFIC_TYPES: dict[str, str] = {
                      r"|trademarks?(?: \+)?(?: keywords?)?(?: bidding)?|brand(?:ed)?[\s-](?:keywords?|ppc|sem|terms?|search)"
                      r"|(?:paid search|search|sem|ppc) \(brand(?:ed)?\)"     # "Paid search (Brand) Forbidden"
                      r"|\btm bidding|direct linking|brand names?|[\w-]+(?:'s| related) (?:keywords|search terms)"
-                     r"|bid(?:ding)? on (?:our|the|any of our|the company'?s|company|its) (?:\w+ )?(?:brand|trademark|name)s?"
+                     r"|bid(?:ding)? on (?:our|the|any of our|the company'?s|company|its) (?:\w+ )?"
+                     r"(?:brand|trademark|name)(?:s|ed)?"
                      # any wording of the brand bid on: "bid on brand", "bidding on misspellings of brand terms"
-                     r"|bid(?:s|ding)? (?:on|of) (?:[\w-]+ ){0,4}?(?:the |our )?brand(?:ed)?(?: (?:names?|terms?|keywords?))?",
+                     r"|bid(?:s|ding)? (?:on|of) (?:[\w\"'“”‘’-]+ ){0,4}?(?:the |our )?brand(?:ed)?"
+                     r"(?: (?:names?|terms?|keywords?))?",
     "email": r"e-?mails?(?! address)(?: marketing| traffic)?|newsletters?",
     "spam": r"spam(?:s|m?ed|m?ing|my|mers?)?|cold[\s-]spam\w*|unsolicited|e-?mail blasts?"
             r"|(?:mass|bulk) (?:e-?mails?|sms|messag\w+)",
