@@ -1,8 +1,8 @@
 """The `matrix` command line: a table of sub-commands, each loaded only when it is asked for.
 
 `COMMANDS` maps a sub-command name to the help line shown by `matrix --help` and to the
-"module:function" that registers its arguments (`function(subparsers)`, see docs/cli.md or
-/tmp/team/CLI.md). Building the top-level help imports nothing but argparse; `matrix NAME ...`
+"module:function" that registers its arguments (`function(subparsers)`, which adds one parser to the
+subparsers it is given). Building the top-level help imports nothing but argparse; `matrix NAME ...`
 imports only NAME's module, and a handler imports its heavy libraries (Ray, LanceDB, pandas)
 inside its body, so `matrix --help` and `matrix status --help` stay well under a second
 (measured by bench/cli_startup.py).
