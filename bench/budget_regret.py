@@ -23,7 +23,10 @@ matrix/budget/simulator.py: under-funded histories with stepped budget changes, 
 early-saturating curves, high-ticket noisy earnings, 60 days, 12 and 35 campaigns) was run once by the lead at the
 end of session 4's loop work; development data since. `sealed4` (defined at 13:21 UTC in session 4 before the
 default-vs-equal tuning: very uneven histories, late-launched campaigns, weekday-heavy weeks, budget cuts and
-expansions; 90 days, 15 and 40 campaigns) is run once, by the lead, at the end.
+expansions; 90 days, 15 and 40 campaigns) was run once by the lead at the end of session 4; development data since.
+`sealed5` (defined at 15:20 UTC in session 5 before that session's interval and loop work: 45-day histories over
+18 and 45 campaigns, budgets mostly expanded 0.7-2x, soft curves, change-points deep into the loop) is run once,
+by the lead, at the end.
 
 Per strategy (equal, proportional, safe = the default, explore):
   one-shot: fit on 120 days, plan the next day once; median / p90 regret vs the oracle (true curves),
@@ -59,7 +62,8 @@ STRATEGIES = ["equal", "proportional", "safe", "explore"]
 FAMILY_SIZES: dict[str, dict] = {"sealed": {"campaigns": (20, 50), "history_days": 100},
                                   "sealed2": {"campaigns": (20, 50), "history_days": 75},
                                   "sealed3": {"campaigns": (12, 35), "history_days": 60},
-                                  "sealed4": {"campaigns": (15, 40), "history_days": 90}}
+                                  "sealed4": {"campaigns": (15, 40), "history_days": 90},
+                                  "sealed5": {"campaigns": (18, 45), "history_days": 45}}
 
 
 def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int,

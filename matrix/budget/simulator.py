@@ -213,6 +213,22 @@ FAMILIES: dict[str, dict] = {
                 "theta_choices": (0.0, 0.2, 0.35, 0.55), "budget_scale": (0.5, 1.5), "level_steps": (0, 3),
                 "level_step_range": (0.4, 2.5), "pause_prob": 0.08, "late_start": (0.25, 10, 30),
                 "dow": (1.12, 1.12, 1.1, 1.08, 1.0, 0.78, 0.8)},
+    # sealed5: defined at 15:20 UTC on 2026-11-30 (start of session 5, before that session's interval-calibration
+    # and loop work) and run once at the end by the lead, never by the developer. Ways an account differs again:
+    # - a SHORT history (45 days) over many campaigns (18 and 45): little data per campaign;
+    # - histories 0.08-4x the best level with 5-50 % daily jitter, 0-2 budget steps (x0.6-1.8), 3 % paused days,
+    #   15 % of campaigns launched in the last 14-35 days;
+    # - a planning budget 0.7-2.0x the historical one (mostly expansions: the plan must go where data is thin);
+    # - mostly concave curves (s 0.6-1.3), 30 % soft S-curves (s 1.4-2.4), carry-over up to 0.4;
+    # - AOV 10-90, NB size 10, commission sigma 0.5; drift 0.003/day; change-points in 25 % of campaigns from
+    #   mid-history deep into the loop (x0.6-1.6); a mild weekly pattern with a Saturday dip.
+    "sealed5": {"noise": "nb", "spread": (0.08, 4.0), "jitter": (0.05, 0.5), "changepoint_prob": 0.25,
+                "s_share": 0.3, "aov_range": (10.0, 90.0), "seed_base": 555_000, "dispersion": 10.0,
+                "revenue_sigma": 0.5, "s_range": (1.4, 2.4), "concave_s_range": (0.6, 1.3),
+                "changepoint_window": (0.5, 2.0), "changepoint_factors": (0.6, 0.9, 1.2, 1.6), "drift_sd": 0.003,
+                "theta_choices": (0.0, 0.1, 0.4), "budget_scale": (0.7, 2.0), "level_steps": (0, 2),
+                "level_step_range": (0.6, 1.8), "pause_prob": 0.03, "late_start": (0.15, 14, 35),
+                "dow": (1.0, 1.02, 1.03, 1.0, 0.98, 0.93, 1.04)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
