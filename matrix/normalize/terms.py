@@ -192,17 +192,25 @@ class _Rules:
                                      r"(?:\s*\(?[a-h1-9]\))?\s*$", ic)
         unit = r"([A-Za-z][\w-]*(?: [\w-]+){0,3})"
         self.unit_after = re.compile(rf"\s*\(?{vocab['money_unit_after']}\s*{_UNIT_ADJECTIVES}{unit}", ic)   # "$3 (per signup)"
-        self.noun_after = re.compile(rf"\s*{vocab['money_noun_after']}\b", ic)
+        self.noun_after = re.compile(rf"\s*(?:{vocab['money_noun_after']}\b|{vocab['money_to_earner_after']})", ic)
         self.price_unit_after = re.compile(rf"\s*(?:/|per |a |an |each )\s*{vocab['price_units']}\b", ic)
         self.example = w(_alt(vocab["example_markers"]))
         self.comparison = w(_alt([vocab["comparison_markers"]]))
+        # "buys $200", "purchases a design for $18", "orders a yearly plan at $99": what the customer pays
         self.purchase_before = re.compile(rf"\b{vocab['purchase_verbs']}\s+(?:a |an |the |for |of |up to )?$"
+                                          rf"|\b{vocab['purchase_verbs']}\s+(?:an? |the |their |one )?(?:[\w-]+\s+){{1,3}}"
+                                          r"(?:for|at|worth|priced at|costing)\s+$"
                                           r"|\b(?:sale|order|purchase|basket|cart|investment) (?:of|worth|value of)"
                                           r"\s+(?:a |an )?$",
                                           ic)
         self.pct_not_after = re.compile(rf"\s*(?:commission\s+(?!fees?\b))?{_alt(vocab['percent_not_commission_after'])}", ic)
-        self.pct_not_before = re.compile(rf"(?<![\w-]){_alt(vocab['percent_not_commission_before'])}\s*\(?\s*$", ic)
+        # also as a label: "Discount: 10%", "VAT - 20%", "Conversion rate: 3%"
+        self.pct_not_before = re.compile(rf"(?<![\w-]){_alt(vocab['percent_not_commission_before'])}"
+                                         r"(?:\s*[:–]|\s-(?=\s))?\s*\(?\s*$", ic)
         self.override = w(vocab["override_words"])
+        self.range_foreign = (re.compile(rf"(?<![\w-]){vocab['range_from_words']}\s+[$€£]?\s*$", ic),
+                              re.compile(rf"^\s*{vocab['range_to_words']}\s*$", ic))
+        self.override_level = re.compile(rf"(?<![\w.,-]){vocab['override_level_label']}", ic)
         self.other_party_before = re.compile(vocab["percent_other_party_before"], ic)
         self.other_party_after = re.compile(vocab["percent_other_party_after"], ic)
         self.bonus = w(vocab["bonus_words"])
@@ -274,7 +282,9 @@ _LOCAL_DIGITS = {chr(zero + i): str(i) for zero in (0x660, 0x6F0, 0x966, 0x9E6, 
 _SAME_LENGTH = str.maketrans({**_LOCAL_DIGITS, "\u066a": "%", "\uff05": "%",
                               "\xa0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "–": "-", "—": "-",
                               "−": "-", "\u2010": "-", "\u2011": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "\t": " "})
-_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[•*-]?\s*[A-Z])|\n+|\s*\|\s*|\s*•\s*|(?<=[a-z)])\s-\s(?=[A-Z])")
+# (no sentence ends at the dot of "U.S." / "U.K." before a word: "Twenty-Five U.S. Dollars")
+_BOUNDARY = re.compile(r"(?<=[.!?])(?<!\bU\.S\.)(?<!\bU\.K\.)\s+(?=[\"'(\[•*-]?\s*[A-Z])|\n+|\s*\|\s*|\s*•\s*"
+                       r"|(?<=[a-z)])\s-\s(?=[A-Z])")
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -321,7 +331,12 @@ _NUMBER = re.compile(r"(?<![\d,])(?<!\d\.)"
                      r"|(?<=[$€£])\.\d{1,2}|(?<=[$€£] )\.\d{1,2})(?!\d)")     # "$.75", "$ .50": cents without the 0
 _SPACED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?:[.,]\d{1,2})?(?![\d])")
 _PERCENT_AFTER = re.compile(r"\s*(?:%|percent\b|per cent\b|pct\b)", re.I)
+_KRONE_AFTER = re.compile(r"\s?kr\b\.?", re.I)
 _RANGE_JOIN = re.compile(r"^\s*(?:-|to|and)\s*$", re.I)
+# "from £0.01 to as much as £0.75", "start at $500 and can be up to $1,500": an open range written out
+_RANGE_UP_TO_JOIN = re.compile(r"^\s*,?\s*(?:to|and)\s+(?:(?:can|could|may|might|will) )?(?:(?:go|be|reach|rise|climb) )?"
+                               r"(?:up to|as much as|to as much as)\s*$", re.I)
+_RANGE_OPENER = re.compile(r"(?i)\b(?:from|between|start(?:s|ing)? (?:at|from))\s*[$€£]?\s*$")
 
 
 @dataclass
@@ -405,8 +420,8 @@ def _numbers(text: str) -> list[_Num]:
         if m.re is _SPACED:
             cb, _ = _currency_before(text, start)
             ca, _, _ = _currency_after(text, end)
-            if not (cb or ca):
-                continue
+            if not (cb or ca or _KRONE_AFTER.match(text, end)):
+                continue      # "1 000 kr": a thousand crowns (which krone is left unknown), not 1 and 000
         if _percent_sign_first(text, start):
             out.append(_Num(_parse_number(m.group(0), None), start - 1, end, end, "pct", raw=m.group(0)))
             taken.append((start, end))
@@ -460,9 +475,12 @@ def _join_ranges(text: str, nums: list[_Num]) -> None:
         gap = text[a.span_end:b.start]
         if b.kind == "money" and a.kind == "money":
             gap = text[a.span_end:b.start]
-        if not _RANGE_JOIN.match(gap) or a.value >= b.value or _ORDINAL_LABEL.search(text, max(0, a.start - 12), a.start):
+        written_out = bool(_RANGE_UP_TO_JOIN.match(gap) and _RANGE_OPENER.search(text, max(0, a.start - 20), a.start)) \
+            or _foreign_range(text, a, gap)
+        if not (_RANGE_JOIN.match(gap) or written_out) or a.value >= b.value \
+                or _ORDINAL_LABEL.search(text, max(0, a.start - 12), a.start):
             continue
-        if " and" in gap.lower() and not re.search(r"between\s*$", text[max(0, a.start - 12):a.start], re.I):
+        if " and" in gap.lower() and not written_out and not re.search(r"between\s*$", text[max(0, a.start - 12):a.start], re.I):
             continue
         a.partner, b.partner = b, a
         if a.kind == "bare" and b.kind == "pct":
@@ -473,6 +491,12 @@ def _join_ranges(text: str, nums: list[_Num]) -> None:
         elif a.kind == "money" and b.kind == "bare" and not _PERCENT_AFTER.match(text, b.end):
             b.kind, b.currency = "money", a.currency
             b.value = _parse_number(b.raw, a.currency)
+
+
+def _foreign_range(text: str, a: _Num, gap: str) -> bool:
+    """"dal 5 al 15%", "von 5 bis 15 %", "от 5 до 15%": a range whose "from" and "to" are words of another language."""
+    opener, joiner = _rules().range_foreign
+    return bool(joiner.match(gap) and opener.search(text, max(0, a.start - 12), a.start))
 
 
 # "Level 2 - 5%", "Категория 1 - 3,19%": the number after an item label names the item, never a range's low end
@@ -559,9 +583,23 @@ def _example_clauses(t: str, clauses: list[tuple[int, int]], nums: list[_Num]) -
     out: set[int] = set()
     for i, (s, e) in enumerate(clauses):
         if any(not t[s:m.start()].rstrip().endswith("(") for m in r.example.finditer(t, s, e)):
-            out.update({i, i + 1})      # "(e.g. brand names)" lists instances, it works no example
+            out.add(i)      # "(e.g. brand names)" lists instances, it works no example
+            if i + 1 < len(clauses) and "•" not in t[e:clauses[i + 1][0]]:
+                out.add(i + 1)      # the example goes on in the next clause, not in the next bullet item
+                out.update(_example_cells(t, clauses, i + 1))
         elif _ARITHMETIC.search(t, s, e) or _about_other_programs(t, s, e):
             out.add(i)      # "you will earn $1.8 ($9*20%)": a computed amount, not the rate
+    return out
+
+
+def _example_cells(t: str, clauses: list[tuple[int, int]], i: int) -> set[int]:
+    """"Example: Product price: $25 | Commission rate: 10% | Your earning: $2.50 per sale": the cells after an example's
+    first one, up to the end of its row (a pipe-separated run with no sentence end), are the same worked case."""
+    out: set[int] = set()
+    while i + 1 < len(clauses) and "|" in t[clauses[i][1]:clauses[i + 1][0]] \
+            and not re.search(r"[.!?]\s*$", t[clauses[i][0]:clauses[i][1]]):
+        i += 1
+        out.add(i)
     return out
 
 
@@ -594,15 +632,44 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     after = t[n.span_end:min(hi, n.span_end + 40)]
     if (r.pct_not_after.match(after) and not _commission_off(before, after)) or r.pct_not_before.search(before):
         return False
-    if re.match(r"^\s*\+\s*\d", after):    # "2.9% + 30 cents" is a fee formula
+    if re.match(r"^\s*\+\s*[$€£]?\s*\d", after):    # "2.9% + 30 cents", "2.9% + $0.30" is a fee formula
         return False
+    if re.search(r"(?:^|[•|;:,(]\s*)\+\s*$", t[max(0, n.start - 4):n.start]):
+        return False      # "• +5% extra commission": an item that adds an uplift ("10 EUR + 1%" combines two parts)
     fwd = t[n.span_end:_next_number_start(t, n, hi)]
     back = t[_prev_number_end(t, n, lo):n.start]
-    if r.override.search(fwd[:90]) or r.override.search(back[-60:]) or r.override.match(after.lstrip()[:25]):
+    if _override_after(fwd) or r.override.search(back[-60:]) or r.override.match(after.lstrip()[:25]):
         return False      # "5% Tier 2 payments": the numbered tier is cut from `fwd` by its own number
+    if _network_level_before(t, n):
+        return False
     if r.bonus.search(after[:12]) or _other_party_share(before, after, fwd) or _said_of_other_programs(t, n, lo):
         return False
     return True
+
+
+_EARN_AFTER_OVERRIDE = re.compile(r"(?i)\b(?:earn|get|receive|make|be paid|are paid|is paid)\w*\b(?:\s+\w+){0,3}\s*$")
+
+
+def _override_after(fwd: str) -> bool:
+    """"5% of your sub-affiliates' sales": override words after a rate make it theirs; but in "15% on your orders, and
+    through the networks of those you refer, you can earn 5%" they lead to the next rate, which an earning verb names."""
+    m = _rules().override.search(fwd, 0, 90)
+    return m is not None and not _EARN_AFTER_OVERRIDE.search(fwd, m.end())
+
+
+_UNTIL_NEXT_FIGURE = re.compile(r"[^\d.!?|;]{0,60}")
+
+
+def _network_level_before(t: str, n: _Num) -> bool:
+    """"2nd level: 5%", "Direkte Kunden Deiner Partner (2. Ebene): 10 %", "druhé úrovně 3 %": a rate labelled with a
+    depth of the affiliate's network (in any language the vocabulary knows) is a share of other affiliates' sales."""
+    from matrix.normalize import terms_lang  # imports this module: loaded on first use
+    s = max(0, n.start - 40)      # not cut at the clause: "(2. Ebene): 10 %" splits after "2."
+    marks = [*_rules().override_level.finditer(t, s, n.start), *terms_lang.override_marks(t, s, n.start)]
+    if any(not re.search(r"\d", t[m.end():n.start]) for m in marks):
+        return True
+    upto = _UNTIL_NEXT_FIGURE.match(t, n.span_end)      # "5 % auf die Umsätze deiner geworbenen Partner"
+    return upto is not None and bool(terms_lang.override_marks(t, n.span_end, upto.end()))
 
 
 def _other_party_share(before: str, after: str, fwd: str) -> bool:
@@ -646,20 +713,31 @@ _ACCRUED_BEFORE = re.compile(r"(?i)(?:\bhave|\bhas|'ve|n't|\bhad)\s+(?:\w+\s+)?"
 _AVERAGE_BEFORE = re.compile(r"(?i)\b(?:an? )?(?:average|on average|typical)(?: of)?(?:\s+[\w-]+){0,8}\s*$")
 _NOUN_TIE_BEFORE = re.compile(r"(?i)\b(?:commissions?|bounty|reward|payout|referral fee|cpa|cpl|cps)\b[^$€£\d.()]{0,20}$")
 # "Commission rates: ... Starter: $250 USD Professional: $500 USD": one labelled amount per plan under a commission noun
-_LABEL_TIE = re.compile(r"(?:^|[\s|;,])[A-Z][\w/&+-]*(?: [\w/&+-]+){0,3}\s*[:|]\s*$")
+_LABEL_TIE = re.compile(r"(?:^|[\s|;,])[A-Z][\w/&+-]*(?: [\w/&+-]+){0,3}\s*(?:[:|]|(?<=\s)[-–])\s*$")   # "Pro plan – $50"
 _COMMISSION_NOUN = re.compile(r"(?i)\b(?:commissions?|bount(?:y|ies)|rewards?|payouts?|cpa|cpl)\b")
 _NOT_A_RATE_LABEL = re.compile(r"(?i)price|cost|order|value|min|max|cap|limit|threshold|requir|fee|spend|total|budget|revenue"
-                               r"|sales|balance|bonus|example")
+                               r"|sales|balance|bonus|example|highest|lowest|avg|average|record|typical")
+
+
+_PRICE_HEADING = re.compile(r"(?i)\b(?:pric\w*|costs?|fees?|subscriptions?|billing|tariffs?)\b")
 
 
 def _labelled_commission(t: str, before: str, lo: int, start: int) -> bool:
+    """"Commission rates: ... Starter: $250 USD Professional: $500 USD", "Commission structure: Basic plan – $20 |
+    Pro plan – $50": one labelled amount per plan under a commission noun of the same sentence (table cells included)."""
     label = _LABEL_TIE.search(before)
-    return bool(label and not _NOT_A_RATE_LABEL.search(label.group(0)) and _COMMISSION_NOUN.search(t, lo, start))
+    if not label or _NOT_A_RATE_LABEL.search(label.group(0)):
+        return False
+    head = max(0, start - 150)
+    ends = list(re.finditer(r"[.!?](?:\s|$)", t[head:start]))
+    head = head + ends[-1].end() if ends else head      # the heading of the same sentence or table
+    nouns = list(_COMMISSION_NOUN.finditer(t, min(head, lo), start))
+    return bool(nouns) and not _PRICE_HEADING.search(t, nouns[-1].end(), start)
 
 
 _COMPARATIVE_BEFORE = re.compile(r"(?i)(?<![\w-])(?:over|more than|above|greater than|exceeding|under|below|less than)\s*$")
 # "$100-$199 - 10% commission", "Up to $2,999.99 (10%)", "$2500-5000 = 12.5%": an order-value band labelling the rate
-_BAND_BEFORE_RATE = re.compile(r"\s*(?:[-=:(]|\|)\s*\d+(?:[.,]\d+)?\s*%")
+_BAND_BEFORE_RATE = re.compile(r"\s*\+?\s*(?:[-=:(]|\|)\s*\d+(?:[.,]\d+)?\s*%")     # "$5000+ = 15%" too
 
 
 def _band_before_rate(t: str, n: _Num, hi: int) -> bool:
@@ -698,14 +776,64 @@ _EARNER_BEFORE = re.compile(r"(?i)(?:\b(?:you|affiliates?|partners?)(?:'ll| will
 # an earnings claim, not the rate (a rate still names its unit: "top affiliates earn $50 per sale")
 _EARNINGS_CLAIM_BEFORE = re.compile(r"(?i)\b(?:top|best|leading|successful|many|some|most|high[- ]performing) (?:[\w-]+ )?"
                                     r"(?:affiliates?|partners?|earners?|performers?|publishers?|creators?|members?|referrers?)"
-                                    r"(?: \w+){0,2} (?:earn|earned|make|made|generate[sd]?|took home|take home)"
-                                    r"(?: (?:over|more than|up to|as much as|around|about))?\s*$")
+                                    r"(?: \w+){0,2} (?:earn|earned|earning|make|made|making|generate[sd]?|took home|take home)"
+                                    r"(?: (?:over|more than|up to|as much as|around|about|between|from))?\s*$")
+
+
+# "a customer spending £500 would earn you £50", "you'd get €16", "could net you $30": what a case would bring
+_HYPOTHETICAL_BEFORE = re.compile(r"(?i)(?:\b(?:would|could|might)|'d)(?: \w+)? "
+                                  r"(?:earn|get|receive|make|pocket|take home|be paid|net|bring|pay)"
+                                  r"(?: you| affiliates?| the affiliate)?(?: up to| about| around| roughly)?(?: an?| the)?\s*$")
+
+
+# "withdraw amounts between $50 and $5,000 per request": a withdrawal limit, not a reward
+_WITHDRAWAL_BEFORE = re.compile(r"(?i)\bwithdraw\w*\b[^$€£\d.;|]{0,30}$")
+
+
+def _withdrawal_limit(t: str, n: _Num, lo: int) -> bool:
+    first = n.start if n.partner is None else min(n.start, n.partner.start)    # the range's low end
+    return bool(_WITHDRAWAL_BEFORE.search(t, max(lo, first - 45), first))
+
+
+def _hypothetical(before: str, after: str) -> bool:
+    """An amount a conditional ("would", "could", "you'd") puts on a case is worked out, not the rate; "you would
+    receive $50 for each referral" still names its unit and stays a rate."""
+    return bool(_HYPOTHETICAL_BEFORE.search(before)) and not _rules().unit_after.match(after)
 
 
 def _earnings_claim(before: str, after: str) -> bool:
     r = _rules()
     return bool(_EARNINGS_CLAIM_BEFORE.search(before)) and (not r.unit_after.match(after)
                                                              or bool(r.price_unit_after.match(re.sub(r"^\+", "", after))))
+
+
+_RANGE_WORD = re.compile(r"(?i)\b(?:commissions?|rewards?|bount(?:y|ies)|payouts?|referral fees?|cp[acli]|rates?|paid|earn\w*"
+                         r"|receiv\w*)\b")
+_RANGE_TIE = re.compile(r"(?i)\b(?:commissions?|rewards?|bount(?:y|ies)|payouts?|referral fees?|cp[acli]|rates?|paid|earn\w*"
+                        r"|receiv\w*)\b(?P<gap>[^.$€£\d|;:]{0,90}?)\b(?:between|from|ranging from|ranges? from"
+                        r"|start(?:s|ing)? (?:at|from))\s*$")
+# an order value, a price or a balance between the reward word and the range: "paid on orders between $50 and $500"
+_RANGE_OF_PRICES = re.compile(r"(?i)\b(?:orders?|purchases?|sales?|baskets?|carts?|spend\w*|plans?|prices?|priced|costs?"
+                              r"|subscriptions?|products?|items?|values?|balances?|thresholds?|minimum|withdraw\w*)\b")
+
+
+_RANGE_NOT_OURS = re.compile(r"(?i)(?:\b(?:shipping|delivery|postage|tax|interest|exchange|conversion|hourly|room|ticket)\s*$"
+                             r"|\b(?:customers?|clients?|buyers?|shoppers?|visitors?|friends?|referees?|invitees?|they)"
+                             r"(?:\s+\w+)?\s*$)")
+
+
+def _range_of_rewards(t: str, n: _Num, lo: int) -> bool:
+    """"paid a referral fee in the form of a check or gift card between $50 and $500", "rewards ranging from $50 to
+    $500", "Cash rewards start at $500 and can be up to $1500": a range of amounts a reward word leads to."""
+    if n.partner is None or n.partner.start < n.start:
+        return False
+    for word in reversed(list(_RANGE_WORD.finditer(t, max(lo, n.start - 120), n.start))):    # the nearest first
+        if _RANGE_NOT_OURS.search(t, max(0, word.start() - 30), word.start()):
+            return False        # "shipping rates start at $5", "customers receive between $10 and $50"
+        m = _RANGE_TIE.match(t, word.start(), n.start)
+        if m is not None:
+            return not _RANGE_OF_PRICES.search(m.group("gap"))
+    return False
 
 
 def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bool:
@@ -729,7 +857,7 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
     if r.bonus.search(own_back[-25:]) or r.bonus.search(fwd[:25]) or r.milestone_after.match(after):
         return False
     if _ACCRUED_BEFORE.search(before) or _OR_MORE_AFTER.match(after) or _AVERAGE_BEFORE.search(before) \
-            or _earnings_claim(before, after) \
+            or _earnings_claim(before, after) or _hypothetical(before, after) or _withdrawal_limit(t, n, lo) \
             or _BEFORE_PAYOUT_AFTER.match(after) \
             or _DERIVED_BEFORE.search(before) or _THRESHOLD_NOUN_AFTER.match(after) or _bare_minimum_amount(before, after):
         return False      # "once you've earned $20 or more", "if you haven't earned $100": a balance, not a rate
@@ -741,12 +869,55 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
     if (r.threshold.search(back[-45:]) and r.payout_word.search(t, lo, hi)) or _REQUIRED_FOR_PAYOUT.search(before):
         return False      # "the minimum required (commission) for a payout is $100": a threshold
     tied = bool(r.tie_before.search(before) or r.noun_after.match(after) or r.unit_after.match(after)
-                or _labelled_commission(t, before, lo, n.start))
+                or _labelled_commission(t, before, lo, n.start) or _range_of_rewards(t, n, lo))
     if tied:
         return True
     if implied and not r.price_before.search(before) and not r.threshold.search(before[-22:]):
         return True
     return False
+
+
+def _example_cut(t: str, s: int, e: int, i: int, example: set[int]) -> int:
+    """Where the stated terms of clause i end: "40% for monthly plans - for example, if a referral buys ... you earn
+    $8" states its rate before the example's marker; a clause after the marker, or one of arithmetic, states none."""
+    if i not in example:
+        return e
+    marks = [m.start() for m in _rules().example.finditer(t, s, e) if not t[s:m.start()].rstrip().endswith("(")]
+    if not marks:
+        return s        # the clause after the marker, or arithmetic of its own ("you will earn $1.8 ($9*20%)")
+    return min(marks + [m.start() for m in _ARITHMETIC.finditer(t, s, e)])
+
+
+_RATE_LABEL_BEFORE = re.compile(r"(?:^|[|•;]\s*|[.!?]\s+)[A-Z][\w&'’.-]*(?: [\w&'’().-]+){0,5}\s*(?:[:–-])\s*$")
+
+
+# a label of something else than the rate: "Conversion: 3%", "VAT: 20%", "Approval: 85%", "Discount - 10%"
+_STAT_LABEL = re.compile(r"(?i)conver|discount|coupon|promo|vat\b|tax|fee|approv|growth|rate\b|satisf|\bsale\b|\boff\b"
+                         r"|sav(?:e|ing)|rebate|cash ?back|\bctr\b|\bcr\b|\broi\b|\bepc\b|margin|uptime|return|refund|churn"
+                         r"|retention|interest|score|complet|accura|progress|chance|probab|humid|battery|market share"
+                         r"|average|avg")
+# the text is about an affiliate programme or a network offer: the words of its terms in several languages
+_AFFILIATE_PAGE = re.compile(r"(?i)affiliat|partner|referr|referral|webmaster|publisher|program|commission|provision|comisi"
+                             r"|comiss|prowizj|вознагражд|комисси|報酬|佣金|\bgeo\b|e?cpc\b|\bepc\b|hold period|cookie")
+
+
+def _labelled_rate(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
+    """"Malwarebytes: 39% ...", "Paid order - 5.30%": on an offer card or a program row the one percent labelled by a
+    name is the rate, with no commission word beside it; read only where the text states no other commission and
+    the percent is no fee, discount, statistic or override."""
+    rates = []
+    for i, (s, e) in enumerate(clauses):
+        for n in nums:
+            if n.kind != "pct" or not _in((s, e), n) or i in example or n.role is not None:
+                continue
+            label = _RATE_LABEL_BEFORE.search(t, max(0, n.start - 60), n.start)
+            if label and not _STAT_LABEL.search(label.group(0)) and _pct_is_commission(t, n, s, e):
+                rates.append(n)
+    if len({n.value for n in rates}) != 1 or not _AFFILIATE_PAGE.search(t):
+        return []
+    for n in rates:
+        n.role = "commission"
+    return rates
 
 
 def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
@@ -763,26 +934,29 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
         # "refer five friends who buy $200, you earn $30": an earned amount next to a purchase
         # amount is arithmetic on an example, not the rate
         worked = any(n.kind == "money" and _in((s, e), n) and _purchase_amount(t, n, s) for n in nums)
-        if i not in example:
-            for n in nums:
-                if not _in((s, e), n):
-                    continue
-                if n.kind == "pct" and cue and _pct_is_commission(t, n, s, e):
-                    n.role = "commission"
-                    pcts.append(n)
-                    found = True
-                    tier_clauses.append(i)
-                elif n.kind == "money" and not worked and _money_is_commission(t, n, s, e, implied):
-                    n.role = "commission"
-                    money.append(n)
-                    found = True
+        stated_end = _example_cut(t, s, e, i, example)
+        for n in nums:
+            if not s <= n.start < stated_end:
+                continue
+            if n.kind == "pct" and cue and _pct_is_commission(t, n, s, e):
+                n.role = "commission"
+                pcts.append(n)
+                found = True
+                tier_clauses.append(i)
+            elif n.kind == "money" and not worked and _money_is_commission(t, n, s, e, implied):
+                n.role = "commission"
+                money.append(n)
+                found = True
         # a cell of bare figures ("> 200 | 10%") keeps the commission context of the table it is in
         # and a clause without any number cannot end that context ("Commission: | Standard | 25%")
         no_amount = not any(_in((s, e), n) and n.kind != "bare" for n in nums)
         cue_prev = own_cue or (cue and (found or not re.search(r"[A-Za-z]", t[s:e]) or no_amount))
     money = [n for n in money if not _caps_a_rate(t, n, pcts)] + _coordinated_amounts(t, clauses, nums, example)
+    money = _without_total_cap(t, money)
     if not pcts and not money:      # a bonus is the reward itself only where no other commission is stated
         money = _referral_bonuses(t, clauses, nums, example)
+    if not pcts and not money:
+        pcts = _labelled_rate(t, clauses, nums, example)
     for group in (pcts, money):
         for n in list(group):
             p = n.partner
@@ -873,6 +1047,26 @@ def _caps_a_rate(t: str, n: _Num, pcts: list[_Num]) -> bool:
     return any(p.span_end <= n.start and not _EARN_VERB.search(t, p.span_end, n.start) for p in pcts)
 
 
+def _without_total_cap(t: str, money: list[_Num]) -> list[_Num]:
+    """"Earn up to $600 for your first three referrals ... you earn a $100 card, then $200, then $300", "Earn up to
+    $5,000 per month! ... 0-30 days: $1000": an "up to" amount above every amount stated in the other sentences is
+    what all of them add up to, not a rate of its own."""
+    caps = [n for n in money if n.partner is None and _up_to_before(t, n)]
+    if len(caps) != 1:
+        return money
+    cap = caps[0]
+    if _rules().unit_after.match(t, cap.span_end) and not _PER_PERIOD_AFTER.match(t, cap.span_end):
+        return money        # "up to $150 per referral" is a rate of its own
+    others = [n for n in money if n is not cap and n.currency == cap.currency]
+    sentence_end = re.search(r"[.!?](?:\s|$)", t[cap.span_end:])
+    own_end = cap.span_end + sentence_end.end() if sentence_end else len(t)
+    apart = [n for n in others if n.start >= own_end or n.start < cap.start]
+    if apart and len(apart) == len(others) and all(n.value < cap.value for n in others):
+        cap.role = None
+        return others
+    return money
+
+
 _YOU_RECEIVE = re.compile(r"(?i)\byou(?:'ll| will| can| may| could| would)?(?: \w+)?\s+"
                           r"(?:receive|get|earn|be (?:paid|given|rewarded))\b")
 
@@ -907,14 +1101,24 @@ def _is_referral_bonus(t: str, n: _Num, s: int, e: int) -> bool:
 
 
 # "a $200 order earns you $30", "on a $99 plan": the amount prices what the customer buys
-_PRICED_ITEM = re.compile(r"(?i)\s*(?:order|purchase|basket|cart|package|plan|subscription|product|item)\b"
+_PRICED_ITEM = re.compile(r"(?i)\s*(?:order|purchase|basket|cart|package|plan|subscription|product|item|booking|sale"
+                          r"|reservation|course|deal)\b"
                           r"(?!\s+(?:commission|bonus|reward|payout)s?\b)")
 
 
+# "$100 worth of", "for every £100 of sales you bring, you get £12", "$500 in sales": an amount of sales, not a payout
+_SALES_VOLUME_AFTER = re.compile(r"(?i)\s*(?:worth of\b|(?:of|in) (?:[\w-]+ )?(?:sales|revenue|purchases|orders|spend(?:ing)?"
+                                 r"|turnover|business|goods|products|merchandise)\b)")
+
+
 def _purchase_amount(t: str, n: _Num, lo: int) -> bool:
+    """An amount the customer pays in a worked case ("buys $200", "a $99 plan"); "on orders of $200 or more" is a
+    condition of the rate, no example."""
     before = t[max(lo, n.start - 30):n.start]
+    if _OR_MORE_AFTER.match(t, n.span_end) or _COMPARATIVE_BEFORE.search(before):
+        return False
     priced_item = bool(re.search(r"(?i)\b(?:a|an)\s*$", before) and _PRICED_ITEM.match(t, n.span_end))
-    return bool(_rules().purchase_before.search(before) or re.match(r"(?i)\s*worth of\b", t[n.span_end:n.span_end + 12])
+    return bool(_rules().purchase_before.search(before) or _SALES_VOLUME_AFTER.match(t, n.span_end)
                 or priced_item)
 
 
@@ -933,7 +1137,8 @@ def _percent_range(t: str, clauses, tier_clauses, pcts: list[_Num], terms: Terms
         terms.tiers = _tier_list(t, pcts)
 
 
-_UP_TO = re.compile(r"(?:(?<![\w-])up to(?: the (?:top|highest|maximum) (?:level|rate|tier) of)?|(?<![\w-])bis zu|as much as"
+_UP_TO = re.compile(r"(?:(?<![\w-])up ?to(?: the (?:top|highest|maximum) (?:level|rate|tier) of)?|(?<![\w-])bis zu|as much as"
+                    r"|(?<![\w-])(?:limited to|capped at|no more than|not (?:to )?exceed(?:ing)?)(?: only)?"
                     r"|max(?:imum)?(?: of)?)\s*(?:an? )?(?:average of )?[$€£₹]?\s*$", re.I)
 
 
@@ -947,13 +1152,19 @@ def _up_to_before(t: str, n: _Num) -> bool:
     return not re.search(r"(?:sign|signs|signed|signing|set|sets|add|adds|sum|sums|end|ends)[\s-]*$", pre, re.I)
 
 
-_FLOOR_BEFORE = re.compile(r"(?i)(?:\bstart(?:s|ing|ed)?(?: [\w-]+){0,4} (?:at|from|with)"
+_FLOOR_BEFORE = re.compile(r"(?i)(?:\bstart(?:s|ing|ed)?(?: [\w-]+){0,5} (?:at|from|with)"
                            r"(?: an? (?:\w+ )?(?:rate|commission) of)?|\bminimum of|\bat least)\s*$")
+
+
+# "8%+", "5% minimum", "3% commission with a potential for more", "10% or more", "15% and up"
+_FLOOR_AFTER = re.compile(r"(?i)\s*%?\+|\s*minimum\b|\s*(?:commission\s+)?(?:with (?:a|the) "
+                          r"(?:potential|possibility|chance|option) (?:for|of|to (?:earn|get|make)) more|or more\b"
+                          r"|and (?:up|upwards|above|higher)\b)")
 
 
 def _floor_only(t: str, n: _Num) -> bool:
     """"starts at 5%", "start your account with a rate of 25%", "8%+": the rate is a floor, not the maximum."""
-    return bool(_FLOOR_BEFORE.search(t[max(0, n.start - 50):n.start]) or re.match(r"(?i)\s*%?\+|\s*minimum\b", t[n.span_end:]))
+    return bool(_FLOOR_BEFORE.search(t[max(0, n.start - 50):n.start]) or _FLOOR_AFTER.match(t, n.span_end))
 
 
 _TIER_MARKERS = re.compile(r"\btier(?:s|ed)?\b|\blevels?\b|\branks?\b|\blvl\b|\bunlock(?:s|ed)? (?:after|at|with|once)\b"
@@ -981,7 +1192,9 @@ _TIER_MARKERS = re.compile(r"\btier(?:s|ed)?\b|\blevels?\b|\branks?\b|\blvl\b|\b
                            # "it will double from 5% to 10%": a rate that rises is a step up a ladder
                            r"|\b(?:increases?|rises?|grows?|doubles?|goes up|jumps?|climbs?) from \d+(?:\.\d+)?\s?% to\b"
                            r"|\b(?:depend(?:s|ing)?|based) on (?:the |your )?(?:monthly |quarterly |annual )?"
-                           r"(?:volume|sales|plan|performance|order)", re.I)
+                           r"(?:volume|sales|plan|performance|order)"
+                           # a boundary of a band in a column table: "Total Referred Sales >$499 $500-999 ... 1% 2%"
+                           r"|(?<![\w-])[<>≥≤]=?\s*[$€£]\s?\d", re.I)
 # volume wording, in the rates' clauses or the one after them: "The more you refer, the higher ...",
 # "higher volume affiliates", "up to 25% for top sellers", "$100 in sales: 40%"
 _VOLUME_WORDING = re.compile(r"(?i)\bthe more (?:you|your)\b|\bhigher[- ]volume\b"
@@ -1001,13 +1214,27 @@ _COUNT_BAND = re.compile(rf"(?i)(?<![\d.,$€£])\d+\s*[–-]\s*\d+(?:\s+{_COUNT
                          rf"|(?<![\d.,$€£])\d+\s*[–-]\s*\d+ {_COUNTED}\b")
 
 
+_SALES_BAND_BEFORE = re.compile(r"(?i)[$€£]\s?\d[\d,.]*k?\+? in (?:monthly |total |referred )?(?:sales|revenue)\b")
+
+
+_BILLING_PLAN = re.compile(r"(?i)\b(?:for|on) (?:any |all |the |each )?(annual|yearly|monthly|quarterly|lifetime) "
+                           r"(?:plans?|subscriptions?|memberships?|licen[cs]es?)\b")
+
+
+def _rate_per_billing_plan(text: str) -> bool:
+    """"20% for any annual plans ... 40% for any monthly plans": rates of two billing plans (one plan named beside a
+    renewal rate, "40% on annual plans plus 30% on renewals", is no plan tier)."""
+    return len({m.group(1).lower().replace("yearly", "annual") for m in _BILLING_PLAN.finditer(text)}) >= 2
+
+
 def _tiered(t: str, clauses, idxs: list[int]) -> bool:
     text = " ".join(t[clauses[i][0]:clauses[i][1]] for i in sorted(set(idxs)))
     prev = " ".join(t[clauses[i - 1][0]:clauses[i - 1][1]] for i in sorted(set(idxs)) if i > 0)
     nxt = max(idxs, default=-1) + 1
     after = t[clauses[nxt][0]:clauses[nxt][1]] if nxt < len(clauses) else ""
-    # "tier" or a boundary ("> 200 | 10%") just before a rate
+    # "tier", a boundary ("> 200 | 10%") or a sales band ("$100 in sales – ... 40%") just before a rate
     return bool(_TIER_MARKERS.search(text) or re.search(r"\btier|(?<![\w-])[<>≥≤]=?\s*[$€£]?\d", prev, re.I)
+                or _SALES_BAND_BEFORE.search(prev) or _rate_per_billing_plan(text)
                 or any(_COUNT_BAND.search(t, *clauses[i - 1]) for i in idxs if i > 0)
                 or _VOLUME_WORDING.search(text + " " + after))
 
@@ -1074,6 +1301,11 @@ def _amount_per_period(t: str, terms: Terms) -> Found | None:
     return None
 
 
+_SHARE_OF_OTHERS = re.compile(r"(?i)\d\s*%\s*(?:of|on) (?:any |all |the |their |his |her )?(?:\w+ )?"
+                              r"(?:commissions?|earnings|payouts) (?:that )?"
+                              r"(?:they|those|your referrals|referred \w+|other \w+) ")
+
+
 def _not_about_own_commission(t: str, s: int, e: int, terms: Terms) -> bool:
     """A clause whose durations say nothing about the affiliate's own commission: "the bonus is a 1-time bonus
     only", a sub-affiliate override, "other programs offer 10% that only last for 1 year"."""
@@ -1081,8 +1313,9 @@ def _not_about_own_commission(t: str, s: int, e: int, terms: Terms) -> bool:
     clause = t[s:e]
     if r.bonus.search(clause) and not r.commission_cue.search(re.sub(r"(?i)bonus\w*", "", clause)):
         return True
-    if r.override.search(clause) and _RATE_IN.search(clause) and not _any_commission_in(terms, (s, e)):
-        return True
+    if (r.override.search(clause) or _SHARE_OF_OTHERS.search(clause)) and _RATE_IN.search(clause) \
+            and not _any_commission_in(terms, (s, e)):
+        return True     # "an ongoing 20% of any commissions they make": the override goes on, not the commission
     return _about_other_programs(t, s, e) or _unanswered_question(t, s, e)
 
 
@@ -1449,7 +1682,7 @@ def _cookie_candidates(t: str, clauses, i: int, context) -> list[tuple[float, fl
         before, after = t[max(s, ds - 30):ds], t[de:min(e, de + 40)]
         attributive = bool((_WITHIN_CLICK.search(before) and (_ATTRIB_OBJECT.match(after) or _LINK_OR_CLICK.search(t, s, e)))
                            or (_LINK_OR_CLICK.search(t, s, e) and _time_to_convert(t, before, de))
-                           or _come_back_to_buy(t, before, de))
+                           or _come_back_to_buy(t, before, de) or _buys_later(t, s, before, ds, after))
         referred = bool(_WITHIN_PREVIOUS.search(before) and re.search(r"(?i)\breferred\b", t[s:ds])) \
             or _conversion_deadline(t, clauses, i, ds) or _purchase_window(t, clauses, i, ds)
         if _NOT_A_WINDOW_AFTER.match(after) and not _UP_TO_BEFORE.search(before):
@@ -1463,10 +1696,13 @@ def _cookie_candidates(t: str, clauses, i: int, context) -> list[tuple[float, fl
         if (changed and re.search(r"(?i)from\s*$", t[max(s, ds - 6):ds])) or stale:
             continue
         # a window read from its wording alone yields to a duration next to a cookie cue ("a 60-day cookie")
-        out.append((max(dist, 0) if dist is not None else 20, days, ds, de))
+        out.append((max(dist, 0) if dist is not None else _WORDING_ONLY_COST, days, ds, de))
     return out
 
 
+# the cost of a window read from its wording alone ("a purchase within 14 days of using your link"): a duration up to
+# this far from a cookie cue ("a cookie will track their use of the site for 30 days") wins over it
+_WORDING_ONLY_COST = 45
 _NOT_A_WINDOW_AFTER = re.compile(r"(?i)\s*(?:later|ago|earlier)\b|\s*(?:from|after|of) (?:when |the (?:date|time|day) )?"
                                  r"(?:\w+ ){0,3}(?:creat\w+|regist\w+|sign(?:s|ed)?[- ]?up|join\w*|open\w*) "
                                  r"(?:(?:a|an|the|their|his|her|your) )?(?:\w+ )?(?:account|registration)")
@@ -1493,6 +1729,13 @@ def _time_to_convert(t: str, before: str, de: int) -> bool:
     to_convert = re.match(r"(?i)\s*(?:(?:from|after)\s+(?:the|that|this|their|your|a)\s+(?:first\s+)?(?:click|visit)\s+)?"
                           rf"(?:to|in which to) (?:\w+ (?:a |an )?)?{r.conversion_verb.pattern}", t[de:de + 60])
     return bool(_NEXT_BEFORE.search(before) or to_convert)
+
+
+def _buys_later(t: str, s: int, before: str, ds: int, after: str) -> bool:
+    """"If the customer comes back and orders up to 60 days later": how much later a referred visitor may still
+    buy is the window (a refund "accepted up to 30 days later" names no purchase)."""
+    return bool(_UP_TO_BEFORE.search(before) and re.match(r"(?i)\s*later\b", after)
+                and _rules().conversion_verb.search(t, s, ds))
 
 
 def _come_back_to_buy(t: str, before: str, de: int) -> bool:
@@ -1525,13 +1768,35 @@ def _gap_cost(t: str, a: int, b: int) -> int:
 
 _MINIMUM_PAYOUT = re.compile(r"(?i)minimum (?:payout|payment|balance|threshold|withdraw)")
 _ORDER_VALUE_BEFORE = re.compile(r"(?i)\b(?:orders?|sales?|purchases?|baskets?|carts?|transactions?|items?|products?)"
-                                 r" (?:of |worth |valued at )?(?:at or |or )?"
-                                 r"(?:over|under|above|below|exceeding|more than|less than)\s*$")
+                                 r" (?:of |worth |valued at |totall?ing )?(?:at or |or )?"
+                                 r"(?:over|under|above|below|exceeding|more than|less than|at least|a minimum of)\s*$")
 _VOLUME_AFTER = re.compile(r"(?i)^\s*(?:million|billion|thousand|bn\b"
                            r"|in (?:[\w-]+ ){0,2}(?:sales|revenue|value|volume|turnover)|worth"
                            r"|of (?:sales|revenue|new business)|sales)")
 _COUNT_AFTER = re.compile(r"(?i)^\s*(?:days?|months?|weeks?|years?|hours?|%|sales|referrals|accounts|customers"
                           r"|units?|items?|orders?|subscribers|members|leads|conversions|actions|clicks)\b")
+
+
+_SPELLED_TENS = {"ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+                 "seventy": 70, "eighty": 80, "ninety": 90}
+_SPELLED_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_SPELLED_AMOUNT = re.compile(r"(?i)(?<![\w-])(?:(?P<hm>one|a|two|three|five)\s+(?P<big>hundred|thousand)"
+                             rf"|(?P<tens>{_alt(_SPELLED_TENS)})(?:[- ](?P<unit>{_alt(_SPELLED_UNITS)}))?)(?![\w-])")
+
+
+def _spelled_amounts(t: str) -> list[_Num]:
+    """Amounts written in words with a currency after them ("fifty dollars", "one hundred euros"): a
+    payout minimum in an agreement is often spelled out, the commission rarely."""
+    out = []
+    for m in _SPELLED_AMOUNT.finditer(t):
+        if m.group("big"):
+            value = float(_SPELLED_UNITS.get(m.group("hm").lower(), 1) * (100 if m.group("big").lower() == "hundred" else 1000))
+        else:
+            value = float(_SPELLED_TENS[m.group("tens").lower()] + _SPELLED_UNITS.get((m.group("unit") or "").lower(), 0))
+        cur, factor, end = _currency_after(t, m.end())
+        if cur and factor == 1.0:
+            out.append(_Num(value, m.start(), m.end(), end, "money", cur, raw=m.group(0)))
+    return out
 
 
 def _payout_minimum(t: str, clauses, nums: list[_Num], terms: Terms, context) -> None:
@@ -1540,29 +1805,53 @@ def _payout_minimum(t: str, clauses, nums: list[_Num], terms: Terms, context) ->
     threshold from a clause without an amount to the next one."""
     implied = context == "payout"
     carried = False
+    nums = sorted(nums + _spelled_amounts(t), key=lambda n: n.start)
     for i, (s, e) in enumerate(clauses):
         topic = _threshold_topic(t, clauses, i, nums, implied)
-        best: tuple[int, _Num] | None = None
-        if topic or carried:
-            for n in nums:
-                if not _in((s, e), n) or not _minimum_candidate(t, n, s, e, implied):
-                    continue
-                dist = _threshold_distance(t, n, s, e, implied or (carried and not topic and _stated_plainly(t, n, s)))
-                reach = 100 if _stated_plainly(t, n, s) else 60      # "Minimum ... required to receive a payout is $25"
-                if dist is not None and dist <= reach and (best is None or dist < best[0]):
-                    best = (dist, n)
+        example = bool(_rules().example.search(t, s, e) or _ARITHMETIC.search(t, s, e))
+        best = _nearest_minimum(t, (s, e), nums, implied, carried and not topic, example) if topic or carried else None
         if best is not None:
-            n = best[1]
-            terms.payout_minimum = Found(n.value, (n.start, n.span_end))
-            if n.currency:
-                terms.payout_currency = Found(n.currency, (n.start, n.span_end))
+            terms.payout_minimum = Found(best.value, (best.start, best.span_end))
+            if best.currency:
+                terms.payout_currency = Found(best.currency, (best.start, best.span_end))
             return
-        carried = topic and not any(_in((s, e), n) for n in nums)
+        carried = (topic or _threshold_question(t, s, e)) and not any(_in((s, e), n) for n in nums)
+
+
+def _threshold_question(t: str, s: int, e: int) -> bool:
+    """"Q: Is there a minimum? A: $50.": a question about a threshold carries it to the answer."""
+    return t[s:e].rstrip().endswith("?") and bool(_STRONG_THRESHOLD.search(t, s, e))
+
+
+def _nearest_minimum(t: str, clause: tuple[int, int], nums: list[_Num], implied: bool, carried: bool,
+                     in_example: bool) -> _Num | None:
+    """The candidate amount of a threshold clause nearest its threshold word. In a worked example ("we will pay
+    you $8,700 ... until you reach the threshold") only an amount right after a minimum word counts."""
+    s, e = clause
+    best: tuple[int, _Num] | None = None
+    for n in nums:
+        if not _in(clause, n) or not _minimum_candidate(t, n, s, e, implied):
+            continue
+        if (in_example and not _STRONG_THRESHOLD_BEFORE.search(t, max(s, n.start - 45), n.start)) or _replaced(t, n, nums):
+            continue
+        dist = _threshold_distance(t, n, s, e, implied or (carried and _stated_plainly(t, n, s)))
+        reach = 100 if _stated_plainly(t, n, s) else 60      # "Minimum ... required to receive a payout is $25"
+        if dist is not None and dist <= reach and (best is None or dist < best[0]):
+            best = (dist, n)
+    return None if best is None else best[1]
+
+
+def _replaced(t: str, n: _Num, nums: list[_Num]) -> bool:
+    """"lowered from $100 to $50": the old value of a changed minimum is no longer in force."""
+    later = next((m for m in nums if m.start >= n.span_end), None)
+    return bool(later and re.search(r"(?i)\bfrom\s*$", t[max(0, n.start - 6):n.start])
+                and re.fullmatch(r"(?i)\s*to\s*", t[n.span_end:later.start]))
 
 
 def _stated_plainly(t: str, n: _Num, s: int) -> bool:
     """"... is $100", "... of $100", ": $100": an amount given as the value of what the clause names."""
-    return n.kind == "money" and bool(re.search(r"(?i)(?:\bis|\bof|:|=)\s*$", t[s:n.start]))
+    return n.kind == "money" and bool(re.search(r"(?i)(?:\bis|\bof|:|=)(?:\s*(?:yes|yep|it is|it's)\b[,.!]?)?\s*$",
+                                                t[s:n.start]))     # "Q: Is there a minimum payout? A: Yes, £25."
 
 
 def _threshold_topic(t: str, clauses, i: int, nums: list[_Num], implied: bool) -> bool:
@@ -1575,12 +1864,52 @@ def _threshold_topic(t: str, clauses, i: int, nums: list[_Num], implied: bool) -
         return False
     if implied or (r.threshold.search(clause) and r.payout_word.search(clause)):
         return True
-    # "the minimum is $100", or "$50 minimum." on its own
-    if not any(n.kind == "money" and (r.bare_minimum.search(t, s, n.start) or _THRESHOLD_NOUN_AFTER.match(t, n.span_end))
+    if _STRONG_THRESHOLD.search(clause) and _names_a_cash_method(t, s, e):
+        return True      # "the minimum for PayPal is $50": a way of paying names the payout as well as "payout" does
+    # "the minimum is $100", "$50 minimum." or "a minimum target of 100 EUR has to be reached" beside a clause about pay
+    if not any(n.kind == "money" and (r.bare_minimum.search(t, s, n.start) or _THRESHOLD_NOUN_AFTER.match(t, n.span_end)
+                                      or _STRONG_THRESHOLD_BEFORE.search(t, max(s, n.start - 45), n.start))
                for n in nums if _in((s, e), n)):
         return False
-    near = t[clauses[max(0, i - 2)][0]:s]
-    return bool(r.payout_word.search(near) or any(rx.search(near) for _, rx in r.methods))
+    near = t[clauses[max(0, i - 2)][0]:s] + " " + (t[e:clauses[i + 1][1]] if i + 1 < len(clauses) else "")
+    return bool(r.payout_word.search(near) or _names_a_cash_method(near, 0, len(near)))
+
+
+# a threshold that can only be a balance to reach, whatever the clause calls the balance
+_STRONG_THRESHOLD = re.compile(r"(?i)\b(?:min[iu]mum|threshold|at least|no less th[ae]n|not less than"
+                               r"|(?:equal to|the same as) or (?:greater|more|higher) than)\b")
+_STRONG_THRESHOLD_BEFORE = re.compile(_STRONG_THRESHOLD.pattern + r"[^.;|\d$€£]{0,30}$")
+_REWARDS_IN_KIND = ("store_credit", "gift_card")      # "$25 credits", "a $50 gift card": a reward, not a way of paying
+
+
+def _names_a_cash_method(t: str, s: int, e: int) -> bool:
+    return any(rx.search(t, s, e) for name, rx in _rules().methods if name not in _REWARDS_IN_KIND)
+
+
+_CLAIM_SUBJECT_BEFORE = re.compile(r"(?i)\b(?:top|best|leading|successful|many|some|most|high[- ]performing) (?:[\w-]+ )?"
+                                  r"(?:affiliates?|partners?|earners?|performers?|publishers?|creators?|members?|referrers?)"
+                                  r"(?: [\w-]+){1,4}\s*$")
+_EARNED_PER_PERIOD_AFTER = re.compile(r"(?i)\s*(?:in (?:[\w-]+ )?(?:commissions?|earnings|sales|revenue|income) )?"
+                                      r"(?:a|per|each|every) (?:month|year|week)\b")
+# "every referral adds $10 to your shop balance": an amount put on a balance is no balance to reach
+_ADDED_TO_BALANCE = re.compile(r"(?i)\s*(?:is |are |will be |gets? )?(?:added |credited )?(?:to|into) (?:your|their|the) "
+                               r"(?:[\w-]+ ){0,2}(?:balance|account|wallet)\b")
+_SPENT_OR_RECEIVED_BY_OTHERS = re.compile(
+    r"(?i)\b(?:(?:spends?|spent|spending|buys?|purchases?|orders?)\s+(?:at least|a minimum of|over|more than|upwards of)"
+    r"|(?:customers?|clients?|users?|friends?|buyers?|they)\s+(?:will\s+|can\s+|also\s+|then\s+)*(?:receives?|gets?|saves?))"
+    r"\s*$")
+
+
+# a balance kept in a unit that is no currency: "a 100 USDT minimum", "no less than 15 credits"
+_UNIT_OF_ACCOUNT_AFTER = re.compile(r"\s*(?:(?-i:[A-Z]{3,4})|credits?|points?|coins?|tokens?)\b", re.I)
+_MINIMUM_AFTER_UNIT = re.compile(r"\s+(?:payout |payment |withdrawal )?(?:minimum|threshold)\b", re.I)
+
+
+def _minimum_in_units(before: str, after: str) -> bool:
+    unit = _UNIT_OF_ACCOUNT_AFTER.match(after)
+    if unit is None:
+        return False
+    return bool(_MINIMUM_AFTER_UNIT.match(after, unit.end()) or _STRONG_THRESHOLD_BEFORE.search(before))
 
 
 def _minimum_candidate(t: str, n: _Num, s: int, e: int, implied: bool) -> bool:
@@ -1597,8 +1926,14 @@ def _minimum_candidate(t: str, n: _Num, s: int, e: int, implied: bool) -> bool:
         return False
     if _VOLUME_AFTER.match(after) or r.unit_after.match(after) or _ORDER_VALUE_BEFORE.search(before):
         return False      # "$1,000 in sales", "$5 per sale", "8% on orders over $100": not a balance
+    if _SPENT_OR_RECEIVED_BY_OTHERS.search(before) or _ADDED_TO_BALANCE.match(after):
+        return False      # "once a client spends at least $2,500", "the client will receive $0.5 cashback"
+    if _CLAIM_SUBJECT_BEFORE.search(before) or (_EARNED_PER_PERIOD_AFTER.match(after)
+                                                  and not _STRONG_THRESHOLD_BEFORE.search(before)):
+        return False      # "top affiliates hit $10,000", "earn over $5,000 in commissions every month": a claim, no balance
     if n.kind == "bare":
-        if not implied and not re.search(r"(?i)(?:minimum|min\.?|threshold|minimal)\b[^.\d]{0,25}$", before):
+        if not implied and not re.search(r"(?i)(?:minimum|min\.?|threshold|minimal)\b[^.\d]{0,25}$", before) \
+                and not _minimum_in_units(before, after):
             return False
         if _PERCENT_AFTER.match(after) or _COUNT_AFTER.match(after):
             return False
@@ -1633,10 +1968,11 @@ def _frequency(t: str, clauses, terms: Terms, context) -> None:
     r = _rules()
     hits: list[Found] = []
     prev: tuple[int, int] | None = None
-    for s, e in clauses:
+    for i, (s, e) in enumerate(clauses):
         for m in re.finditer(r"(?i)\bnet[\s-]?(\d{1,3})\b(?!\s*%)", t[s:e]):
             hits.append(Found(f"net-{int(m.group(1))}", (s + m.start(), s + m.end())))
-        ctx = context == "payout" or r.frequency_context.search(t, s, e) or (prev and r.frequency_context.search(t, *prev))
+        ctx = context == "payout" or r.frequency_context.search(t, s, e) or (prev and r.frequency_context.search(t, *prev)) \
+            or _date_before_payout(t, clauses, i)
         prev = (s, e)
         if not ctx:
             continue
@@ -1651,6 +1987,15 @@ def _frequency(t: str, clauses, terms: Terms, context) -> None:
         terms.frequency = min(hits, key=lambda f: (rank(f), f.span[0]))
 
 
+def _date_before_payout(t: str, clauses, i: int) -> bool:
+    """"On the 20th of each month. ... you receive a cheque": a clause that is only a date, followed by a clause
+    about getting paid, is the payment date."""
+    s, e = clauses[i]
+    if i + 1 >= len(clauses) or len(t[s:e].split()) > 8:
+        return False
+    return bool(_rules().frequency_context.search(t, *clauses[i + 1]))
+
+
 _ACTIVE_PAY = re.compile(r"(?i)\bpays?\s+(?:\w+\s+(?:or|and)\s+)?$")     # "pay monthly or yearly"
 _SUBJECTS = re.compile(r"(?i)\b(?:(?P<us>we|you|affiliates?|partners?|publishers?)|customers?|users?|clients?|they"
                        r"|subscribers?|members?|buyers?|merchants?)\b")
@@ -1659,9 +2004,18 @@ _MONEY_BEFORE = re.compile(r"\d(?:\s*(?:(?!UTC|GMT|CET|EST|PST)[A-Z]{3}|(?i:doll
 _RECURRENCE_BEFORE = re.compile(r"(?i)\b(?:recurr\w*|renew\w*|residual|rev(?:enue)?[- ]?share)\b(?P<gap>[^.]{0,25})$")
 # "Commissions are calculated each month": when earnings are counted is not when they are paid
 _CALCULATED_BEFORE = re.compile(r"(?i)\b(?:calculated|computed|tallied|totall?ed)\s+$")
+# ... unless the same phrase pays them: "calculated monthly and paid out by bank transfer"
+_AND_PAID_AFTER = re.compile(r"(?i)\s+and\s+(?:then\s+)?(?:paid|sent|issued|distributed|disbursed|transferred)\b")
 # "you can track your earnings daily": how often earnings can be seen is not when they are paid
 _WATCHED_BEFORE = re.compile(r"(?i)\b(?:track|monitor|view|see|watch)(?:s|ed|ing)?(?: [\w']+){0,3}\s+$")
 _PAYOUT_VERB = re.compile(r"(?i)\b(?:paid|payouts?|payments?|sent|issued|transferred)\b")
+
+
+def _customer_subject(before: str) -> bool:
+    """A customer is the subject ("customers pay monthly"), not a noun naming a place ("to a customer account or
+    request to withdraw")."""
+    m = _OTHER_SUBJECT.search(before)
+    return bool(m and not re.match(r"(?i)\w+\s+(?:accounts?|area|portal|dashboard|panel|wallet|ids?)\b", m.group(0)))
 
 
 def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
@@ -1672,21 +2026,23 @@ def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
     if re.match(r"(?i)on|upon|by|at", m.group(0)):
         return False
     before = t[s:m.start()]
-    if _OTHER_SUBJECT.search(before[-30:]) or re.search(r"(?i)\b(?:customers?|users?|clients?)'s?\s+$", before):
+    if _customer_subject(before[-30:]) or re.search(r"(?i)\b(?:customers?|users?|clients?)'s?\s+$", before):
         return True
     if _ACTIVE_PAY.search(before):
         subjects = list(_SUBJECTS.finditer(before))
         if subjects and not subjects[-1].group("us"):
             return True      # the nearest subject of "pay" is the customer
-    if _ORDINAL_BEFORE.search(before) or _MONEY_BEFORE.search(before) or _CALCULATED_BEFORE.search(before) \
-            or _WATCHED_BEFORE.search(before):
+    calculated = _CALCULATED_BEFORE.search(before) and not _AND_PAID_AFTER.match(t, m.end())
+    if _ORDINAL_BEFORE.search(before) or _MONEY_BEFORE.search(before) or calculated or _WATCHED_BEFORE.search(before):
         return True
     rec = _RECURRENCE_BEFORE.search(before)
     return bool(rec and not _PAYOUT_VERB.search(rec.group("gap")))
 
 
-# "bank wire" is one method (wire); "Bank (ACH)", "ACH (Bank Draft)", "ACH bank transfer" are one method (ach)
-_BANK_IS_OTHER = re.compile(r"(?i)\bbank\s*\(\s*ach\s*\)|\bach\s*\(?\s*bank\b|\bbank wire\b|\bwire\b")
+# "bank wire" is one method (wire); "Bank (ACH)", "ACH (Bank Draft)", "ACH bank transfer" are one method (ach);
+# "bank transfer or wire" names two
+_BANK_IS_OTHER = re.compile(r"(?i)\bbank\s*\(\s*ach\s*\)|\bach\s*\(?\s*bank\b|\bbank[\s-]+wire\b"
+                            r"|\bwire\b(?:[\s-]+transfer)?\s*[(/]\s*bank|\bbank\b[^,;|]{0,12}?[(/]\s*wire\b")
 
 
 def _methods(t: str, clauses, terms: Terms, context) -> None:
@@ -1716,7 +2072,9 @@ def _payment_clause(t: str, s: int, e: int) -> bool:
 
 _METHOD_NEGATED = re.compile(r"(?i)\b(?:no|not|never|don'?t|doesn'?t|cannot|can'?t)\s+"
                              r"(?:(?:pay|paid|offer|accept|support|issue|send|use)\w*\s+)?(?:(?:by|via|with|through|in)\s+)?"
-                             r"(?:(?:regular|paper|physical|postal|mailed|any)\s+)?$")     # "we do not support regular checks"
+                             r"(?:(?:regular|paper|physical|postal|mailed|any)\s+)?$"     # "we do not support regular checks"
+                             r"|\b(?:not|never|n't)\s+(?:receive|get|accept|offer|pay|issue|send)\w*\s+(?:[\w-]+\s+){1,3}?"
+                             r"(?:or|nor)\s+$")     # "you will not receive cash or gift cards"
 
 
 def _method_mention(t: str, s: int, e: int, name: str, rx: re.Pattern) -> Found | None:
@@ -1773,9 +2131,53 @@ def _restrictions(text: str, terms: Terms) -> None:
         del found[name]
     if "no-search" in found and "no-brand-bidding" in found and _search_only_on_brand(t, found["no-search"]):
         del found["no-search"]      # "PPC advertising is not allowed on brand keywords": the ban is on brand bidding
+    _search_ban_on_the_brand(t, found)
+    _consent_rules_are_spam(t, found)
     for name in [n for n, span in found.items() if _part_of_another_ban(t, n, span, found) or _conditional_ban(t, n, span)]:
         del found[name]
     terms.restrictions = [Found(name, span) for name, span in sorted(found.items(), key=lambda kv: kv[1][0])]
+
+
+_MESSAGE_CHANNELS = ("no-email", "no-sms")
+
+
+# The recipient's consent, not the merchant's approval ("without their consent", "to people who have not opted in",
+# "lists you do not have permission to send to"; not "without our consent", "without prior written permission")
+_RECIPIENT_CONSENT = re.compile(
+    r"(?i)[^.;|]{0,60}?\b(?:(?:without|(?:do|does|did) not have|don't have|lack\w*|no)\s+"
+    r"(?!(?:our|prior|written|advance|the (?:merchant|advertiser|company|program))\b)(?:[\w'’-]+\s+){0,2}?"
+    r"(?:consent|opt[- ]?in|permission(?=\s+(?:from|of)\s+(?:the\s+)?(?:recipients?|users?|customers?|subscribers?|people|them)"
+    r"|\s+to\s+(?:send|email|e-mail|contact|message|text)))"
+    r"|(?:have|has|had) not (?:opted[\s-]in|consented|subscribed|agreed))")
+
+
+def _consent_rules_are_spam(t: str, found: dict[str, tuple[int, int]]) -> None:
+    """Email or SMS banned only to people who have not consented ("send SMS to people who have not opted in",
+    "email without the recipient's permission") is a rule against spam, not a ban of the channel."""
+    for name in [n for n in _MESSAGE_CHANNELS if n in found]:
+        if _RECIPIENT_CONSENT.match(t, found[name][1]):
+            found.setdefault("no-spam", found[name])
+            del found[name]
+
+
+def _search_ban_on_the_brand(t: str, found: dict[str, tuple[int, int]]) -> None:
+    """A search ban whose clause names the program's brand ("PPC campaigns that target the Acme name", "don't bid on
+    'Acme' in Google Ads", "sponsored results for our brand", "auf die Marke Acme in Google Ads") bans bidding on the
+    brand, not search: the labelled rounds agree that a search ban scoped to the brand is brand bidding alone."""
+    span = found.get("no-search")
+    if span is None or "no-brand-bidding" in found:
+        return
+    clause = next(((s, e) for s, e in _clauses(t) if s <= span[0] < e), None)
+    if clause is None:
+        return
+    brand = _structure()["restriction_brand_reference"].search(t, *clause)
+    if brand is not None and not _WIDENING_BEFORE.search(t, max(clause[0], brand.start() - 30), brand.start()):
+        del found["no-search"]
+        found["no-brand-bidding"] = brand.span()
+
+
+# "No search ads (especially on branded terms)": the brand is the worst case of a wider ban, not its scope
+_WIDENING_BEFORE = re.compile(r"(?i)\b(?:especially|particularly|in particular|including|even|let alone)\b[^.;|]*$")
 
 
 @functools.lru_cache(maxsize=1)
@@ -1787,7 +2189,8 @@ def _structure() -> dict[str, re.Pattern]:
             ("restriction_conditional_after", "restriction_own_channel_before", "restriction_continuation",
              "restriction_keyword_after", "restriction_sanction", "restriction_other_owner_before",
              "restriction_exception", "restriction_permission_question", "restriction_not_a_practice_after",
-             "restriction_disclaimer_before", "method_amount_unit_before", "method_amount_unit_after",
+             "restriction_disclaimer_before", "restriction_channel_thing_after", "restriction_brand_reference",
+             "method_amount_unit_before", "method_amount_unit_after",
              "method_fee_after")}
 
 
@@ -1840,7 +2243,8 @@ def _practice_definitions(t: str) -> list[tuple[str, tuple[int, int]]]:
     return out
 
 
-_ANSWER_NO = re.compile(r"(?i)\s*no\b(?![\s,.-]*(?:problem|worries|restrictions?|limit|need|matter)\b)")
+_ANSWER_NO = re.compile(r"(?i)\s*(?:(?:a|answer)\s*:\s*)?(?:(?:unfortunately|sadly|sorry),?\s+)?(?:no|not)\b"
+                        r"(?![\s,.-]*(?:problem|worries|restrictions?|limit|need|matter|only|yet)\b)")
 
 
 def _questions_answered_no(t: str) -> list[tuple[str, tuple[int, int]]]:
@@ -1894,15 +2298,30 @@ _INLINE_ITEMS = re.compile(r"(?i)\b(?:may not|must not|shall not|cannot|do not|d
                            r"|not (?:allowed|permitted) to)\s*:\s*(?=[-•*]\s|\d+[.)]\s|(?-i:[A-Z])[a-z])")
 
 
+# "Your account will be terminated if you are found:", "Podemos cancelar tu solicitud si:", "Websites are deemed
+# inappropriate if they contain sites that are:": a sanction with its condition heads a list of what it sanctions
+_SANCTION_HEADING = re.compile(r"(?i)\b(?:terminat|suspend|cancel|reject|declin|den(?:y|ied)|forfeit|void|disqualif|revok"
+                               r"|clos(?:e|ed)|rechaz|refus|ablehn|rifiut"
+                               r"|(?:deemed|considered) (?:inappropriate|unsuitable|ineligible))\w*\b[^:.;|]{0,120}?"
+                               r"\b(?:if|when|where|for|si|se|wenn|falls)\b[^:.;|]{0,80}:"
+                               # "The following will lead to immediate termination:"
+                               r"|\b(?:leads?|result(?:s)?) (?:to|in) (?:\w+ ){0,2}(?:termination|suspension|removal|closure"
+                               r"|forfeiture|reversal)\b[^:.;|]{0,40}:")
+_SANCTION_ITEMS = re.compile(r"\s*(?=[-•*]\s|\(?\d+[.)]\s|\w)")
+
+
 def _ban_heading(t: str, s: int, e: int) -> bool:
-    """A clause that opens a list of what is banned: a ban word right before its colon, or a prohibition cue in it."""
+    """A clause that opens a list of what is banned: a ban word right before its colon, or a prohibition cue in it
+    (in another language a ban word anywhere in it: "Websites mit ... sind ausgeschlossen:")."""
     if _BAN_LABEL.match(t[s:e]):
         return True
     end = _HEADING_END.search(t, s, e)
     stop = end.start() if end is not None else e if _DASH_AFTER.match(t, e) else None
     if stop is None:     # "Traffic to be avoided from these sites - Sex, Violence": a dash opens the list as a colon does
         return False
-    return bool(_BAN_HEADING.search(t, s, stop) or _rules().prohibition.search(t, s, stop))
+    r = _rules()
+    return bool(_BAN_HEADING.search(t, s, stop) or r.prohibition.search(t, s, stop)
+                or r.prohibition_any_side.search(t, s, stop) or _SANCTION_HEADING.search(t, s, stop + 1))
 
 
 _DASH_AFTER = re.compile(r"(?<![.!?])\s-\s")     # not a bullet dash after a finished sentence
@@ -1924,6 +2343,10 @@ def _inline_items_start(t: str, s: int, e: int) -> int | None:
     inline = _INLINE_ITEMS.search(t, s, e)
     if inline is not None:
         return inline.end()
+    sanction = _SANCTION_HEADING.search(t, s, e) or _rules().prohibition_any_side.search(t, s, e)
+    colon = t.find(":", sanction.end() - 1, e) if sanction is not None else -1
+    if colon >= 0 and t[s:colon].count(":") == 0 and _SANCTION_ITEMS.match(t, colon + 1, e):
+        return colon + 1
     label = _BAN_LABEL.match(t[s:e])
     return s + label.end() if label is not None and t[s + label.end():e].strip() else None
 
@@ -1931,6 +2354,8 @@ def _inline_items_start(t: str, s: int, e: int) -> int | None:
 def _headed_list_items(t: str) -> list[tuple[str, tuple[int, int]]]:
     """Types named in the clauses after a ban heading, until a clause says something positive or opens a
     new heading: the heading's ban governs every item of its list."""
+    from matrix.normalize.text import ALLOWED_LABEL
+
     r = _rules()
     out: list[tuple[str, tuple[int, int]]] = []
     governed = after_ban = False
@@ -1940,10 +2365,14 @@ def _headed_list_items(t: str) -> list[tuple[str, tuple[int, int]]]:
         inline = _inline_items_start(t, s, e)      # "Your site may not: - a. - b.": the heading's own clause holds item one
         # "You may not run paid ads. This includes: Google Ads; Meta Ads": the examples of a ban are banned too
         continues = after_ban and _structure()["restriction_continuation"].match(t, s)
+        permitted = ALLOWED_LABEL.search(t, s, e)      # "Prohibited: - SEM Permitted: - Content": the next list permits
         if governed or inline is not None or continues:
-            out.extend(_list_item_types(t, inline if inline is not None and not governed else s, e))
+            out.extend(_list_item_types(t, inline if inline is not None and not governed else s,
+                                        permitted.start() if permitted is not None else e))
         after_ban = _ban_sentence(t, s, e)
-        if inline is not None or _ban_heading(t, s, e):
+        if permitted is not None:
+            governed = False
+        elif inline is not None or _ban_heading(t, s, e):
             governed = True
         elif t[s:e].rstrip().endswith(":"):
             governed = False
@@ -1965,7 +2394,10 @@ _VENUE_GAP = re.compile(r"(?i)^[^.;:|•\n]{0,60}?\b(?:in|on|via|through|across)
 
 
 _EXAMPLES_OPEN = re.compile(r"(?i)\((?:e\.g\.?|i\.e\.?|such as|like|for example|including)[^)]*$")
-_WITHOUT_CONSENT = re.compile(r"(?i)[^.;|]{0,40}?\bwithout (?:[\w-]+ ){0,2}(?:consent|permission|opt[- ]?in)")
+# "without consent", "to lists that you do not have permission to send to", "lacking opt-in"
+_WITHOUT_CONSENT = re.compile(r"(?i)[^.;|]{0,60}?\b(?:(?:without|(?:do|does|did) not have|don't have|lack\w*|no)"
+                              r" (?:[\w-]+ ){0,2}(?:consent|permission|opt[- ]?in)"
+                              r"|(?:have|has|had) not (?:opted[\s-]in|consented|subscribed|agreed))")
 
 
 def _part_of_another_ban(t: str, name: str, span: tuple[int, int], found: dict[str, tuple[int, int]]) -> bool:
@@ -2005,7 +2437,25 @@ def _bad_practices(t: str) -> list[tuple[str, tuple[int, int]]]:
         m = next((m for m in rx.finditer(t) if _names_the_practice(t, m)), None) if name in _BAD_PRACTICES else None
         if m is not None and not _rules().restriction_positive.match(t, m.end() + 1):
             out.append((name, m.span()))
-    return out
+    return out + _listed_with_bad_practices(t, out)
+
+
+# "Bidding on", "Using", "Sending": an item that names a practice, as the items of a list of banned acts do
+_PRACTICE_ITEM = re.compile(r"(?:^|(?<=[\s|;•*-]))(?-i:[A-Z])[a-z]+ing\b")
+
+
+def _listed_with_bad_practices(t: str, bad: list[tuple[str, tuple[int, int]]]) -> list[tuple[str, tuple[int, int]]]:
+    """A bare list of practices with no verdict at all ("Spam (...) Misleading claims ... Bidding on "Acme" branded
+    keywords in paid ads"): what is listed beside spam and misleading claims is banned with them. Only brand bidding,
+    named as a practice item, and only where nothing in the text permits anything."""
+    if not bad or _rules().restriction_positive.search(t):
+        return []
+    out: list[tuple[str, tuple[int, int]]] = []
+    for name, rx in _traffic_patterns():
+        if name == "brand-bidding":
+            out.extend((name, m.span()) for m in rx.finditer(t)
+                       if any(p.start() <= m.start() <= p.start() + 60 for p in _PRACTICE_ITEM.finditer(t, 0, m.end())))
+    return out[:1]
 
 
 _WEAK_SPAM = re.compile(r"(?i)(?:bulk|mass|unsolicited)\b")
@@ -2058,6 +2508,8 @@ def _names_something_else(t: str, name: str, span: tuple[int, int]) -> bool:
         return True     # "forum spam" bans spam in forums; "the company's social media" is not the affiliate's channel
     if name != "spam" and _TOPIC_HEADING_AFTER.match(t, b):
         return True
+    if name in ("email", "sms") and _structure()["restriction_channel_thing_after"].match(t, b):
+        return True     # "cashback for newsletter sign-ups": the sign-up is rewarded, email is not the banned channel
     if name == "spam" and _structure()["restriction_not_a_practice_after"].match(t, b):
         return True     # "check your spam folder"
     if name == "brand-bidding" and _structure()["restriction_other_owner_before"].search(before):

@@ -64,7 +64,7 @@ class _Lang:
                     "floor_words", "tier_words",
                     "example_words", "each_words", "payment_words", "renewal_words", "lifetime_words", "first_words",
                     "order_words", "commission_nouns", "cookie_words", "tracking_words", "cookie_veto_words", "minimum_words",
-                    "payout_words", "recurring_words", "during_words", "above_words", "price_words"):
+                    "payout_words", "recurring_words", "during_words", "above_words", "price_words", "or_more_words"):
             setattr(self, key, rx(key))
         for key in ("up_to_words", "from_words", "negation_words"):      # whole words: "do" is not "dostanete", "od" not "odměna"
             setattr(self, key, re.compile(_alternation(vocab[key], whole=True), ic))
@@ -284,9 +284,20 @@ def _decoy(t: str, n, s: int, e: int) -> bool:
         return True
     if lang.decoy_words.search(before[-20:]) or lang.decoy_words.search(after[:25]):
         return True
-    if lang.override_words.search(t, s, e) or lang.of_commission.match(after):
+    if _override_of(t, n, s, e) or lang.of_commission.match(after):
         return True
     return bool(_t._ARITHMETIC.search(t, s, e)) or _worked_amount(t, n, s, e)
+
+
+def _override_of(t: str, n, s: int, e: int) -> bool:
+    """A second-level word of the sentence with no other percent between it and this one: "il 20% su ogni vendita, e
+    il 5% sulle vendite dei tuoi sub-affiliati" makes the 5 % an override, not the 20 %."""
+    signs = [p.start() for p in _PERCENT_SIGN.finditer(t, s, e) if not n.start <= p.start() < n.span_end]
+    for m in _lang().override_words.finditer(t, s, e):
+        lo, hi = sorted((n.start, m.start()))
+        if not any(lo < p < hi for p in signs):
+            return True
+    return False
 
 
 def _percent_commission(t: str, nums: list, terms: _t.Terms) -> None:
@@ -332,6 +343,11 @@ def _first_of_each(pcts: list) -> list:
             seen.add(n.value)
             out.append(n)
     return out
+
+
+def override_marks(t: str, s: int, e: int) -> list[re.Match]:
+    """Words of a second level or of other affiliates' commission ("2. Linie", "второго уровня") in t[s:e]."""
+    return list(_lang().override_words.finditer(t, s, e))
 
 
 def _override_sentence(t: str, s: int, e: int) -> bool:
@@ -488,6 +504,8 @@ def _flat_candidate(t: str, ms: int, me: int, s: int, e: int, cs: int) -> bool:
         return False      # "jako bonus připíšeme částku 100 Kč", "10 € Rabatt"
     if _minimum_before(t, s, ms) or (lang.payout_words.search(t, s, e) and not unit):
         return False      # "Der Mindestbetrag für die Auszahlung beträgt 50 €", "Auszahlung ab einem Guthaben von 100 €"
+    if lang.or_more_words.match(t[me:me + 16].lstrip()):
+        return False      # "R$ 200,00 ou mais", "5,000円以上": a balance to reach
     return not (lang.above_words.search(before) or lang.price_words.search(before) or lang.charge_words.search(t, s, e))
 
 

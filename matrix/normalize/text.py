@@ -75,7 +75,17 @@ _MANY_BREAKS = re.compile(r"\n{3,}")
 
 # traffic type -> patterns naming it
 TRAFFIC_TYPES: dict[str, str] = {
+    # "any rebate or reward for buying", "paying users to click": the visitor is paid to act
     "incent": r"incent(?:ive|iv[iy][sz](?:ed|ing|e)|ivi[sz]ation)?s?|rewards? traffic|cash ?back|cash rebates?|loyalty"
+              r"|(?<!commission )(?<!fee )(?<!referral )rebates?"
+              r"|rewards? (?:for|to) (?:buying|purchasing|clicking|signing up|registering|completing|visiting|buy|click)"
+              r"|pay(?:s|ing)? (?:users|visitors|people|members|customers) to (?:click|sign up|register|buy|visit|install)"
+              r"|reward(?:s|ing)? (?:customers|users|visitors|buyers|people|shoppers) (?:for|with)"
+              r"|(?:offer|give|pay)(?:s|ing)? (?:\w+ )?(?:rewards?|points|cash|money|gifts?|prizes?)"
+              r"(?:,? (?:or |and )?(?:rewards?|points|cash|money|gifts?|prizes?))*"
+              r" to (?:your )?(?:visitors|users|customers|buyers|members|people|shoppers)"
+              r"|get[\s-]paid[\s-]to|\bgpt (?:sites?|websites?|offers?)|paid[\s-]to[\s-](?:click|read|surf)"
+              r"|\bptc (?:sites?|websites?)"
               r"|motivat(?:ed|ing|ional) traffic"
               r"|points? sites?",
     "brand-bidding": r"brand(?:ed)?(?:[\s-](?:name|keyword|term))?s?(?:[\s-]keyword)?[\s-]bidding"
@@ -87,26 +97,28 @@ TRAFFIC_TYPES: dict[str, str] = {
                      # any wording of the brand bid on: "bid on brand", "bidding on misspellings of brand terms"
                      r"|bid(?:s|ding)? (?:on|of) (?:[\w\"'“”‘’-]+ ){0,4}?(?:the |our )?brand(?:ed)?"
                      r"(?: (?:names?|terms?|keywords?))?",
-    "email": r"e-?mails?(?! address)(?: marketing| traffic)?|newsletters?",
+    "email": r"e-?mail(?:s|ing)?(?! address)(?: marketing| traffic)?|newsletters?",
     "spam": r"spam(?:s|m?ed|m?ing|my|mers?)?|cold[\s-]spam\w*|unsolicited|e-?mail blasts?"
-            r"|(?:mass|bulk) (?:e-?mails?|sms|messag\w+)",
+            r"|(?:mass|bulk) (?:e-?mails?|mail(?:ing|ings|outs?)|sms|messag\w+)",
     "social": r"social(?: media)?(?: traffic| ads)?|facebook|instagram|tiktok|meta ads",
     "search": r"\bppc\b|pay[\s-]per[\s-]click (?:ads|advertising|traffic|campaigns?)"
-              r"|search(?:[\s-]based)?(?: ads| engine marketing)?|\bsem\b|google ads?|bing ads?|adwords",
+              r"|search(?:[\s-]based)?(?: ads| engine marketing)?|\bsem\b|google (?:ads?|shopping)|bing ads?|adwords\w*",
     # a "banner farm" is a kind of site (little content, many ads), not display advertising
     "display": r"display(?! urls?\b)(?: ads| advertising| banners?)?|(?<!pop up )(?<!pop-up )(?<!popup )banners?(?! farms?\b)",
     "native": r"native(?: ads| advertising)?",
     "push": r"push(?: notifications?| traffic)?",
     "pop": r"pop(?:[\s-]?(?:ups?|unders?|s))?\b",
     "adult": r"adult(?: traffic| sites?| content)?|sexually explicit|(?:explicit|pornographic|sexual) (?:content|material|sites?)"
-             r"|porn(?:ography)?|sex",
+             r"|porn(?:ography)?|sex|nsfw",
     # "coupon apps / extensions" are browser software (toolbar), not coupon sites
     "coupon": r"coupons?(?: (?:sites?|codes?))?(?! (?:apps?|extensions?|plug-?ins?|add-?ons?)\b)|deal sites?|voucher(?: sites?)?"
               r"|(?:promo(?:tional)?|discount) codes? (?:sites?|websites?|platforms?|aggregators?|portals?)",
-    "sms": r"\bsms\b|text messag(?:e|ing)",
+    "sms": r"\bsms\b|text messag(?:e|es|ing)|texting",
     "content": r"content(?: sites?)?|\bseo\b|blogs?|reviews?",
-    "contextual": r"contextual",
-    "toolbar": r"toolbars?|browser (?:extensions?|plug-?ins?|add-?ons?|apps?|applications?)|adware|parasite ?(?:ware|software)"
+    "contextual": r"contextual|context (?:ads?|advertising)",
+    "toolbar": r"toolbars?|browser (?:extensions?|plug-?ins?|add-?ons?|apps?|applications?)|adware|spyware|ad[\s-]?injection"
+               r"|parasite[\s-]?(?:ware|software)"
+               r"|browser helper objects?|shopping assist\w* (?:apps?|applications?|software|tools?)"
                r"|(?:coupon|shopping|cash ?back|savings?) (?:apps?|extensions?|plug-?ins?|add-?ons?)"
                r"|downloadable (?:applications?|software)",
     "sub-affiliate": r"sub[\s-]?affiliates?|sub[\s-]?networks?",
@@ -119,6 +131,7 @@ _LABEL_NOUN = (r"(?: (?:traffic|promotion(?:al)?|marketing|advertising))?"
                r"(?: (?:types?|sources?|methods?|media|channels?|activities|practices))?")
 _ALLOWED_LABEL = re.compile(r"(?<!dis)(?<!not )\b(?:allowed|accepted|acceptable|permitted|approved)" + _LABEL_NOUN + r"\s*:"
                             r"|\btraffic (?:types?|sources?)? ?allowed\s*:", re.I)
+ALLOWED_LABEL = _ALLOWED_LABEL     # for `terms`: a permitted list's label ends a banned list before it
 # "The following activities are not allowed on the programme:" heads its list like "Not allowed:"
 _FORBIDDEN_LABEL = re.compile(r"\b(?:restricted|forbidden|prohibited|disallowed|not allowed|not permitted|not accepted|banned"
                               r"|unacceptable|not acceptable|no)"
@@ -131,21 +144,44 @@ _FORBIDDEN_CELL = re.compile(r"(?:restricted|forbidden|prohibited|disallowed|not
                              r"|unacceptable|not acceptable)"
                              + _LABEL_NOUN, re.I)
 _ALLOWED_CELL = re.compile(r"(?:allowed|accepted|acceptable|permitted|approved)" + _LABEL_NOUN, re.I)
-_NEG_AFTER = re.compile(r"\b(?:(?:not|never) (?:allowed|permitted|accepted|tolerated|eligible)"
+_NEG_AFTER = re.compile(r"\b(?:(?:not|never) (?:allowed|permitted|accepted|tolerated|eligible|supported|welcome|authori[sz]ed)"
+                        # "... is against our terms", "... are strictly off limits", "... is reserved for our in-house team"
+                        r"|(?:is|are) (?:strictly )?(?:against (?:our|the|these|this) (?:\w+ )?(?:terms|rules|polic(?:y|ies)"
+                        r"|guidelines|agreement)|off[- ](?:limits|the table)"
+                        r"|reserved (?:exclusively |only )?for (?:us|our|the (?:merchant|advertiser|brand|company)))"
                         r"|prohibited|forbidden|disallowed|banned"
                         r"|(?:is|are|constitutes?) (?:a |an )?(?:violation|breach)"
                         r"|(?:will|shall) be (?:denied|rejected|reversed|voided|declined|withheld|forfeited|cancell?ed"
                         r"|terminated|suspended|removed|banned|expelled|disqualified)"
-                        r"|(?:will|shall) not be (?:approved|accepted|considered|paid|credited|commissioned)"
+                        r"|(?:will|shall|do|does) not (?:receive|earn|qualify for|be eligible for) (?:any |a )?commissions?"
+                        r"|(?:will|shall) (?:lose|forfeit) (?:\w+ ){0,2}(?:commissions?|earnings|payments?|rewards?)"
+                        r"|(?:is|are|will be) (?:considered|deemed|treated as|regarded as) (?:fraud\w*|a violation|a breach)"
+                        r"|(?:is|are) (?:strictly )?restricted(?! to\b)"
+                        r"|(?:(?:will|shall) not|won'?t) be (?:approved|accepted|considered|paid|credited|commissioned"
+                        r"|tolerated|permitted|allowed)"
+                        # "Sites with adult content are rejected", "Sub-networks may not promote this program",
+                        # "... will have their commissions reversed"
+                        r"|(?:is|are) (?:automatically |immediately |always )?(?:rejected|declined|refused)"
+                        r"|(?:may|must|shall|should) not (?:promote|join|participate|apply|advertise|be employed"
+                        r"|be (?:purchased|bought|bid on|targeted)"
+                        r"|be used (?:to|for) (?:promot|advertis|market|driv|send|generat)\w*)"
+                        r"|(?:cannot|can't|can ?not) (?:promote|join|participate|apply|advertise|be employed)"
+                        r"|(?:will|shall) have (?:their|your|its|the|his|her) (?:\w+ ){0,2}(?:commissions?|earnings|accounts?"
+                        r"|payments?|membership) (?:reversed|voided|withheld|forfeited|cancell?ed|terminated|suspended"
+                        r"|declined|removed|closed)"
                         r"|(?:(?:will|shall|may|can) (?:also )?)?(?:results? in|leads? to|(?:is|are|be) grounds for)(?: \w+){0,3}"
-                        r" (?:termination|suspension|removal|reversal|cancell?ation|forfeit\w*)"
+                        r" (?:termination|suspension|removal|reversal|cancell?ation|forfeit\w*|closure|expulsion|deactivation"
+                        r"|ban)"
                         r"|strictly prohibited|(?:be|are|is) blocked|(?:be|are|is) avoided|(?:be|are|is) excluded"
-                        r"|(?:be|are|is) (?:not eligible|ineligible))\b"
+                        r"|(?:be|are|is) (?:not eligible|ineligible)"
+                        # "Coupon sites are also invalid", "Cashback traffic is considered invalid", "... are not to be used"
+                        r"|(?:is|are|be) (?:also )?(?:(?:deemed|considered|treated as|regarded as) )?invalid"
+                        r"|(?:is|are) not to be (?:used|displayed|placed|posted|promoted|shown|advertised|run))\b"
                         # elliptical: "Paid social is allowed. Brand bidding is not."
                         r"|\b(?:is|are) not(?=\s*(?:[.;!|]|$))", re.I)
 _BULLET = re.compile(r"\s*[-*•]\s")
 _POS_AFTER = re.compile(r"\b(?:allowed|accepted|permitted|ok|welcome)\b", re.I)
-_NEG_BEFORE = re.compile(r"(?:\bno\b(?!-)|\bnot\b(?!\s+(?:responsible|liable|accountable)\b)|\bnever\b|\bwithout\b"
+_NEG_BEFORE = re.compile(r"(?:\bno\b(?!-)|\bnor\b|\bnot\b(?!\s+(?:responsible|liable|accountable)\b)|\bnever\b|\bwithout\b"
                          r"|\bdon'?t\b|\bdo not\b|\bmay not\b|\bcannot\b|\bcan't\b)"
                          r"[^.;\n]{0,25}$", re.I)
 
@@ -240,8 +276,19 @@ def _labelled_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> Non
 
 
 # A list item's own positive verdict right after the type: "Social (yes)", "Email - allowed", "Push: ✓"
-ITEM_ALLOWED_AFTER = re.compile(r"(?:\s+(?:traffic|sites?|ads|marketing|media))?\s*[(:|–-]?\s*"
-                                r"(?:yes|allowed|ok|okay|permitted|accepted|welcome|[✓✔])(?![\w])", re.I)
+# ("Coupons Allow", a table's verdict column); not the next list's label ("- SEM Permitted activities: - Content")
+ITEM_ALLOWED_AFTER = re.compile(r"(?:\s*/\s*[\w-]+)?(?:\s+(?:traffic|sites?|ads|marketing|media))?\s*[(:|–-]?\s*"
+                                r"(?:yes|allow(?:ed)?|ok|okay|permitted|accepted|welcome|[✓✔])(?![\w])"
+                                r"(?!(?:\s+[\w-]+){0,3}\s*:)", re.I)
+
+
+_VERB_USE = re.compile(r"(?i)\s+(?:us|me|you|them|him|her|our (?:support|team))\b")
+
+
+def _inside_longer(seg: str, name: str, m: re.Match) -> bool:
+    """The mention is part of a longer mention of another type ("Email blasts" is spam, not email)."""
+    return any(other != name and o.start() <= m.start() and m.end() <= o.end() and o.end() - o.start() > m.end() - m.start()
+               for other, rx in _TYPE_RE.items() for o in rx.finditer(seg, max(0, m.start() - 30), m.end() + 30))
 
 
 def _sentence_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> None:
@@ -250,9 +297,13 @@ def _sentence_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> Non
             before, after = seg[: m.start()], seg[m.end(): m.end() + 40]
             if _REQUIRED_AFTER.match(after) or _ALLOWED_BEFORE.search(before) or _qualified(seg, m.start(), name):
                 continue
+            if _inside_longer(seg, name, m) or _VERB_USE.match(seg, m.end()):
+                continue      # "Email blasts" is spam; "do not hesitate to email us" uses the word as a verb
             if name == "search" and _brand_adjacent(seg, m.start(), m.end()):
                 continue      # "brand SEM", "PPC on brand terms": brand bidding, not a ban on search
-            if _PERMITTED_BEFORE.search(before) or _PERMITTED_AFTER.match(after):
+            if _modifies_next(seg, name, m.end()):
+                continue      # "Facebook Display Forbidden": display on Facebook, the head word is what is ruled
+            if _PERMITTED_BEFORE.search(before) or _PERMITTED_AFTER.match(after) or _own_verdict_allows(before, after):
                 allowed.setdefault(name, (off + m.start(), off + m.end()))     # "we do not prohibit social media"
                 continue
             # "no incent", "incent traffic is not allowed", "do not use email", "may not run PPC ads, use
@@ -262,6 +313,25 @@ def _sentence_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> Non
                 forbidden.setdefault(name, (off + m.start(), off + m.end()))
             elif _POS_AFTER.search(after[:25]):
                 allowed.setdefault(name, (off + m.start(), off + m.end()))
+
+
+_SELF_STANDING = ("misleading", "adult", "spam")     # a type that is the rule itself even before another type word
+
+
+def _modifies_next(seg: str, name: str, end: int) -> bool:
+    """The mention is followed, after one space, by another type word it modifies ("Facebook Display")."""
+    gap = re.match(r"[^\S\n]+", seg[end:])
+    if name in _SELF_STANDING or gap is None:
+        return False
+    at = end + gap.end()
+    return any(other != name and (name, other) != ("brand-bidding", "search") and rx.match(seg, at)
+               for other, rx in _TYPE_RE.items())
+
+
+def _own_verdict_allows(before: str, after: str) -> bool:
+    """The type's own verdict right after it allows it ("Emails Allow Popunder Allow Reachmedia Forbidden"): a
+    verdict further on belongs to the next row of the table. "No email allowed" stays a ban."""
+    return bool(ITEM_ALLOWED_AFTER.match(after)) and not _NEG_BEFORE.search(before)
 
 
 def _governing_label(seg: str, allowed: Spans, forbidden: Spans) -> Spans | None:
@@ -349,6 +419,7 @@ _QUALIFIED = re.compile(r"\b(?:misleading|expired|explicit|unlawful|inappropriat
 _LIST_NEGATOR = re.compile(r"\b(?:may not|must not|cannot|can't|shall not|will not"
                            r"|(?:do|does|will) not (?:allow|accept|tolerate|permit)|don't (?:allow|accept|tolerate|permit)"
                            r"|are not (?:allowed|permitted) to|is not (?:allowed|permitted) to|prohibited from|not permitted to"
+                           r"|(?:barred|banned|forbidden|precluded|restricted) from"
                            r"|refrain(?:s|ing)? from"
                            # "Do not bid on coupon keywords or our brand terms" (not "do not hesitate to email us")
                            r"|(?:do|does) not|don't|doesn't)\b(?!\s+(?:hesitate|forget|miss|need|have to|worry|know)\b)"

@@ -58,12 +58,15 @@ CASES = [
     ("There is no minimum payout.", {}),
     ("Min. payout 50 EUR.", {"payout_minimum": 50.0, "payout_currency": "EUR"}),
     ("A £20 minimum balance is required before payment.", {"payout_minimum": 20.0, "payout_currency": "GBP"}),
-    ("Affiliates can cash out anytime once they earn $10.", {"payout_minimum": 10.0, "payout_currency": "USD"}),
+    ("Affiliates can cash out anytime once they earn $10.", {"payout_minimum": 10.0, "payout_currency": "USD",
+                                                              "frequency": "on-request"}),   # as "withdraw anytime" (s035)
     ("Commissions are paid out weekly for earnings over $50.",
      {"payout_minimum": 50.0, "payout_currency": "USD", "frequency": "weekly"}),
     ("Payouts: monthly, Net-45.", {"frequency": "net-45"}),
     ("Payouts are sent every Monday via PayPal.", {"frequency": "weekly", "methods": ["paypal"]}),
-    ("You can withdraw your earnings at any time via Skrill or Neteller.", {"methods": ["skrill", "neteller"]}),
+    # withdrawing "at any time" is a payout on request (labelled so in r11089, s035)
+    ("You can withdraw your earnings at any time via Skrill or Neteller.", {"methods": ["skrill", "neteller"],
+                                                                            "frequency": "on-request"}),
     ("Affiliates are paid by direct deposit or check.", {"methods": ["ach", "check"]}),
     ("Payment options include PayPal, wire transfer and Bitcoin.", {"methods": ["paypal", "wire", "crypto"]}),
     # restrictions

@@ -86,9 +86,9 @@ CASES = [
 LOOK_ALIKES = [
     # a channel banned only "without approval / consent" is allowed on request (brand bidding stays banned)
     ("Affiliates must not run coupon sites without our written approval.", {}),
-    ("Do not send SMS without the recipient's consent.", {}),
+    ("Do not send SMS without the recipient's consent.", _r("no-spam")),     # a consent rule: spam, not SMS (s5)
     ("Do not bid on our brand keywords without prior permission.", _r("no-brand-bidding")),
-    ("No coupon sites, and no email without consent.", _r("no-coupon")),     # the condition is the email item's only
+    ("No coupon sites, and no email without consent.", _r("no-coupon", "no-spam")),     # the condition is the email item's only
     # the merchant's own channels, other owners' marks, mailbox folders, needs
     ("You will not be paid for photos used on the company's social media pages.", {}),
     ("Do not use third-party trademarks in your ads.", {}),
@@ -108,7 +108,8 @@ LOOK_ALIKES = [
 
 # payout methods: a coin as the unit of an amount, a processor's fee, a bank named in a note are no method
 METHOD_CASES = [
-    ("Withdrawals are processed once you reach a 50 USDT minimum.", {}),
+    # (the coin is no method; the amount is the payout minimum, its currency unknown: session 5, as labelled in r5105)
+    ("Withdrawals are processed once you reach a 50 USDT minimum.", {"payout_minimum": 50.0}),
     ("Payout currency: USDC", {}),
     ("You earn 0.2% of the USDC trade value of every referred order.",
      {"model": "percent", "percent": [0.2, 0.2], "payout_type": "cps"}),
