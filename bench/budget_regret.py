@@ -32,7 +32,9 @@ Per strategy (equal, proportional, safe = the default, explore):
   one-shot: fit on 120 days, plan the next day once; median / p90 regret vs the oracle (true curves),
   share of worlds where the plan is >= keeping the historical allocation, share of plans whose 80 %
   interval of expected earnings holds the true value;
-  closed loop: import -> allocate -> play 7 days -> import ..., 8 weeks; median regret of week 2 and 8;
+  closed loop: import -> allocate -> play 7 days -> import ..., 8 weeks; median regret of week 2 and 8; rev = how much
+  the loop oscillates (matrix.budget.evaluate.reversal_share: of the campaign moves > 10 % that followed a move > 10 %,
+  the share that reversed it; median over worlds);
   violations of the constraints (all plans, both modes);
   trust: best reachable regret inside the one-shot plan's trust region (the observed range widened by each
   campaign's evidence step, matrix.budget.safe.evidence_steps) with the true curves (the loop's region grows each
@@ -51,7 +53,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from matrix.budget.evaluate import closed_loop, one_shot  # noqa: E402
+from matrix.budget.evaluate import closed_loop, one_shot, reversal_share  # noqa: E402
 from matrix.budget.simulator import make_partial_world  # noqa: E402
 from matrix.budget.strategies import get_strategy  # noqa: E402
 
@@ -69,7 +71,8 @@ FAMILY_SIZES: dict[str, dict] = {"sealed": {"campaigns": (20, 50), "history_days
 def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int,
                strategies: list[str] | None = None) -> dict[str, dict[str, float]]:
     strategies = strategies or STRATEGIES
-    per: dict[str, dict[str, list]] = {s: {"regret": [], "ge_hist": [], "covered": [], "w2": [], "w8": [], "viol": []}
+    per: dict[str, dict[str, list]] = {s: {"regret": [], "ge_hist": [], "covered": [], "w2": [], "w8": [], "viol": [],
+                                           "rev": []}
                                        for s in strategies}
     trust, hist_regret = [], []
     sizes = FAMILY_SIZES.get(family, {})
@@ -91,7 +94,9 @@ def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_day
             if weeks <= 0:  # --no-loop: one-shot figures only
                 continue
             w, h, c = make_partial_world(n, seed, family, history_days)
-            lr, bad = closed_loop(w, h, c, get_strategy(name), weeks=weeks, seed=seed)
+            plays: list[np.ndarray] = []
+            lr, bad = closed_loop(w, h, c, get_strategy(name), weeks=weeks, seed=seed, plays=plays)
+            per[name]["rev"].append(reversal_share(plays))
             per[name]["w2"].append(lr[min(1, len(lr) - 1)])
             per[name]["w8"].append(lr[-1])
             per[name]["viol"][-1] += bad
@@ -102,15 +107,16 @@ def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_day
                      "ge_history": float(np.mean(d["ge_hist"])),
                      "coverage": float(np.mean(d["covered"])) if d["covered"] else float("nan"),
                      "week2": _median_pct(d["w2"]), f"week{weeks}": _median_pct(d["w8"]),
-                     "violations": int(np.sum(d["viol"]))}
-    out["_world"] = {"history_median": float(100 * np.median(hist_regret)), "trust_best_median": float(100 * np.median(trust)),
+                     "violations": int(np.sum(d["viol"])), "reversals": _median_pct(d["rev"])}
+    out["_world"] = {"history_median": _median_pct(hist_regret), "trust_best_median": _median_pct(trust),  # nan without safe
                      "worlds": worlds, "campaigns": "/".join(map(str, counts)), "weeks": weeks}
     return out
 
 
 def _median_pct(values: list) -> float:
     """Median in %, NaN when the loop was not run (--no-loop)."""
-    return float(100 * np.median(values)) if values else float("nan")
+    v = [x for x in values if np.isfinite(x)]
+    return float(100 * np.median(v)) if v else float("nan")
 
 
 def print_family(family: str, res: dict[str, dict[str, float]], seconds: float) -> None:
@@ -119,12 +125,14 @@ def print_family(family: str, res: dict[str, dict[str, float]], seconds: float) 
     print(f"\n== {family} worlds: {int(m['worlds'])} x {m['campaigns']} campaigns, cap 0.5 x budget; "
           f"keeping history: median regret {m['history_median']:.2f} %; best reachable in the trust region "
           f"(true curves): {m['trust_best_median']:.2f} %  ({seconds:.0f} s)")
-    print(f"{'strategy':<13}{'median %':>9}{'p90 %':>8}{'>=hist':>8}{'cover80':>8}{'week2 %':>9}{f'week{wk} %':>9}{'viol':>6}")
+    print(f"{'strategy':<13}{'median %':>9}{'p90 %':>8}{'>=hist':>8}{'cover80':>8}{'week2 %':>9}{f'week{wk} %':>9}"
+          f"{'viol':>6}{'rev %':>7}")
     for name in [s for s in STRATEGIES if s in res]:
         r = res[name]
         print(f"{name + (' *' if name == 'safe' else ''):<13}{r['median']:>9.2f}{r['p90']:>8.2f}{r['ge_history']:>8.2f}"
-              f"{r['coverage']:>8.2f}{r['week2']:>9.2f}{r[f'week{wk}']:>9.2f}{r['violations']:>6d}")
-    print("(* = default strategy; cover80 = share of plans whose 80 % interval holds the true expected earnings)")
+              f"{r['coverage']:>8.2f}{r['week2']:>9.2f}{r[f'week{wk}']:>9.2f}{r['violations']:>6d}{r['reversals']:>7.1f}")
+    print("(* = default strategy; cover80 = share of plans whose 80 % interval holds the true expected earnings; rev = "
+          "loop oscillation: median share of campaign moves > 10 % that reversed the previous week's move > 10 %)")
 
 
 def forecast_section(smoke: bool) -> dict[str, dict]:

@@ -149,9 +149,11 @@ def one_shot(world: World, hist: pd.DataFrame, cons: Constraints, strategy: Stra
 
 
 def closed_loop(world: World, hist: pd.DataFrame, cons: Constraints, strategy: Strategy, *, weeks: int = 8,
-                step_days: int = 7, seed: int = 0, fit_kwargs: dict[str, Any] | None = None) -> tuple[np.ndarray, int]:
+                step_days: int = 7, seed: int = 0, fit_kwargs: dict[str, Any] | None = None,
+                plays: list[np.ndarray] | None = None) -> tuple[np.ndarray, int]:
     """Import -> allocate -> play `step_days` -> import ... for `weeks` steps. Returns the regret of each
-    week's plan (true curves, that week's first day) and the number of constraint violations."""
+    week's plan (true curves, that week's first day) and the number of constraint violations; each week's
+    allocation is appended to `plays` when given (for `reversal_share`)."""
     rng = np.random.default_rng(seed)
     data = hist.copy()
     day0 = int(pd.to_datetime(hist["date"]).nunique())
@@ -162,6 +164,8 @@ def closed_loop(world: World, hist: pd.DataFrame, cons: Constraints, strategy: S
                             fit_kwargs=fit_kwargs if fit_kwargs is not None else SAFE_FIT, pool=True,
                             anchor_before=world.start + dt.timedelta(days=day0))
         x = strategy.allocate(ctx)
+        if plays is not None:
+            plays.append(x.copy())
         bad += len(cons.violations(x))
         _, best = world.oracle(cons, day, grid=600)
         regrets.append((best - world.value(x, day)) / best)
@@ -175,3 +179,18 @@ def closed_loop(world: World, hist: pd.DataFrame, cons: Constraints, strategy: S
                              "commission": float(out["commission"][i])})
         data = pd.concat([data, pd.DataFrame(rows)], ignore_index=True)
     return np.array(regrets), bad
+
+
+def reversal_share(plays: list[np.ndarray] | np.ndarray, move: float = 0.1) -> float:
+    """How much a weekly loop oscillates: among the campaign-weeks where a campaign's spend moved by more than
+    `move` (in log) after having moved by more than `move` the week before, the share that reversed direction
+    (up then down, or down then up). A loop that converges moves in one direction and then settles; one that
+    overshoots and corrects every week reverses. NaN when no campaign moved twice in a row."""
+    x = np.log(np.maximum(np.asarray(plays, dtype=float), 1e-9))
+    if x.shape[0] < 3:
+        return float("nan")
+    d = np.diff(x, axis=0)
+    both = (np.abs(d[1:]) > move) & (np.abs(d[:-1]) > move)
+    if not both.any():
+        return float("nan")
+    return float(np.mean(np.sign(d[1:][both]) != np.sign(d[:-1][both])))

@@ -20,7 +20,7 @@ def test_budget_bench_smoke(tmp_path):
     out = subprocess.run([sys.executable, str(REPO / "bench" / "budget_regret.py"), "--smoke", "--json", str(out_json)],
                          capture_output=True, text=True, timeout=600, cwd=REPO)
     assert out.returncode == 0, out.stderr[-2000:]
-    for needle in ("dev worlds", "heldout worlds", "best reachable in the trust region", "week2 %", "cover80",
+    for needle in ("dev worlds", "heldout worlds", "best reachable in the trust region", "week2 %", "cover80", "rev %",
                    "forecast backtest verdicts", "verdict:"):
         assert needle in out.stdout
     res = json.loads(out_json.read_text())
@@ -31,6 +31,7 @@ def test_budget_bench_smoke(tmp_path):
             assert r[name]["violations"] == 0
             assert 0 <= r[name]["coverage"] <= 1 and r[name]["p90"] >= r[name]["median"]
         safe = r["safe"]
+        assert "reversals" in safe  # loop oscillation (evaluate.reversal_share), NaN only if nothing moved twice
         assert safe["ge_history"] >= 0.95  # the default is never worse than keeping the historical allocation
         assert safe["median"] <= r["equal"]["median"]
         assert safe["median"] < r["_world"]["history_median"]
