@@ -38,7 +38,39 @@ def correlation_clusters(n: int, left: np.ndarray, right: np.ndarray, weights: n
     keeps nodes with different known values apart even through members whose value is unknown:
     summed evidence would otherwise let two listings without a domain glue `acme.com` and
     `acme.co.uk` into one program.
+
+    Only edges inside one connected component of the *positive* edges are contracted
+    (`_positive_component_edges`): the result is the same, for a fraction of the Python work.
     """
+    left, right, weights = np.asarray(left, np.int64), np.asarray(right, np.int64), np.asarray(weights, np.float64)
+    keep = _positive_component_edges(n, left, right, weights)
+    return _greedy_contraction(n, left[keep], right[keep], weights[keep], cannot_link, exclusive)
+
+
+def _positive_component_edges(n: int, left: np.ndarray, right: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Edges whose two ends lie in one connected component of the positive edges (bool mask).
+
+    Why the rest can be dropped: two clusters merge only while the summed weight of the edges
+    between them is positive, which needs a positive edge between them; clusters in different
+    positive components only ever share non-positive edges, so they never merge, and an edge
+    between them never changes a sum inside a component. Dropping them leaves every merge,
+    and the order of merges inside each component, as it was.
+    """
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
+    pos = np.asarray(weights) > 0
+    if n == 0 or not pos.any():
+        return np.zeros(left.shape[0], dtype=bool)
+    graph = sparse.coo_matrix((np.ones(int(pos.sum()), np.int8), (left[pos], right[pos])), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    return comp[left] == comp[right]
+
+
+def _greedy_contraction(n: int, left: np.ndarray, right: np.ndarray, weights: np.ndarray,
+                        cannot_link: np.ndarray | None = None, exclusive: list | None = None) -> np.ndarray:
+    """The contraction itself over the given edges (see `correlation_clusters`)."""
     adj: list[dict[int, float] | None] = list(_adjacency(n, left, right, weights))
     parent = list(range(n))
     anchors = [bool(x) for x in cannot_link] if cannot_link is not None else [False] * n
@@ -115,11 +147,14 @@ def _smallest_member_labels(parent: list[int]) -> np.ndarray:
 
 
 def one_to_one(n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float,
-               group: np.ndarray | None = None) -> np.ndarray:
+               group: np.ndarray | None = None, tiebreak: np.ndarray | None = None) -> np.ndarray:
     """Greedy 1:1 assignment: best pairs first, each record matched at most once.
 
     `group` (per record, a representative index) makes identical twins inside one table act as
     one record: the pair's match joins every twin, and no twin is matched again elsewhere.
+    `tiebreak` (per pair, higher first) orders pairs of equal probability. Why: posteriors come
+    from a few discrete levels, so a title and two look-alikes ('Friends' against 'Friends (1912)'
+    and 'Tokyo Friends: The Movie') often tie exactly, and input order then picked the partner.
     """
     labels = np.arange(n, dtype=np.int64)
     g = np.arange(n, dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)
@@ -128,7 +163,7 @@ def one_to_one(n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, th
         for i, r in enumerate(g.tolist()):
             members.setdefault(r, []).append(i)
     used = np.zeros(n, dtype=bool)
-    order = np.argsort(-prob, kind="stable")
+    order = np.argsort(-prob, kind="stable") if tiebreak is None else np.lexsort((-np.asarray(tiebreak), -prob))
     for k in order.tolist():
         if prob[k] < threshold:
             break

@@ -153,7 +153,8 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
     timings["duplicate_check"] = time.perf_counter() - t
     t = time.perf_counter()
     if mode == "one-to-one":
-        labels = one_to_one(n, cands.left, cands.right, prob, thr, group=twin_groups(records))
+        labels = one_to_one(n, cands.left, cands.right, prob, thr, group=twin_groups(records),
+                            tiebreak=pair_cosines(vectors, cands.left, cands.right, prob >= thr))
     else:
         exclusive = spec.exclusive_values(records.values)
         cluster = lambda cut: correlation_clusters(n, cands.left, cands.right, edge_weights(prob, cut), cannot_link,  # noqa: E731
@@ -175,6 +176,19 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
         model["prior_clipped_from"] = round(scorer.wanted_prior, 6)
     return Resolution(labels=labels, candidates=cands, probability=prob, threshold=thr, mode=mode,
                       model=model, timings=timings)
+
+
+def pair_cosines(vectors: np.ndarray | None, left: np.ndarray, right: np.ndarray, which: np.ndarray) -> np.ndarray | None:
+    """Embedding cosine of the pairs `which` selects (0 elsewhere): the 1:1 step's tie-break among
+    pairs of equal probability. None without vectors. Only the pairs above the cut are computed."""
+    if vectors is None:
+        return None
+    out = np.zeros(left.shape[0], dtype=np.float32)
+    idx = np.flatnonzero(which)
+    for start in range(0, idx.size, 4096):  # small gathers stay in cache (see scoring._PAIR_CHUNK)
+        sl = idx[start:start + 4096]
+        out[sl] = (vectors[left[sl]] * vectors[right[sl]]).sum(axis=1)
+    return out
 
 
 CLUSTER_CUTS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)

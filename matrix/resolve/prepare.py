@@ -8,8 +8,10 @@ missing value stays None so scoring can treat "unknown" as neither agreement nor
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -162,6 +164,23 @@ def person_key(p: "ft.Person | None") -> str | None:
     return p.family + (" " + p.given[0][0] if p.given else "")
 
 
+# A literal '\\u00E9' or a bare 'u00E9' left by a broken JSON/CSV export ('Franu00E7ois Truffaut').
+# Bare escapes are decoded only in the Latin-letter range (U+00C0-U+024F): 'Tru1080p' stays as it is.
+_ESCAPED = re.compile(r"\\u([0-9A-Fa-f]{4})|u(00[C-Fc-f][0-9A-Fa-f]|01[0-9A-Fa-f]{2}|02[0-4][0-9A-Fa-f])")
+
+
+def fold_text(value: str) -> str:
+    """Unicode escapes decoded and accents dropped: 'Franu00E7ois' and 'François' -> 'Francois'.
+
+    Why: one source writes names with accents, another as escapes or plain ASCII; without
+    folding a person's key differs on every non-English name.
+    """
+    s = _ESCAPED.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), value)
+    if s.isascii():
+        return s
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
 _NAME_TITLES = frozenset("jr sr ii iii iv dr mr mrs ms prof sir".split())
 PERSON_KEY_WINDOW = 2  # in a long value (several people in one cell), pair words at most this far apart
 
@@ -178,7 +197,14 @@ def person_name_keys(raw: Any) -> frozenset[str]:
     """
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return frozenset()
-    p = process(_BRACKETED.sub(" ", str(raw)))
+    return _person_name_keys(str(raw))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _person_name_keys(raw: str) -> frozenset[str]:
+    """`person_name_keys` of a string, cached: blocking and the `people` comparison both ask, and
+    a star or a director's name recurs on hundreds of records."""
+    p = process(_BRACKETED.sub(" ", fold_text(raw)))
     if not p:
         return frozenset()
     toks = [ft.NICKNAMES.get(t, t) for t in p.split() if len(t) > 1 and t not in _NAME_TITLES]
@@ -188,6 +214,31 @@ def person_name_keys(raw: Any) -> frozenset[str]:
     return frozenset(" ".join(sorted((toks[i], toks[j])))
                      for i in range(len(toks)) for j in range(i + 1, min(len(toks), i + 1 + window))
                      if toks[i] != toks[j])
+
+
+def person_family_key(raw: Any) -> str | None:
+    """'Dovzhenko, Aleksandr' and 'Alexander Dovzhenko' -> 'dovzhenko a': family name + first initial
+    of a cell that names one person (2-4 words, escapes and accents folded); None otherwise.
+
+    Why beside the word-pair keys: transliterations and spellings of given names differ across
+    sources (Aleksandr/Alexander, Fran?ois/Francois) while the family name and initial agree. Looser
+    than a word pair, so it is a blocking key only (an IDF weight keeps common family names cheap).
+    """
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None
+    return _person_family_key(str(raw))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _person_family_key(raw: str) -> str | None:
+    text = fold_text(raw)
+    words = (process(_BRACKETED.sub(" ", text)) or "").split()
+    if not 2 <= len(words) <= 4 or text.count(",") > 1:
+        return None
+    p = ft.person(text)
+    if p is None or not p.given or len(p.family) < 3:
+        return None
+    return f"{p.family} {p.given[0][0]}"
 
 
 def normalize_column(f, column: list[Any]) -> list[Any]:
