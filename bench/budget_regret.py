@@ -25,8 +25,8 @@ end of session 4's loop work; development data since. `sealed4` (defined at 13:2
 default-vs-equal tuning: very uneven histories, late-launched campaigns, weekday-heavy weeks, budget cuts and
 expansions; 90 days, 15 and 40 campaigns) was run once by the lead at the end of session 4; development data since.
 `sealed5` (defined at 15:20 UTC in session 5 before that session's interval and loop work: 45-day histories over
-18 and 45 campaigns, budgets mostly expanded 0.7-2x, soft curves, change-points deep into the loop) is run once,
-by the lead, at the end.
+18 and 45 campaigns, budgets mostly expanded 0.7-2x, soft curves, change-points deep into the loop) was run once
+by the lead at 16:23 UTC in session 5 with the final code (figures in docs/budget.md); development data since.
 
 Per strategy (equal, proportional, safe = the default, explore):
   one-shot: fit on 120 days, plan the next day once; median / p90 regret vs the oracle (true curves),
