@@ -7,6 +7,12 @@
     python bench/terms_arbiter_loro.py --rules-at b90d7c3   # stack on the rules as they were before
                                       # rounds 4-14 existed: then the rules' figures are held out too
     python bench/terms_arbiter_loro.py --rules-from old_rules.json   # the same from a saved {id: as_dict()}
+    python bench/terms_arbiter_loro.py --rounds 16,17,18,19            # folds = only these rounds (session 5)
+    python bench/terms_arbiter_loro.py --rounds 16,17,18,19 --train-also 4-10@b90d7c3 --train-also 11-15@2bf5fa7
+                                      # + older rounds in every training set, rule outputs from commits that
+                                      # predate them (held out there too); never tested
+    python bench/terms_arbiter_loro.py --rounds 16-19 --train-also 4-10@b90d7c3 --train-also 11-15@2bf5fa7 \
+        --score-on NEW_ROUND.jsonl    # no LORO: train once, score a new sealed round once (pre-registered margins)
 
 For each labelled round file k (corpus.jsonl, round4.jsonl, ...; never a sealed*.jsonl), the arbiter of
 `matrix.normalize.terms_arbiter` is trained on every OTHER file and predicts file k; the rules'
@@ -27,6 +33,19 @@ corpus.jsonl only, so held out on rounds 4-14): recurring .58/.71/.65, lifetime 
 payout_type .73/.76/.71, model .79/.83/.82 -- stacking on held-out rules adds +.12/+.15 on
 recurring/lifetime; that gain over today's rules cannot be measured until their outputs on unseen
 rounds exist (a sealed round).
+
+Session 5 (rounds 16-19: the first rounds today's rules never saw; variant `gated` = stacked, overriding the
+rule only where its class probability beats the rule's class by a margin chosen by an inner LORO on the
+training rounds). Mean accuracy rules / stacked / gated, mean fp in brackets:
+`--rounds 16,17,18,19` (3 rounds of training): recurring .62/.62/.63, lifetime .51/.51/.51, payout_type
+.80/.79/.80, model .83/.83/.83 -- no field passes the ship rule. Adding rounds 4-15 to every training set
+(`--train-also 4-10@b90d7c3 --train-also 11-15@2bf5fa7`): recurring .62/.66/.63 (fp .02/.03/.03), lifetime
+.51/.58/.51, payout_type .80/.84/.80 (fp .04/.06/.04), model .83/.87/.83 (fp .05/.06/.05). Plain stacked
+passes the rule on recurring (+.038: 3 more of 104 stated quotes right; mean fp .021 -> .026) and lifetime
+(+.071: 2 quotes of round 16); payout_type/model fail on fp. The gated arbiter, its margin chosen without
+seeing the held-out round, passes on no field (+.012 / .000). Not shipped: the evidence is a handful of
+quotes and `extract_terms` (terms.py) is frozen. The margins the outer LORO picks are fixed in
+PREREGISTERED_MARGINS so that `--score-on` can judge the arbiter once on the next sealed rounds.
 """
 
 from __future__ import annotations
@@ -45,7 +64,7 @@ if str(ROOT) not in sys.path:
 
 from bench.terms_quality import ALL_CORPORA, _same, load_corpus  # noqa: E402
 from matrix.normalize.terms import extract_terms  # noqa: E402
-from matrix.normalize.terms_arbiter import ARBITER_FIELDS, fit_field  # noqa: E402
+from matrix.normalize.terms_arbiter import ARBITER_FIELDS, FieldModel, fit_field, gate  # noqa: E402
 
 MIN_GAIN = 0.02
 MAX_FP = 0.03
@@ -103,21 +122,70 @@ def field_score(field: str, predicted: list[Any], records: list[dict[str, Any]])
             "unstated": len(unstated), "fp_rate": sum(g is not None for g in unstated) / len(unstated) if unstated else None}
 
 
-# the arbiters compared: the stacked one (n-grams + the rules' outputs) and n-grams alone
-VARIANTS: dict[str, dict[str, bool]] = {"stacked": {"use_rules": True}, "text": {"use_rules": False}}
+# the arbiters compared: the stacked one (n-grams + the rules' outputs), n-grams alone, and the stacked one
+# gated: it overrides the rule only where its class probability beats the rule's class by a margin that
+# is chosen by an inner leave-one-round-out on the training rounds (never on the held-out round)
+VARIANTS: dict[str, dict[str, bool]] = {"stacked": {"use_rules": True}, "text": {"use_rules": False},
+                                        "gated": {"use_rules": True, "gate": True}}
+DEFAULT_VARIANTS = ("stacked", "text")
+ROUNDS_VARIANTS = ("stacked", "gated")   # the default with --rounds (rules out-of-sample: gating is the question)
+MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01)   # 1.01 = never override = the rules
+
+
+def _fit(field: str, train: list[dict[str, Any]], balanced: bool, use_rules: bool = True) -> FieldModel:
+    return fit_field(field, [r["text"] for r in train], [r["rules"] for r in train],
+                     [r["labels"][field] for r in train], balanced=balanced, use_rules=use_rules)
+
+
+def margin_scores(field: str, model: FieldModel, test: list[dict[str, Any]]) -> dict[float, dict[str, Any]]:
+    """The gated arbiter's scores on `test` at every margin of MARGINS (one fit, one predict_proba)."""
+    probs = model.proba([r["text"] for r in test], [r["rules"] for r in test])
+    rule_values = [r["rules"][field] for r in test]
+    return {m: field_score(field, [gate(field, p, v, m) for p, v in zip(probs, rule_values, strict=True)], test)
+            for m in MARGINS}
+
+
+def choose_margin(folds: list[dict[float, dict[str, Any]]]) -> float:
+    """The margin with the best mean accuracy over folds whose mean fp stays <= MAX_FP (or no worse than
+    never overriding); ties go to the larger margin (fewer overrides)."""
+    def mean(m: float, key: str) -> float:
+        return _mean([f[m][key] for f in folds]) or 0.0
+    ceiling = max(MAX_FP, mean(MARGINS[-1], "fp_rate"))
+    eligible = [m for m in MARGINS if mean(m, "fp_rate") <= ceiling + 1e-9]
+    return max(eligible, key=lambda m: (round(mean(m, "accuracy"), 6), m))
+
+
+def inner_margin(field: str, fold_rounds: dict[str, list[dict[str, Any]]], extra: list[dict[str, Any]],
+                 balanced: bool) -> float:
+    """Leave-one-round-out inside the training rounds only: the margin the gated arbiter would pick."""
+    folds = []
+    for held, test in fold_rounds.items():
+        train = [r for n, recs in fold_rounds.items() if n != held for r in recs] + extra
+        folds.append(margin_scores(field, _fit(field, train, balanced), test))
+    return choose_margin(folds)
 
 
 def loro(rounds: dict[str, list[dict[str, Any]]], field: str, balanced: bool = True,
-         variants: dict[str, dict[str, bool]] | None = None) -> dict[str, dict[str, Any]]:
-    """Per held-out round: the rules' and each arbiter variant's scores on that round."""
+         variants: dict[str, dict[str, bool]] | None = None,
+         extra: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """Per held-out round: the rules' and each arbiter variant's scores on that round. `extra` records
+    (other rounds, their rules' outputs held out too) are added to every training set, never tested."""
     out = {}
+    extra = extra or []
     for held, test in rounds.items():
-        train = [r for name, recs in rounds.items() if name != held for r in recs]
-        scores = {"rules": field_score(field, [r["rules"][field] for r in test], test)}
-        for name, kwargs in (variants or VARIANTS).items():
-            model = fit_field(field, [r["text"] for r in train], [r["rules"] for r in train],
-                              [r["labels"][field] for r in train], balanced=balanced, **kwargs)
-            scores[name] = field_score(field, model.predict([r["text"] for r in test], [r["rules"] for r in test]), test)
+        train_rounds = {n: recs for n, recs in rounds.items() if n != held}
+        train = [r for recs in train_rounds.values() for r in recs] + extra
+        scores: dict[str, Any] = {"rules": field_score(field, [r["rules"][field] for r in test], test)}
+        for name, kwargs in (variants or {n: VARIANTS[n] for n in DEFAULT_VARIANTS}).items():
+            model = _fit(field, train, balanced, kwargs["use_rules"])
+            if kwargs.get("gate"):
+                margin = inner_margin(field, train_rounds, extra, balanced)
+                per_margin = margin_scores(field, model, test)
+                scores[name] = {**per_margin[margin], "margin": margin}
+                scores["_margins"] = per_margin
+            else:
+                scores[name] = field_score(field, model.predict([r["text"] for r in test],
+                                                                [r["rules"] for r in test]), test)
         out[held] = scores
     return out
 
@@ -153,7 +221,7 @@ def _row(label: str, n_st: str, n_un: str, cells: list[dict[str, Any]]) -> str:
     return f"  {label:<10}{n_st:>5}  {acc}   {n_un:>5}  {fp}"
 
 
-def render(results: dict[str, dict[str, Any]]) -> str:
+def render(results: dict[str, dict[str, Any]], in_sample: bool = True) -> str:
     lines = []
     for field, res in results.items():
         names = ["rules", *res["verdicts"]]
@@ -166,22 +234,88 @@ def render(results: dict[str, dict[str, Any]]) -> str:
         means = [first["rules"]] + [v[n] for n, v in res["verdicts"].items()]
         lines.append(_row("MEAN", "", "", means))
         for n, v in res["verdicts"].items():
+            margins = ""
+            if "ship_margin" in v:
+                margins = (" (margins per fold " + "/".join(f"{s[n]['margin']:.2f}" for s in res["rounds"].values())
+                           + f"; margin to ship {v['ship_margin']:.2f})")
             lines.append(f"  {n}: gain {v['gain']:+.3f}, mean fp {_f(v[n]['fp_rate']).strip()}, worst round drop "
-                         f"{v['worst_drop']:+.3f} -> " + ("SHIP" if v["ship"] else "do not ship"))
+                         f"{v['worst_drop']:+.3f} -> " + ("SHIP" if v["ship"] else "do not ship") + margins)
         lines.append("")
-    lines.append("rules' figures are in-sample (written against every file above); the arbiters' are held out.")
+    lines.append("rules' figures are in-sample (written against every file above); the arbiters' are held out."
+                 if in_sample else "arbiters' figures are held out; the rules' are held out only on rounds they never saw "
+                 "(today's rules: rounds 16-19; --rules-at b90d7c3: rounds 4-19).")
     return "\n".join(lines)
+
+
+def parse_rounds(spec: str) -> list[Path]:
+    """"16,17,18,19" / "4-10" / "corpus,4-15" -> the labelled round files (never a sealed one)."""
+    names: list[str] = []
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        if part == "corpus":
+            names.append("corpus")
+        elif "-" in part:
+            lo, hi = (int(x) for x in part.split("-", 1))
+            names += [f"round{i}" for i in range(lo, hi + 1)]
+        else:
+            names.append(f"round{int(part)}")
+    paths = [p for p in round_files() if p.stem in names]
+    missing = sorted(set(names) - {p.stem for p in paths})
+    if missing:
+        raise SystemExit(f"terms_arbiter_loro: no labelled file for {', '.join(missing)}")
+    return paths
+
+
+def load_extra(specs: list[str]) -> list[dict[str, Any]]:
+    """Training-only records from "ROUNDS@COMMIT" specs: those rounds with the rules' outputs of COMMIT
+    (a commit from before those rounds existed, so that their rule outputs are held out as well)."""
+    extra: list[dict[str, Any]] = []
+    for spec in specs:
+        rounds_spec, _, commit = spec.partition("@")
+        paths = parse_rounds(rounds_spec)
+        saved = None
+        if commit:
+            saved = rules_at(commit, paths, Path(tempfile.gettempdir()) / f"terms_rules_{commit}_{len(paths)}.json")
+        extra += [r for recs in load_rounds(paths, saved).values() for r in recs]
+    return extra
 
 
 def run(fields: tuple[str, ...] = ARBITER_FIELDS, balanced: bool = True,
         variants: dict[str, dict[str, bool]] | None = None, paths: list[Path] | None = None,
-        rules_from: Path | None = None) -> dict[str, dict[str, Any]]:
+        rules_from: Path | None = None, extra: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
     rounds = load_rounds(paths or round_files(), rules_from)
+    variants = variants or {n: VARIANTS[n] for n in DEFAULT_VARIANTS}
     results = {}
     for field in fields:
-        per_round = loro(rounds, field, balanced, variants)
-        results[field] = {"rounds": per_round,
-                          "verdicts": {n: verdict(per_round, n) for n in (variants or VARIANTS)}}
+        per_round = loro(rounds, field, balanced, variants, extra)
+        verdicts = {n: verdict(per_round, n) for n in variants}
+        for n, kwargs in variants.items():
+            if kwargs.get("gate"):   # the margin to ship: chosen by the same rule over the outer folds
+                verdicts[n]["ship_margin"] = choose_margin([s["_margins"] for s in per_round.values()])
+        results[field] = {"rounds": per_round, "verdicts": verdicts}
+    return results
+
+
+# the margins the LORO over rounds 16-19 (+ 4-10@b90d7c3, 11-15@2bf5fa7 in training) chose on 2026-11-30 (session 5,
+# `ship_margin` above), fixed here BEFORE any later round is scored with --score-on
+PREREGISTERED_MARGINS = {"recurring": 0.05, "lifetime": 0.60, "payout_type": 0.60, "model": 0.80}
+
+
+def score_on(fields: tuple[str, ...], train_paths: list[Path], extra: list[dict[str, Any]], files: list[Path],
+             balanced: bool = True) -> dict[str, dict[str, Any]]:
+    """Train once on every record of `train_paths` (+ `extra`) and score the rules, the stacked arbiter and
+    the gated one (PREREGISTERED_MARGINS) on each file of `files` -- meant for a sealed round, run once."""
+    train = [r for recs in load_rounds(train_paths).values() for r in recs] + extra
+    tests = load_rounds(files)
+    results: dict[str, dict[str, Any]] = {}
+    for field in fields:
+        model = _fit(field, train, balanced)
+        per_file = {}
+        for name, test in tests.items():
+            margin = PREREGISTERED_MARGINS[field]
+            per_margin = margin_scores(field, model, test)
+            per_file[name] = {"rules": field_score(field, [r["rules"][field] for r in test], test),
+                              "stacked": per_margin[0.0], "gated": {**per_margin[margin], "margin": margin}}
+        results[field] = {"rounds": per_file, "verdicts": {n: verdict(per_file, n) for n in ("stacked", "gated")}}
     return results
 
 
@@ -191,21 +325,38 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--unbalanced", action="store_true", help="plain class weights instead of balanced")
     ap.add_argument("--field", action="append", choices=ARBITER_FIELDS, help="only these fields (repeatable)")
     ap.add_argument("--variant", action="append", choices=list(VARIANTS),
-                    help="only these arbiters (repeatable): stacked = n-grams + the rules' outputs, text = n-grams")
+                    help="only these arbiters (repeatable): stacked = n-grams + the rules' outputs, text = n-grams, "
+                         "gated = stacked, overriding the rule only by a margin chosen in an inner LORO")
+    ap.add_argument("--rounds", metavar="LIST",
+                    help="the folds: only these round files (e.g. 16,17,18,19 or 4-15 or corpus,4-10); "
+                         "default every labelled file")
+    ap.add_argument("--train-also", action="append", default=[], metavar="ROUNDS@COMMIT",
+                    help="add these rounds to every training set (never tested), with the rules' outputs of "
+                         "COMMIT (e.g. 4-10@b90d7c3, 11-15@2bf5fa7: commits before those rounds existed)")
     ap.add_argument("--rules-from", type=Path, metavar="JSON",
                     help="the rules' outputs per quote id from another version of the rules (e.g. one written "
                          "before the later rounds existed, so its figures on them are held out too)")
     ap.add_argument("--rules-at", metavar="COMMIT",
                     help="stack on the outputs of the rules as they were at this commit (read with git "
                          "archive; e.g. b90d7c3, written before rounds 4-14 existed)")
+    ap.add_argument("--score-on", nargs="+", type=Path, metavar="JSONL",
+                    help="no LORO: train once on --rounds (+ --train-also) and score rules / stacked / gated "
+                         "(PREREGISTERED_MARGINS) on these labelled files, e.g. new sealed rounds, run once")
     args = ap.parse_args(argv)
+    paths = parse_rounds(args.rounds) if args.rounds else round_files()
+    if args.score_on:
+        results = score_on(tuple(args.field or ARBITER_FIELDS), paths, load_extra(args.train_also), args.score_on,
+                           balanced=not args.unbalanced)
+        print(json.dumps(results, indent=2) if args.json else render(results, in_sample=False))
+        return 0
     if args.rules_at:
-        args.rules_from = rules_at(args.rules_at, round_files(),
+        args.rules_from = rules_at(args.rules_at, paths,
                                    Path(tempfile.gettempdir()) / f"terms_rules_{args.rules_at}.json")
-    variants = {n: VARIANTS[n] for n in (args.variant or VARIANTS)}
+    default = ROUNDS_VARIANTS if args.rounds else DEFAULT_VARIANTS
+    variants = {n: VARIANTS[n] for n in (args.variant or default)}
     results = run(tuple(args.field or ARBITER_FIELDS), balanced=not args.unbalanced, variants=variants,
-                  rules_from=args.rules_from)
-    print(json.dumps(results, indent=2) if args.json else render(results))
+                  paths=paths, rules_from=args.rules_from, extra=load_extra(args.train_also))
+    print(json.dumps(results, indent=2) if args.json else render(results, in_sample=not (args.rounds or args.rules_from)))
     return 0
 
 

@@ -9,8 +9,11 @@ the rules' own outputs as features, so it can keep or override the rule's value.
 It is judged by leave-one-round-out (`bench/terms_arbiter_loro.py`): train on every labelled
 file but one, predict that one, compare with the rules on the same file. In-sample figures of a
 trained model are not evidence. Plain Python + scikit-learn; deterministic (fixed seed, lbfgs).
-Result of session 4: not shipped -- `extract_terms` does not call this module (figures and the
-reasons in the docstring of `bench/terms_arbiter_loro.py`).
+Result of sessions 4 and 5: not shipped -- `extract_terms` does not call this module (figures and
+the reasons in the docstring of `bench/terms_arbiter_loro.py`). Session 5 measured it on rounds
+16-19, where today's rules are out-of-sample: no field passes with 3 training rounds; with rounds 4-15
+added (their rule outputs from commits that predate them) plain stacking passes on recurring/lifetime
+by 3 and 2 quotes, the margin-gated version (`gate`) on none.
 """
 
 from __future__ import annotations
@@ -58,6 +61,23 @@ class FieldModel:
     def predict(self, texts: Sequence[str], rules: Sequence[dict[str, Any]]) -> list[Any]:
         rows = [_row(t, r) for t, r in zip(texts, rules, strict=True)]
         return [class_value(self.field, c) for c in self.pipeline.predict(rows)]
+
+    def proba(self, texts: Sequence[str], rules: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
+        """Per quote {class: probability} over the classes seen in training."""
+        rows = [_row(t, r) for t, r in zip(texts, rules, strict=True)]
+        classes = [str(c) for c in self.pipeline.classes_]
+        return [dict(zip(classes, map(float, p), strict=True)) for p in self.pipeline.predict_proba(rows)]
+
+
+def gate(field: str, probs: dict[str, float], rule_value: Any, margin: float) -> Any:
+    """The arbiter's class only where its probability beats the rule's class by `margin`; else the rule's
+    value (kept verbatim). margin 0 = plain argmax (ties keep the rule); margin > 1 = never override."""
+    best = max(sorted(probs), key=lambda c: probs[c])
+    rule_cls = label_class(rule_value)
+    lead = probs[best] - probs.get(rule_cls, 0.0)
+    if best == rule_cls or lead <= 0.0 or lead < margin:   # a tie keeps the rule
+        return rule_value
+    return class_value(field, best)
 
 
 def _row(text: str, rule_values: dict[str, Any]) -> dict[str, str]:
