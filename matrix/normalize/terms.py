@@ -844,10 +844,11 @@ def _earnings_claim(before: str, after: str) -> bool:
                                                              or bool(r.price_unit_after.match(re.sub(r"^\+", "", after))))
 
 
-_RANGE_WORD = re.compile(r"(?i)\b(?:commissions?|rewards?|bount(?:y|ies)|payouts?|referral fees?|cp[acli]|rates?|paid|earn\w*"
-                         r"|receiv\w*)\b")
-_RANGE_TIE = re.compile(r"(?i)\b(?:commissions?|rewards?|bount(?:y|ies)|payouts?|referral fees?|cp[acli]|rates?|paid|earn\w*"
-                        r"|receiv\w*)\b(?P<gap>[^.$€£\d|;:]{0,90}?)\b(?:between|from|ranging from|ranges? from"
+# the reward words a range written in words hangs on ("rewards ranging from $50 to $500"), one list for both patterns
+_RANGE_REWARD_WORDS = (r"(?i)\b(?:commissions?|rewards?|bount(?:y|ies)|payouts?|referral fees?|cp[acli]|rates?|paid"
+                       r"|earn\w*|receiv\w*)\b")
+_RANGE_WORD = re.compile(_RANGE_REWARD_WORDS)
+_RANGE_TIE = re.compile(_RANGE_REWARD_WORDS + r"(?P<gap>[^.$€£\d|;:]{0,90}?)\b(?:between|from|ranging from|ranges? from"
                         r"|start(?:s|ing)? (?:at|from))\s*$")
 # an order value, a price or a balance between the reward word and the range: "paid on orders between $50 and $500"
 _RANGE_OF_PRICES = re.compile(r"(?i)\b(?:orders?|purchases?|sales?|baskets?|carts?|spend\w*|plans?|prices?|priced|costs?"
