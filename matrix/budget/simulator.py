@@ -229,6 +229,21 @@ FAMILIES: dict[str, dict] = {
                 "theta_choices": (0.0, 0.1, 0.4), "budget_scale": (0.7, 2.0), "level_steps": (0, 2),
                 "level_step_range": (0.6, 1.8), "pause_prob": 0.03, "late_start": (0.15, 14, 35),
                 "dow": (1.0, 1.02, 1.03, 1.0, 0.98, 0.93, 1.04)},
+    # sealed6: defined at 18:20 UTC on 2026-11-30 (start of session 6, before any of that session's budget work)
+    # and run once at the end by the lead, never by the developer. Ways an account differs again:
+    # - 70-day histories over 16 and 48 campaigns, levels 0.1-6x the best level with 2-35 % daily jitter,
+    #   0-3 budget steps (x0.5-2.0), 4 % paused days, 20 % of campaigns launched in the last 7-25 days;
+    # - a planning budget 0.5-2.2x the historical one (deep cuts as well as large expansions);
+    # - half S-curves with thresholds from soft to sharp (s 1.5-3.4), concave ones s 0.5-1.2, carry-over up to 0.5;
+    # - AOV 6-150, NB size 7, commission sigma 0.65; drift 0.004/day; change-points in 35 % of campaigns from
+    #   early-middle history deep into the loop (x0.5-1.9); a Friday/Saturday-heavy week.
+    "sealed6": {"noise": "nb", "spread": (0.1, 6.0), "jitter": (0.02, 0.35), "changepoint_prob": 0.35,
+                "s_share": 0.5, "aov_range": (6.0, 150.0), "seed_base": 666_000, "dispersion": 7.0,
+                "revenue_sigma": 0.65, "s_range": (1.5, 3.4), "concave_s_range": (0.5, 1.2),
+                "changepoint_window": (0.4, 1.7), "changepoint_factors": (0.5, 0.8, 1.25, 1.9), "drift_sd": 0.004,
+                "theta_choices": (0.0, 0.25, 0.5), "budget_scale": (0.5, 2.2), "level_steps": (0, 3),
+                "level_step_range": (0.5, 2.0), "pause_prob": 0.04, "late_start": (0.2, 7, 25),
+                "dow": (0.94, 0.95, 0.97, 1.0, 1.1, 1.12, 0.92)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
