@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence
 
@@ -140,17 +141,19 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
             print(f"matrix resolve: WARNING {diagnostics['fallback']}", file=sys.stderr)
     prob = scorer.probability(levels)
     timings["score"] = time.perf_counter() - t
-    # a trained classifier's probabilities are calibrated on labels: 0.5; the unsupervised model's
-    # cut comes from its own posteriors (expected F1)
-    thr = threshold if threshold is not None else (spec.threshold if spec.threshold is not None else
-                                                   (0.5 if train is not None else expected_f1_threshold(prob)))
     t = time.perf_counter()
     if link and mode == "one-to-one" and spec.one_to_one is None:
         # exact twins are matched as one record (twin_groups); the share is reported
         diagnostics["internal_duplicate_share"] = internal_duplicates(records)
     elif link and spec.one_to_one is not None:
         mode = "one-to-one" if spec.one_to_one else "many"
+    if mode == "one-to-one":
+        prob, diagnostics["ambiguous_records"] = share_among_bare_twins(records, cands.left, cands.right, prob)
     timings["duplicate_check"] = time.perf_counter() - t
+    # a trained classifier's probabilities are calibrated on labels: 0.5; the unsupervised model's
+    # cut comes from its own posteriors (expected F1)
+    thr = threshold if threshold is not None else (spec.threshold if spec.threshold is not None else
+                                                   (0.5 if train is not None else expected_f1_threshold(prob)))
     t = time.perf_counter()
     if mode == "one-to-one":
         labels = one_to_one(n, cands.left, cands.right, prob, thr, group=twin_groups(records),
@@ -226,15 +229,49 @@ def choose_cluster_cut(cluster, cands, prob: np.ndarray) -> tuple[float, np.ndar
 
 def twin_groups(records: Records) -> np.ndarray:
     """Per record, the first record of its table with identical compared values (itself if none)."""
-    cols = [f.name for f in records.spec.fields if f.weight > 0]
-    first: dict[tuple, int] = {}
     out = np.arange(len(records), dtype=np.int64)
+    first: dict[tuple, int] = {}
+    for i, vals, bare in _compared_values(records):
+        if not bare:  # one shared value (a bare name) says too little to call two records one
+            out[i] = first.setdefault(vals, i)
+    return out
+
+
+def _compared_values(records: Records):
+    """Per record: its index, (its table, its compared values) and whether it is 'bare' (known on
+    fewer than two compared fields)."""
+    cols = [f.name for f in records.spec.fields if f.weight > 0]
     for i in range(len(records)):
         vals = tuple(records.values[c][i] for c in cols)
-        if sum(v is not None for v in vals) < min(2, len(cols)):
-            continue  # one shared value (a bare name) says too little to call two records one
-        out[i] = first.setdefault((records.source[i],) + vals, i)
-    return out
+        yield i, (records.source[i],) + vals, sum(v is not None for v in vals) < min(2, len(cols))
+
+
+def bare_twin_counts(records: Records) -> np.ndarray:
+    """Per record, how many records of its own table are bare twins of it (itself included): the
+    same compared values, known on fewer than two fields. 1 for every other record."""
+    keys = [(vals if bare else None) for _, vals, bare in _compared_values(records)]
+    counts = Counter(k for k in keys if k is not None)
+    return np.array([counts[k] if k is not None else 1 for k in keys], dtype=np.float64)
+
+
+def share_among_bare_twins(records: Records, left: np.ndarray, right: np.ndarray,
+                           prob: np.ndarray) -> tuple[np.ndarray, int]:
+    """Posteriors under the 1:1 premise when a record has bare twins in its own table.
+
+    Why: a table the 1:1 step treats as duplicate-free lists k records that the compared fields
+    cannot tell apart ('new york' five times with nothing else; one actor's name for five untitled
+    films). They are k different entities, and every pair that links one of them has the same
+    evidence as the pair that links its twin, so at most one of those k pairs is right: its
+    posterior is the model's pairwise one divided by k. Without this, the 1:1 step gave each twin
+    a partner of its own by list order, a guess that was wrong most of the time (session 6:
+    imdb_tvdb, 248 of 319 such links; restaurants_okkam, 9 of 9). Twins with two or more fields
+    known are matched as one record instead (`twin_groups`). Returns the posteriors and how many
+    records were bare twins.
+    """
+    k = bare_twin_counts(records)
+    if left.size == 0 or not (k > 1).any():
+        return prob, int((k > 1).sum())
+    return prob / np.maximum(k[left], k[right]), int((k > 1).sum())
 
 
 def _rule_pairs(records: Records, comps, levels: np.ndarray) -> int:
