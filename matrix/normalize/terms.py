@@ -574,32 +574,45 @@ def extract_terms(text: str | None, *, context: str | None = None) -> Terms:
     if context is None:
         _restrictions(original, terms)
     if "commission" in wants:
-        _arbitrate_recurring(original, t, clauses, terms)
+        _arbitrate(original, t, clauses, terms)
     return terms
 
 
-def _arbitrate_recurring(original: str, t: str, clauses, terms: Terms) -> None:
-    """The shipped learned arbiter (terms_arbiter.py: recurring only, judged once on sealed rounds 20-21) may
-    override the rules' `recurring` where it is surer by its preregistered margin; off by default, on with
-    MATRIX_TERMS_ARBITER=1. The result stays consistent with the labelling convention: months / lifetime only
-    with recurring = true, and a payout type the rules derived from recurrence (revshare <-> cps) follows it;
-    an explicit revenue-share word (which recurs by convention) keeps the rules' value."""
+def _arbitrate(original: str, t: str, clauses, terms: Terms) -> None:
+    """The shipped learned arbiters (terms_arbiter.py: `recurring`, and `payout_type` where it ships) behind their
+    evidence gate (`terms_arbiter.may_override`): they may fill a null the rules left where the rules found a commission,
+    or replace a payout type derived from the commission's shape -- never a value the rules read from an explicit phrase
+    ("lifetime", "for 12 months", "one-time", "CPA"). Both decide from the rules' own values, as in training.
+    Consulted by default: terms_arbiter.DEFAULT_ON_FIELDS; MATRIX_TERMS_ARBITER=1 = every shipped field, =0 = none."""
     from matrix.normalize import terms_arbiter
-    arbiter = terms_arbiter.shipped("recurring") if terms_arbiter.arbiter_enabled() else None
-    if arbiter is None:
+    if not terms_arbiter.arbiter_enabled():
         return
-    rule_values = terms.as_dict()
-    probs = arbiter.proba(original, rule_values)
-    recurring = terms_arbiter.gate("recurring", probs, rule_values["recurring"], arbiter.margin)
-    if recurring is rule_values["recurring"] or (recurring is not True and _explicit_revshare(terms)):
+    rule_values, evidence = terms.as_dict(), terms_arbiter.rule_evidence(terms)
+    decided = terms_arbiter.decide("payout_type", original, rule_values, evidence)
+    if decided is not None:
+        value, probs = decided
+        terms.arbitrated["payout_type"] = {"rule": rule_values["payout_type"], "arbiter": value, "probs": probs}
+        terms.payout_type = None if value is None else Found(PayoutType(value), (0, len(original)), source="arbiter")
+    decided = terms_arbiter.decide("recurring", original, rule_values, evidence)
+    if decided is not None:
+        _arbitrate_recurring(original, t, clauses, terms, *decided)
+
+
+def _arbitrate_recurring(original: str, t: str, clauses, terms: Terms, recurring: Any, probs: dict[str, float]) -> None:
+    """Apply the recurring arbiter's value, consistent with the labelling convention: months / lifetime only with
+    recurring = true, and a payout type the rules derived from recurrence (revshare <-> cps) follows it; an explicit
+    revenue-share word (which recurs by convention) keeps the rules' value."""
+    if recurring is not True and _explicit_revshare(terms):
         return
-    terms.arbitrated["recurring"] = {"rule": rule_values["recurring"], "arbiter": recurring, "probs": probs}
+    rule = None if terms.recurring is None else terms.recurring.value
+    terms.arbitrated["recurring"] = {"rule": rule, "arbiter": recurring, "probs": probs}
     terms.recurring = None if recurring is None else Found(recurring, (0, len(original)), source="arbiter")
     if recurring is not True:
         terms.recurring_months = None
         terms.lifetime = None
-    if terms.payout_type is not None and terms.model is not None and terms.payout_type.span == terms.model.span:
-        terms.payout_type = None      # derived from the model (and recurrence): derive it again
+    pt = terms.payout_type
+    if pt is not None and terms.model is not None and (pt.span == terms.model.span or pt.source == "arbiter"):
+        terms.payout_type = None      # derived from the model (and recurrence), or guessed: derive it again
         _payout_type(t, clauses, terms)
 
 
@@ -958,6 +971,45 @@ def _labelled_rate(t: str, clauses, nums: list[_Num], example: set[int]) -> list
     return rates
 
 
+# a rate labelled by its rung: "Level 2: 25%", "Tier III – 30%", "Gold: 20%", "100-499 sales: 5%", "26+ referrals per
+# month = 30%" (the label ends right before the rate, after the last cell separator)
+_RUNG_LABEL_BEFORE = re.compile(
+    r"(?i)(?:^|[|;•,.(]\s*|\s)(?:(?:level|tier|rank|stage|step|lvl)\s*(?:\d+|[ivx]{1,4}|one|two|three|four|five)\b"
+    r"|bronze|silver|gold|platinum|diamond|titanium"
+    r"|(?<![\d.,$€£])\d[\d,]*\s*(?:[–-]\s*\d[\d,]*|\+)\s*(?:active |new |approved |paid |qualified )?"
+    r"(?:sales|referrals|customers|clients|users|members|accounts|orders|conversions|sign-?ups)"
+    r"(?:\s*(?:per|a|/)\s*(?:month|week|year|quarter))?)"
+    r"[^|;•\d%$€£()]{0,25}?(?:\([^()|]{0,40}\))?\s*[:=–-]?\s*$")
+
+
+def _tier_table_rates(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
+    """"Level 1: 20% | Level 2: 25% | Level 3: 30%", "0-99 sales: 4% | 100-499 sales: 5%": two or more different
+    rates, each labelled by a rung of a ladder (a level, a metal, a band of counts), are a commission tier table even
+    with no commission word beside them; read only where the text states no other commission."""
+    rates = [n for i, (s, e) in enumerate(clauses) for n in nums
+             if n.kind == "pct" and _in((s, e), n) and i not in example and n.role is None
+             and _RUNG_LABEL_BEFORE.search(t[max(s, n.start - 60):n.start]) and _pct_is_commission(t, n, s, e)]
+    if len({n.value for n in rates}) < 2:
+        return []
+    for n in rates:
+        n.role = "commission"
+    return rates
+
+
+def _rates_without_commission_word(t: str, clauses, nums: list[_Num], example: set[int]
+                                   ) -> tuple[list[_Num], list[_Num], list[int]]:
+    """Where no commission is stated in words, in this order: a bonus paid for each referral (the reward itself), the
+    one rate a label names, a table of rates labelled by rungs (these clauses are the tier clauses)."""
+    money = _referral_bonuses(t, clauses, nums, example)
+    if money:
+        return [], money, []
+    pcts = _labelled_rate(t, clauses, nums, example)
+    if pcts:
+        return pcts, [], []
+    pcts = _tier_table_rates(t, clauses, nums, example)
+    return pcts, [], [i for i, c in enumerate(clauses) if any(_in(c, n) for n in pcts)]
+
+
 def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
     r = _rules()
     implied = context == "commission"
@@ -991,10 +1043,8 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
         cue_prev = own_cue or (cue and (found or not re.search(r"[A-Za-z]", t[s:e]) or no_amount))
     money = [n for n in money if not _caps_a_rate(t, n, pcts)] + _coordinated_amounts(t, clauses, nums, example)
     money = _without_total_cap(t, money)
-    if not pcts and not money:      # a bonus is the reward itself only where no other commission is stated
-        money = _referral_bonuses(t, clauses, nums, example)
     if not pcts and not money:
-        pcts = _labelled_rate(t, clauses, nums, example)
+        pcts, money, tier_clauses = _rates_without_commission_word(t, clauses, nums, example)
     for group in (pcts, money):
         for n in list(group):
             p = n.partner
@@ -1314,7 +1364,7 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
             cue = None     # "Recurring transactions: initial transaction only" answers the label with "no"
         true_hit = true_hit or cue
         life = life or _lifetime_cue(t, s, e)
-        if months is None and (has_commission or r.commission_cue.search(t, s, e)) and not _ARITHMETIC.search(t, s, e):
+        if months is None and _months_context(t, clauses, i, has_commission) and not _ARITHMETIC.search(t, s, e):
             months = _months_cap(t, s, e)
     if months is not None and r.rate_after_period.search(t):
         true_hit, months = true_hit or months, None     # "30% for the first year, 20% thereafter": a rate period
@@ -1326,6 +1376,18 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
         terms.recurring_months, terms.lifetime = months, life
     elif false_hit is not None:
         terms.recurring = false_hit
+
+
+def _months_context(t: str, clauses, i: int, has_commission: bool) -> bool:
+    """A months cap is read in a clause about the commission: one with a commission word, or the answer right after
+    one ("Is the commission recurring? Yes, for 12 months"), unless that answer is about a balance or a threshold
+    ("balances are carried forward for a maximum of 6 months")."""
+    r = _rules()
+    s, e = clauses[i]
+    if has_commission or r.commission_cue.search(t, s, e):
+        return True
+    return (i > 0 and bool(r.commission_cue.search(t, *clauses[i - 1]))
+            and not r.threshold.search(t, s, e) and not r.payout_word.search(t, s, e))
 
 
 _PER_PERIOD_AFTER = re.compile(r"(?i)\s*(?:/|per|a|each|every)\s*(?:[\w-]+\s*/\s*(?:per\s+)?)?(?:mo|month|year|week)\b")
@@ -1468,9 +1530,7 @@ def _payout_type(t: str, clauses, terms: Terms) -> None:
             framed = _TYPE_FRAME.match(t, m.end()) or _TYPE_LABEL_BEFORE.search(t, max(0, m.start() - 40), m.start())
             if not (framed or r.commission_cue.search(t, *clause) or _any_commission_in(terms, clause)):
                 continue   # "run Pay Per Click campaigns" names a channel, not how the program pays
-            if _negated(t, m.start()) or _NO_COMMISSION_FOR.search(t[max(0, m.start() - 40):m.start()]):
-                continue
-            if re.fullmatch(r"(?i)ppc", m.group(0)):
+            if _type_word_skipped(t, kind, m, clause, terms):
                 continue
             earlier = explicit is not None and explicit.value is not PayoutType.REVSHARE and m.start() < explicit.span[0]
             if explicit is None or kind is PayoutType.REVSHARE or earlier:
@@ -1508,6 +1568,50 @@ _TYPE_LABEL_BEFORE = re.compile(r"(?i)\b(?:(?:payment|payout|commission|pricing|
                                 r"|get paid)\s+$")
 
 
+# "pay-per-click or Google Ads advertising", "pay per click (PPC) campaigns", "in any pay-per-click search engine":
+# the name of an advertising channel (mostly in a rule about it), not how the program pays
+_AD_CHANNEL_AFTER = re.compile(r"(?i)\s*(?:\([^)]{0,12}\)\s*)?(?:(?:or|and|/|&)\s*[\w-]+(?:\s+[\w-]+)?\s+)?"
+                               r"(?:advertis\w*|ads|adverts?|search(?: engines?)?|engines?|traffic|networks?"
+                               r"|bidding|marketing|listings?|platforms?|keywords?|services?|management)\b")
+_AD_CHANNEL_BEFORE = re.compile(r"(?i)\b(?:any|via|through|using|use|run(?:ning)?|buy(?:ing)?|paid|purchas\w+|in|on|from)"
+                                r"(?: (?:any|a|an|the|their|your|other))?\s+$")
+
+
+def _ad_channel(t: str, m: re.Match) -> bool:
+    """"Pay per click" followed by an advertising noun or led by a verb of buying ads names where ads run."""
+    return bool(_AD_CHANNEL_AFTER.match(t, m.end()) or _AD_CHANNEL_BEFORE.search(t, max(0, m.start() - 20), m.start()))
+
+
+# What an advertiser spends, not how the program pays: "lower their cost per acquisition", "a target CPA",
+# "Average CPC in this niche", "Advertisers pay on a CPM basis"
+_BUYER_METRIC_BEFORE = re.compile(r"(?i)\b(?:lower(?:s|ing)?|reduc(?:e|es|ed|ing)|cut(?:s|ting)?|target|average|avg\.?"
+                                  r"|effective|blended|max(?:imum)?|bid|(?:your|their|its) (?=cost))"
+                                  r"\s+(?:(?:their|your|its|the)\s+)?$")
+_BUYER_SUBJECT_BEFORE = re.compile(r"(?i)\b(?:advertisers?|brands?|merchants?)\s+(?:\w+\s+){0,2}?"
+                                   r"(?:pay|pays|buy|buys|set|sets|bid|bids|choose|chooses|purchase|purchases)\b[^.;|]{0,40}$")
+
+
+def _type_word_skipped(t: str, kind: PayoutType, m: re.Match, clause: tuple[int, int], terms: Terms) -> bool:
+    """A model word that does not say how this program pays: negated ("no CPC"), an ad channel ("pay-per-click
+    advertising"), an advertiser's cost ("lower your cost per acquisition"), or one item of a menu of models
+    ("we support CPA, CPL, CPS and RevShare offers") with no rate beside it."""
+    if _negated(t, m.start()) or _NO_COMMISSION_FOR.search(t[max(0, m.start() - 40):m.start()]):
+        return True
+    if re.fullmatch(r"(?i)ppc", m.group(0)) or (kind is PayoutType.CPC and _ad_channel(t, m)):
+        return True
+    if _BUYER_METRIC_BEFORE.search(t, max(clause[0], m.start() - 40), m.start()) \
+            or _BUYER_SUBJECT_BEFORE.search(t, max(clause[0], m.start() - 80), m.start()):
+        return True
+    return _model_menu(t, clause, terms)
+
+
+def _model_menu(t: str, clause: tuple[int, int], terms: Terms) -> bool:
+    """Three or more models named in one clause with no commission figure: the menu of a network or a deal to be
+    negotiated, not this program's type."""
+    named = {k for k, rx in _rules().type_words.items() if rx.search(t, *clause)}
+    return len(named) >= 3 and not _any_commission_in(terms, clause)
+
+
 def _any_commission_in(terms: Terms, clause: tuple[int, int]) -> bool:
     return any(clause[0] <= n.start < clause[1] for n in terms._commission_nums)
 
@@ -1522,6 +1626,10 @@ _NO_COMMISSION_FOR = re.compile(r"(?i)\bno commission (?:for|on)\b[^.]{0,30}$")
 
 _UNIT_LABEL_BEFORE = re.compile(r"(?i)(?:^|[|;•]\s*|[.!?]\s+)([\w-]+) (?:commission|payout|bounty|reward)s?\s*[:|]\s*$")
 _RELATIVE_CLAUSE = re.compile(r"(?i)\s+(?:that|which|whose)\b")
+# "each friend who installs solar": the unit is the friend, unless the person's act is itself a unit of a lead or an
+# app ("each customer who registers", "every user who installs the app")
+_WHO_CLAUSE = re.compile(r"(?i)\s+(?:who|whom)\b")
+_APP_WORD = re.compile(r"(?i)\b(?:apps?|application|software|extension|game)\b")
 _PERIOD_THEN_UNIT = re.compile(r"(?i)^(?:month|mo|year|week|day)s?,? (?:for (?:every|each)|per|each)"
                                r" (?:new |active |qualified |paid )*")
 
@@ -1542,6 +1650,7 @@ def _unit_type(t: str, n: _Num) -> PayoutType | None:
         words = re.sub(r"^account\b", "sign-up", phrase.lower()) if re.search(r"(?i)creates? an? account", t) else phrase.lower()
         words = _PERIOD_THEN_UNIT.sub("", words)      # "per month for each active subscriber": the unit is the subscriber
         words = _RELATIVE_CLAUSE.split(words, maxsplit=1)[0]     # "each salon that books ...": the unit is the salon
+        words = _person_unit(words, t)
         if re.match(r"(?i)(?:month|mo|year|week|day)\b", words):
             continue
         for kind, rx in r.unit_types:
@@ -1549,6 +1658,19 @@ def _unit_type(t: str, n: _Num) -> PayoutType | None:
                 return kind
         return PayoutType.CPA
     return None
+
+
+def _person_unit(words: str, t: str) -> str:
+    """"friend who installs solar panels" -> "friend"; "customer who registers" and "user who installs the app" keep
+    the act that is a lead or an app install."""
+    head = _WHO_CLAUSE.split(words, maxsplit=1)[0]
+    if head == words:
+        return words
+    act = words[len(head):]
+    for kind, rx in _rules().unit_types:
+        if rx.search(act) and (kind is PayoutType.CPL or (kind is PayoutType.CPI and _APP_WORD.search(t))):
+            return words
+    return head
 
 
 def _unit_phrases(t: str, n: _Num) -> tuple[list[str], list[str]]:
@@ -2045,8 +2167,18 @@ _CALCULATED_BEFORE = re.compile(r"(?i)\b(?:calculated|computed|tallied|totall?ed
 # ... unless the same phrase pays them: "calculated monthly and paid out by bank transfer"
 _AND_PAID_AFTER = re.compile(r"(?i)\s+and\s+(?:then\s+)?(?:paid|sent|issued|distributed|disbursed|transferred)\b")
 # "you can track your earnings daily": how often earnings can be seen is not when they are paid
-_WATCHED_BEFORE = re.compile(r"(?i)\b(?:track|monitor|view|see|watch)(?:s|ed|ing)?(?: [\w']+){0,3}\s+$")
+_WATCHED_BEFORE = re.compile(r"(?i)\b(?:track|monitor|view|see|watch)(?:s|ed|ing)?"
+                             r"(?: (?!(?:paid|pay\w*|sent|issued|transferred|disbursed)\b)[\w']+){0,3}\s+$")
 _PAYOUT_VERB = re.compile(r"(?i)\b(?:paid|payouts?|payments?|sent|issued|transferred)\b")
+
+
+# one bill or payment of the customer (or of the referrer's own account): "a credit on your next monthly bill",
+# "20% of every monthly payment your customers make"
+_NEXT_BEFORE_BILL = re.compile(r"(?i)\b(?:next|upcoming|future|your|their|every|each|all|any)\s+$")
+_BILL_AFTER = re.compile(r"(?i)\s+(?:[\w-]+\s+)?(?:bills?|statements?|invoices?|billing|subscriptions?|renewals?|charges?"
+                         r"|plans?|fees?)\b")
+_EVERY_BEFORE_PAYMENT = re.compile(r"(?i)\b(?:every|each|all|any)\s+$")
+_PAYMENT_AFTER = re.compile(r"(?i)\s+(?:subscription\s+|recurring\s+)?(?:payments?|installments?|instalments?)\b")
 
 
 def _customer_subject(before: str) -> bool:
@@ -2073,6 +2205,9 @@ def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
     calculated = _CALCULATED_BEFORE.search(before) and not _AND_PAID_AFTER.match(t, m.end())
     if _ORDINAL_BEFORE.search(before) or _MONEY_BEFORE.search(before) or calculated or _WATCHED_BEFORE.search(before):
         return True
+    if (_NEXT_BEFORE_BILL.search(before) and _BILL_AFTER.match(t, m.end())) \
+            or (_EVERY_BEFORE_PAYMENT.search(before) and _PAYMENT_AFTER.match(t, m.end())):
+        return True      # "a credit on your next monthly bill", "of every monthly payment": a bill, not a payout date
     rec = _RECURRENCE_BEFORE.search(before)
     return bool(rec and not _PAYOUT_VERB.search(rec.group("gap")))
 
@@ -2089,15 +2224,24 @@ def _methods(t: str, clauses, terms: Terms, context) -> None:
     prev: tuple[int, int] | None = None
     for s, e in clauses:
         ctx = context == "payout" or _payment_clause(t, s, e) or (prev and _payment_clause(t, *prev))
+        in_kind = ctx or bool(_REWARD_RECEIVED.search(t, s, e))
         prev = (s, e)
         for name, rx in r.methods:
-            if name in found or not (ctx or name in r.methods_anywhere):
+            if name in found or not (ctx or name in r.methods_anywhere or (in_kind and name in _REWARDS_IN_KIND)):
                 continue
             hit = _method_mention(t, s, e, name, rx)
             if hit is not None:
                 found[name] = hit
     _drop_destinations(t, found)
     terms.methods = sorted(found.values(), key=lambda f: f.span[0])
+
+
+# A reward in kind is paid by handing it over: "get a $50 Amazon gift card", "we'll give you a prepaid Visa card",
+# "Choose your reward: ...", "Thank-you gift: ...". A gift card or credit named where the referrer receives
+# something is how the referrer is paid, even with no word of payment in the clause.
+_REWARD_RECEIVED = re.compile(r"(?i)\b(?:rewards?|rewarded|get|gets|getting|receive[sd]?|receiving|earn(?:s|ed|ing)?"
+                              r"|(?:give|send|mail|email)(?:s|ing)? (?:you|them|the referr\w+|each referr\w+|your)"
+                              r"|thank[- ]you (?:gift|present)|choose|pick|redeem\w*|e-?mail(?:s|ed)?)\b")
 
 
 def _payment_clause(t: str, s: int, e: int) -> bool:
@@ -2162,8 +2306,8 @@ def _restrictions(text: str, terms: Terms) -> None:
     for s, e in _clauses(t):
         for name, span in _prohibited_types(t, s, e):
             found.setdefault(f"no-{name}", span)
-    for name, span in _bad_practices(t) + _field_verdicts(t) + _headed_list_items(t) + _titles_with_sanction(t) \
-            + _practice_definitions(t) + _permission_exceptions(t) + _questions_answered_no(t):
+    for name, span in _bad_practices(t) + _field_verdicts(t) + _marked_items(t) + _headed_list_items(t) \
+            + _titles_with_sanction(t) + _practice_definitions(t) + _permission_exceptions(t) + _questions_answered_no(t):
         found.setdefault(f"no-{name}", span)
     for name in [n for n, span in found.items() if _names_something_else(t, n[3:], span)]:
         del found[name]
@@ -2260,6 +2404,20 @@ def _field_verdicts(t: str) -> list[tuple[str, tuple[int, int]]]:
 
 
 _NEGATED_LABEL = re.compile(r"(?i)\bno\s+$")
+
+# "❌ Incentivized traffic ✅ SEO", "🚫 Coupon sites": a cross mark before an item of a traffic checklist bans it
+_CROSS_BEFORE = re.compile(r"[❌✗✘✖⛔🚫]\ufe0f?\s*(?:[\w-]+\s+)?$")
+
+
+def _marked_items(t: str) -> list[tuple[str, tuple[int, int]]]:
+    """A traffic type led by a cross mark in a checklist (the verdict before the item instead of after it)."""
+    out = []
+    for name, rx in _traffic_patterns():
+        for m in rx.finditer(t):
+            if _CROSS_BEFORE.search(t, max(0, m.start() - 16), m.start()):
+                out.append((name, m.span()))
+                break
+    return out
 
 
 # "b. Trademark Bidding - Bidding on our brand name ...": an enumerated item that titles a practice and defines it

@@ -90,7 +90,8 @@ TRAFFIC_TYPES: dict[str, str] = {
               r"|points? sites?",
     "brand-bidding": r"brand(?:ed)?(?:[\s-](?:name|keyword|term))?s?(?:[\s-]keyword)?[\s-]bidding"
                      r"|trademarks?(?: \+)?(?: keywords?)?(?: bidding)?|brand(?:ed)?[\s-](?:keywords?|ppc|sem|terms?|search)"
-                     r"|(?:paid search|search|sem|ppc) \(brand(?:ed)?\)"     # "Paid search (Brand) Forbidden"
+                     # "Paid search (Brand) Forbidden", "PPC (brand keywords): No"
+                     r"|(?:paid search|search|sem|ppc) \((?:on )?brand(?:ed)?(?: (?:keywords?|terms?|names?))?\)"
                      r"|\btm bidding|direct linking|brand names?|[\w-]+(?:'s| related) (?:keywords|search terms)"
                      r"|bid(?:ding)? on (?:our|the|any of our|the company'?s|company|its) (?:\w+ )?"
                      r"(?:brand|trademark|name)(?:s|ed)?"
@@ -109,6 +110,7 @@ TRAFFIC_TYPES: dict[str, str] = {
     "push": r"push(?: notifications?| traffic)?",
     "pop": r"pop(?:[\s-]?(?:ups?|unders?|s))?\b",
     "adult": r"adult(?: traffic| sites?| content)?|sexually explicit|(?:explicit|pornographic|sexual) (?:content|material|sites?)"
+             r"|pornographic"
              r"|porn(?:ography)?|sex|nsfw",
     # "coupon apps / extensions" are browser software (toolbar), not coupon sites
     "coupon": r"coupons?(?: (?:sites?|codes?))?(?! (?:apps?|extensions?|plug-?ins?|add-?ons?)\b)|deal sites?|voucher(?: sites?)?"

@@ -1,7 +1,8 @@
-"""The shipped recurring arbiter (session 5): stored as JSON data, rebuilt once per process, consulted by
-`extract_terms` only when MATRIX_TERMS_ARBITER=1 (default off: switched on, seven hand-written
-expectations flipped). These pin the storage (rebuilt probabilities == the fitted pipeline's), the provenance
-of the stored model, the switch, and the consistency of what `extract_terms` returns when the arbiter speaks."""
+"""The shipped arbiters (session 5: recurring; session 6: + payout_type, both behind the evidence gate): stored as JSON
+data, rebuilt once per process, consulted by `extract_terms` for DEFAULT_ON_FIELDS (none since the sealed rounds 22-23)
+by default and for every shipped field with MATRIX_TERMS_ARBITER=1. These pin the storage (rebuilt probabilities == the fitted
+pipeline's), the provenance of the stored models, the switch, and the consistency of what `extract_terms` returns
+when an arbiter speaks. The gate itself is pinned in test_terms_arbiter_s6.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.terms_arbiter_loro import PREREGISTERED_MARGINS
+from bench.terms_arbiter_loro import EVIDENCE_MARGINS
 from bench.terms_quality import load_corpus
 from matrix.models import PayoutType
 from matrix.normalize import terms_arbiter as ta
@@ -50,49 +51,54 @@ def test_rebuilt_from_json_gives_the_fitted_pipelines_probabilities(small_model)
     assert decided == [ta.gate("recurring", p, r["rules"]["recurring"], 0.05) for p, r in zip(fitted, test, strict=True)]
 
 
-def test_the_shipped_file_is_small_plain_data_with_its_provenance() -> None:
-    path = ta.shipped_path("recurring")
-    assert path.stat().st_size < 10_000_000
+@pytest.mark.parametrize("field", ta.SHIPPED_FIELDS)
+def test_the_shipped_file_is_small_plain_data_with_its_provenance(field: str) -> None:
+    path = ta.shipped_path(field)
+    assert path.stat().st_size < 6_000_000
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["field"] == "recurring" and data["classes"] == ["false", "null", "true"]
-    assert data["margin"] == PREREGISTERED_MARGINS["recurring"] == 0.05
+    assert data["field"] == field and ta.NULL in data["classes"]
+    if field == "recurring":
+        assert data["classes"] == ["false", "null", "true"]
+    assert data["margin"] == EVIDENCE_MARGINS[field]
     prov = data["provenance"]
-    assert prov["rounds"] == "4-19" and prov["seed"] == ta.SEED
+    assert prov["rounds"] == "4-21" and prov["seed"] == ta.SEED
     assert prov["rules_outputs"]["4-10"] == "b90d7c3" and prov["rules_outputs"]["11-15"] == "2bf5fa7"
     n_features = sum(len(v["vocabulary"]) for v in data["vectorizers"])
-    assert len(data["coef"]) == 3 and all(len(row) == n_features for row in data["coef"])
+    assert len(data["coef"]) == len(data["classes"]) and all(len(row) == n_features for row in data["coef"])
     assert [v["name"] for v in data["vectorizers"]] == ["word", "char", "rules"]
 
 
-def test_the_shipped_arbiter_is_loaded_once_and_only_for_recurring() -> None:
+def test_the_shipped_arbiters_are_loaded_once_and_only_for_shipped_fields() -> None:
     first = ta.shipped("recurring")
     assert first is not None and first is ta.shipped("recurring")
+    assert ta.shipped("payout_type") is not None
     assert ta.shipped("lifetime") is None and ta.shipped("model") is None
     probs = first.proba("Earn 30% recurring commission for 12 months.",
                         {"recurring": True, "lifetime": None, "payout_type": "revshare", "model": "percent"})
     assert abs(sum(probs.values()) - 1.0) < 1e-9 and max(probs, key=probs.__getitem__) == "true"
 
 
-def test_the_switch_is_off_by_default_and_read_from_the_environment(monkeypatch) -> None:
+def test_the_switch_defaults_per_field_and_is_read_from_the_environment(monkeypatch) -> None:
     monkeypatch.delenv(ta.ENV_SWITCH, raising=False)
-    assert ta.arbiter_enabled() is ta.DEFAULT_ON is False
+    assert ta.enabled_fields() == ta.DEFAULT_ON_FIELDS == ()
+    assert not ta.arbiter_enabled("payout_type") and not ta.arbiter_enabled("recurring") and not ta.arbiter_enabled()
     monkeypatch.setenv(ta.ENV_SWITCH, "1")
-    assert ta.arbiter_enabled()
+    assert ta.enabled_fields() == ta.SHIPPED_FIELDS and ta.arbiter_enabled("recurring")
     with ta.rules_only():
         assert not ta.arbiter_enabled()
     assert ta.arbiter_enabled()          # restored
     monkeypatch.setenv(ta.ENV_SWITCH, "off")
-    assert not ta.arbiter_enabled()
+    assert not ta.arbiter_enabled() and not ta.arbiter_enabled("payout_type")
 
 
-# overridden by the shipped arbiter when it is on (rule: recurring unstated): a refer-a-friend line
-OVERRIDDEN = "Share your link with recurring clients and earn $5 per paying customer."
+# weak evidence (two clauses, a commission found, recurrence unstated by the rules): the opt-in recurring arbiter fills it
+OVERRIDDEN = "Earn 30% on every subscription you refer. Your share is paid on each monthly subscription fee they pay."
 
 
 def test_off_the_rules_value_stands(monkeypatch) -> None:
-    monkeypatch.delenv(ta.ENV_SWITCH, raising=False)
+    monkeypatch.delenv(ta.ENV_SWITCH, raising=False)     # default: recurring is not consulted
     t = extract_terms(OVERRIDDEN)
-    assert t.recurring is None and t.arbitrated == {}
+    assert t.recurring is None and "recurring" not in t.arbitrated
 
 
 def test_on_the_arbiters_value_is_marked_as_the_arbiters(monkeypatch) -> None:
@@ -102,6 +108,7 @@ def test_on_the_arbiters_value_is_marked_as_the_arbiters(monkeypatch) -> None:
     assert t.recurring.source == "arbiter" and t.recurring.span == (0, len(OVERRIDDEN))
     assert t.arbitrated["recurring"]["rule"] is None and t.arbitrated["recurring"]["arbiter"] is True
     assert t.recurring_months is None and t.lifetime is None     # the rules had none: left as they were
+    assert t.as_dict()["payout_type"] == PayoutType.REVSHARE.value   # the derived percent type follows recurrence
     # a labelled cookie cell has no commission terms: the arbiter is not asked
     assert extract_terms(OVERRIDDEN, context="cookie").arbitrated == {}
 

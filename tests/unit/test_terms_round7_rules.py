@@ -28,9 +28,10 @@ CASES = [
     # --- recurring: rates on later sales --------------------------------------------------------------
     ("Get 20% on the first order and 12% on 2nd and later orders.",
      {"model": "percent", "percent": [12.0, 20.0], "recurring": True, "payout_type": "revshare"}),
-    # look-alike: a reward credit "used on future purchases" is how credit is spent, not a recurrence
+    # look-alike: a reward credit "used on future purchases" is how credit is spent, not a recurrence (and, since
+    # session 6, rewards spent in the shop are read as the store-credit method)
     ("Receive a $10 reward per friend; rewards can be spent on future shop purchases.",
-     {"model": "flat", "flat": [10.0, 10.0], "currency": "USD", "payout_type": "cpa"}),
+     {"model": "flat", "flat": [10.0, 10.0], "currency": "USD", "payout_type": "cpa", "methods": ["store_credit"]}),
     # --- recurring false ----------------------------------------------------------------------------------
     ("Partners are paid commission for the first order placed by each new buyer.", {"recurring": False}),
     # look-alike: the first order and every renewal is recurring
