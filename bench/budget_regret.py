@@ -28,8 +28,9 @@ expansions; 90 days, 15 and 40 campaigns) was run once by the lead at the end of
 18 and 45 campaigns, budgets mostly expanded 0.7-2x, soft curves, change-points deep into the loop) was run once
 by the lead at 16:23 UTC in session 5 with the final code (figures in docs/budget.md); development data since.
 `sealed6` (defined at 18:20 UTC in session 6 before that session's budget work: 70-day histories over 16 and 48
-campaigns, budgets 0.5-2.2x the historical one, half S-curves, late launches; see matrix/budget/simulator.py) is run
-once by the lead at the end of session 6; nobody developing runs it.
+campaigns, budgets 0.5-2.2x the historical one, half S-curves, late launches; see matrix/budget/simulator.py) was run
+by the lead at the end of session 6 (its first run crashed on a numerical overflow, fixed without tuning and run again;
+figures in docs/budget.md); development data since.
 
 Per strategy (equal, proportional, safe = the default, explore):
   one-shot: fit on 120 days, plan the next day once; median / p90 regret vs the oracle (true curves),
@@ -39,9 +40,9 @@ Per strategy (equal, proportional, safe = the default, explore):
   the loop oscillates (matrix.budget.evaluate.reversal_share: of the campaign moves > 10 % that followed a move > 10 %,
   the share that reversed it; median over worlds);
   violations of the constraints (all plans, both modes);
-  trust: best reachable regret inside the one-shot plan's trust region (the observed range widened by each
-  campaign's evidence step, matrix.budget.safe.evidence_steps) with the true curves (the loop's region grows each
-  week as the plays extend the observed range).
+  trust: best reachable regret inside the one-shot plan's trust region (the observed range, rescaled by the budget
+  ratio since session 6, widened by each campaign's evidence step, matrix.budget.safe.evidence_steps) with the true
+  curves (the loop's region grows each week as the plays extend the observed range).
 """
 
 from __future__ import annotations

@@ -116,8 +116,8 @@ def history_allocation(hist: pd.DataFrame, ids: list[str], cons: Constraints, da
 
 
 def trust_oracle_regret(world: World, hist: pd.DataFrame, cons: Constraints, day: int, multiple: float = 2.0) -> float:
-    """Best reachable regret inside the safe strategy's trust region (the observed range widened by each
-    campaign's evidence step, at most `multiple`), true curves."""
+    """Best reachable regret inside the safe strategy's trust region (the observed range rescaled by the budget
+    ratio, `safe.reference_points`, widened by each campaign's evidence step, at most `multiple`), true curves."""
     from matrix.budget.safe import trust_floor, trust_limits
     from matrix.budget.strategies import build_context
 

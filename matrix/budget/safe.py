@@ -8,7 +8,10 @@ delivers less than keeping the old allocation. So the default strategy:
 1. moves only inside a trust region sized by the evidence: a campaign's observed spend range widened on
    both sides by the span the data actually cover (`evidence_steps`: log high/low of daily spend, at
    least x1.25, at most `trust_multiple`), so a campaign whose spend barely varied moves a small step
-   and the step grows as the loop records new levels (more with `explore` and its `explore_step`);
+   and the step grows as the loop records new levels (more with `explore` and its `explore_step`). The range
+   is first rescaled by the budget ratio (`budget_ratio`, `reference_points`; session 6): a budget 2x the
+   historical total needs every campaign to double on average, so the upper ends are doubled (a cut lowers the
+   lower ends), and keeping the history's shape at the new budget is a point of the region;
 2. pools the curve-shape posteriors across campaigns (empirical Bayes over the shared (theta, k/
    median spend, s) grid), so one campaign with a narrow spend range borrows the shapes its
    siblings showed instead of a flat prior that happily believes "linear forever";
@@ -21,7 +24,9 @@ delivers less than keeping the old allocation. So the default strategy:
    followed, `anchor_allocation`) on paired posterior draws (`anchor_guard`). In a weekly loop the weeks
    played since are the loop's own evidence: the risk discount halves per week of them (`loop_risk`) and
    the anchor's first-plan collapse below the data relaxes with it, so the loop converges while the
-   first plan stays guarded;
+   first plan stays guarded. Both guards ask for confidence only to leave what the data have seen
+   (`known_share`, `required_confidence`; session 6): an anchor that is itself an extrapolation (the history
+   rescaled to a much larger or smaller budget) needs the plan to beat it with better-than-even odds, not 80 %;
 6. spreads when the history says little: the guarded plan is shrunk toward the equal split by the median over
    campaigns of cv^2 / (cv^2 + `spread_prior_cv`^2), cv = the posterior's relative sd of a campaign's earnings at
    its upper trust limit (`spread_weights`, `shrink_to_equal`; relaxed in a loop like the risk). A campaign may
@@ -175,12 +180,44 @@ def evidence_steps(ctx: AllocationContext, multiple: float) -> np.ndarray:
     return np.clip(np.nan_to_num(span, nan=0.0), min(MIN_STEP, cap), cap)
 
 
-def trust_limits(ctx: AllocationContext, multiple: float, extra: float = 1.0) -> tuple[np.ndarray, bool]:
-    """Per-campaign upper limits: highest observed daily spend x exp(evidence step) (<= `multiple` x;
-    x `extra` for a stated exploration step; inf where unknown). If those limits cannot hold the budget,
-    they are widened by one common factor (flagged)."""
-    obs = ctx.observed_max if ctx.observed_max is not None else np.full(ctx.n, np.nan)
-    lim = np.where(np.isfinite(obs) & (obs > 0), obs * np.exp(evidence_steps(ctx, multiple)) * extra, np.inf)
+def budget_ratio(ctx: AllocationContext) -> float:
+    """The planning budget over the historical daily total (the last 7 days' mean spend summed): how much every
+    campaign must grow (or shrink) on average. 1 when the history total is unknown. In a weekly loop the plays
+    were made at the planning budget, so the ratio is 1 from the second plan on."""
+    h = ctx.history_allocation
+    if h is None or not np.isfinite(h).all() or h.sum() <= 0:
+        return 1.0
+    return float(ctx.constraints.budget / h.sum())
+
+
+def reference_points(ctx: AllocationContext, equal: bool = False,
+                     scaled: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Per campaign, the highest and lowest spend the trust region is built around: the observed range, the
+    observed range rescaled to the budget (`budget_ratio`: when the budget doubles, every campaign must on
+    average double, so keeping the history's shape at the new budget is a point of the region, not an
+    extrapolation the plan is barred from) and, with `equal`, the equal share budget / n (what a marketer with
+    no information would do). NaN where a campaign has no observed spend (no limit from the data)."""
+    n = ctx.n
+    obs_hi = ctx.observed_max if ctx.observed_max is not None else np.full(n, np.nan)
+    obs_lo = ctx.observed_min if ctx.observed_min is not None else np.full(n, np.nan)
+    r = budget_ratio(ctx) if scaled else 1.0
+    top = np.where(np.isfinite(obs_hi) & (obs_hi > 0), obs_hi * max(r, 1.0), np.nan)
+    bottom = np.where(np.isfinite(obs_lo) & (obs_lo > 0), obs_lo * min(r, 1.0), np.nan)
+    if equal:
+        eq = ctx.constraints.budget / max(n, 1)
+        top = np.where(np.isfinite(top), np.maximum(top, eq), np.nan)
+        bottom = np.where(np.isfinite(bottom), np.minimum(bottom, eq), np.nan)
+    return top, bottom
+
+
+def trust_limits(ctx: AllocationContext, multiple: float, extra: float = 1.0,
+                 equal: bool = False, scaled: bool = True) -> tuple[np.ndarray, bool]:
+    """Per-campaign upper limits: the highest reference spend (`reference_points`: the highest observed daily
+    spend, scaled up by the budget ratio when the budget grew, at least the equal share with `equal`) x
+    exp(evidence step) (<= `multiple` x; x `extra` for a stated exploration step; inf where unknown). If those
+    limits cannot hold the budget, they are widened by one common factor (flagged)."""
+    top, _ = reference_points(ctx, equal, scaled)
+    lim = np.where(np.isfinite(top), top * np.exp(evidence_steps(ctx, multiple)) * extra, np.inf)
     c = ctx.constraints
     hi = np.minimum(c.hi, lim)
     hi = np.maximum(hi, c.lo)
@@ -201,15 +238,17 @@ def trust_limits(ctx: AllocationContext, multiple: float, extra: float = 1.0) ->
     return hi, widened
 
 
-def trust_floor(ctx: AllocationContext, multiple: float, hi: np.ndarray, extra: float = 1.0) -> np.ndarray:
-    """Per-campaign lower limits: the lowest observed daily spend / exp(evidence step) (/ `extra`; the
-    hard minimum where unknown). Cutting below the observed range is extrapolation too: an S-shaped
-    campaign whose history sat above its threshold loses everything below it, and only a history that
-    varied its spend says where that is. Never above `hi`; if the floors cannot fit in the budget they
-    are lowered by one common factor."""
+def trust_floor(ctx: AllocationContext, multiple: float, hi: np.ndarray, extra: float = 1.0,
+                equal: bool = False, scaled: bool = True) -> np.ndarray:
+    """Per-campaign lower limits: the lowest reference spend (`reference_points`: the lowest observed daily
+    spend, scaled down by the budget ratio when the budget shrank, at most the equal share with `equal`) /
+    exp(evidence step) (/ `extra`; the hard minimum where unknown). Cutting below the observed range is
+    extrapolation too: an S-shaped campaign whose history sat above its threshold loses everything below it,
+    and only a history that varied its spend says where that is. Never above `hi`; if the floors cannot fit
+    in the budget they are lowered by one common factor."""
     c = ctx.constraints
-    obs = ctx.observed_min if ctx.observed_min is not None else np.full(ctx.n, np.nan)
-    want = np.where(np.isfinite(obs) & (obs > 0), obs / np.exp(evidence_steps(ctx, multiple)) / extra, 0.0)
+    _, bottom = reference_points(ctx, equal, scaled)
+    want = np.where(np.isfinite(bottom), bottom / np.exp(evidence_steps(ctx, multiple)) / extra, 0.0)
     lo = np.clip(np.maximum(c.lo, want), c.lo, hi)
     free = c.budget - c.lo.sum()
     extra_sum = (lo - c.lo).sum()
@@ -249,6 +288,31 @@ def anchor_allocation(ctx: AllocationContext) -> np.ndarray:
     if a is None or not np.isfinite(a).all() or a.sum() <= 0:
         return baseline_allocation(ctx)
     return ctx.constraints.project(a * ctx.constraints.budget / a.sum())
+
+
+def known_share(ctx: AllocationContext, x: np.ndarray) -> float:
+    """How much of allocation x the data have seen: per campaign the part of its spend inside the observed
+    range (all of it inside; obs_max / x above it; x / obs_min below it), spend-weighted. The history anchor
+    rescaled to a budget 2x the historical one sits far beyond every campaign's data: it is a guess like the
+    plan, not a known point (1 where the range is unknown)."""
+    n = ctx.n
+    hi = ctx.observed_max if ctx.observed_max is not None else np.full(n, np.nan)
+    lo = ctx.observed_min if ctx.observed_min is not None else np.full(n, np.nan)
+    x = np.asarray(x, float)
+    k = np.ones(n)
+    above = np.isfinite(hi) & (hi > 0) & (x > hi)
+    below = np.isfinite(lo) & (lo > 0) & (x < lo)
+    k[above] = hi[above] / x[above]
+    k[below] = x[below] / lo[below]
+    return float(np.sum(x * k) / x.sum()) if x.sum() > 0 else 1.0
+
+
+def required_confidence(confidence: float, known: float) -> float:
+    """The probability a plan must beat the anchor with: `confidence` to leave a point the data have seen,
+    falling to 0.5 (the posterior's even odds: pick the better guess) as the anchor itself becomes an
+    extrapolation (`known_share`). Leaving the known for a guess needs evidence; choosing between two guesses
+    needs only the better odds."""
+    return 0.5 + (confidence - 0.5) * min(max(known, 0.0), 1.0)
 
 
 def guard(samples: Sequence[CurveSamples | EdgeSamples], x_new: np.ndarray, x_old: np.ndarray, quantile: float,
@@ -346,9 +410,12 @@ def spread_weights(samples: Sequence[CurveSamples], hi: np.ndarray, prior_cv: fl
         if not np.isfinite(hi[i]) or hi[i] <= 0:
             continue
         v = sm.values(np.array([hi[i]]))[0]
-        m = float(v.mean())
-        if m > 0:
-            cv2 = float(v.var()) / m ** 2
+        with np.errstate(over="ignore", invalid="ignore"):
+            m = float(v.mean())
+        if not np.isfinite(m):  # draws too large to average (an amplitude the data never pinned): nothing known
+            w[i] = 1.0
+        elif m > 0:
+            cv2 = float(np.var(v / m))  # scale-free: squaring the raw draws overflowed on such campaigns
             w[i] = cv2 / (cv2 + prior_cv ** 2)
     return w
 
@@ -375,7 +442,8 @@ class Safe(Strategy):
     def defaults(cls) -> dict[str, Any]:
         return {"trust_multiple": 2.0, "risk": 0.5, "guard_quantile": 0.2, "samples": 200, "grid": 300, "guard": True,
                 "floor": True, "edge_guard": False, "anchor": True, "anchor_confidence": 0.8, "anchor_tolerance": 0.01,
-                "risk_half_life_days": 7.0, "shape_collapse": 1.0, "spread_prior_cv": 0.7}
+                "risk_half_life_days": 7.0, "shape_collapse": 1.0, "spread_prior_cv": 0.7,
+                "equal_reachable": False, "budget_scaled": True, "known_scaled": True}
 
     def _samples(self, ctx: AllocationContext, seed: int = 7) -> list[CurveSamples]:
         rng = np.random.default_rng(seed)
@@ -388,8 +456,9 @@ class Safe(Strategy):
             self.info["fallback"] = "no fitted curves: kept the current allocation"
             return baseline_allocation(ctx) if (ctx.current is not None or ctx.history_allocation is not None) \
                 else Equal().propose(ctx)
-        hi, widened = trust_limits(ctx, float(self.params["trust_multiple"]))
-        lo = trust_floor(ctx, float(self.params["trust_multiple"]), hi) if self.params["floor"] else None
+        region = {"equal": bool(self.params["equal_reachable"]), "scaled": bool(self.params["budget_scaled"])}
+        hi, widened = trust_limits(ctx, float(self.params["trust_multiple"]), **region)
+        lo = trust_floor(ctx, float(self.params["trust_multiple"]), hi, **region) if self.params["floor"] else None
         self.info["trust_hi"], self.info["trust_lo"], self.info["trust_widened"] = hi, lo, widened
         cons = _within(ctx.constraints, hi, lo)
         samples = self._samples(ctx)
@@ -405,7 +474,7 @@ class Safe(Strategy):
             if self.params["edge_guard"]:
                 edges = [EdgeSamples(sm, r, np.random.default_rng(11 + i))
                          for i, (sm, r) in enumerate(zip(samples, rng_obs, strict=True))]
-            x, t = guard(edges, x, old, float(self.params["guard_quantile"]))
+            x, t = guard(edges, x, old, self._guard_quantile(ctx, old))
             self.info["guard_t"] = t
         if self.params["anchor"]:
             x = self._anchor(ctx, samples, rng_obs, x)
@@ -418,8 +487,9 @@ class Safe(Strategy):
                       observed: Sequence[tuple[float, float]], x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The most shrink (from the guarded plan x toward the shrunk y, 10 % steps) that still beats the history
         anchor on the anchor guard's paired draws (probability >= `anchor_confidence`, 5 % tail within
-        `anchor_tolerance`). Unguarded, the shrink made 3 of 12 heldout worlds with 8 campaigns worse than the
-        history (>= history 0.75); guarded 1.00, median 11.82 % against 12.75 % without the shrink."""
+        `anchor_tolerance`; both relaxed toward even odds as the anchor leaves the data, `_confidence`, `_tail`).
+        Unguarded, the shrink made 3 of 12 heldout worlds with 8 campaigns worse than the history (>= history
+        0.75); guarded 1.00, median 11.82 % against 12.75 % without the shrink."""
         from matrix.budget.plan import level_uncertainty
 
         anchor = anchor_allocation(ctx)
@@ -428,10 +498,10 @@ class Safe(Strategy):
         base = draws.total(anchor)
         allowed = float(self.params["anchor_tolerance"]) * max(float(np.median(base)), 0.0)
         keep, kept_t = x, 0.0
+        confidence, tail = self._confidence(ctx, anchor), self._tail(ctx, anchor)
         for t in np.linspace(0.0, 1.0, 11)[1:]:
             gain = draws.total(x + t * (y - x)) - base
-            if float(np.mean(gain > 0)) >= float(self.params["anchor_confidence"]) and \
-                    float(np.quantile(gain, 0.05)) >= -allowed:
+            if float(np.mean(gain > 0)) >= confidence and float(np.quantile(gain, tail)) >= -allowed:
                 keep, kept_t = x + t * (y - x), float(t)
         self.info["spread_kept"] = kept_t
         self.info["spread_weight"] = float(self.info.get("spread_weight", 0.0)) * kept_t  # the shrink actually applied
@@ -451,6 +521,28 @@ class Safe(Strategy):
             return x
         return shrink_to_equal(x, np.full(ctx.n, weight), ctx.constraints, hi)
 
+    def _confidence(self, ctx: AllocationContext, anchor: np.ndarray) -> float:
+        """The probability the plan must beat the anchor with (`required_confidence`): `anchor_confidence` when
+        the anchor lies inside the data, less as it becomes an extrapolation (`known_scaled`)."""
+        conf = float(self.params["anchor_confidence"])
+        if self.params["known_scaled"]:
+            conf = required_confidence(conf, known_share(ctx, anchor))
+        self.info["anchor_confidence"] = conf
+        return conf
+
+    def _tail(self, ctx: AllocationContext, anchor: np.ndarray) -> float:
+        """The lower-tail quantile of the gain over the anchor that must stay within `anchor_tolerance`: 5 % when the
+        anchor lies inside the data, moving to the median as it becomes an extrapolation (as `_confidence`)."""
+        return 1.0 - required_confidence(0.95, known_share(ctx, anchor)) if self.params["known_scaled"] else 0.05
+
+    def _guard_quantile(self, ctx: AllocationContext, old: np.ndarray) -> float:
+        """The gain quantile the first guard maximises: `guard_quantile` when the allocation it starts from lies
+        inside the data, moving to the median as that allocation becomes an extrapolation (as `_confidence`)."""
+        q = float(self.params["guard_quantile"])
+        if self.params["known_scaled"]:
+            q = 1.0 - required_confidence(1.0 - q, known_share(ctx, old))
+        return q
+
     def _relax(self) -> float:
         """1 on a first plan, falling towards 0 as the loop's evidence grows (the relaxed risk / the base risk)."""
         base = float(self.params["risk"])
@@ -464,8 +556,8 @@ class Safe(Strategy):
         anchor = anchor_allocation(ctx)
         draws = PairedDraws(samples, observed, level_uncertainty(ctx),
                             shape_collapse=float(self.params["shape_collapse"]) * self._relax() ** 4)
-        x, check = anchor_guard(draws, x, anchor, float(self.params["anchor_confidence"]),
-                                tolerance=float(self.params["anchor_tolerance"]))
+        x, check = anchor_guard(draws, x, anchor, self._confidence(ctx, anchor),
+                                tail=self._tail(ctx, anchor), tolerance=float(self.params["anchor_tolerance"]))
         self.info["anchor"] = check
         return x
 

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from matrix.budget.evaluate import SAFE_FIT
-from matrix.budget.plan import level_uncertainty, make_plan, predictive_draws, total_interval
+from matrix.budget.plan import (
+    extrapolation_distances,
+    level_uncertainty,
+    make_plan,
+    plan_total_interval,
+    predictive_draws,
+    total_interval,
+)
 from matrix.budget.simulator import make_partial_world
 from matrix.budget.strategies import build_context, get_strategy
 
@@ -101,7 +108,9 @@ def test_fitted_plans_on_simulated_worlds_hold_the_truth_about_as_often_as_claim
         x = np.array([r.proposed for r in plan.campaigns])
         truth = w.value(x, 60)
         covered.append(plan.lower_total <= truth <= plan.upper_total)
-        lo, hi = total_interval(_plan_draws(plan, ctx), plan.interval)
+        # session 6: the plan states `plan_total_interval` (this sum's independent part plus a shared error)
+        above, below = extrapolation_distances(x, ctx.observed_max, ctx.observed_min)
+        lo, hi = plan_total_interval(_plan_draws(plan, ctx), above, below, plan.interval)
         assert plan.lower_total == pytest.approx(min(lo, plan.expected_total))
         assert plan.upper_total == pytest.approx(max(hi, plan.expected_total))
         assert plan.lower_total <= plan.expected_total <= plan.upper_total

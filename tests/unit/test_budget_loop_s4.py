@@ -197,7 +197,7 @@ def test_plan_total_interval_adds_campaign_errors_as_independent_inside_and_outs
     # session 5: the comonotone blend for extrapolated plans (session 4) double-counted a shared error the worlds did
     # not show; the total is now `plan.total_interval` of the campaigns' independent draws (tests in
     # test_budget_intervals_s5.py), for a plan inside the data and an equal split far from it alike
-    from matrix.budget.plan import total_interval
+    from matrix.budget.plan import extrapolation_distances, plan_total_interval
 
     w, h, c = make_partial_world(6, 2, "dev", history_days=60)
     ctx = build_context(h, c, w.ids, fit=True, fit_kwargs=SAFE_FIT, pool=True)
@@ -207,7 +207,8 @@ def test_plan_total_interval_adds_campaign_errors_as_independent_inside_and_outs
         sd = level_uncertainty(ctx)
         draws = [predictive_draws(p, float(x[i]), float(ctx.observed_max[i]), 200, np.random.default_rng(i), sd,
                                   float(ctx.observed_min[i])) for i, p in enumerate(ctx.posteriors)]
-        lo, hi = total_interval(draws, plan.interval)
+        above, below = extrapolation_distances(x, ctx.observed_max, ctx.observed_min)  # session 6: plus a shared error
+        lo, hi = plan_total_interval(draws, above, below, plan.interval)
         assert plan.lower_total == pytest.approx(min(lo, plan.expected_total))
         assert plan.upper_total == pytest.approx(max(hi, plan.expected_total))
         comonotone = sum(r.upper for r in plan.campaigns) - sum(r.lower for r in plan.campaigns)
@@ -322,10 +323,12 @@ def test_safe_plan_shrinks_toward_equal_only_as_far_as_the_anchor_allows_says_so
     later = get_strategy("safe")
     later.allocate(ctx)
     assert later.info["spread_weight"] <= 0.25 * weight / kept + 1e-9
-    # where the shrunk plan would not beat the history anchor on the posterior draws, nothing is shrunk or said
+    # where the shrunk plan would not beat the history anchor on the posterior draws, nothing is shrunk or said (the
+    # full 80 % confidence: session 6 asks less where the anchor itself lies beyond the data, as it does here)
     w, h, c = make_partial_world(8, 1, "sealed3", history_days=60)
     ctx = build_context(h, c, w.ids, fit=True, rng=np.random.default_rng(0), fit_kwargs=SAFE_FIT, pool=True)
-    held = get_strategy("safe")
+    held = get_strategy("safe", known_scaled=False)
     plan = make_plan(held, ctx)
     assert held.info["spread_kept"] == 0 and not any("toward the equal split" in n for n in plan.notes)
-    assert np.allclose([r.proposed for r in plan.campaigns], get_strategy("safe", spread_prior_cv=0.0).allocate(ctx))
+    assert np.allclose([r.proposed for r in plan.campaigns],
+                       get_strategy("safe", spread_prior_cv=0.0, known_scaled=False).allocate(ctx))
