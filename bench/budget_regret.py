@@ -27,7 +27,7 @@ expansions; 90 days, 15 and 40 campaigns) was run once by the lead at the end of
 `sealed5` (defined at 15:20 UTC in session 5 before that session's interval and loop work: 45-day histories over
 18 and 45 campaigns, budgets mostly expanded 0.7-2x, soft curves, change-points deep into the loop) was run once
 by the lead at 16:23 UTC in session 5 with the final code (figures in docs/budget.md); development data since.
-`sealed6` (defined at 18:20 UTC in session 6 before that session's budget work: 70-day histories over 16 and 48
+`sealed6` (defined at 18:15 UTC in session 6 before that session's budget work: 70-day histories over 16 and 48
 campaigns, budgets 0.5-2.2x the historical one, half S-curves, late launches; see matrix/budget/simulator.py) was run
 by the lead at the end of session 6 (its first run crashed on a numerical overflow, fixed without tuning and run again;
 figures in docs/budget.md); development data since.
