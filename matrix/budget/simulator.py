@@ -229,7 +229,7 @@ FAMILIES: dict[str, dict] = {
                 "theta_choices": (0.0, 0.1, 0.4), "budget_scale": (0.7, 2.0), "level_steps": (0, 2),
                 "level_step_range": (0.6, 1.8), "pause_prob": 0.03, "late_start": (0.15, 14, 35),
                 "dow": (1.0, 1.02, 1.03, 1.0, 0.98, 0.93, 1.04)},
-    # sealed6: defined at 18:15 UTC (committed in 4ddd1c6) on 2026-11-30 (start of session 6, before any of that session's budget work)
+    # sealed6: defined at 18:15 UTC on 2026-11-30 (commit 4ddd1c6; start of session 6, before any budget work)
     # and run once at the end by the lead, never by the developer. Ways an account differs again:
     # - 70-day histories over 16 and 48 campaigns, levels 0.1-6x the best level with 2-35 % daily jitter,
     #   0-3 budget steps (x0.5-2.0), 4 % paused days, 20 % of campaigns launched in the last 7-25 days;
