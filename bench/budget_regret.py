@@ -27,6 +27,9 @@ expansions; 90 days, 15 and 40 campaigns) was run once by the lead at the end of
 `sealed5` (defined at 15:20 UTC in session 5 before that session's interval and loop work: 45-day histories over
 18 and 45 campaigns, budgets mostly expanded 0.7-2x, soft curves, change-points deep into the loop) was run once
 by the lead at 16:23 UTC in session 5 with the final code (figures in docs/budget.md); development data since.
+`sealed7` (defined at 21:35 UTC in session 7 before that session's budget work: small and mid accounts, 8 and 30
+campaigns, 56-day histories, budgets 0.6-1.8x, long carry-over, noisy high-variance earnings; see
+matrix/budget/simulator.py) is run once by the lead at the end of session 7; nobody developing runs it.
 `sealed6` (defined at 18:15 UTC in session 6 before that session's budget work: 70-day histories over 16 and 48
 campaigns, budgets 0.5-2.2x the historical one, half S-curves, late launches; see matrix/budget/simulator.py) was run
 by the lead at the end of session 6 (its first run crashed on a numerical overflow, fixed without tuning and run again;
@@ -70,7 +73,8 @@ FAMILY_SIZES: dict[str, dict] = {"sealed": {"campaigns": (20, 50), "history_days
                                   "sealed3": {"campaigns": (12, 35), "history_days": 60},
                                   "sealed4": {"campaigns": (15, 40), "history_days": 90},
                                   "sealed5": {"campaigns": (18, 45), "history_days": 45},
-                                  "sealed6": {"campaigns": (16, 48), "history_days": 70}}
+                                  "sealed6": {"campaigns": (16, 48), "history_days": 70},
+                                  "sealed7": {"campaigns": (8, 30), "history_days": 56}}
 
 
 def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int,

@@ -244,6 +244,21 @@ FAMILIES: dict[str, dict] = {
                 "theta_choices": (0.0, 0.25, 0.5), "budget_scale": (0.5, 2.2), "level_steps": (0, 3),
                 "level_step_range": (0.5, 2.0), "pause_prob": 0.04, "late_start": (0.2, 7, 25),
                 "dow": (0.94, 0.95, 0.97, 1.0, 1.1, 1.12, 0.92)},
+    # sealed7: defined at 21:35 UTC on 2026-11-30 (start of session 7, before any of that session's budget work)
+    # and run once at the end by the lead, never by the developer. Ways an account differs again:
+    # - SMALL and mid accounts (8 and 30 campaigns), 56-day histories, levels 0.05-5x the best level with 2-45 %
+    #   daily jitter, 1-3 budget steps (x0.5-2.0), 6 % paused days, 15 % of campaigns launched in the last 10-20 days;
+    # - a planning budget 0.6-1.8x the historical one;
+    # - 40 % S-curves (s 1.5-3.2), concave ones s 0.4-1.0, carry-over up to 0.65;
+    # - AOV 5-100, NB size 5, commission sigma 0.8; drift 0.006/day; change-points in 30 % of campaigns from
+    #   early history into the loop (x0.5-2.0); a mid-week dip.
+    "sealed7": {"noise": "nb", "spread": (0.05, 5.0), "jitter": (0.02, 0.45), "changepoint_prob": 0.3,
+                "s_share": 0.4, "aov_range": (5.0, 100.0), "seed_base": 888_000, "dispersion": 5.0,
+                "revenue_sigma": 0.8, "s_range": (1.5, 3.2), "concave_s_range": (0.4, 1.0),
+                "changepoint_window": (0.3, 1.5), "changepoint_factors": (0.5, 0.7, 1.4, 2.0), "drift_sd": 0.006,
+                "theta_choices": (0.0, 0.2, 0.45, 0.65), "budget_scale": (0.6, 1.8), "level_steps": (1, 3),
+                "level_step_range": (0.5, 2.0), "pause_prob": 0.06, "late_start": (0.15, 10, 20),
+                "dow": (1.05, 0.97, 0.9, 0.92, 1.02, 1.07, 1.07)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 

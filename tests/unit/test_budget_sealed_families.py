@@ -1,5 +1,5 @@
 """The late sealed families' structure (the benchmark is never run on one by a developer: each judges one session's
-work, sealed5 session 5's and sealed6 session 6's)."""
+work, sealed5 session 5's, sealed6 session 6's, sealed7 session 7's)."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ import pytest
 from matrix.budget.simulator import FAMILIES, make_partial_world
 
 
-@pytest.mark.parametrize("family,n,days", [("sealed5", 18, 45), ("sealed6", 16, 70)])
+@pytest.mark.parametrize("family,n,days", [("sealed5", 18, 45), ("sealed6", 16, 70), ("sealed7", 8, 56)])
 def test_a_sealed_family_is_new_reproducible_and_plannable(family, n, days):
     f = FAMILIES[family]
     assert all(f != g for other, g in FAMILIES.items() if other != family)
