@@ -27,7 +27,7 @@ expansions; 90 days, 15 and 40 campaigns) was run once by the lead at the end of
 `sealed5` (defined at 15:20 UTC in session 5 before that session's interval and loop work: 45-day histories over
 18 and 45 campaigns, budgets mostly expanded 0.7-2x, soft curves, change-points deep into the loop) was run once
 by the lead at 16:23 UTC in session 5 with the final code (figures in docs/budget.md); development data since.
-`sealed7` (defined at 21:35 UTC in session 7 before that session's budget work: small and mid accounts, 8 and 30
+`sealed7` (defined at 21:28 UTC in session 7 before that session's budget work: small and mid accounts, 8 and 30
 campaigns, 56-day histories, budgets 0.6-1.8x, long carry-over, noisy high-variance earnings; see
 matrix/budget/simulator.py) is run once by the lead at the end of session 7; nobody developing runs it.
 `sealed6` (defined at 18:15 UTC in session 6 before that session's budget work: 70-day histories over 16 and 48
