@@ -244,7 +244,7 @@ FAMILIES: dict[str, dict] = {
                 "theta_choices": (0.0, 0.25, 0.5), "budget_scale": (0.5, 2.2), "level_steps": (0, 3),
                 "level_step_range": (0.5, 2.0), "pause_prob": 0.04, "late_start": (0.2, 7, 25),
                 "dow": (0.94, 0.95, 0.97, 1.0, 1.1, 1.12, 0.92)},
-    # sealed7: defined at 21:28 UTC on 2026-11-30 (commit after c22357a; start of session 7, before any of that session's budget work)
+    # sealed7: defined at 21:28 UTC on 2026-11-30 (commit c22357a; start of session 7, before its budget work)
     # and run once at the end by the lead, never by the developer. Ways an account differs again:
     # - SMALL and mid accounts (8 and 30 campaigns), 56-day histories, levels 0.05-5x the best level with 2-45 %
     #   daily jitter, 1-3 budget steps (x0.5-2.0), 6 % paused days, 15 % of campaigns launched in the last 10-20 days;
