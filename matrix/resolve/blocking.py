@@ -380,12 +380,12 @@ def lexical_views(records: Records) -> list[tuple[np.ndarray, list[str], np.ndar
     later field is searched only by records that lack every field before it (the fallback),
     against all records that have it, so it adds few candidates.
     """
-    cols = _lexical_fields(records)
     n = len(records)
     covered = np.zeros(n, dtype=bool)
     views = []
-    for c in cols:
-        texts = [as_text(v) for v in records.values[c]]
+    for group in _name_parts(records, _lexical_fields(records)):
+        parts = [[as_text(v) for v in records.values[c]] for c in group]
+        texts = [" ".join(t for t in row if t) or None for row in zip(*parts, strict=True)]
         has = np.array([bool(t) for t in texts], dtype=bool)
         queries = has & ~covered
         if queries.any():
@@ -393,6 +393,28 @@ def lexical_views(records: Records) -> list[tuple[np.ndarray, list[str], np.ndar
             views.append((idx, [texts[i] or "" for i in idx.tolist()], queries[idx]))
         covered |= has
     return views
+
+
+def _name_parts(records: Records, cols: list[str]) -> list[list[str]]:
+    """The lexical fields grouped into views: the leading fields of one name-like type form one
+    view (a person split into `given_name` and `surname` columns is called by both), every
+    other field its own view.
+
+    Why: searched alone, a given-name column finds the other records with that given name
+    (hundreds of Johns), not the same person; measured on FEBRL without its SSN column, pair
+    completeness 0.88-0.97 at 11-14 candidates per record. Specs whose first name-like field is
+    followed by another type (a title, then people) keep one view per field.
+    """
+    types = {f.name: f.type for f in records.spec.fields}
+    if not cols:
+        return []
+    lead = [cols[0]]
+    if types[cols[0]] in NAME_TYPES:
+        for c in cols[1:]:
+            if types[c] != types[cols[0]]:
+                break
+            lead.append(c)
+    return [lead] + [[c] for c in cols[len(lead):]]
 
 
 def _lexical_pairs(records: Records, k: int, cross_only: bool, active: np.ndarray | None, views=None,

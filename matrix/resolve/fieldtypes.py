@@ -20,7 +20,9 @@ from rapidfuzz import utils
 _PAREN = re.compile(r"\([^)]*\)")
 _DIGITS = re.compile(r"\D+")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
-_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_ISO = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")  # 1995-11-17, 1995/11/17, 1995.11.17
+_COMPACT = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(\d\d)(\d\d)(?!\d)")  # 19951117 (ISO 8601 basic)
+_YEAR_LAST = re.compile(r"(?<!\d)(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?!\d)")  # 17/11/1995 or 11/17/1995
 
 # Legal forms, articles and fillers that say nothing about which organisation a name denotes.
 ORG_STOPWORDS = frozenset(
@@ -297,20 +299,75 @@ class Date:
     day: int | None = None
 
 
-def date(value: Any) -> Date | None:
-    """'1995-11-17' -> Date(1995, 11, 17); '1999' or '(1959)' -> Date(year). A 01-01 date is read as a
-    bare year: exports often pad a year that way, and a real 1 January is rare enough to lose."""
+def _full_date(y: int, mo: int, d: int) -> Date | None:
+    """A calendar date, or None when month/day cannot be one; a 01-01 date is read as a bare year."""
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return Date(y) if mo == 1 and d == 1 else Date(y, mo, d)
+
+
+def infer_day_first(values: Iterable[Any], sample: int = 2000) -> bool | None:
+    """Whether a column writes `d/m/yyyy` (True) or `m/d/yyyy` (False), from the values that
+    can only be read one way (a first part above 12 is a day); None when none tells.
+
+    Why per column: '04/09/1956' alone is April or September; a column is written one way, and
+    one '25/09/1956' in it settles the rest (as the phone type reads the country off the column).
+    """
+    day_first = month_first = 0
+    for v in [v for v in values if not is_missing(v)][:sample]:
+        m = _YEAR_LAST.search(str(v))
+        if m:
+            a, b = int(m.group(1)), int(m.group(3))
+            day_first += a > 12 >= b
+            month_first += b > 12 >= a
+    if day_first == month_first:
+        return None
+    return day_first > month_first
+
+
+def date(value: Any, day_first: bool | None = None) -> Date | None:
+    """'1995-11-17', '1995/11/17' and '19951117' -> Date(1995, 11, 17); '1999' or '(1959)' -> Date(year).
+
+    '17/11/1995' is read day-first or month-first as `day_first` says (see `infer_day_first`), or
+    unambiguously when its first part is above 12; left ambiguous, only its year is kept. A 01-01
+    date is read as a bare year: exports often pad a year that way, and a real 1 January is rare
+    enough to lose. An 8-digit string is a date only when its month and day can be one
+    (ISO 8601 basic form, as person registers and FEBRL-style exports write birth dates)."""
     if is_missing(value):
         return None
     s = str(value)
     m = _ISO.search(s)
+    if m and (out := _full_date(int(m.group(1)), int(m.group(3)), int(m.group(4)))) is not None:
+        return out
+    m = _COMPACT.search(s)
+    if m and (out := _full_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))) is not None:
+        return out
+    m = _YEAR_LAST.search(s)
     if m:
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if mo == 1 and d == 1:
-            return Date(y)
-        return Date(y, mo, d)
+        a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        first = day_first if day_first is not None else (True if a > 12 else False if b > 12 else None)
+        if first is not None and (out := _full_date(y, a, b) if not first else _full_date(y, b, a)) is not None:
+            return out
     m = _YEAR.search(s)
     return Date(int(m.group(1))) if m else None
+
+
+def _digits8(d: Date) -> str:
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+
+
+def date_typo(a: Date, b: Date) -> bool:
+    """Two full dates one keying error apart: one digit differs, two adjacent digits swapped, or
+    day and month swapped (a d/m vs m/d slip). Why: birth dates are typed by hand, and such a
+    pair is far likelier one person mistyped than two people born days or years apart."""
+    if a.month is None or a.day is None or b.month is None or b.day is None or a == b:
+        return False
+    if a.year == b.year and a.month == b.day and a.day == b.month:
+        return True
+    x, y = _digits8(a), _digits8(b)
+    diff = [i for i in range(8) if x[i] != y[i]]
+    return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and x[diff[0]] == y[diff[1]]
+                              and x[diff[1]] == y[diff[0]])
 
 
 # --- list --------------------------------------------------------------------------------------

@@ -243,13 +243,16 @@ def _person_family_key(raw: str) -> str | None:
 
 def normalize_column(f, column: list[Any]) -> list[Any]:
     """Normalize one field's column; types that need the whole column (phone country, list
-    separator) look at it once here."""
+    separator, day-first dates) look at it once here."""
     if f.type == "phone":
         region = f.country.upper() if f.country else ft.infer_region(column)
         return [ft.phone(v, region) for v in column]
     if f.type == "list":
         sep = f.sep or ft.detect_separator(column)
         return [ft.items(v, sep) for v in column]
+    if f.type == "date":
+        day_first = ft.infer_day_first(column)
+        return [ft.date(v, day_first) for v in column]
     return [normalize_value(f.type, v) for v in column]
 
 

@@ -60,8 +60,12 @@ def test_organisation_legal_forms_article_and_ampersand():
 def test_dates_and_years():
     assert ft.date("1995-11-17") == ft.Date(1995, 11, 17) and ft.date("Bain el atlal (1959)") == ft.Date(1959)
     assert ft.date("2008-01-01") == ft.Date(2008)  # a padded year
-    lv = _levels("date", [("1995-11-17", "1995-11-17"), ("1995-11-17", "1995"), ("1995", "1996"), ("1995", "2001")])
-    assert lv == [0, 1, 2, 3]
+    # same date / one keying error apart (session 7) / same year / a year apart / else
+    lv = _levels("date", [("1995-11-17", "1995-11-17"), ("1995-11-17", "1995-11-71"), ("1995-11-17", "1995"),
+                          ("1995", "1996"), ("1995", "2001")])
+    assert lv == [0, 2, 2, 3, 4]  # "1995-11-71" is no date: only its year is read
+    lv = _levels("date", [("1995-11-17", "1995-11-27"), ("1995-11-17", "1995-11-18")])
+    assert lv == [1, 1]
 
 
 def test_list_overlap_with_detected_separator():
