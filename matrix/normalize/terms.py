@@ -198,6 +198,7 @@ class _Rules:
         self.noun_after = re.compile(rf"\s*(?:{vocab['money_noun_after']}\b|{vocab['money_to_earner_after']})", ic)
         self.price_unit_after = re.compile(rf"\s*(?:/|per |a |an |each )\s*{vocab['price_units']}\b", ic)
         self.example = w(_alt(vocab["example_markers"]))
+        self.example_condition = w(_alt(vocab["example_condition_words"]))
         self.comparison = w(_alt([vocab["comparison_markers"]]))
         # "buys $200", "purchases a design for $18", "orders a yearly plan at $99": what the customer pays
         self.purchase_before = re.compile(rf"\b{vocab['purchase_verbs']}\s+(?:a |an |the |for |of |up to )?$"
@@ -209,7 +210,7 @@ class _Rules:
         self.pct_not_after = re.compile(rf"\s*(?:commission\s+(?!fees?\b))?{_alt(vocab['percent_not_commission_after'])}", ic)
         # also as a label: "Discount: 10%", "VAT - 20%", "Conversion rate: 3%"
         self.pct_not_before = re.compile(rf"(?<![\w-]){_alt(vocab['percent_not_commission_before'])}"
-                                         r"(?:\s*[:–]|\s-(?=\s))?\s*\(?\s*$", ic)
+                                         r"[\"']?(?:\s*[:–=]|\s-(?=\s))?\s*[\"'(]?\s*~?\s*$", ic)   # 'growth_rate: "~35%"' too
         self.override = w(vocab["override_words"])
         self.range_foreign = (re.compile(rf"(?<![\w-]){vocab['range_from_words']}\s+[$€£]?\s*$", ic),
                               re.compile(rf"^\s*{vocab['range_to_words']}\s*$", ic))
@@ -226,7 +227,7 @@ class _Rules:
         self.comparative = re.compile(vocab["comparative_words"], ic)
         self.bare_minimum = re.compile(rf"(?<![\w-]){vocab['bare_minimum']}", ic)
         self.payout_word = w(vocab["payout_words"])
-        self.threshold_veto = w(vocab["threshold_vetoes"])
+        self.threshold_veto = w(_alt([vocab["threshold_vetoes"], *vocab.get("order_size_vetoes", [])]))
         # a compound ending in "cookie" ("a web-cookie", "first-party-cookie") is still a cookie
         self.cookie_word = re.compile(rf"(?<![\w]){_alt(vocab['cookie_words'])}(?![\w])", ic)
         self.cookie_veto = w(_alt(vocab["cookie_vetoes"]))
@@ -242,7 +243,8 @@ class _Rules:
         self.months_installments = re.compile(rf"(?<![\w-]){vocab['months_cap_installments']}", ic)
         self.type_words = {PayoutType(k): w(p) for k, p in vocab["payout_type_words"].items()}
         self.unit_types = [(PayoutType(k), re.compile(rf"\b{p}\b", ic)) for k, p in vocab["unit_types"].items()]
-        self.methods = [(k, w(p)) for k, p in vocab["methods"].items()]
+        more = vocab.get("method_more_forms", {})
+        self.methods = [(k, w(_alt([p, *more.get(k, [])]))) for k, p in vocab["methods"].items()]
         self.method_context = w(vocab["method_context"])
         self.methods_anywhere = set(vocab["methods_without_context"])
         self.method_details = {k: (re.compile(v["pattern"], ic), set(v["yields_to"])) for k, v in vocab["method_details"].items()}
@@ -284,7 +286,8 @@ def _rules() -> _Rules:
 _LOCAL_DIGITS = {chr(zero + i): str(i) for zero in (0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0xFF10) for i in range(10)}
 _SAME_LENGTH = str.maketrans({**_LOCAL_DIGITS, "\u066a": "%", "\uff05": "%",
                               "\xa0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "–": "-", "—": "-",
-                              "−": "-", "\u2010": "-", "\u2011": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "\t": " "})
+                              "−": "-", "\u2010": "-", "\u2011": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "\t": " ",
+                              "_": " "})     # a key of a data file reads as its words: "commission_rate", "cookie_days"
 # (no sentence ends at the dot of "U.S." / "U.K." before a word: "Twenty-Five U.S. Dollars")
 _BOUNDARY = re.compile(r"(?<=[.!?])(?<!\bU\.S\.)(?<!\bU\.K\.)\s+(?=[\"'(\[•*-]?\s*[A-Z])|\n+|\s*\|\s*|\s*•\s*"
                        r"|(?<=[a-z)])\s-\s(?=[A-Z])")
@@ -552,7 +555,10 @@ def extract_terms(text: str | None, *, context: str | None = None) -> Terms:
     terms = Terms(text=original)
     if not t.strip():
         return terms
-    from matrix.normalize import terms_lang  # imports this module: loaded on first use, not at import time
+    # both import this module: loaded on first use, not at import time; terms_records reads key/value records
+    # ("commission_pct": 15) after the prose rules
+    from matrix.normalize import terms_lang, terms_records
+    t = terms_records.mask_statistics(original, t)  # an EPC / conversion-rate value is never a term
     clauses = _clauses(t)
     nums = _numbers(t)
     # a labelled field is read only for what its label is about: a cookie cell has no payout terms
@@ -575,6 +581,8 @@ def extract_terms(text: str | None, *, context: str | None = None) -> Terms:
         _restrictions(original, terms)
     if "commission" in wants:
         _arbitrate(original, t, clauses, terms)
+    if context is None:
+        terms_records.fill_from_record(original, terms)   # only what the prose rules left empty
     return terms
 
 
@@ -632,7 +640,10 @@ def _example_clauses(t: str, clauses: list[tuple[int, int]], nums: list[_Num]) -
     r = _rules()
     out: set[int] = set()
     for i, (s, e) in enumerate(clauses):
-        if any(not t[s:m.start()].rstrip().endswith("(") for m in r.example.finditer(t, s, e)):
+        marks = [m for m in r.example.finditer(t, s, e) if not t[s:m.start()].rstrip().endswith("(")]
+        if marks and _names_a_rate(t, s, e, nums):
+            continue        # "For example, X offers 7% commission": an instance of a rate, no worked example
+        if marks:
             out.add(i)      # "(e.g. brand names)" lists instances, it works no example
             if i + 1 < len(clauses) and "•" not in t[e:clauses[i + 1][0]]:
                 out.add(i + 1)      # the example goes on in the next clause, not in the next bullet item
@@ -640,6 +651,15 @@ def _example_clauses(t: str, clauses: list[tuple[int, int]], nums: list[_Num]) -
         elif _ARITHMETIC.search(t, s, e) or _about_other_programs(t, s, e):
             out.add(i)      # "you will earn $1.8 ($9*20%)": a computed amount, not the rate
     return out
+
+
+def _names_a_rate(t: str, lo: int, hi: int, nums: list[_Num]) -> bool:
+    """A worked example computes an earning from an amount ("for example, if a referral buys a $100 plan, you earn $30");
+    "for instance, X uses a tiered structure from 2% up to 8%" only names a rate: its clause states a percent, no money
+    amount, no arithmetic, no condition ("if" / "when" a referral ...) and no scenario told to or by a person."""
+    inside = [n for n in nums if lo <= n.start < hi]
+    return (any(n.kind == "pct" for n in inside) and not any(n.kind == "money" for n in inside)
+            and not _ARITHMETIC.search(t, lo, hi) and not _rules().example_condition.search(t, lo, hi))
 
 
 def _example_cells(t: str, clauses: list[tuple[int, int]], i: int) -> set[int]:
@@ -785,9 +805,10 @@ def _labelled_commission(t: str, before: str, lo: int, start: int) -> bool:
     return bool(nouns) and not _PRICE_HEADING.search(t, nouns[-1].end(), start)
 
 
-_COMPARATIVE_BEFORE = re.compile(r"(?i)(?<![\w-])(?:over|more than|above|greater than|exceeding|under|below|less than)\s*$")
+_COMPARATIVE_BEFORE = re.compile(r"(?i)(?:(?<![\w-])(?:over|more than|above|greater than|exceeding|under|below|less than)"
+                                 r"|[<>≤≥]=?)\s*$")
 # "$100-$199 - 10% commission", "Up to $2,999.99 (10%)", "$2500-5000 = 12.5%": an order-value band labelling the rate
-_BAND_BEFORE_RATE = re.compile(r"\s*\+?\s*(?:[-=:(]|\|)\s*\d+(?:[.,]\d+)?\s*%")     # "$5000+ = 15%" too
+_BAND_BEFORE_RATE = re.compile(r"\s*\+?\s*(?:->|=>|[-=:(→⇒]|\|)\s*\d+(?:[.,]\d+)?\s*%")     # "$5000+ = 15%", "$7,000 → 20%"
 
 
 def _band_before_rate(t: str, n: _Num, hi: int) -> bool:
@@ -847,8 +868,12 @@ def _withdrawal_limit(t: str, n: _Num, lo: int) -> bool:
 
 def _hypothetical(before: str, after: str) -> bool:
     """An amount a conditional ("would", "could", "you'd") puts on a case is worked out, not the rate; "you would
-    receive $50 for each referral" still names its unit and stays a rate."""
-    return bool(_HYPOTHETICAL_BEFORE.search(before)) and not _rules().unit_after.match(after)
+    receive $50 for each referral" still names its unit and stays a rate, and "you could earn up to $36" caps what
+    each referral pays (a worked case is exact: it has no "up to")."""
+    m = _HYPOTHETICAL_BEFORE.search(before)
+    if m is None:
+        return False
+    return not _rules().unit_after.match(after) and not re.search(r"(?i)\bup to\b", m.group(0))
 
 
 def _earnings_claim(before: str, after: str) -> bool:
@@ -887,6 +912,20 @@ def _range_of_rewards(t: str, n: _Num, lo: int) -> bool:
     return False
 
 
+_RANGE_OPENER_WORD = re.compile(r"(?i)\s*(?:between|from|as much as)\s*$")
+
+
+def _other_party_amount(t: str, n: _Num, lo: int) -> bool:
+    """"new customers receive a $20 credit", "customers receive between $10 and $50 in store credit": an amount (or a
+    range, read from its low end) that the referred party receives."""
+    first = n.start if n.partner is None else min(n.start, n.partner.start)
+    before = t[max(lo, first - 45):first]
+    opener = _RANGE_OPENER_WORD.search(before)
+    if opener is not None:
+        before = before[:opener.start()]
+    return bool(_rules().other_party_before.search(before))
+
+
 def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bool:
     r = _rules()
     if n.value <= 0:
@@ -896,7 +935,7 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
     tied_before = bool(_NOUN_TIE_BEFORE.search(before) or _EARNER_BEFORE.search(before))
     if (r.price_unit_after.match(after) and not tied_before) or r.pct_not_after.match(after):
         return False      # "$50/mo", "$10 off", "a $5 fee"; "a commission of £0.50 per month" is a commission
-    if r.other_party_before.search(before) and not re.match(r"(?i)\s*(?:[\w-]+\s+)?commission", after):
+    if _other_party_amount(t, n, lo) and not re.match(r"(?i)\s*(?:[\w-]+\s+)?commission", after):
         return False      # "new customers receive a $20 credit": the referred party's reward
     if _COMPARATIVE_BEFORE.search(before) or _BOUNDARY_AFTER.match(after) or _band_before_rate(t, n, hi):
         return False      # "over 500 USD commission", "250 001€ +", "$75 commission max": bounds, not the rate
@@ -1024,11 +1063,12 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
         # "refer five friends who buy $200, you earn $30": an earned amount next to a purchase
         # amount is arithmetic on an example, not the rate
         worked = any(n.kind == "money" and _in((s, e), n) and _purchase_amount(t, n, s) for n in nums)
+        case_from = _worked_case(t, s, e, nums) if worked else None
         stated_end = _example_cut(t, s, e, i, example)
         for n in nums:
             if not s <= n.start < stated_end:
                 continue
-            if n.kind == "pct" and cue and _pct_is_commission(t, n, s, e):
+            if n.kind == "pct" and cue and (case_from is None or n.start < case_from) and _pct_is_commission(t, n, s, e):
                 n.role = "commission"
                 pcts.append(n)
                 found = True
@@ -1041,7 +1081,8 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
         # and a clause without any number cannot end that context ("Commission: | Standard | 25%")
         no_amount = not any(_in((s, e), n) and n.kind != "bare" for n in nums)
         cue_prev = own_cue or (cue and (found or not re.search(r"[A-Za-z]", t[s:e]) or no_amount))
-    money = [n for n in money if not _caps_a_rate(t, n, pcts)] + _coordinated_amounts(t, clauses, nums, example)
+    money = [n for n in money if not _caps_a_rate(t, n, pcts) and not _caps_an_amount(t, n, money)] \
+        + _coordinated_amounts(t, clauses, nums, example)
     money = _without_total_cap(t, money)
     if not pcts and not money:
         pcts, money, tier_clauses = _rates_without_commission_word(t, clauses, nums, example)
@@ -1072,6 +1113,24 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
         kind = CommissionModel.HYBRID if money else CommissionModel.PERCENT
         terms.model = Found(kind, unstated_rate.span)
     terms._commission_nums = pcts + money
+
+
+def _worked_case(t: str, s: int, e: int, nums: list[_Num]) -> int | None:
+    """"For a $200 sale with an 8% rate, the affiliate earns $16": a clause that prices a purchase and then states what
+    it earns works a case through; a percent after the price is the case's rate, which the terms may state elsewhere or
+    not at all ("Earn 10% on every order; a customer who buys $200 earns you $20" states its rate first). Returns where
+    the case starts, or None."""
+    amounts = [n for n in nums if n.kind == "money" and _in((s, e), n) and n.partner is None]
+    bought = [n for n in amounts if _purchase_amount(t, n, s)]
+    if bought and any(n not in bought and n.start > bought[0].start and _CASE_EARNING_BEFORE.search(t, s, n.start)
+                      for n in amounts):
+        return bought[0].start
+    return None
+
+
+# what a worked case earns: "the affiliate earns $16", "you get $90", "= $6.25" ("orders above £50" is a condition)
+_CASE_EARNING_BEFORE = re.compile(r"(?i)(?:\b(?:earn(?:s|ed)?|gets?|receives?|makes?|pays?|paid|would be|is|equals?)"
+                                  r"(?: you| the (?:affiliate|partner|referrer))?|=)\s*(?:an? |about |around )?[$€£]?\s*$")
 
 
 _PERCENTAGE_OF = re.compile(r"(?i)\b(?:a|fixed|certain|small|(?:the )?agreed) (?:\w+ )?percentage of\b")
@@ -1133,6 +1192,18 @@ def _caps_a_rate(t: str, n: _Num, pcts: list[_Num]) -> bool:
     if not _up_to_before(t, n):
         return False
     return any(p.span_end <= n.start and not _EARN_VERB.search(t, p.span_end, n.start) for p in pcts)
+
+
+_MAXIMUM_BEFORE = re.compile(r"(?i)\b(?:maximum|max\.?|capped at|a cap of|limit of)\s*(?:of\s*)?(?:[$€£]|[A-Z]{3})?\s*$")
+
+
+def _caps_an_amount(t: str, n: _Num, money: list[_Num]) -> bool:
+    """"$25 per employee, up to a maximum of $10,000 per client": a maximum after an amount per unit, in its sentence
+    and with no earning verb of its own, caps what the per-unit amounts add up to; it is no second commission."""
+    if not _MAXIMUM_BEFORE.search(t, max(0, n.start - 30), n.start):
+        return False
+    return any(m.span_end <= n.start and _rules().unit_after.match(t, m.span_end)
+               and not _EARN_VERB.search(t, m.span_end, n.start) for m in money if m is not n)
 
 
 def _without_total_cap(t: str, money: list[_Num]) -> list[_Num]:
@@ -1255,6 +1326,15 @@ def _floor_only(t: str, n: _Num) -> bool:
     return bool(_FLOOR_BEFORE.search(t[max(0, n.start - 50):n.start]) or _FLOOR_AFTER.match(t, n.span_end))
 
 
+# what an affiliate's volume is counted in: "the first 500 bookings", "over 20 active merchants", "after 50 sign-ups"
+_COUNT_NOUNS = (r"(?:sales|referrals|customers|clients|orders|conversions|sign-?ups|accounts|bookings|leads|subscriptions"
+                r"|subscribers|players|members|users|deposits|ftds|transactions|installs|merchants|activations)")
+_RATE_DEPENDS_ON = (r"(?:\b(?:depend(?:s|ing|ent)?|(?<!calculated )(?<!computed )(?<!paid )(?<!charged )based|conditional) on"
+                    r"|\bscal(?:e|es|ed|ing) (?:up )?with|\bvar(?:y|ies|ying) (?:with|by|according to)|\baccording to"
+                    r"|\b(?:tied|linked|pegged) to|\b(?:increas|ris|grow)(?:es|e|ing|s)? (?:with|as))"
+                    r"\s+(?:the |your |their |its |our |each |an? )?(?:[\w-]+ ){0,2}?"
+                    r"(?:volume|sales|plans?|performance|orders?|revenue|turnover|ranks?|levels?|tiers?|traffic"
+                    r"|number of|results|ftds?|conversions|deposits|referrals|subscription)\b")
 _TIER_MARKERS = re.compile(r"\btier(?:s|ed)?\b|\blevels?\b|\branks?\b|\blvl\b|\bunlock(?:s|ed)? (?:after|at|with|once)\b"
                            r"|\bsilver\b|\bgold\b|\bbronze\b|\bplatinum\b|\bsales? (?:a|per) month\b"
                            r"|\bor more\b|\d\+|\breach(?:es)?\b|\bover\b|\bless than\b|\bup to [$€£]"
@@ -1272,15 +1352,18 @@ _TIER_MARKERS = re.compile(r"\btier(?:s|ed)?\b|\blevels?\b|\branks?\b|\blvl\b|\b
                            # an amount band right before a rate: "$0-$1000 15%"
                            r"|[$€£]\s?\d[\d,.]*\s*(?:-|to)\s*[$€£]?\s?\d[\d,.]*\s*[-=:(]?\s*\d+(?:\.\d+)?\s*%"
                            r"|\bmonthly (?:net )?revenue\b|\bperformance\b|\bthreshold\b"
-                           r"|\b(?:first|next) \d+ (?:sales|referrals|customers|orders)\b|\bonwards\b"
+                           rf"|\b(?:first|next) \d+ (?:\w+ )?{_COUNT_NOUNS}\b|\bonwards\b"
                            # "on up to 50 referrals a month ... 40% beyond that", "above $5,000 in monthly sales, 12%"
-                           r"|\b(?:up to|over|above|beyond|more than) [$€£]?\d[\d,.]*k? (?:\w+ )?(?:sales|referrals|customers"
-                           r"|orders|conversions|sign-?ups|accounts)\b|\bbeyond (?:that|this|it)\b"
+                           rf"|\b(?:up to|over|above|beyond|more than) [$€£]?\d[\d,.]*k? (?:\w+ )?{_COUNT_NOUNS}\b"
+                           r"|\bbeyond (?:that|this|it)\b"
+                           # "12% once you pass 100 sales", "when your sales exceed $5,000"
+                           r"|\b(?:pass(?:es)?|exceed(?:s)?|surpass(?:es)?|hits?|cross(?:es)?)\s+[$€£]?\d"
                            r"|\bstarts? (?:from|at)\b[^.]{0,40}\bgoes up ?to\b"
                            # "it will double from 5% to 10%": a rate that rises is a step up a ladder
                            r"|\b(?:increases?|rises?|grows?|doubles?|goes up|jumps?|climbs?) from \d+(?:\.\d+)?\s?% to\b"
-                           r"|\b(?:depend(?:s|ing)?|based) on (?:the |your )?(?:monthly |quarterly |annual )?"
-                           r"(?:volume|sales|plan|performance|order)"
+                           # a rate that moves with a measure of the affiliate's results or rank: "30-45% depending on
+                           # revenue", "4 to 7 percent, scaling with monthly volume", "varies by your partner level"
+                           rf"|{_RATE_DEPENDS_ON}"
                            # a boundary of a band in a column table: "Total Referred Sales >$499 $500-999 ... 1% 2%"
                            r"|(?<![\w-])[<>≥≤]=?\s*[$€£]\s?\d", re.I)
 # volume wording, in the rates' clauses or the one after them: "The more you refer, the higher ...",
@@ -1334,7 +1417,7 @@ def _negated(t: str, start: int) -> bool:
     return bool(re.search(rf"\b{r.negator}\b\W+(?:\w+\W+){{0,1}}$", t[max(0, start - 20):start], re.I))
 
 
-_RATE_IN = re.compile(r"\d\s*%|[$€£]\s?\d")
+_RATE_IN = re.compile(r"(?i)\d\s*(?:%|percent\b|per cent\b)|[$€£]\s?\d")
 _NEGATED_AFTER = re.compile(r"(?i)\s*(?:\w+\s+){0,2}(?:(?:are|is|do|does|will|shall)\s+not|aren'?t|isn'?t|don'?t|doesn'?t|won'?t"
                             r"|are excluded|is excluded|not (?:commissionable|eligible|included))\b"
                             r"|\s*(?:[\w-]+\s*){0,2}[:?]\s*(?:-\s*)?(?:no|none|n/a)\b(?![\s-]+(?:limit|cap|maximum|minimum))")
@@ -1354,6 +1437,7 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
     false_hit = months = life = None
     true_hit = _amount_per_period(t, terms)
     for i, (s, e) in enumerate(clauses):
+        false_hit = false_hit or _recurrence_denied(t, s, e)
         if _not_about_own_commission(t, s, e, terms):
             continue
         one_time = _one_time_cue(t, s, e)
@@ -1422,6 +1506,18 @@ def _not_about_own_commission(t: str, s: int, e: int, terms: Terms) -> bool:
 _YES = re.compile(r"(?i)\s*(?:A:\s*)?(?:yes|yep|absolutely|of course|sure|definitely|indeed)\b")
 
 
+_RECURRENCE_ASKED = re.compile(r"(?i)\b(?:recurring|recurrent|renewals?|rebills?|lifetime|residual)\b")
+
+
+def _recurrence_denied(t: str, s: int, e: int) -> Found | None:
+    """A question about recurrence answered "No" ("Do you pay recurring commissions? No.", "Recurring commissions? No |
+    Commission type? Pay per sale") states a one-time commission; a later recurring cue still wins."""
+    if not t[s:e].rstrip().endswith("?") or not _ANSWER_NO.match(t, e):
+        return None
+    m = _RECURRENCE_ASKED.search(t, s, e)
+    return Found(False, m.span()) if m else None
+
+
 def _unanswered_question(t: str, s: int, e: int) -> bool:
     """"Why not just offer lifetime commissions?" asks, it states nothing; a question answered "Yes" right after it
     ("Will I earn recurring commissions? Yes, ...") states what it asks."""
@@ -1432,12 +1528,17 @@ def _one_time_cue(t: str, s: int, e: int) -> Found | None:
     r = _rules()
     for rx in r.rec_false:
         m = rx.search(t, s, e)
-        if m and not r.bonus.search(t[max(s, m.start() - 20):m.end() + 20]):
+        if m and not r.bonus.search(t[max(s, m.start() - 20):m.end() + 20]) \
+                and not _NOT_IN_FORCE_BEFORE.search(t, max(s, m.start() - 140), m.start()):
             return Found(False, (m.start(), m.end()))
     return None
 
 
 _RECURRENCE_WORD = re.compile(r"(?i)\b(?:recurring|renewals?|rebills?)\b")
+# a recurrence that is not the program's current term: a former one ("previously offering 15% recurring") or one the
+# text leaves open ("does not define whether commission also applies to renewals")
+_NOT_IN_FORCE_BEFORE = re.compile(r"(?i)\b(?:previously|formerly|used to|no longer"
+                                  r"|(?:defin|stat|specif|confirm|check|clear|know|sure|decid)\w* whether)\b[^.;|?]*$")
 
 
 def _negated_recurrence(t: str, s: int, e: int) -> Found | None:
@@ -1459,7 +1560,9 @@ def _recurring_cue(t: str, s: int, e: int) -> Found | None:
     for rx in r.rec_true:
         for m in rx.finditer(t, s, e):
             if _negated(t, m.start()) or _NEGATED_AFTER.match(t, m.end(), min(e, m.end() + 40)):
-                continue     # "no recurring commission", "renewals are not commissionable"
+                continue     # "no recurring commission", "renewals are not commissionable
+            if _NOT_IN_FORCE_BEFORE.search(t, max(s, m.start() - 140), m.start()):
+                continue     # "previously offering a 15% recurring commission", "whether it applies to renewals"
             if any(a <= m.start() and m.end() <= b for a, b in one_time):
                 continue     # inside a one-time phrase: "no commission for add-ons or renewals"
             if re.match(r"(?i)renew", m.group(0)) and (_NO_COMMISSION_ON.search(t[max(s, m.start() - 40):m.start()])
@@ -1758,6 +1861,22 @@ def _cookie(t: str, clauses, terms: Terms, context) -> None:
                 best = cand
     if best is not None:
         terms.cookie_days = Found(best[1], (best[2], best[3]))
+    elif terms.cookie_days is None:
+        terms.cookie_days = _cookie_label_number(t)
+
+
+# A cookie label whose value is a bare number, the unit in the label or implied ("Cookie Duration (days) | 30",
+# "Cookie length: 45", "Attribution window (days): 14"); a number with a unit, a percent or a decimal is not this
+_COOKIE_LABEL_NUMBER = re.compile(r"(?i)\b(?:cookies?(?:[\s-]+(?:duration|length|life(?:time|span)?|period|window|days?))?"
+                                  r"|(?:tracking|attribution|referral)[\s-]+(?:duration|period|window|days?))"
+                                  r"\s*(?:\((?:in\s+)?days?\))?\s*[:|=–-]?\s*(\d{1,4})(?=\s*(?:$|[|;,\n]|\.(?!\d)))")
+
+
+def _cookie_label_number(t: str) -> Found | None:
+    m = _COOKIE_LABEL_NUMBER.search(t)
+    if m is None or not 0 < float(m.group(1)) <= MAX_COOKIE_DAYS:
+        return None
+    return Found(float(m.group(1)), m.span(1))
 
 
 def _cookie_words_without_numbers(t: str, s: int, e: int, terms: Terms, context) -> None:
@@ -2272,8 +2391,24 @@ def _method_mention(t: str, s: int, e: int, name: str, rx: re.Pattern) -> Found 
             continue     # "no crypto", "100 USDT minimum", "we do not pay by check", "we don't accept PayPal"
         if r.method_as_unit.search(t, max(s, m.start() - 15), m.start()) or _structure()["method_fee_after"].match(t, m.end()):
             continue     # "$10 per Venmo sign-up", "minus PayPal fees"
+        if _method_not_a_payout(t, s, m):
+            continue     # "excluding gift cards", "the Wise affiliate program"
         return Found(name, (m.start(), m.end()))
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _method_guards() -> tuple[re.Pattern, re.Pattern]:
+    vocab = vocabulary()
+    return (re.compile(vocab["method_as_product_before"], re.I), re.compile(vocab["method_names_program_after"], re.I))
+
+
+def _method_not_a_payout(t: str, s: int, m: re.Match) -> bool:
+    """A method word that names goods the commission is (not) paid on ("excluding gift cards", "Commissions are not
+    paid on: Gift cards") or the program itself ("the Wise affiliate program") says nothing about how the affiliate
+    is paid."""
+    product_before, program_after = _method_guards()
+    return bool(product_before.search(t, max(s, m.start() - 80), m.start()) or program_after.match(t, m.end()))
 
 
 def _crypto_amount_unit(t: str, m: re.Match) -> bool:
@@ -2306,8 +2441,9 @@ def _restrictions(text: str, terms: Terms) -> None:
     for s, e in _clauses(t):
         for name, span in _prohibited_types(t, s, e):
             found.setdefault(f"no-{name}", span)
-    for name, span in _bad_practices(t) + _field_verdicts(t) + _marked_items(t) + _headed_list_items(t) \
-            + _titles_with_sanction(t) + _practice_definitions(t) + _permission_exceptions(t) + _questions_answered_no(t):
+    for name, span in _bad_practices(t) + _adult_material(t) + _brand_bidding_on_consent(t) + _field_verdicts(t) \
+            + _marked_items(t) + _headed_list_items(t) + _titles_with_sanction(t) + _practice_definitions(t) \
+            + _permission_exceptions(t) + _questions_answered_no(t):
         found.setdefault(f"no-{name}", span)
     for name in [n for n, span in found.items() if _names_something_else(t, n[3:], span)]:
         del found[name]
@@ -2636,6 +2772,65 @@ def _bad_practices(t: str) -> list[tuple[str, tuple[int, int]]]:
     return out + _listed_with_bad_practices(t, out)
 
 
+# Sexual material named as such ("explicit content", "pornographic material", "erotic sites", "adult content"), not
+# the bare words "adult" ("you must be an adult") or "sex" ("regardless of race or sex")
+_ADULT_MATERIAL = re.compile(r"(?i)porn|explicit|sexual|nsfw|adult(?:[\s-]*|(?:,? (?:or |and )?[\w-]+){1,3},? )(?:content|sites?"
+                             r"|websites?|traffic|material|themed|oriented|entertainment|products?|nature|industry)")
+_UNTIL_ITEM_END = re.compile(r"[^.;|\n]{0,30}")
+_IN_WORD_OR_HOST = re.compile(r"[\w.-][\w-]*\.(?:com|net|org|io|co|de|uk|fr|es|it|nl|au|ca|in|movie|tv|xxx)\b|\w", re.I)
+
+
+def _adult_material(t: str) -> list[tuple[str, tuple[int, int]]]:
+    """Terms pages name sexual material only to keep it away from the program ("a site free of explicit content",
+    "websites that contain illegal, adult or violent content", "erotic content"): every labelled round agrees (73 of
+    75 development quotes that name it ban it; the other two name a host and a template). Not where a permission
+    stands beside it ("adult traffic is welcome") and not in a disclaimer."""
+    from matrix.normalize.text import TRAFFIC_TYPES
+
+    st = _structure()
+    for i, (name, rx) in enumerate(_traffic_patterns()):
+        if name != "adult":
+            continue
+        synonym = i >= len(TRAFFIC_TYPES)     # the vocabulary's own words name only the material
+        for m in rx.finditer(t):
+            if _IN_WORD_OR_HOST.match(t, max(0, m.start() - 1)) and m.start() > 0:
+                continue     # "www.privatporno.com" names a site
+            if not (synonym or _ADULT_MATERIAL.match(t, m.start(), min(len(t), m.end() + 40))) or _adult_allowed(t, m) \
+                    or st["restriction_not_a_practice_after"].match(t, m.end()) \
+                    or st["restriction_disclaimer_before"].search(t, max(0, m.start() - 80), m.start()):
+                continue
+            return [(name, m.span())]
+    return []
+
+
+# "... is only allowed with our prior written consent": banned unless the merchant consents ("requires approval" is
+# labelled no ban in two rounds and is left alone)
+_ON_CONSENT_ONLY = re.compile(r"(?i)[^.;|\n]{0,40}?\b(?:(?:is|are) (?:only|solely) (?:allowed|permitted|possible|accepted)"
+                              r"|(?:is|are) (?:allowed|permitted) only)\s+"
+                              r"(?:with|after|upon|by|to)?\s*(?:(?:our|the|a|prior|written|explicit|express|advance)\s+)*"
+                              r"(?:consent|approval|permission|authori[sz]ation)\b")
+
+
+def _brand_bidding_on_consent(t: str) -> list[tuple[str, tuple[int, int]]]:
+    """Brand bidding allowed only with the merchant's consent is banned without it, and the labelled rounds read a
+    brand-bidding ban "without permission" as a restriction (other channels on approval are not: `_conditional_ban`)."""
+    for name, rx in _traffic_patterns():
+        if name == "brand-bidding":
+            m = next((m for m in rx.finditer(t) if _ON_CONSENT_ONLY.match(t, m.end())), None)
+            if m is not None:
+                return [(name, m.span())]
+    return []
+
+
+def _adult_allowed(t: str, m: re.Match) -> bool:
+    """A permission in the same list item as the mention ("Adult content: allowed", "we accept adult traffic")."""
+    positive = _rules().restriction_positive
+    item_start = max([t.rfind(c, 0, m.start()) for c in ".;|\n"] + [m.start() - 40]) + 1
+    after = _UNTIL_ITEM_END.match(t, m.end())
+    return bool(positive.search(t, item_start, m.start()) or (after and positive.search(t, m.end(), after.end()))
+                or re.search(r"(?i)\b(?:accept|welcome|allow|permit)s?\s+(?:\w+\s+){0,2}$", t[item_start:m.start()]))
+
+
 # "Bidding on", "Using", "Sending": an item that names a practice, as the items of a list of banned acts do
 _PRACTICE_ITEM = re.compile(r"(?:^|(?<=[\s|;•*-]))(?-i:[A-Z])[a-z]+ing\b")
 
@@ -2710,6 +2905,8 @@ def _names_something_else(t: str, name: str, span: tuple[int, int]) -> bool:
         return True     # "check your spam folder"
     if name == "brand-bidding" and _structure()["restriction_other_owner_before"].search(before):
         return True     # "third-party trademarks": an IP rule about others' marks, not bidding on the program's brand
+    if name == "coupon" and _customer_code_before(t, a):
+        return True     # "purchases made with a coupon code not assigned to you": one order's code, not coupon sites
     if name in ("coupon", "incent") and _structure()["restriction_keyword_after"].match(t, b):
         return True     # "coupon/discount terms", "cashback keywords": search keywords, not coupon or cashback sites
     if name == "search" and _BID_BEFORE.search(before):
@@ -2723,6 +2920,15 @@ def _names_something_else(t: str, name: str, span: tuple[int, int]) -> bool:
         word_before = re.search(r"[A-Za-z]+\s+$", before)
         return heading or bool(word_before and not _CONTENT_ROLE.search(before))
     return False
+
+
+@functools.lru_cache(maxsize=1)
+def _customer_code_rx() -> re.Pattern:
+    return re.compile(vocabulary()["restriction_customer_code_before"], re.I)
+
+
+def _customer_code_before(t: str, a: int) -> bool:
+    return bool(_customer_code_rx().search(t, max(0, a - 50), a))
 
 
 def _own_channel(t: str, name: str, a: int) -> bool:

@@ -64,7 +64,8 @@ class _Lang:
                     "floor_words", "tier_words",
                     "example_words", "each_words", "payment_words", "renewal_words", "lifetime_words", "first_words",
                     "order_words", "commission_nouns", "cookie_words", "tracking_words", "cookie_veto_words", "minimum_words",
-                    "payout_words", "recurring_words", "during_words", "above_words", "price_words", "or_more_words"):
+                    "payout_words", "recurring_words", "during_words", "above_words", "price_words", "or_more_words",
+                    "one_time_words"):
             setattr(self, key, rx(key))
         for key in ("up_to_words", "from_words", "negation_words"):      # whole words: "do" is not "dostanete", "od" not "odměna"
             setattr(self, key, re.compile(_alternation(vocab[key], whole=True), ic))
@@ -382,6 +383,10 @@ def _recurrence(t: str) -> _t.Found | None:
         return _t.Found(True, renewal.span())
     if renewal:
         return _t.Found(False, renewal.span())
+    once = next((m for m in lang.one_time_words.finditer(t)
+                 if not lang.negation_words.search(t[max(0, m.start() - 12):m.start()])), None)
+    if once:
+        return _t.Found(False, once.span())      # "einmalige Provision", "jednokratno"
     for m in lang.first_words.finditer(t):
         if lang.decoy_words.search(t, *_sentence_of(sentences, m.start())):
             continue     # "10 € Rabatt auf die erste Bestellung": the customer's discount, not a one-time commission

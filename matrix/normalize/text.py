@@ -175,6 +175,7 @@ _NEG_AFTER = re.compile(r"\b(?:(?:not|never) (?:allowed|permitted|accepted|toler
                         r" (?:termination|suspension|removal|reversal|cancell?ation|forfeit\w*|closure|expulsion|deactivation"
                         r"|ban)"
                         r"|strictly prohibited|(?:be|are|is) blocked|(?:be|are|is) avoided|(?:be|are|is) excluded"
+                        r"|(?:is|are) (?:an? )?(?:absolute |strict |definite |hard )?no[- ]go"
                         r"|(?:be|are|is) (?:not eligible|ineligible)"
                         # "Coupon sites are also invalid", "Cashback traffic is considered invalid", "... are not to be used"
                         r"|(?:is|are|be) (?:also )?(?:(?:deemed|considered|treated as|regarded as) )?invalid"
