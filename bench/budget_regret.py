@@ -5,6 +5,7 @@
     .venv/bin/python bench/budget_regret.py --smoke         # CI size
     .venv/bin/python bench/budget_regret.py --json out.json # figures as data too
     .venv/bin/python bench/budget_regret.py --families dev --worlds 12 --no-loop --strategies safe  # one-shot only
+    .venv/bin/python bench/budget_regret.py --families dev --campaigns 4,8 --no-loop   # small accounts (any family)
 
 Worlds (matrix.budget.simulator.make_partial_world): Hill curves with carry-over, concave and
 S-shaped, Poisson (dev) or negative-binomial (held-out) conversions, change-points inside or after
@@ -29,7 +30,8 @@ expansions; 90 days, 15 and 40 campaigns) was run once by the lead at the end of
 by the lead at 16:23 UTC in session 5 with the final code (figures in docs/budget.md); development data since.
 `sealed7` (defined at 21:28 UTC in session 7 before that session's budget work: small and mid accounts, 8 and 30
 campaigns, 56-day histories, budgets 0.6-1.8x, long carry-over, noisy high-variance earnings; see
-matrix/budget/simulator.py) is run once by the lead at the end of session 7; nobody developing runs it.
+matrix/budget/simulator.py) was run once by the lead at the end of session 7 (figures in docs/budget.md); development
+data since.
 `sealed6` (defined at 18:15 UTC in session 6 before that session's budget work: 70-day histories over 16 and 48
 campaigns, budgets 0.5-2.2x the historical one, half S-curves, late launches; see matrix/budget/simulator.py) was run
 by the lead at the end of session 6 (its first run crashed on a numerical overflow, fixed without tuning and run again;
@@ -39,7 +41,9 @@ Per strategy (equal, proportional, safe = the default, explore):
   one-shot: fit on 120 days, plan the next day once; median / p90 regret vs the oracle (true curves),
   share of worlds where the plan is >= keeping the historical allocation, share of plans whose 80 %
   interval of expected earnings holds the true value;
-  closed loop: import -> allocate -> play 7 days -> import ..., 8 weeks; median regret of week 2 and 8; rev = how much
+  closed loop: import -> allocate -> play 7 days -> import ..., 8 weeks; median regret of week 2 and 8 (a week's regret
+  is the mean true value over the days actually played: the plan's play schedule when it carries one, e.g. with the
+  opt-in `safe --param dither=0.25`, session 7, matrix.budget.evaluate.week_plays); rev = how much
   the loop oscillates (matrix.budget.evaluate.reversal_share: of the campaign moves > 10 % that followed a move > 10 %,
   the share that reversed it; median over worlds);
   violations of the constraints (all plans, both modes);
@@ -78,14 +82,15 @@ FAMILY_SIZES: dict[str, dict] = {"sealed": {"campaigns": (20, 50), "history_days
 
 
 def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int,
-               strategies: list[str] | None = None) -> dict[str, dict[str, float]]:
+               strategies: list[str] | None = None, counts: tuple[int, ...] | None = None) -> dict[str, dict[str, float]]:
+    """`counts` (from --campaigns) overrides the family's campaign counts; they cycle over the worlds."""
     strategies = strategies or STRATEGIES
     per: dict[str, dict[str, list]] = {s: {"regret": [], "ge_hist": [], "covered": [], "w2": [], "w8": [], "viol": [],
                                            "rev": []}
                                        for s in strategies}
     trust, hist_regret = [], []
     sizes = FAMILY_SIZES.get(family, {})
-    counts = sizes.get("campaigns", (campaigns,))
+    counts = counts or sizes.get("campaigns", (campaigns,))
     history_days = sizes.get("history_days", history_days)
     for seed in range(worlds):
         n = counts[seed % len(counts)]
@@ -120,6 +125,17 @@ def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_day
     out["_world"] = {"history_median": _median_pct(hist_regret), "trust_best_median": _median_pct(trust),  # nan without safe
                      "worlds": worlds, "campaigns": "/".join(map(str, counts)), "weeks": weeks}
     return out
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    """--campaigns: positive integers separated by commas."""
+    try:
+        counts = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--campaigns wants counts like 4,8, got {text!r}") from None
+    if not counts or min(counts) < 2:
+        raise argparse.ArgumentTypeError(f"--campaigns wants counts of at least 2 campaigns, got {text!r}")
+    return counts
 
 
 def _median_pct(values: list) -> float:
@@ -187,6 +203,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--no-forecast", action="store_true", help="skip the forecast backtest section")
     p.add_argument("--no-loop", action="store_true", help="one-shot figures only (no closed loop: week columns nan)")
     p.add_argument("--strategies", help=f"comma-separated subset of {','.join(STRATEGIES)} (default: all four)")
+    p.add_argument("--campaigns", type=_counts, help="comma-separated campaign counts, e.g. 4,8 (overrides each "
+                                                    "family's; they cycle over the worlds)")
     a = p.parse_args(argv)
     t0 = time.perf_counter()
     worlds, campaigns, weeks, days = (3, 8, 8, 90) if a.smoke else (12, 20, 8, 120)
@@ -197,7 +215,7 @@ def main(argv: list[str] | None = None) -> dict:
     for family in families:
         t = time.perf_counter()
         result[family] = run_family(family, worlds, campaigns, weeks, days,
-                                    a.strategies.split(",") if a.strategies else None)
+                                    a.strategies.split(",") if a.strategies else None, a.campaigns)
         print_family(family, result[family], time.perf_counter() - t)
     if not a.no_forecast:
         result["forecast"] = forecast_section(a.smoke)

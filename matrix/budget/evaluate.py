@@ -141,19 +141,40 @@ def one_shot(world: World, hist: pd.DataFrame, cons: Constraints, strategy: Stra
     plan = make_plan(strategy, ctx, interval=interval)
     x = np.array([c.proposed for c in plan.campaigns])
     _, best = world.oracle(cons, day, grid=600)
-    got = world.value(x, day)
+    days = week_plays(strategy, x, 7)
+    got = played_value(world, days, day)  # the mean over the week's schedule when the plan carries one
     h = world.value(history_allocation(hist, world.ids, cons), day)
-    covered = None if plan.lower_total is None or plan.upper_total is None else bool(plan.lower_total <= got <= plan.upper_total)
+    planned = world.value(x, day)  # the interval is stated for the planned allocation
+    covered = None if plan.lower_total is None or plan.upper_total is None else \
+        bool(plan.lower_total <= planned <= plan.upper_total)
     return OneShot((best - got) / best, (best - h) / best, bool(got >= h * (1 - 1e-9)), covered,
-                   trust_oracle_regret(world, hist, cons, day), len(cons.violations(x)))
+                   trust_oracle_regret(world, hist, cons, day), sum(len(cons.violations(r)) for r in days))
+
+
+def week_plays(strategy: Strategy, x: np.ndarray, days: int) -> np.ndarray:
+    """The spends actually played on each of `days` days: the strategy's play schedule (`info["schedule"]`, the
+    safe strategies' dithered spend tests, session 7) when it carries one for these campaigns, cycled over the days;
+    else the plan x every day."""
+    sched = (getattr(strategy, "info", None) or {}).get("schedule")
+    if sched is None or np.ndim(sched) != 2 or np.shape(sched)[1] != x.size or len(sched) == 0:
+        return np.tile(x, (days, 1))
+    sched = np.asarray(sched, dtype=float)
+    return np.array([sched[d % len(sched)] for d in range(days)])
+
+
+def played_value(world: World, plays: np.ndarray, day: int) -> float:
+    """Honest accounting of a week: the MEAN true (steady-state) value over the days actually played, on the curves
+    of the week's first `day` (as the plan x alone was judged before), not the value of the plan alone."""
+    return float(np.mean([world.value(row, day) for row in plays]))
 
 
 def closed_loop(world: World, hist: pd.DataFrame, cons: Constraints, strategy: Strategy, *, weeks: int = 8,
                 step_days: int = 7, seed: int = 0, fit_kwargs: dict[str, Any] | None = None,
                 plays: list[np.ndarray] | None = None) -> tuple[np.ndarray, int]:
     """Import -> allocate -> play `step_days` -> import ... for `weeks` steps. Returns the regret of each
-    week's plan (true curves, that week's first day) and the number of constraint violations; each week's
-    allocation is appended to `plays` when given (for `reversal_share`)."""
+    week (true curves, that week's first day: the mean value over the days actually played, i.e. the plan's play
+    schedule when it carries one, `week_plays`, `played_value`) and the number of constraint violations (every day
+    played); each week's planned allocation is appended to `plays` when given (for `reversal_share`)."""
     rng = np.random.default_rng(seed)
     data = hist.copy()
     day0 = int(pd.to_datetime(hist["date"]).nunique())
@@ -166,15 +187,16 @@ def closed_loop(world: World, hist: pd.DataFrame, cons: Constraints, strategy: S
         x = strategy.allocate(ctx)
         if plays is not None:
             plays.append(x.copy())
-        bad += len(cons.violations(x))
+        week = week_plays(strategy, x, step_days)
+        bad += sum(len(cons.violations(r)) for r in week)
         _, best = world.oracle(cons, day, grid=600)
-        regrets.append((best - world.value(x, day)) / best)
+        regrets.append((best - played_value(world, week, day)) / best)
         rows = []
-        for d in range(day, day + step_days):
-            out = world.step(x, d, rng)
+        for d, spend in zip(range(day, day + step_days), week, strict=True):
+            out = world.step(spend, d, rng)
             date = world.start + dt.timedelta(days=d)
             for i, cid in enumerate(world.ids):
-                rows.append({"campaign_id": cid, "date": date, "currency": "USD", "spend": float(x[i]),
+                rows.append({"campaign_id": cid, "date": date, "currency": "USD", "spend": float(spend[i]),
                              "clicks": float(out["clicks"][i]), "conversions": float(out["conversions"][i]),
                              "commission": float(out["commission"][i])})
         data = pd.concat([data, pd.DataFrame(rows)], ignore_index=True)

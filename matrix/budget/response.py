@@ -110,6 +110,14 @@ class HillPosterior:
         return float(self.weight @ self.theta)
 
 
+# The largest amplitude (earnings at saturation) a fit may state, as a multiple of the largest daily earnings seen (at
+# least 1 currency unit). A plausible amplitude is at most a few thousand times that (a campaign seen far below its
+# saturation point); 1e12 is far beyond anything plausible. Without a bound, a level estimated after a change-point
+# from days with (almost) no spend (a campaign that stopped, or one a weekly loop cut to a few % of its history: sealed6
+# world 11) comes out near the float limit (1e290 measured) and squaring its draws overflows downstream (inf in the
+# plan's risk terms, RuntimeWarnings). The bound changes nothing where the data pin the level.
+AMPLITUDE_CAP = 1e12
+
 DEFAULT_THETAS = (0.0, 0.2, 0.4, 0.6)
 DEFAULT_SHAPES = (0.5, 0.7, 0.85, 1.0, 1.25, 1.5, 1.8, 2.2, 2.7, 3.3)
 
@@ -197,6 +205,8 @@ def fit_hill(
         rss2 = np.maximum((w2 * y * y).sum() - 2 * a2 * (gw2 * y).sum(1) + a2 ** 2 * gg2, 0.0)
         s2 = np.maximum(rss2 / max(w2.sum() - 1, 1.0), sigma2)
         a_hat, a_sd = a2, np.sqrt(s2 / gg2) * np.sqrt(temperature)
+    cap = AMPLITUDE_CAP * max(float(np.max(np.abs(y))), 1.0)  # finite draws: see AMPLITUDE_CAP
+    a_hat, a_sd = np.minimum(a_hat, cap), np.minimum(a_sd, cap)
     return HillPosterior(th, kk, ss, w, a_hat, a_sd, int(T), (float(x.min()), float(x.max())))
 
 
