@@ -821,6 +821,17 @@ _BOUNDARY_AFTER = re.compile(r"(?i)\s*(?:\+(?=\s*(?:[|;,.)]|$))|(?:commission\s+
 _DERIVED_BEFORE = re.compile(r"(?i)(?:\bthat is|\bthat's|\bi\.e\.,?|\bwhich (?:is|equals|means)|\bequal(?:s|ling)? to"
                              r"|%\)?,?\s*(?:which|that|this) means(?: that)?(?: [\w']+){0,4})"
                              r"(?:\s+an?)?\s*$")
+# "Earn $2,000 to $3,000 per month ... (8% of gross receipts)": an amount whose own clause closes on the rate it is
+# worked out from, in brackets, restates that rate
+_RATE_IN_BRACKETS_AFTER = re.compile(r"(?i)[^().;!?%$€£\d]{0,80}\(\s*\d+(?:[.,]\d+)?\s*%\s+(?:(?:commission|share|cut)\s+)?of\b")
+
+
+def _derived_amount(t: str, n: _Num, lo: int, hi: int) -> bool:
+    """An amount worked out from the rate: "25%, which is a $105 commission", "That's $80-$400 per referral" (a range
+    is read from its low end), "$2,000 per month (8% of gross receipts)"."""
+    first = n.start if n.partner is None else min(n.start, n.partner.start)
+    last = max(n.span_end, n.partner.span_end if n.partner is not None else 0)
+    return bool(_DERIVED_BEFORE.search(t, max(lo, first - 45), first) or _RATE_IN_BRACKETS_AFTER.match(t, last, hi))
 # "the $50 commission threshold", "a £25 payout minimum": the amount names a threshold, not a rate
 _THRESHOLD_NOUN_AFTER = re.compile(r"(?i)\s*(?:commission |payout |payment |withdrawal )?(?:threshold|minimum)\b")
 _MINIMUM_BEFORE = re.compile(r"(?i)\b(?:minimum|min\.?)\s*$")
@@ -949,7 +960,7 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
     if _ACCRUED_BEFORE.search(before) or _OR_MORE_AFTER.match(after) or _AVERAGE_BEFORE.search(before) \
             or _earnings_claim(before, after) or _hypothetical(before, after) or _withdrawal_limit(t, n, lo) \
             or _BEFORE_PAYOUT_AFTER.match(after) \
-            or _DERIVED_BEFORE.search(before) or _THRESHOLD_NOUN_AFTER.match(after) or _bare_minimum_amount(before, after):
+            or _derived_amount(t, n, lo, hi) or _THRESHOLD_NOUN_AFTER.match(after) or _bare_minimum_amount(before, after):
         return False      # "once you've earned $20 or more", "if you haven't earned $100": a balance, not a rate
     veto = r.threshold_veto.search(t, max(lo, n.start - 25), min(hi, n.span_end + 40))
     if veto is not None and veto.start() < n.start:
@@ -1162,6 +1173,16 @@ _COORDINATED = re.compile(r"(?i)\b(?:and|or|plus)\s+(?:\(?[a-h1-9]\)\s*)?(?:up t
                           r"|^\s*\([^()]{1,25}\)\s*[,;/]\s*$")
 
 
+# "Earn $5 for each free signup, $20 when they upgrade", "$100 for Core, $300 for Pro": list items of one shape, an
+# amount and what it is paid for, separated by a comma
+_PARALLEL_GAP = re.compile(r"(?i)^\s+(?:for|if|when|on|per)\b[^,;.:|$€£\d]{1,40},\s*(?:and\s+)?$")
+_PARALLEL_TAIL = re.compile(r"(?i)\s+(?:for|if|when|on|per)\b")
+
+
+def _parallel_item(t: str, gap: str, n: _Num) -> bool:
+    return bool(_PARALLEL_GAP.search(gap) and _PARALLEL_TAIL.match(t, n.span_end))
+
+
 def _coordinated_amounts(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
     """"Earn $3 per trial sign-up and $30 when it converts": an amount joined by "and"/"or"/"plus" to a
     commission amount of the same currency in the same clause is a commission too, unless it is a
@@ -1175,7 +1196,8 @@ def _coordinated_amounts(t: str, clauses, nums: list[_Num], example: set[int]) -
             if prev.role != "commission" or prev.kind != "money" or n.kind != "money" or n.role is not None:
                 continue
             gap = t[prev.span_end:n.start]
-            if n.currency != prev.currency or not _COORDINATED.search(gap) or (":" in gap and _NOT_A_RATE_LABEL.search(gap)):
+            if n.currency != prev.currency or not (_COORDINATED.search(gap) or _parallel_item(t, gap, n)) \
+                    or (":" in gap and _NOT_A_RATE_LABEL.search(gap)):
                 continue
             if _money_is_commission(t, n, s, e, implied=True):
                 n.role = "commission"
@@ -1227,7 +1249,9 @@ def _without_total_cap(t: str, money: list[_Num]) -> list[_Num]:
 
 
 _YOU_RECEIVE = re.compile(r"(?i)\byou(?:'ll| will| can| may| could| would)?(?: \w+)?\s+"
-                          r"(?:receive|get|earn|be (?:paid|given|rewarded))\b")
+                          r"(?:receive|get|earn|be (?:paid|given|rewarded))\b"
+                          # an offer addressed to the reader: "Receive a $25 bonus per room when you refer ..."
+                          r"|^\W*(?:receive|get|earn)\s+(?:an?\s+|up to\s+)?$")
 
 
 def _referral_bonuses(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
@@ -1256,7 +1280,7 @@ def _is_referral_bonus(t: str, n: _Num, s: int, e: int) -> bool:
         return False      # "Referral bonus: your friend gets $10 off" is the friend's discount
     if r.referral_bonus.search(window):
         return True
-    return bool(r.referral_act.search(t, s, e) and _YOU_RECEIVE.search(t, s, n.start))
+    return bool(r.referral_act.search(t, s, e) and _YOU_RECEIVE.search(t[s:n.start]))
 
 
 # "a $200 order earns you $30", "on a $99 plan": the amount prices what the customer buys
@@ -2280,6 +2304,8 @@ _SUBJECTS = re.compile(r"(?i)\b(?:(?P<us>we|you|affiliates?|partners?|publishers
                        r"|subscribers?|members?|buyers?|merchants?)\b")
 _ORDINAL_BEFORE = re.compile(r"(?i)\b(?:first|initial|second|1st|2nd)\s+$")
 _MONEY_BEFORE = re.compile(r"\d(?:\s*(?:(?!UTC|GMT|CET|EST|PST)[A-Z]{3}|(?i:dollars?|euros?|pounds?)))?\s+$")   # not "5:30 UTC"
+# "rewards are capped to 500 points monthly": a count per period, not a payout date
+_COUNT_BEFORE = re.compile(r"(?i)\d[\d,.]*\s+(?:points?|credits?|leads?|referrals?|sales|sign[- ]?ups?|clicks?|visits?)\s+$")
 _RECURRENCE_BEFORE = re.compile(r"(?i)\b(?:recurr\w*|renew\w*|residual|rev(?:enue)?[- ]?share)\b(?P<gap>[^.]{0,25})$")
 # "Commissions are calculated each month": when earnings are counted is not when they are paid
 _CALCULATED_BEFORE = re.compile(r"(?i)\b(?:calculated|computed|tallied|totall?ed)\s+$")
@@ -2322,7 +2348,8 @@ def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
         if subjects and not subjects[-1].group("us"):
             return True      # the nearest subject of "pay" is the customer
     calculated = _CALCULATED_BEFORE.search(before) and not _AND_PAID_AFTER.match(t, m.end())
-    if _ORDINAL_BEFORE.search(before) or _MONEY_BEFORE.search(before) or calculated or _WATCHED_BEFORE.search(before):
+    if _ORDINAL_BEFORE.search(before) or _MONEY_BEFORE.search(before) or calculated or _WATCHED_BEFORE.search(before) \
+            or _COUNT_BEFORE.search(before):
         return True
     if (_NEXT_BEFORE_BILL.search(before) and _BILL_AFTER.match(t, m.end())) \
             or (_EVERY_BEFORE_PAYMENT.search(before) and _PAYMENT_AFTER.match(t, m.end())):
@@ -2443,7 +2470,7 @@ def _restrictions(text: str, terms: Terms) -> None:
             found.setdefault(f"no-{name}", span)
     for name, span in _bad_practices(t) + _adult_material(t) + _brand_bidding_on_consent(t) + _field_verdicts(t) \
             + _marked_items(t) + _headed_list_items(t) + _titles_with_sanction(t) + _practice_definitions(t) \
-            + _permission_exceptions(t) + _questions_answered_no(t):
+            + _permission_exceptions(t) + _questions_answered_no(t) + _anti_spam_rules(t):
         found.setdefault(f"no-{name}", span)
     for name in [n for n, span in found.items() if _names_something_else(t, n[3:], span)]:
         del found[name]
@@ -2454,6 +2481,16 @@ def _restrictions(text: str, terms: Terms) -> None:
     for name in [n for n, span in found.items() if _part_of_another_ban(t, n, span, found) or _conditional_ban(t, n, span)]:
         del found[name]
     terms.restrictions = [Found(name, span) for name, span in sorted(found.items(), key=lambda kv: kv[1][0])]
+
+
+# "Anti-Spam Compliance", "must comply with anti-spam standards": a rule named against spam bans it (not a mailbox's
+# "anti-spam filter"; "CAN-SPAM" is a law's name and may only set how permitted mail is sent)
+_ANTI_SPAM = re.compile(r"(?i)\banti[- ]?spam\b(?!\s+(?:filters?|software|tools?|checks?|protection|systems?))")
+
+
+def _anti_spam_rules(t: str) -> list[tuple[str, tuple[int, int]]]:
+    m = _ANTI_SPAM.search(t)
+    return [] if m is None else [("spam", (m.start(), m.end()))]
 
 
 _MESSAGE_CHANNELS = ("no-email", "no-sms")

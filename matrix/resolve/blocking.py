@@ -41,6 +41,18 @@ LEXICAL_SVD_SAMPLE = 10_000
 # A person-name key on more records than this is no blocking key (a star, a common name): it
 # would cost quadratic pairs and say little about which record is which.
 PERSON_KEY_MAX_RECORDS = 100
+# Fields that tell namesakes apart in the tie-break view (`_tie_break_view`): short codes and
+# dates, never free text (a description would outweigh the name's n-grams)
+TIE_BREAK_TYPES = ("date", "categorical")
+# A name carried by more records than this is a common name, not a tie: its namesakes outnumber
+# a record's candidate budget (2 x neighbours pairs = degree 20 at the default 10). Without the
+# cap, on PatentsView inventors (name blocks: median 71 namesakes) the view added thousands of
+# namesake pairs that agree on city/state and the model chained them (B3-F1 0.854 -> 0.743)
+TIE_GROUP_MAX = 20
+# Neighbours per tied record in that view: a person has few records, and each extra namesake
+# slot is a pair the comparison model must reject (RLdata10000 PC .900 / .939 / .959 / .985 at
+# 1 / 2 / 3 / 5; PatentsView B3-F1 .862 / .876 / .782 / .779 against .854 without the view)
+TIE_NEIGHBOURS = 2
 
 
 @dataclass
@@ -395,6 +407,75 @@ def lexical_views(records: Records) -> list[tuple[np.ndarray, list[str], np.ndar
     return views
 
 
+def _tie_break_fields(records: Records, lead: set[str]) -> list[str]:
+    """Short, selective fields outside the name (`TIE_BREAK_TYPES`), in spec order."""
+    return [f.name for f in records.spec.fields
+            if f.type in TIE_BREAK_TYPES and f.weight > 0 and f.name not in lead]
+
+
+def _tied(records: Records, idx: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Per record of `idx`: whether its name text is carried by 2+ records of some one source."""
+    per_source: dict[tuple[str, str], int] = defaultdict(int)
+    for i, t in zip(idx.tolist(), texts, strict=True):
+        per_source[(records.source[i], t)] += 1
+    most: dict[str, int] = defaultdict(int)
+    for (_, t), c in per_source.items():
+        most[t] = max(most[t], c)
+    return np.array([2 <= most[t] <= TIE_GROUP_MAX for t in texts], dtype=bool)
+
+
+def _tie_break_view(records: Records, lead_view: tuple[np.ndarray, list[str], np.ndarray]
+                    ) -> tuple[np.ndarray, list[str], np.ndarray] | None:
+    """A second view of the name with the record's short fields appended (birth date, year,
+    city...), searched only by records whose name is shared: None when nothing ties.
+
+    Why: when six records carry the same full name, the neighbour slots of the name view fill
+    with namesakes (identical texts are searched once and their copies only joined to one
+    representative), so the one that is the same person, or his typo'd twin, is never a
+    candidate. Measured on RLdata10000 (German persons, names + birth date): 207 of 1,000 true
+    pairs were never candidates, 77 of them with identical full names. Appending the fields
+    that tell namesakes apart ranks the same name *and* the same date first.
+    """
+    idx, texts, _ = lead_view
+    fields = _tie_break_fields(records, set(_name_parts(records, _lexical_fields(records))[0]))
+    if not fields:
+        return None
+    queries = _tied(records, idx, texts)
+    if not queries.any():
+        return None
+    values = [[as_text(records.values[c][i]) for c in fields] for i in idx.tolist()]
+    keyed = [" ".join([t] + [v for v in row if v]) for t, row in zip(texts, values, strict=True)]
+    return idx, keyed, queries
+
+
+def _agree_on_most(records: Records, fields: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Per pair: known on both sides in at least one of `fields`, and equal in at least half of those.
+
+    Why: the tie-break view returns its k nearest even when no namesake has the same birth date;
+    a namesake that differs in every short field is no candidate worth a slot (measured on
+    RLdata10000: unfiltered, those pairs raised the prior bound and merged namesakes)."""
+    agree = np.zeros(left.size, np.int64)
+    known = np.zeros(left.size, np.int64)
+    for c in fields:
+        col = np.array([as_text(v) or "" for v in records.values[c]], dtype=object)
+        a, b = col[left], col[right]
+        both = (a != "") & (b != "")
+        known += both
+        agree += both & (a == b)
+    return (known > 0) & (2 * agree >= known)
+
+
+def tie_break_pairs(records: Records, view: tuple[np.ndarray, list[str], np.ndarray] | None, k: int,
+                    cross_only: bool, active: np.ndarray | None, tick: Tick = _no_tick) -> tuple[np.ndarray, np.ndarray]:
+    """kNN in the tie-break view (`_tie_break_view`), kept where the short fields mostly agree."""
+    if view is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    lp, r = _lexical_pairs(records, k, cross_only, active, [view], tick=tick)
+    fields = _tie_break_fields(records, set(_name_parts(records, _lexical_fields(records))[0]))
+    keep = _agree_on_most(records, fields, lp, r)
+    return lp[keep], r[keep]
+
+
 def _name_parts(records: Records, cols: list[str]) -> list[list[str]]:
     """The lexical fields grouped into views: the leading fields of one name-like type form one
     view (a person split into `given_name` and `surname` columns is called by both), every
@@ -606,14 +687,18 @@ def block(records: Records, vectors: np.ndarray | None, k: int, cross_only: bool
     found: dict[str, np.ndarray] = {}
     n_active = n if active is None else int(active.sum())
     views = lexical_views(records) if n > 1 else []
+    tie = _tie_break_view(records, views[0]) if views else None
     total = (n_active if vectors is not None and n > 1 else 0) + \
-        sum(int((q if active is None else q & active[idx]).sum()) for idx, _, q in views)
+        sum(int((q if active is None else q & active[idx]).sum()) for idx, _, q in views + ([tie] if tie else []))
     with progress_bar(total, "blocking", "records", enabled=progress) as bar:
         if vectors is not None and n > 1:
             found["embedding"] = _canonical(*_embedding_pairs(records, np.asarray(vectors, np.float32), k, cross_only,
                                                               active, tick=bar.update), n)
         if n > 1:
             found["lexical"] = _canonical(*_lexical_pairs(records, k, cross_only, active, views, tick=bar.update), n)
+            if tie is not None:
+                found["tie_break"] = _canonical(*tie_break_pairs(records, tie, min(k, TIE_NEIGHBOURS), cross_only,
+                                                                             active, bar.update), n)
     found["exact_key"] = _canonical(*key_pairs(records, cross_only, max_key_group, active), n)
     allc = np.unique(np.concatenate(list(found.values()))) if found else np.zeros(0, np.int64)
     # people shared across person fields top up the records the name blockers left short, up to a
