@@ -407,8 +407,10 @@ def lexical_views(records: Records) -> list[tuple[np.ndarray, list[str], np.ndar
     return views
 
 
-def _tie_break_fields(records: Records, lead: set[str]) -> list[str]:
-    """Short, selective fields outside the name (`TIE_BREAK_TYPES`), in spec order."""
+def _tie_break_fields(records: Records) -> list[str]:
+    """Short, selective fields outside the leading name view (`TIE_BREAK_TYPES`), in spec order."""
+    parts = _name_parts(records, _lexical_fields(records))
+    lead = set(parts[0]) if parts else set()
     return [f.name for f in records.spec.fields
             if f.type in TIE_BREAK_TYPES and f.weight > 0 and f.name not in lead]
 
@@ -437,7 +439,7 @@ def _tie_break_view(records: Records, lead_view: tuple[np.ndarray, list[str], np
     that tell namesakes apart ranks the same name *and* the same date first.
     """
     idx, texts, _ = lead_view
-    fields = _tie_break_fields(records, set(_name_parts(records, _lexical_fields(records))[0]))
+    fields = _tie_break_fields(records)
     if not fields:
         return None
     queries = _tied(records, idx, texts)
@@ -471,7 +473,7 @@ def tie_break_pairs(records: Records, view: tuple[np.ndarray, list[str], np.ndar
     if view is None:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     lp, r = _lexical_pairs(records, k, cross_only, active, [view], tick=tick)
-    fields = _tie_break_fields(records, set(_name_parts(records, _lexical_fields(records))[0]))
+    fields = _tie_break_fields(records)
     keep = _agree_on_most(records, fields, lp, r)
     return lp[keep], r[keep]
 
