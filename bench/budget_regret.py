@@ -32,6 +32,9 @@ by the lead at 16:23 UTC in session 5 with the final code (figures in docs/budge
 campaigns, 56-day histories, budgets 0.6-1.8x, long carry-over, noisy high-variance earnings; see
 matrix/budget/simulator.py) was run once by the lead at the end of session 7 (figures in docs/budget.md); development
 data since.
+`sealed8` (defined at 00:29 UTC in session 8 before that session's budget work: 84-day histories over 12 and 40
+campaigns, budgets 0.7-1.4x, 55 % S-curves, a Monday-heavy week; see matrix/budget/simulator.py) is run once by the
+lead at the end of session 8; nobody developing runs it.
 `sealed6` (defined at 18:15 UTC in session 6 before that session's budget work: 70-day histories over 16 and 48
 campaigns, budgets 0.5-2.2x the historical one, half S-curves, late launches; see matrix/budget/simulator.py) was run
 by the lead at the end of session 6 (its first run crashed on a numerical overflow, fixed without tuning and run again;
@@ -78,7 +81,8 @@ FAMILY_SIZES: dict[str, dict] = {"sealed": {"campaigns": (20, 50), "history_days
                                   "sealed4": {"campaigns": (15, 40), "history_days": 90},
                                   "sealed5": {"campaigns": (18, 45), "history_days": 45},
                                   "sealed6": {"campaigns": (16, 48), "history_days": 70},
-                                  "sealed7": {"campaigns": (8, 30), "history_days": 56}}
+                                  "sealed7": {"campaigns": (8, 30), "history_days": 56},
+                                  "sealed8": {"campaigns": (12, 40), "history_days": 84}}
 
 
 def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int,

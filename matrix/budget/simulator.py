@@ -259,6 +259,21 @@ FAMILIES: dict[str, dict] = {
                 "theta_choices": (0.0, 0.2, 0.45, 0.65), "budget_scale": (0.6, 1.8), "level_steps": (1, 3),
                 "level_step_range": (0.5, 2.0), "pause_prob": 0.06, "late_start": (0.15, 10, 20),
                 "dow": (1.05, 0.97, 0.9, 0.92, 1.02, 1.07, 1.07)},
+    # sealed8: defined at 00:29 UTC on 2026-12-01 (start of session 8, before any budget work) and run once at the
+    # end by the lead, never by the developer. Ways an account differs again:
+    # - 84-day histories over 12 and 40 campaigns, levels 0.07-7x the best level with 1-30 % daily jitter, 0-2
+    #   budget steps (x0.6-1.7), 2 % paused days, 10 % of campaigns launched in the last 5-20 days;
+    # - a planning budget 0.7-1.4x the historical one;
+    # - 55 % S-curves (s 1.4-2.8), concave ones s 0.45-1.1, carry-over up to 0.55;
+    # - AOV 3-70, NB size 9, commission sigma 0.55; drift 0.003/day; change-points in 25 % of campaigns from
+    #   mid-history into the loop (x0.55-1.7); a Monday-heavy week.
+    "sealed8": {"noise": "nb", "spread": (0.07, 7.0), "jitter": (0.01, 0.3), "changepoint_prob": 0.25,
+                "s_share": 0.55, "aov_range": (3.0, 70.0), "seed_base": 999_000, "dispersion": 9.0,
+                "revenue_sigma": 0.55, "s_range": (1.4, 2.8), "concave_s_range": (0.45, 1.1),
+                "changepoint_window": (0.5, 1.8), "changepoint_factors": (0.55, 0.8, 1.3, 1.7), "drift_sd": 0.003,
+                "theta_choices": (0.0, 0.3, 0.55), "budget_scale": (0.7, 1.4), "level_steps": (0, 2),
+                "level_step_range": (0.6, 1.7), "pause_prob": 0.02, "late_start": (0.1, 5, 20),
+                "dow": (1.15, 1.03, 1.0, 0.98, 0.97, 0.93, 0.94)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
