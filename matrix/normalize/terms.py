@@ -714,7 +714,20 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
         return False
     if r.bonus.search(after[:12]) or _other_party_share(before, after, fwd) or _said_of_other_programs(t, n, lo):
         return False
-    return True
+    return not _charged_share(t, n, lo)
+
+
+# what the program or network charges, keeps or withholds: "we charge a fee of 95 cents plus 5%", "we will have to
+# withhold 30% of your commission", "the platform takes a 20% cut" (session 8)
+_CHARGE_BEFORE = re.compile(r"(?i)\b(?:we|we'll|we'd|they|the (?:company|platform|network|merchant|bank|marketplace))\s+"
+                            r"(?:\w+\s+){0,3}?(?:charges?|deducts?|withholds?|retains?|keeps?|takes?|levies|levy|collects?)\b"
+                            r"(?P<gap>[^.;:!?%]{0,60})$")
+_PAID_TO_AFFILIATE = re.compile(r"(?i)\b(?:pay|paid|earn|get|receive|commission|reward|share with|give)\w*")
+
+
+def _charged_share(t: str, n: _Num, lo: int) -> bool:
+    m = _CHARGE_BEFORE.search(t, max(lo, n.start - 110), n.start)
+    return m is not None and not _PAID_TO_AFFILIATE.search(m.group("gap"))
 
 
 _EARN_AFTER_OVERRIDE = re.compile(r"(?i)\b(?:earn|get|receive|make|be paid|are paid|is paid)\w*\b(?:\s+\w+){0,3}\s*$")
@@ -959,7 +972,7 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
         return False
     if _ACCRUED_BEFORE.search(before) or _OR_MORE_AFTER.match(after) or _AVERAGE_BEFORE.search(before) \
             or _earnings_claim(before, after) or _hypothetical(before, after) or _withdrawal_limit(t, n, lo) \
-            or _BEFORE_PAYOUT_AFTER.match(after) \
+            or _BEFORE_PAYOUT_AFTER.match(after) or _limit_or_total(t, n) \
             or _derived_amount(t, n, lo, hi) or _THRESHOLD_NOUN_AFTER.match(after) or _bare_minimum_amount(before, after):
         return False      # "once you've earned $20 or more", "if you haven't earned $100": a balance, not a rate
     veto = r.threshold_veto.search(t, max(lo, n.start - 25), min(hi, n.span_end + 40))
@@ -1094,7 +1107,7 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
         cue_prev = own_cue or (cue and (found or not re.search(r"[A-Za-z]", t[s:e]) or no_amount))
     money = [n for n in money if not _caps_a_rate(t, n, pcts) and not _caps_an_amount(t, n, money)] \
         + _coordinated_amounts(t, clauses, nums, example)
-    money = _without_total_cap(t, money)
+    money = [n for n in _without_total_cap(t, money) if not _worked_out_amount(t, n, pcts, nums)]
     if not pcts and not money:
         pcts, money, tier_clauses = _rates_without_commission_word(t, clauses, nums, example)
     for group in (pcts, money):
@@ -1126,6 +1139,49 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
     terms._commission_nums = pcts + money
 
 
+# --- amounts that are no reward (session 8): a rate worked out, a payout limit, a total over many referrals -----------
+def _worked_out_amount(t: str, n: _Num, pcts: list[_Num], nums: list[_Num]) -> bool:
+    """"80% of every sale: on a ₹1,299 plan you earn ₹1,039": an amount equal to a stated commission rate applied to
+    another amount written shortly before it (a price, a purchase; never a payout threshold) is that rate worked out
+    on a case, not a second, flat rate."""
+    r = _rules()
+    for m in nums:
+        if m.kind != "money" or m is n or m.currency != n.currency or not 0 <= n.start - m.span_end <= 120 \
+                or m.value <= n.value or r.threshold.search(t, max(0, m.start - 30), m.start):
+            continue
+        if any(abs(m.value * p.value / 100 - n.value) <= max(0.01 * n.value, 0.01) for p in pcts):
+            return True
+    return False
+
+
+# an amount that is the next cell's limit ("₦2,000 | Minimum Threshold"), or a limit per payout ("a maximum of $500
+# per withdrawal", "$2 per transfer"): what a payout may or must be, never what a referral earns
+# ("limit_cell_after", "per_payout_after" in the vocabulary); "refer 10 friends, earn $500", "for every 4 friends who
+# join we send you $40": a total over several referrals ("count_total_before")
+@functools.lru_cache(maxsize=1)
+def _limit_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    v = vocabulary()
+    keys = ("limit_cell_after", "per_payout_after", "count_total_before", "balance_condition_before")
+    return tuple(re.compile(v[k], re.I) for k in keys)  # type: ignore[return-value]
+
+
+def _limit_or_total(t: str, n: _Num) -> bool:
+    """A payout limit, a balance a condition names ("even if you earn $5, we pay it out") or a total earned over a
+    count of referrals, not the reward for one (see the patterns above)."""
+    cell_after, per_payout, count_total, balance = _limit_patterns()
+    cell_start = re.search(r"(?:^|\|)\s*$", t[max(0, n.start - 12):n.start]) is not None
+    if (cell_start and cell_after.match(t, n.span_end)) or per_payout.match(t, n.span_end):
+        return True
+    if balance.search(t, max(0, n.start - 60), n.start) and not _rules().unit_after.match(t, n.span_end):
+        return True
+    first = n.start if n.partner is None else min(n.start, n.partner.start)
+    total = count_total.search(t, max(0, first - 110), first)
+    return total is not None and not _EACH_AFTER.match(t, n.span_end) and not _rules().unit_after.match(t, n.span_end)
+
+
+_EACH_AFTER = re.compile(r"(?i)\s*(?:each|apiece|a piece|per (?:head|person))\b")     # "bring 3 clients, receive $60 each"
+
+
 def _worked_case(t: str, s: int, e: int, nums: list[_Num]) -> int | None:
     """"For a $200 sale with an 8% rate, the affiliate earns $16": a clause that prices a purchase and then states what
     it earns works a case through; a percent after the price is the case's rate, which the terms may state elsewhere or
@@ -1144,7 +1200,9 @@ _CASE_EARNING_BEFORE = re.compile(r"(?i)(?:\b(?:earn(?:s|ed)?|gets?|receives?|ma
                                   r"(?: you| the (?:affiliate|partner|referrer))?|=)\s*(?:an? |about |around )?[$€£]?\s*$")
 
 
-_PERCENTAGE_OF = re.compile(r"(?i)\b(?:a|fixed|certain|small|(?:the )?agreed) (?:\w+ )?percentage of\b")
+_PERCENTAGE_OF = re.compile(r"(?i)\b(?:a|fixed|certain|small|(?:the )?agreed|pre-?determined|set) (?:\w+ )?percentage of\b"
+                            r"|(?<![\w-])(?:a |the )?(?:fixed |set |pre-?determined )?(?:percentage|percent) commissions? "
+                            r"(?:of|on|from)\b")      # the base named: "a percentage commission on every order"
 
 
 def _percentage_without_rate(t: str, clauses, example: set[int]) -> Found | None:
@@ -1153,7 +1211,13 @@ def _percentage_without_rate(t: str, clauses, example: set[int]) -> Found | None
     r = _rules()
     for i, (s, e) in enumerate(clauses):
         m = _PERCENTAGE_OF.search(t, s, e)
-        if m and i not in example and r.commission_cue.search(t[s:m.start()] + " " + t[m.end():e]):
+        if m is None or i in example or _negated(t, m.start()) or _customer_subject(t[max(s, m.start() - 40):m.start()]):
+            continue      # "customers get a percentage of their order back": the buyer's share
+        # "a percentage commission" names its own cue; "we pay you a percentage of each sale" needs one in the clause
+        # or the clause before it ("You earn a commission. We deposit a percentage of the sales you referred.")
+        cued = "commission" in m.group(0).lower() or r.commission_cue.search(t[s:m.start()] + " " + t[m.end():e]) \
+            or (i > 0 and i - 1 not in example and r.commission_cue.search(t, *clauses[i - 1]))
+        if cued:
             return Found(CommissionModel.PERCENT, (m.start(), m.end()))
     return None
 
@@ -1162,10 +1226,21 @@ def _tier_list(t: str, pcts: list[_Num]) -> list[Found]:
     """Each rate once, in text order; an "earn up to 70%" summary that a later tier repeats is not a tier."""
     first_of_value: dict[float, _Num] = {}
     for i, n in enumerate(pcts):
-        summary = _up_to_before(t, n) and any(m.value == n.value for m in pcts[i + 1:])
+        summary = (_up_to_before(t, n) and any(m.value == n.value for m in pcts[i + 1:])) or _summary_range(pcts, i)
         if not summary:
             first_of_value.setdefault(n.value, n)
     return [Found(n.value, (n.start, n.span_end)) for n in first_of_value.values()]
+
+
+def _summary_range(pcts: list[_Num], i: int) -> bool:
+    """"20-35% ... 1-5 sales: 20% | 6-10 sales: 25% | 21+ sales: 35%": a range whose two ends the ladder after it
+    lists again as single rates summarises the ladder; it is no tier of its own (session 8)."""
+    n = pcts[i]
+    p = n.partner
+    if p is None:
+        return False
+    later = {m.value for m in pcts[i + 1:] if m.partner is None}
+    return n.value in later and p.value in later
 
 
 # "$3 per trial and $30 per sale", "Starter: $250 USD Professional: $500 USD" (one label per amount)
@@ -1300,9 +1375,16 @@ def _purchase_amount(t: str, n: _Num, lo: int) -> bool:
     before = t[max(lo, n.start - 30):n.start]
     if _OR_MORE_AFTER.match(t, n.span_end) or _COMPARATIVE_BEFORE.search(before):
         return False
-    priced_item = bool(re.search(r"(?i)\b(?:a|an)\s*$", before) and _PRICED_ITEM.match(t, n.span_end))
+    priced_item = bool(re.search(r"(?i)\b(?:a|an)\s*$", before)
+                       and (_PRICED_ITEM.match(t, n.span_end) or _THING_EARNS_YOU_AFTER.match(t, n.span_end)))
     return bool(_rules().purchase_before.search(before) or _SALES_VOLUME_AFTER.match(t, n.span_end)
                 or priced_item)
+
+
+# "a $15,000 website build earns you $1,800", "an €80 booking brings the partner €8": the first amount prices the thing
+# a worked case is about (session 8)
+_THING_EARNS_YOU_AFTER = re.compile(r"(?i)\s*(?:[\w-]+\s+){1,3}(?:earns|brings|gets|pays|nets|makes)\s+"
+                                    r"(?:you|the (?:affiliate|partner|referrer)|affiliates|partners)\b")
 
 
 def _percent_range(t: str, clauses, tier_clauses, pcts: list[_Num], terms: Terms) -> None:
@@ -1718,11 +1800,16 @@ _BUYER_SUBJECT_BEFORE = re.compile(r"(?i)\b(?:advertisers?|brands?|merchants?)\s
                                    r"(?:pay|pays|buy|buys|set|sets|bid|bids|choose|chooses|purchase|purchases)\b[^.;|]{0,40}$")
 
 
+# an item of a list a negation heads: "We do not: - add fees - take a revenue share" (session 8)
+_NEGATED_LIST_BEFORE = re.compile(r"(?i)\b(?:does not|do not|doesn'?t|don'?t|will not|won'?t|never|not)(?:\s+\w+)?\s*:[^.!?:]*$")
+
+
 def _type_word_skipped(t: str, kind: PayoutType, m: re.Match, clause: tuple[int, int], terms: Terms) -> bool:
     """A model word that does not say how this program pays: negated ("no CPC"), an ad channel ("pay-per-click
     advertising"), an advertiser's cost ("lower your cost per acquisition"), or one item of a menu of models
     ("we support CPA, CPL, CPS and RevShare offers") with no rate beside it."""
-    if _negated(t, m.start()) or _NO_COMMISSION_FOR.search(t[max(0, m.start() - 40):m.start()]):
+    if _negated(t, m.start()) or _NO_COMMISSION_FOR.search(t[max(0, m.start() - 40):m.start()]) \
+            or _NEGATED_LIST_BEFORE.search(t, max(0, m.start() - 150), m.start()):
         return True
     if re.fullmatch(r"(?i)ppc", m.group(0)) or (kind is PayoutType.CPC and _ad_channel(t, m)):
         return True
@@ -1881,12 +1968,24 @@ def _cookie(t: str, clauses, terms: Terms, context) -> None:
         if context == "cookie" and _cookie_field(t, s, e, terms):
             return
         for cand in _cookie_candidates(t, clauses, i, context):
+            if _caps_the_commission(t, terms, cand[2], cand[3]):
+                continue
             if best is None or cand[0] < best[0]:
                 best = cand
     if best is not None:
         terms.cookie_days = Found(best[1], (best[2], best[3]))
     elif terms.cookie_days is None:
         terms.cookie_days = _cookie_label_number(t)
+
+
+def _caps_the_commission(t: str, terms: Terms, ds: int, de: int) -> bool:
+    """A duration already read as the recurring commission's cap ("20% recurring for 12 months", "commission on each
+    subscription attributed to you within the first 12 months of billing") is not the attribution window, unless a
+    cookie word stands right beside it."""
+    cap = terms.recurring_months
+    if cap is None or cap.span[1] <= ds or de <= cap.span[0]:
+        return False
+    return not _rules().cookie_word.search(t, max(0, ds - 20), min(len(t), de + 12))
 
 
 # A cookie label whose value is a bare number, the unit in the label or implied ("Cookie Duration (days) | 30",
@@ -2073,10 +2172,21 @@ _MINIMUM_PAYOUT = re.compile(r"(?i)minimum (?:payout|payment|balance|threshold|w
 _ORDER_VALUE_BEFORE = re.compile(r"(?i)\b(?:orders?|sales?|purchases?|baskets?|carts?|transactions?|items?|products?)"
                                  r" (?:of |worth |valued at |totall?ing )?(?:at or |or )?"
                                  r"(?:over|under|above|below|exceeding|more than|less than|at least|a minimum of)\s*$")
+@functools.lru_cache(maxsize=1)
+def _purchase_total_rx() -> re.Pattern:
+    return re.compile(vocabulary()["minimum_purchase_total_before"], re.I)
+
+
+def _purchase_total_before(before: str) -> bool:
+    """"a referred purchase totaling $3,000 or more", "the completed job should total at least $350": the size of
+    the customer's purchase that earns a reward, not a balance the affiliate must reach."""
+    return bool(_purchase_total_rx().search(before))
+
+
 _VOLUME_AFTER = re.compile(r"(?i)^\s*(?:million|billion|thousand|bn\b"
                            r"|in (?:[\w-]+ ){0,2}(?:sales|revenue|value|volume|turnover)|worth"
                            r"|of (?:sales|revenue|new business)|sales)")
-_COUNT_AFTER = re.compile(r"(?i)^\s*(?:days?|months?|weeks?|years?|hours?|%|sales|referrals|accounts|customers"
+_COUNT_AFTER = re.compile(r"(?i)^[\s-]*(?:days?|months?|weeks?|years?|hours?|%|sales|referrals|accounts|customers"
                           r"|units?|items?|orders?|subscribers|members|leads|conversions|actions|clicks)\b")
 
 
@@ -2227,7 +2337,8 @@ def _minimum_candidate(t: str, n: _Num, s: int, e: int, implied: bool) -> bool:
     price = r.price_before.search(before[-12:]) and not r.threshold.search(before[-20:]) and not _OR_MORE_AFTER.match(after)
     if r.bonus.search(before[-20:]) or r.bonus.search(after[:20]) or price:
         return False
-    if _VOLUME_AFTER.match(after) or r.unit_after.match(after) or _ORDER_VALUE_BEFORE.search(before):
+    if _VOLUME_AFTER.match(after) or r.unit_after.match(after) or _ORDER_VALUE_BEFORE.search(before) \
+            or _purchase_total_before(before):
         return False      # "$1,000 in sales", "$5 per sale", "8% on orders over $100": not a balance
     if _SPENT_OR_RECEIVED_BY_OTHERS.search(before) or _ADDED_TO_BALANCE.match(after):
         return False      # "once a client spends at least $2,500", "the client will receive $0.5 cashback"
@@ -2281,13 +2392,34 @@ def _frequency(t: str, clauses, terms: Terms, context) -> None:
             continue
         for name, rx in r.frequencies:
             for m in rx.finditer(t, s, e):
-                if _not_a_payout_schedule(t, s, m):
+                named = name != "on-request" and _names_payout_schedule(t, m.end())
+                if not named and _not_a_payout_schedule(t, s, m):
                     continue
                 hits.append(Found(name, (m.start(), m.end())))
                 break
+    hits = _prefer_named_schedules(t, hits)
     if hits:
         rank = lambda f: _FREQ_PRIORITY.index("net" if f.value.startswith("net-") else f.value)  # noqa: E731
         terms.frequency = min(hits, key=lambda f: (rank(f), f.span[0]))
+
+
+@functools.lru_cache(maxsize=1)
+def _payout_noun_after() -> re.Pattern:
+    return re.compile(vocabulary()["frequency_payout_noun_after"], re.I)
+
+
+def _names_payout_schedule(t: str, end: int) -> bool:
+    """A frequency word right before a payout noun ("monthly payouts", "weekly PayPal payouts") names the
+    payout schedule itself, whatever recurrence or billing words stand around it."""
+    return bool(_payout_noun_after().match(t, end))
+
+
+def _prefer_named_schedules(t: str, hits: list[Found]) -> list[Found]:
+    """Frequency words that name a payout ("monthly payouts") outrank those that are payout dates only by their
+    clause's context ("a yearly or lifetime licence ... monthly payouts"); a literal "Net N" is kept beside them."""
+    named = [h for h in hits if h.value.startswith("net-")
+             or (h.value != "on-request" and _names_payout_schedule(t, h.span[1]))]
+    return named if len(named) > sum(h.value.startswith("net-") for h in hits) else hits
 
 
 def _date_before_payout(t: str, clauses, i: int) -> bool:
@@ -2304,6 +2436,9 @@ _SUBJECTS = re.compile(r"(?i)\b(?:(?P<us>we|you|affiliates?|partners?|publishers
                        r"|subscribers?|members?|buyers?|merchants?)\b")
 _ORDINAL_BEFORE = re.compile(r"(?i)\b(?:first|initial|second|1st|2nd)\s+$")
 _MONEY_BEFORE = re.compile(r"\d(?:\s*(?:(?!UTC|GMT|CET|EST|PST)[A-Z]{3}|(?i:dollars?|euros?|pounds?)))?\s+$")   # not "5:30 UTC"
+# "paid between 7-15 every month", "from the 10th to 15th each month": a window of days of the month, not an amount
+_DAY_WINDOW_BEFORE = re.compile(r"(?i)\b(?:between|from|on)\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\.?\s*(?:-|–|to|and)\s*"
+                                r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?$")
 # "rewards are capped to 500 points monthly": a count per period, not a payout date
 _COUNT_BEFORE = re.compile(r"(?i)\d[\d,.]*\s+(?:points?|credits?|leads?|referrals?|sales|sign[- ]?ups?|clicks?|visits?)\s+$")
 _RECURRENCE_BEFORE = re.compile(r"(?i)\b(?:recurr\w*|renew\w*|residual|rev(?:enue)?[- ]?share)\b(?P<gap>[^.]{0,25})$")
@@ -2348,7 +2483,8 @@ def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
         if subjects and not subjects[-1].group("us"):
             return True      # the nearest subject of "pay" is the customer
     calculated = _CALCULATED_BEFORE.search(before) and not _AND_PAID_AFTER.match(t, m.end())
-    if _ORDINAL_BEFORE.search(before) or _MONEY_BEFORE.search(before) or calculated or _WATCHED_BEFORE.search(before) \
+    money = _MONEY_BEFORE.search(before) and not _DAY_WINDOW_BEFORE.search(before)
+    if _ORDINAL_BEFORE.search(before) or money or calculated or _WATCHED_BEFORE.search(before) \
             or _COUNT_BEFORE.search(before):
         return True
     if (_NEXT_BEFORE_BILL.search(before) and _BILL_AFTER.match(t, m.end())) \
@@ -2474,6 +2610,8 @@ def _restrictions(text: str, terms: Terms) -> None:
         found.setdefault(f"no-{name}", span)
     for name in [n for n, span in found.items() if _names_something_else(t, n[3:], span)]:
         del found[name]
+    if "no-coupon" in found and _coupons_only_authorised(t):
+        del found["no-coupon"]
     if "no-search" in found and "no-brand-bidding" in found and _search_only_on_brand(t, found["no-search"]):
         del found["no-search"]      # "PPC advertising is not allowed on brand keywords": the ban is on brand bidding
     _search_ban_on_the_brand(t, found)
@@ -2481,6 +2619,19 @@ def _restrictions(text: str, terms: Terms) -> None:
     for name in [n for n, span in found.items() if _part_of_another_ban(t, n, span, found) or _conditional_ban(t, n, span)]:
         del found[name]
     terms.restrictions = [Found(name, span) for name, span in sorted(found.items(), key=lambda kv: kv[1][0])]
+
+
+def _coupons_only_authorised(t: str) -> bool:
+    """Every coupon word of the text is qualified by its authorisation ("unauthorized coupon codes", "unapproved
+    discounts, voucher codes") or is a customer's stacking of codes: the rule is which codes may be used, not a ban
+    on coupon sites. One unqualified mention ("no coupon sites") keeps the ban."""
+    st = _structure()
+    mentions = list(st["restriction_coupon_mention"].finditer(t))
+    if st["restriction_coupon_site"].search(t):
+        return False
+    return bool(mentions) and all(
+        st["restriction_coupon_authorised_before"].search(t, max(0, m.start() - 50), m.start())
+        or st["restriction_coupon_usage_after"].match(t, m.end()) for m in mentions)
 
 
 # "Anti-Spam Compliance", "must comply with anti-spam standards": a rule named against spam bans it (not a mailbox's
@@ -2546,7 +2697,8 @@ def _structure() -> dict[str, re.Pattern]:
              "restriction_exception", "restriction_permission_question", "restriction_not_a_practice_after",
              "restriction_disclaimer_before", "restriction_channel_thing_after", "restriction_brand_reference",
              "method_amount_unit_before", "method_amount_unit_after",
-             "method_fee_after")}
+             "method_fee_after", "restriction_coupon_mention", "restriction_coupon_site", "restriction_coupon_authorised_before",
+             "restriction_coupon_usage_after")}
 
 
 def _conditional_ban(t: str, name: str, span: tuple[int, int]) -> bool:

@@ -36,6 +36,9 @@ _QUOTED_PAIR = re.compile(r"""(?P<kq>["'])(?P<key>[A-Za-z][\w .()/-]{0,50}?)(?P=
 # commission_type: flat  /  cookie_days=30  (YAML, keyword arguments): an identifier with an underscore
 _SNAKE_PAIR = re.compile(r"(?<![\w\"'])(?P<key>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+)\s*[:=]\s*"
                          rf"(?P<val>{_Q_STRING}|{_SCALAR})")
+# cookieDays: 30  /  minPayout = 50  (JavaScript object literals, keyword arguments): a camelCase identifier
+_CAMEL_PAIR = re.compile(r"(?<![\w\"'])(?P<key>[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+)\s*[:=]\s*"
+                         rf"(?P<val>{_Q_STRING}|{_SCALAR})")
 # commission: '30% recurring'  (a plain word key with a quoted value: read only beside other record pairs)
 _WORD_PAIR = re.compile(rf"(?<![\w\"'])(?P<key>[A-Za-z]{{2,30}})\s*:\s*(?P<val>{_Q_STRING})")
 # recurring: yes  (a YAML line with a plain word key: read only in a text that is already a record)
@@ -76,10 +79,10 @@ def _unquote(raw: str, start: int) -> tuple[str, tuple[int, int]]:
 
 
 def record_pairs(text: str) -> list[Pair]:
-    """The key/value pairs of a text that is (or holds) a record; [] for prose. Quoted keys and snake_case keys are
+    """The key/value pairs of a text that is (or holds) a record; [] for prose. Quoted, snake_case and camelCase keys are
     record syntax on their own; plain-word keys with quoted values count only beside two such pairs or more."""
     pairs: dict[int, Pair] = {}
-    for rx in (_QUOTED_PAIR, _SNAKE_PAIR):
+    for rx in (_QUOTED_PAIR, _SNAKE_PAIR, _CAMEL_PAIR):
         for m in rx.finditer(text):
             _add(pairs, m)
     words = list(_WORD_PAIR.finditer(text))

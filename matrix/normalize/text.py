@@ -103,7 +103,8 @@ TRAFFIC_TYPES: dict[str, str] = {
             r"|(?:mass|bulk) (?:e-?mails?|mail(?:ing|ings|outs?)|sms|messag\w+)",
     "social": r"social(?: media)?(?: traffic| ads)?|facebook|instagram|tiktok|meta ads",
     "search": r"\bppc\b|pay[\s-]per[\s-]click (?:ads|advertising|traffic|campaigns?)"
-              r"|search(?:[\s-]based)?(?: ads| engine marketing)?|\bsem\b|google (?:ads?|shopping)|bing ads?|adwords\w*",
+              r"|search(?:[\s-]based)?(?: ads| engine marketing)?|\bsem\b|(?-i:\bSEA\b)|google (?:ads?|shopping)|bing ads?"
+              r"|adwords\w*",     # SEA: "search engine advertising", the European name for SEM
     # a "banner farm" is a kind of site (little content, many ads), not display advertising
     "display": r"display(?! urls?\b)(?: ads| advertising| banners?)?|(?<!pop up )(?<!pop-up )(?<!popup )banners?(?! farms?\b)",
     "native": r"native(?: ads| advertising)?",
