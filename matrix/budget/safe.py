@@ -22,8 +22,9 @@ delivers less than keeping the old allocation. So the default strategy:
    at least as good as keeping the current allocation with high probability (t = 0 is h itself);
 5. anchors: the plan must beat the marketer's own allocation (the 7 days before the first plan was
    followed, `anchor_allocation`) on paired posterior draws (`anchor_guard`). In a weekly loop the weeks
-   played since are the loop's own evidence: the risk discount halves per week of them (`loop_risk`) and
-   the anchor's first-plan collapse below the data relaxes with it, so the loop converges while the
+   played since are the loop's own evidence: the risk discount halves per week of them (`loop_risk`; in the
+   objective never below `risk_floor`, `floored_risk`, session 8: beyond the newest edge the curve is still
+   unseen) and the anchor's first-plan collapse below the data relaxes with it, so the loop converges while the
    first plan stays guarded. Both guards ask for confidence only to leave what the data have seen
    (`known_share`, `required_confidence`; session 6): an anchor that is itself an extrapolation (the history
    rescaled to a much larger or smaller budget) needs the plan to beat it with better-than-even odds, not 80 %;
@@ -273,6 +274,17 @@ def loop_risk(ctx: AllocationContext, risk: float, half_life_days: float) -> flo
     return risk * 0.5 ** (ctx.followed_days / half_life_days)
 
 
+def floored_risk(risk: float, base: float, floor: float) -> float:
+    """The risk weight the objective (`RiskCurve`) puts on gains beyond each campaign's observed range: the loop's
+    relaxed `risk` (`loop_risk`), but never below `floor` (nor above the `base` risk of a first plan). Session 8: the
+    weeks a loop has played are evidence about the levels played; beyond the newest edge the curve is as unseen as
+    it was before the loop, so the discount there should not vanish. Without a floor (risk 0.5 x 0.5^weeks: 0.004 by
+    week 8) the plan took each campaign's fitted curve beyond its edge at face value and S-curves that saturate
+    right after the data crept up a step every week (heldout world 10: a campaign planned at 1.2x its highest play
+    with a fitted marginal return of 2.25 against a true 0.40). Measured: docs/budget.md, "Session 8"."""
+    return max(risk, min(floor, base))
+
+
 def anchor_allocation(ctx: AllocationContext) -> np.ndarray:
     """What the plan must beat: the marketer's allocation before following plans (`anchor_allocation`, the
     7 days before `anchor_before`) or else the recent one, rescaled to the budget and made feasible. In a
@@ -462,7 +474,7 @@ class Safe(Strategy):
                 "risk_half_life_days": 7.0, "shape_collapse": 1.0, "spread_prior_cv": 0.7,
                 "budget_scaled": True, "known_scaled": True,
                 "dither": 0.0, "dither_half_life_days": 14.0, "dither_block_days": 3, "schedule_days": 7,
-                "dither_after_days": 14, "dither_net_of_move": True}
+                "dither_after_days": 14, "dither_net_of_move": True, "risk_floor": 0.125}
 
     def _samples(self, ctx: AllocationContext, seed: int = 7) -> list[CurveSamples]:
         rng = np.random.default_rng(seed)
@@ -485,7 +497,9 @@ class Safe(Strategy):
                     float(ctx.observed_max[i]) if ctx.observed_max is not None else np.nan) for i in range(ctx.n)]
         risk = loop_risk(ctx, float(self.params["risk"]), float(self.params["risk_half_life_days"]))
         self.info["risk"] = risk
-        x = maximize([RiskCurve(s, risk, r, p.mean_curve())
+        curve_risk = floored_risk(risk, float(self.params["risk"]), float(self.params["risk_floor"]))
+        self.info["curve_risk"] = curve_risk
+        x = maximize([RiskCurve(s, curve_risk, r, p.mean_curve())
                       for s, r, p in zip(samples, rng_obs, posts, strict=True)], cons, grid=int(self.params["grid"]))
         if self.params["guard"]:
             old = cons.project(np.minimum(baseline_allocation(ctx), hi))
@@ -630,13 +644,15 @@ class Explore(Strategy):
     def defaults(cls) -> dict[str, Any]:
         return {"share": 0.2, "explore_step": 0.5, "trust_multiple": 2.0, "risk": 0.5, "guard_quantile": 0.2,
                 "samples": 200, "grid": 300, "rule": "ucb", "ucb_quantile": 0.8, "share_half_life_days": 7.0,
-                "dither": 0.0, "dither_half_life_days": 14.0}
+                "dither": 0.0, "dither_half_life_days": 14.0, "risk_floor": 0.0}
 
     def propose(self, ctx: AllocationContext) -> np.ndarray:
         p = self.params
+        # risk_floor 0: explore's safe part keeps the discount that vanishes with the loop (the session-8 floor was
+        # measured for `safe` only; explore's learning share already fades on the same clock)
         safe = Safe(trust_multiple=p["trust_multiple"], risk=p["risk"], guard_quantile=p["guard_quantile"],
                     samples=p["samples"], grid=p["grid"], dither=p["dither"],
-                    dither_half_life_days=p["dither_half_life_days"])
+                    dither_half_life_days=p["dither_half_life_days"], risk_floor=p["risk_floor"])
         x_safe = safe.propose(ctx)
         self.info = dict(safe.info)
         posts = ctx.fitted()
