@@ -23,9 +23,10 @@ delivers less than keeping the old allocation. So the default strategy:
 5. anchors: the plan must beat the marketer's own allocation (the 7 days before the first plan was
    followed, `anchor_allocation`) on paired posterior draws (`anchor_guard`). In a weekly loop the weeks
    played since are the loop's own evidence: the risk discount halves per week of them (`loop_risk`; in the
-   objective never below `risk_floor`, `floored_risk`, session 8: beyond the newest edge the curve is still
-   unseen) and the anchor's first-plan collapse below the data relaxes with it, so the loop converges while the
-   first plan stays guarded. Both guards ask for confidence only to leave what the data have seen
+   objective optionally never below `risk_floor`, `floored_risk`, session 8: opt-in, it helped the development
+   families' week 8 and hurt the sealed8 family's) and the anchor's first-plan collapse below the data relaxes
+   with it, so the loop converges while the first plan stays guarded. Both guards ask for confidence only to
+   leave what the data have seen
    (`known_share`, `required_confidence`; session 6): an anchor that is itself an extrapolation (the history
    rescaled to a much larger or smaller budget) needs the plan to beat it with better-than-even odds, not 80 %;
 6. spreads when the history says little: the guarded plan is shrunk toward the equal split by the median over
@@ -474,7 +475,7 @@ class Safe(Strategy):
                 "risk_half_life_days": 7.0, "shape_collapse": 1.0, "spread_prior_cv": 0.7,
                 "budget_scaled": True, "known_scaled": True,
                 "dither": 0.0, "dither_half_life_days": 14.0, "dither_block_days": 3, "schedule_days": 7,
-                "dither_after_days": 14, "dither_net_of_move": True, "risk_floor": 0.125}
+                "dither_after_days": 14, "dither_net_of_move": True, "risk_floor": 0.0}
 
     def _samples(self, ctx: AllocationContext, seed: int = 7) -> list[CurveSamples]:
         rng = np.random.default_rng(seed)
