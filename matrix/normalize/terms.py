@@ -569,6 +569,8 @@ def extract_terms(text: str | None, *, context: str | None = None) -> Terms:
         _commission(t, clauses, nums, example, terms, context)
         _recurrence(t, clauses, terms, context)
         terms_lang.fill_commission(t, nums, terms)      # a page in another language: what the English rules missed
+        from matrix.normalize import terms_referral
+        terms_referral.fill_reward(t, clauses, nums, example, terms)    # a refer-a-friend reward, where none was found
         _payout_type(t, clauses, terms)
     if "cookie" in wants:
         _cookie(t, clauses, terms, context)
@@ -714,6 +716,9 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
         return False
     if r.bonus.search(after[:12]) or _other_party_share(before, after, fwd) or _said_of_other_programs(t, n, lo):
         return False
+    from matrix.normalize import terms_referral
+    if terms_referral.deeper_level_share(t, n, lo, hi):
+        return False      # "8-10% from the second level": an override
     return not _charged_share(t, n, lo)
 
 
@@ -1671,6 +1676,8 @@ def _recurring_cue(t: str, s: int, e: int) -> Found | None:
                 continue     # "previously offering a 15% recurring commission", "whether it applies to renewals"
             if any(a <= m.start() and m.end() <= b for a, b in one_time):
                 continue     # inside a one-time phrase: "no commission for add-ons or renewals"
+            if _duration_word_names_a_product(t, m.end(), "recurring_not_commission_after"):
+                continue     # "a recurring direct deposit of payroll" is the customer's deposit
             if re.match(r"(?i)renew", m.group(0)) and (_NO_COMMISSION_ON.search(t[max(s, m.start() - 40):m.start()])
                                                       or _OWN_CONTRACT_BEFORE.search(t, max(s, m.start() - 30), m.start())):
                 continue     # "upon your contract renewal" renews the affiliate's own plan
@@ -1681,6 +1688,8 @@ def _recurring_cue(t: str, s: int, e: int) -> Found | None:
 def _lifetime_cue(t: str, s: int, e: int) -> Found | None:
     for rx in _rules().lifetime:
         m = rx.search(t, s, e)
+        if m and _duration_word_names_a_product(t, m.end(), "lifetime_not_duration_after"):
+            m = None      # "an application for life insurance"
         if m and not re.search(r"(?i)cookie", _same_field(t, m.start(), m.end(), s, e)):
             return Found(True, (m.start(), m.end()))
     return None
@@ -1715,6 +1724,8 @@ def _months_cap(t: str, s: int, e: int) -> Found | None:
             continue     # "First 12 months: 30% | Thereafter: 20%" labels a rate period, it caps nothing
         if _AFTER_CLICK.match(t, m.end()):
             continue     # "paid up to 1 year after the promotion click" is the attribution window
+        if _customer_window(t, s, m.start()):
+            continue     # "requirements in the first two months": the customer's qualifying window
         if re.match(r"(?i)\s*or (?:less|more|longer|shorter)\b", t[m.end():]):
             continue     # "if the plan is paid for 6 months or less": a plan length compared, no cap
         n = m.group("n").lower()
@@ -1726,6 +1737,23 @@ def _months_cap(t: str, s: int, e: int) -> Found | None:
         months = round(val * per_unit)
         return Found(int(months), (m.start(), m.end())) if months > 1 else None
     return None
+
+
+@functools.lru_cache(maxsize=4)
+def _vocab_rx(key: str) -> re.Pattern:
+    return re.compile(vocabulary()[key], re.I)
+
+
+def _customer_window(t: str, s: int, start: int) -> bool:
+    """"meets account activity requirements in the first two months", "the average invested balance over a 3-month
+    period": a window in which the referred customer must act, not how long the commission is paid."""
+    return bool(_vocab_rx("months_customer_window_before").search(t, max(s, start - 60), start))
+
+
+def _duration_word_names_a_product(t: str, end: int, key: str) -> bool:
+    """"for life insurance", "recurring direct deposit": the word after a lifetime / recurring cue names a product
+    or the customer's own deposits."""
+    return bool(_vocab_rx(key).match(t, end))
 
 
 # --- payout type ----------------------------------------------------------------------------
@@ -2308,8 +2336,12 @@ _EARNED_PER_PERIOD_AFTER = re.compile(r"(?i)\s*(?:in (?:[\w-]+ )?(?:commissions?
 _ADDED_TO_BALANCE = re.compile(r"(?i)\s*(?:is |are |will be |gets? )?(?:added |credited )?(?:to|into) (?:your|their|the) "
                                r"(?:[\w-]+ ){0,2}(?:balance|account|wallet)\b")
 _SPENT_OR_RECEIVED_BY_OTHERS = re.compile(
-    r"(?i)\b(?:(?:spends?|spent|spending|buys?|purchases?|orders?)\s+(?:at least|a minimum of|over|more than|upwards of)"
-    r"|(?:customers?|clients?|users?|friends?|buyers?|they)\s+(?:will\s+|can\s+|also\s+|then\s+)*(?:receives?|gets?|saves?))"
+    r"(?i)\b(?:(?:spends?|spent|spending|buys?|purchases?|orders?|deposits?|deposited|tops? up)"
+    r"\s+(?:at least|a minimum of|over|more than|upwards of)"
+    r"|(?:customers?|clients?|users?|friends?|buyers?|they)\s+(?:will\s+|can\s+|also\s+|then\s+)*(?:receives?|gets?|saves?)"
+    # "the new member needs to earn £5 cashback": a threshold the referred customer must reach, no payout minimum
+    r"|(?:customers?|clients?|users?|friends?|members?|referees?|referrals?|they)\s+(?:also\s+)?(?:needs?|must|has|have)"
+    r"\s+(?:to\s+)?(?:earn|spend|deposit|buy|purchase|top up|trade)\s+(?:at least\s+|a minimum of\s+|over\s+|more than\s+)?)"
     r"\s*$")
 
 
@@ -2337,8 +2369,8 @@ def _minimum_candidate(t: str, n: _Num, s: int, e: int, implied: bool) -> bool:
     price = r.price_before.search(before[-12:]) and not r.threshold.search(before[-20:]) and not _OR_MORE_AFTER.match(after)
     if r.bonus.search(before[-20:]) or r.bonus.search(after[:20]) or price:
         return False
-    if _VOLUME_AFTER.match(after) or r.unit_after.match(after) or _ORDER_VALUE_BEFORE.search(before) \
-            or _purchase_total_before(before):
+    if (_VOLUME_AFTER.match(after) and not _paid_in_coin(after)) or r.unit_after.match(after) \
+            or _ORDER_VALUE_BEFORE.search(before) or _purchase_total_before(before):
         return False      # "$1,000 in sales", "$5 per sale", "8% on orders over $100": not a balance
     if _SPENT_OR_RECEIVED_BY_OTHERS.search(before) or _ADDED_TO_BALANCE.match(after):
         return False      # "once a client spends at least $2,500", "the client will receive $0.5 cashback"
@@ -2352,6 +2384,11 @@ def _minimum_candidate(t: str, n: _Num, s: int, e: int, implied: bool) -> bool:
         if _PERCENT_AFTER.match(after) or _COUNT_AFTER.match(after):
             return False
     return True
+
+
+def _paid_in_coin(after: str) -> bool:
+    """"a minimum withdrawal of 10 USD worth of Bitcoin": the amount is paid out in a coin, it is no sales volume."""
+    return bool(re.match(r"(?i)\s*worth of (?:bitcoins?|btc|ethereum|eth|usdt|usdc|tether|crypto(?:currency)?)\b", after))
 
 
 def _threshold_after(t: str, n: _Num, m: re.Match) -> bool:
@@ -2440,7 +2477,8 @@ _MONEY_BEFORE = re.compile(r"\d(?:\s*(?:(?!UTC|GMT|CET|EST|PST)[A-Z]{3}|(?i:doll
 _DAY_WINDOW_BEFORE = re.compile(r"(?i)\b(?:between|from|on)\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\.?\s*(?:-|–|to|and)\s*"
                                 r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?$")
 # "rewards are capped to 500 points monthly": a count per period, not a payout date
-_COUNT_BEFORE = re.compile(r"(?i)\d[\d,.]*\s+(?:points?|credits?|leads?|referrals?|sales|sign[- ]?ups?|clicks?|visits?)\s+$")
+_COUNT_BEFORE = re.compile(r"(?i)\d[\d,.]*\s+(?:(?:qualified|valid|successful|eligible|new|approved)\s+)?"
+                           r"(?:points?|credits?|leads?|referrals?|sales|sign[- ]?ups?|clicks?|visits?)\s+$")
 _RECURRENCE_BEFORE = re.compile(r"(?i)\b(?:recurr\w*|renew\w*|residual|rev(?:enue)?[- ]?share)\b(?P<gap>[^.]{0,25})$")
 # "Commissions are calculated each month": when earnings are counted is not when they are paid
 _CALCULATED_BEFORE = re.compile(r"(?i)\b(?:calculated|computed|tallied|totall?ed)\s+$")
@@ -2515,7 +2553,63 @@ def _methods(t: str, clauses, terms: Terms, context) -> None:
             if hit is not None:
                 found[name] = hit
     _drop_destinations(t, found)
+    _reward_in_coin(t, found)
+    _store_credit_with_the_program(t, clauses, found)
     terms.methods = sorted(found.values(), key=lambda f: f.span[0])
+
+
+@functools.lru_cache(maxsize=1)
+def _kept_credit_rules() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    vocab = vocabulary()
+    return (re.compile(vocab["own_account_credit"], re.I), re.compile(vocab["store_credit_self_evident"], re.I),
+            re.compile(vocab["method_condition_before"], re.I), re.compile(vocab["method_condition_after"], re.I))
+
+
+def _store_credit_with_the_program(t: str, clauses, found: dict[str, Found]) -> None:
+    """A reward that says it stays with the program (it cannot be withdrawn, it is applied at checkout, it comes as
+    points) is store credit; one credited to an account or wallet held at the program ("your Pesa wallet", "the
+    clearing account") is store credit only when no other method is named, since it may be where a payout waits."""
+    if "store_credit" in found:
+        return
+    own_account, self_evident = _kept_credit_rules()[:2]
+    r = _rules()
+    for s, e in clauses:
+        if r.prohibition.search(t, s, e):
+            continue      # "Disallowed Media: Cashback, Reward Points, Incentives": a banned kind of traffic
+        m = self_evident.search(t, s, e)
+        if m is not None and _vocab_rx("points_not_a_reward").search(t, s, e):
+            m = None      # "points ... before converting to cash upon payout": cash in the end
+        if m is None and not found:
+            m = next((a for a in own_account.finditer(t, s, e) if not _owner_is_a_processor(t, a)), None)
+        if m is not None:
+            found["store_credit"] = Found("store_credit", (m.start(), m.end()))
+            return
+
+
+def _reward_in_coin(t: str, found: dict[str, Found]) -> None:
+    """"5 USD in BTC for you", "$20 worth of bitcoin": an amount paid in a coin is paid in crypto, even in a clause
+    with no word of payment."""
+    m = None if "crypto" in found else re.search(vocabulary()["coin_reward"], t, re.I)
+    if m is not None and not _METHOD_NEGATED.search(t, max(0, m.start() - 40), m.start()):
+        found["crypto"] = Found("crypto", (m.start(), m.end()))
+
+
+def _owner_is_a_processor(t: str, m: re.Match) -> bool:
+    """"your PayPal account", "your Affiliate balance": the account of a payment processor or the affiliate balance
+    that waits for a payout, not credit held with the program."""
+    owner = m.groupdict().get("owner")
+    if not owner:
+        return False
+    s, e = m.span("owner")
+    return _names_a_cash_method(t, s, e) or bool(re.match(r"(?i)(?:affiliate|partner|referral|commission|earnings?"
+                                                          r"|ambassador|creator|publisher)\b", owner))
+
+
+def _method_is_a_condition(t: str, s: int, e: int, m: re.Match) -> bool:
+    """"switch their existing bank", "a recurring direct deposit of payroll": the referred customer's bank account or
+    deposit, a condition of the reward rather than how the referrer is paid."""
+    before, after = _kept_credit_rules()[2:]
+    return bool(before.search(t, max(s, m.start() - 30), m.start()) or after.match(t, m.end(), e))
 
 
 # A reward in kind is paid by handing it over: "get a $50 Amazon gift card", "we'll give you a prepaid Visa card",
@@ -2554,8 +2648,8 @@ def _method_mention(t: str, s: int, e: int, name: str, rx: re.Pattern) -> Found 
             continue     # "no crypto", "100 USDT minimum", "we do not pay by check", "we don't accept PayPal"
         if r.method_as_unit.search(t, max(s, m.start() - 15), m.start()) or _structure()["method_fee_after"].match(t, m.end()):
             continue     # "$10 per Venmo sign-up", "minus PayPal fees"
-        if _method_not_a_payout(t, s, m):
-            continue     # "excluding gift cards", "the Wise affiliate program"
+        if _method_not_a_payout(t, s, m) or _method_is_a_condition(t, s, e, m):
+            continue     # "excluding gift cards", "the Wise affiliate program", "switch their existing bank"
         return Found(name, (m.start(), m.end()))
     return None
 

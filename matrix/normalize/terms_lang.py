@@ -192,7 +192,7 @@ def fill_commission(t: str, nums: list, terms: _t.Terms) -> None:
         _flat_commission(t, terms)
     about_commission = terms.model is not None or bool(lang.commission_words.search(t))
     if terms.recurring is None and about_commission:
-        terms.recurring = _recurrence(t)
+        terms.recurring = _stated_recurrence(t, terms)
     if about_commission and terms.lifetime is None and terms.recurring_months is None \
             and terms.recurring is not None and terms.recurring.value:
         life = _lifetime_match(t)
@@ -356,6 +356,16 @@ def _override_sentence(t: str, s: int, e: int) -> bool:
     lang = _lang()
     return bool(lang.override_words.search(t, s, e)
                 or any(lang.of_commission.match(t, m.end()) for m in _PERCENT_SIGN.finditer(t, s, e)))
+
+
+def _stated_recurrence(t: str, terms: _t.Terms) -> _t.Found | None:
+    """A "first order" read where no commission was read ("points are credited at the friend's first order", "the
+    discount is valid for the first purchase only") names when a reward is given, not a one-time commission."""
+    found = _recurrence(t)
+    if found is not None and found.value is False and terms.model is None \
+            and _lang().first_words.fullmatch(t, *found.span):
+        return None
+    return found
 
 
 def _recurrence(t: str) -> _t.Found | None:
@@ -695,11 +705,15 @@ def _frequency(t: str) -> _t.Found | None:
     lang = _lang()
     if not (lang.payout_words.search(t) or lang.commission_words.search(t)):
         return None
-    for name, rx in sorted(lang.frequencies, key=lambda f: _t._FREQ_PRIORITY.index(f[0])):
+    # a daily word yields to any other schedule: "accrued daily, paid out monthly" pays monthly
+    for name, rx in sorted(lang.frequencies, key=lambda f: (f[0] == "on-request", f[0] == "daily",
+                                                            _t._FREQ_PRIORITY.index(f[0]))):
         for m in rx.finditer(t):
             if lang.condition_words.search(t, max(0, m.start() - 30), m.start()) \
                     or lang.billing_words.search(t, max(0, m.start() - 15), m.start()):
                 continue     # "if your friend pays monthly", "la cuota mensual": the customer's billing
+            if name == "daily" and not lang.payout_words.search(t, *_sentence_of(_sentences(t), m.start())):
+                continue     # "Statistiken täglich aktualisiert": a daily schedule only in a sentence about payouts
             cap = None if name == "on-request" else lang.up_to_words.search(t, max(0, m.start() - 15), m.start())
             if cap is not None and not _DAY_OF_MONTH.search(t, max(0, m.start() - 25), m.start()):
                 continue     # "maximálně 1x měsíčně": a limit on requests, no schedule ("até o dia 20 do mês" is a date)
@@ -722,4 +736,27 @@ def _methods(t: str, terms: _t.Terms) -> None:
                     or _t._rules().method_context.search(t, s, e):
                 terms.methods.append(_t.Found(name, m.span()))
                 break
+    if "store_credit" not in {m.value for m in terms.methods}:
+        points = _reward_points(t)
+        if points is not None:
+            terms.methods.append(points)
     terms.methods.sort(key=lambda f: f.span[0])
+
+
+@functools.lru_cache(maxsize=1)
+def _points_amount() -> re.Pattern:
+    words = _alternation(_t.vocabulary()["multilingual"]["reward_points_words"])
+    return re.compile(rf"(?<![\d.,])\d[\d.,]*\s?{words}|{words}\s?\d[\d.,]*\s?(?:P\b|pts?\b)?", re.IGNORECASE)
+
+
+def _reward_points(t: str) -> _t.Found | None:
+    """"1000 puan kazanabilirsiniz", "recibirás 25 puntos", "アーカイブポイント3P": an amount of the program's points
+    is the referrer's reward, paid as store credit."""
+    m = _points_amount().search(t) or _points_stated().search(t)
+    return None if m is None else _t.Found("store_credit", m.span())
+
+
+@functools.lru_cache(maxsize=1)
+def _points_stated() -> re.Pattern:
+    """"على شكل نقاط" (in the form of points), "les points de fidélité sont crédités": points named as the reward."""
+    return re.compile(_alternation(_t.vocabulary()["multilingual"]["reward_points_stated_words"]), re.IGNORECASE)
