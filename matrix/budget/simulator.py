@@ -274,6 +274,21 @@ FAMILIES: dict[str, dict] = {
                 "theta_choices": (0.0, 0.3, 0.55), "budget_scale": (0.7, 1.4), "level_steps": (0, 2),
                 "level_step_range": (0.6, 1.7), "pause_prob": 0.02, "late_start": (0.1, 5, 20),
                 "dow": (1.15, 1.03, 1.0, 0.98, 0.97, 0.93, 0.94)},
+    # sealed9: defined at 01:50 UTC on 2026-12-01 (session 8, before that session's interval-calibration work) and
+    # run once at the end by the lead, never by the developer. Ways an account differs again:
+    # - 63-day histories over 10 and 36 campaigns, levels 0.1-5x the best level with 3-40 % daily jitter, 1-2 budget
+    #   steps (x0.5-1.9), 3 % paused days, 12 % of campaigns launched in the last 8-24 days;
+    # - a planning budget 0.8-1.6x the historical one;
+    # - 35 % S-curves (s 1.5-2.6), concave ones s 0.5-1.2, carry-over up to 0.5;
+    # - AOV 8-120, NB size 6, commission sigma 0.75; drift 0.005/day; change-points in 35 % of campaigns from
+    #   early history into the loop (x0.5-1.8); a weekend dip.
+    "sealed9": {"noise": "nb", "spread": (0.1, 5.0), "jitter": (0.03, 0.4), "changepoint_prob": 0.35,
+                "s_share": 0.35, "aov_range": (8.0, 120.0), "seed_base": 1_111_000, "dispersion": 6.0,
+                "revenue_sigma": 0.75, "s_range": (1.5, 2.6), "concave_s_range": (0.5, 1.2),
+                "changepoint_window": (0.3, 1.6), "changepoint_factors": (0.5, 0.75, 1.35, 1.8), "drift_sd": 0.005,
+                "theta_choices": (0.0, 0.25, 0.5), "budget_scale": (0.8, 1.6), "level_steps": (1, 2),
+                "level_step_range": (0.5, 1.9), "pause_prob": 0.03, "late_start": (0.12, 8, 24),
+                "dow": (1.04, 1.06, 1.05, 1.03, 1.0, 0.9, 0.92)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
