@@ -631,7 +631,8 @@ def person_pool_pairs(records: Records, budget: int, found: np.ndarray, cross_on
     ones by shared rare names (cosine of the IDF-weighted key rows, `person_key_matrix`).
     Why a top-up and not a blocker of its own: records with a usable name already have their
     candidates; the ones without a name (a film listed only by its cast) are the ones left with
-    empty slots, and filling those keeps the cost per record bounded.
+    empty slots, and filling those keeps the cost per record bounded. A pair between two records
+    that both take top-ups is kept only within both allowances (`_mutual_allowance`).
     """
     n = len(records)
     x = person_key_matrix(records)
@@ -640,7 +641,8 @@ def person_pool_pairs(records: Records, budget: int, found: np.ndarray, cross_on
     deg = np.bincount(found // n, minlength=n) + np.bincount(found % n, minlength=n)
     allowance = np.maximum(budget - deg, 0)
     has_keys = np.diff(x.indptr) > 0
-    queries = np.flatnonzero((allowance > 0) & has_keys & (True if active is None else active))
+    is_query = (allowance > 0) & has_keys & (True if active is None else active)
+    queries = np.flatnonzero(is_query)
     if queries.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     sims = (x[queries] @ x.T).tocoo()
@@ -656,8 +658,28 @@ def person_pool_pairs(records: Records, budget: int, found: np.ndarray, cross_on
     order = np.lexsort((r, -score, ql))  # per query, best first (ties: lower index)
     ql, r = ql[order], r[order]
     rank = np.arange(ql.size) - np.searchsorted(ql, ql, side="left")
-    take = rank < allowance[ql]
+    take = (rank < allowance[ql]) & _mutual_allowance(ql, r, rank, allowance, is_query, n)
     return ql[take], r[take]
+
+
+def _mutual_allowance(ql: np.ndarray, r: np.ndarray, rank: np.ndarray, allowance: np.ndarray,
+                      is_query: np.ndarray, n: int) -> np.ndarray:
+    """Per proposed top-up pair (query `ql`, partner `r`, `rank` in the query's list): keep it
+    unless the partner also takes top-ups and the pair is not within the partner's own allowance.
+
+    Why: the allowance counted only the pairs a record chose, not those others chose for it, so a
+    record on a common name took its own allowance plus everyone's choices of it (session 8: most
+    of FEBRL's and RLdata10000's 11-14 candidates per record). A partner that is itself full
+    (no allowance, or no name keys) cannot limit anything and keeps the pair as before.
+    """
+    if ql.size == 0:
+        return np.ones(0, dtype=bool)
+    code = ql * n + r
+    srt = np.argsort(code, kind="stable")
+    reverse = r * n + ql
+    pos = np.minimum(np.searchsorted(code[srt], reverse), code.size - 1)
+    reverse_rank = np.where(code[srt][pos] == reverse, rank[srt][pos], np.iinfo(np.int64).max)
+    return ~is_query[r] | (reverse_rank < allowance[r])
 
 
 def _source_codes(records: Records) -> np.ndarray:

@@ -137,16 +137,7 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
         scorer, diagnostics = fit_robust(comps, random_levels, levels, bounds,
                                          update_u=blocking_biased(records, with_vectors=vectors is not None),
                                          progress=None, name_fields=record_name_fields(records))
-        if diagnostics["fallback"]:
-            if link:
-                scorer.prior = float(np.clip(rule / max(len(cands), 1), *bounds))
-            else:  # designed m and random-pair u: the prior is per random pair, not per candidate
-                table_rule = table_rule_pairs(records, comps, levels, cands.left, cands.right)
-                scorer.prior = prior_per_record_pair(scorer, table_rule, n, random_levels)
-                diagnostics["deterministic_rule_pairs_in_table"] = table_rule
-                diagnostics["prior_per"] = "record pair of the table"
-            log.warning("resolve: %s", diagnostics["fallback"])
-            print(f"matrix resolve: WARNING {diagnostics['fallback']}", file=sys.stderr)
+        settle_prior(scorer, diagnostics, records, (comps, levels, random_levels), cands, link, rule, bounds)
     prob = scorer.probability(levels)
     timings["score"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -401,6 +392,50 @@ def prior_bounds(records: Records, n_candidates: int, link: bool, rule_pairs: in
         most = max(rule_pairs / RULE_MIN_RECALL, len(records) / 2)
     hi = float(min(0.99, max(most / nc, 2.0 / nc)))
     return min(1.0 / nc, hi / 2), hi
+
+
+def settle_prior(scorer, diagnostics: dict[str, Any], records: Records, levels3: tuple, cands: Candidates,
+                 link: bool, rule: int, bounds: tuple[float, float]) -> None:
+    """Set the unsupervised model's prior where EM could not: after the fallback (conservative
+    model) and, for a dedup, when the EM prior was pinned at its rule-based bound
+    (`prior_pinned_at_bound`). `levels3`: (comparisons, candidate levels, random-pair levels).
+    """
+    comps, levels, random_levels = levels3
+    n = len(records)
+    if diagnostics["fallback"]:
+        if link:
+            scorer.prior = float(np.clip(rule / max(len(cands), 1), *bounds))
+        else:  # designed m and random-pair u: the prior is per random pair, not per candidate
+            table_rule = table_rule_pairs(records, comps, levels, cands.left, cands.right)
+            scorer.prior = prior_per_record_pair(scorer, table_rule, n, random_levels)
+            diagnostics["deterministic_rule_pairs_in_table"] = table_rule
+            diagnostics["prior_per"] = "record pair of the table"
+        log.warning("resolve: %s", diagnostics["fallback"])
+        print(f"matrix resolve: WARNING {diagnostics['fallback']}", file=sys.stderr)
+    elif not link and prior_pinned_at_bound(scorer, bounds, diagnostics):
+        # the fit's expected matches among candidates are a floor; the weight is re-estimated on random pairs
+        diagnostics["prior_pinned_at_bound"] = round(scorer.prior, 6)
+        scorer.prior = prior_per_record_pair(scorer, round(scorer.prior * len(cands)), n, random_levels)
+        diagnostics["prior_per"] = "record pair of the table"
+
+
+def prior_pinned_at_bound(scorer, bounds: tuple[float, float], diagnostics: dict[str, Any]) -> bool:
+    """Whether a dedup EM fit with random-pair u asked for a prior above the rule-based upper bound.
+
+    Why: the bound is the deterministic rule's pairs / its least plausible recall / candidate
+    pairs, so a prior clipped to it is set by the candidate count, not by the data: on a
+    namesake-heavy register (pv_inventors, session 8) the fitted prior went 0.554 / 0.651 /
+    0.761 / 0.830 as blocking changed, and B-cubed F1 0.782 ... 0.880 with it. Such a fit's m
+    and u (u from random pairs) still hold; only its prior is unidentified among candidates, so
+    the caller re-estimates it per record pair of the table on random pairs
+    (`prior_per_record_pair`), which no blocking choice touches. A fit inside its bound keeps its
+    candidate prior: where being a candidate is itself evidence (patstat_orgs: 84 % of candidates
+    match), a per-table prior under-merges (B-cubed 0.932 -> 0.745 when applied to every fit).
+    A fit whose u followed the candidates (stage 2) is not against random pairs and is left alone.
+    """
+    if diagnostics.get("u_from") != "random pairs" or not hasattr(scorer, "prior"):
+        return False
+    return bool(getattr(scorer, "wanted_prior", 0.0) > scorer.prior * 1.001 and scorer.prior >= bounds[1] * 0.999)
 
 
 def prior_per_record_pair(scorer, rule_pairs: int, n_records: int, random_levels: np.ndarray,
