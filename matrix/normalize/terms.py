@@ -695,6 +695,13 @@ def _about_other_programs(t: str, s: int, e: int) -> bool:
 
 # --- commission ------------------------------------------------------------------------------
 
+def _vetoed_before(before: str) -> bool:
+    """Words right before a percent that make it no commission ("VAT", "discount of", "equivalent to"), unless an
+    earning verb owns the rate ("you will earn a profit equivalent to 10% of the order amount")."""
+    return bool(_rules().pct_not_before.search(before)
+                and not _vocab_rx("percent_earned_equivalent_before").search(before))
+
+
 def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     r = _rules()
     if not 0 < n.value <= 100:
@@ -702,7 +709,7 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     first = n.start if n.partner is None else min(n.start, n.partner.start)   # "fees (usually 1.5-3.5%)"
     before = t[max(lo, first - 40):first]
     after = t[n.span_end:min(hi, n.span_end + 40)]
-    if (r.pct_not_after.match(after) and not _commission_off(before, after)) or r.pct_not_before.search(before):
+    if (r.pct_not_after.match(after) and not _commission_off(before, after)) or _vetoed_before(before):
         return False
     if re.match(r"^\s*\+\s*[$€£]?\s*\d", after):    # "2.9% + 30 cents", "2.9% + $0.30" is a fee formula
         return False
@@ -1946,11 +1953,18 @@ def _condition_type(t: str, n: _Num) -> PayoutType | None:
     m = _REFERRAL_CONDITION.search(t[start:end if end > 0 else len(t)])
     if m is None:
         return PayoutType.CPA if _named_per_referral(t, n) else None
-    act = _REFERRAL_CLICK.sub(" ", m.group("act"))     # clicking the affiliate's link starts every referral
+    act = _qualifying_act(_REFERRAL_CLICK.sub(" ", m.group("act")))     # clicking the link starts every referral
     for kind, rx in _rules().unit_types:
         if rx.search(act):
             return kind
     return PayoutType.CPA
+
+
+def _qualifying_act(act: str) -> str:
+    """"registers an account and makes their first transfer of $50": the reward waits for the last act the condition
+    chains to the sign-up, so that act (a transfer: CPA; "and places an order": CPS) is the unit, not the sign-up."""
+    further = _vocab_rx("condition_further_act").search(act)
+    return act[further.start():] if further else act
 
 
 _REFERRAL_CLICK = re.compile(r"(?i)\bclicks? (?:on |through )?(?:your|the|a|an|their|my) (?:[\w-]+ )?"
