@@ -67,17 +67,24 @@ def _prep_fodors(df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _prep_abt(df: pd.DataFrame) -> pd.DataFrame:
+def _product_columns(df: pd.DataFrame, title: str, extra: dict | None = None) -> pd.DataFrame:
+    """The product cleaning (title tokens, brand, second word, model code, description, price) shared
+    by the product linkages; `extra` adds a set's own columns before the description."""
     return pd.DataFrame({
         "unique_id": df["id"].astype(str),
-        "name": df["name"].map(_clean),
-        "name_tokens": df["name"].map(_tokens),
-        "brand": df["name"].map(lambda s: (_clean(s) or " ").split()[0] or None),
-        "word2": df["name"].map(lambda s: ((_clean(s) or "").split() + [None, None])[1]),
-        "code": df["name"].map(_code),
+        "name": df[title].map(_clean),
+        "name_tokens": df[title].map(_tokens),
+        "brand": df[title].map(lambda s: (_clean(s) or " ").split()[0] or None),
+        "word2": df[title].map(lambda s: ((_clean(s) or "").split() + [None, None])[1]),
+        "code": df[title].map(_code),
+        **(extra or {}),
         "desc_tokens": df["description"].map(lambda s: _tokens(str(s or "")[:300])),
         "price": df["price"].map(_price),
     })
+
+
+def _prep_abt(df: pd.DataFrame) -> pd.DataFrame:
+    return _product_columns(df, "name")
 
 
 def _prep_patstat(df: pd.DataFrame) -> pd.DataFrame:
@@ -214,17 +221,7 @@ def _febrl_settings(link_type: str):
 
 def _prep_amazon_google(df: pd.DataFrame) -> pd.DataFrame:
     """Products (title, description, manufacturer, price): the cleaning written for Abt-Buy."""
-    return pd.DataFrame({
-        "unique_id": df["id"].astype(str),
-        "name": df["title"].map(_clean),
-        "name_tokens": df["title"].map(_tokens),
-        "brand": df["title"].map(lambda s: (_clean(s) or " ").split()[0] or None),
-        "word2": df["title"].map(lambda s: ((_clean(s) or "").split() + [None, None])[1]),
-        "code": df["title"].map(_code),
-        "manufacturer": df["manufacturer"].map(_clean),
-        "desc_tokens": df["description"].map(lambda s: _tokens(str(s or "")[:300])),
-        "price": df["price"].map(_price),
-    })
+    return _product_columns(df, "title", {"manufacturer": df["manufacturer"].map(_clean)})
 
 
 def _prep_free_text_names(df: pd.DataFrame) -> pd.DataFrame:

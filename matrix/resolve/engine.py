@@ -326,6 +326,9 @@ def _compatible_pairs(codes: np.ndarray, chunk: int = 1024) -> int:
         known = np.bincount(col[col >= 0]) if (col >= 0).any() else np.zeros(0, np.int64)
         miss = int((col < 0).sum())
         return int((known * (known - 1) // 2).sum()) + miss * (k - miss) + miss * (miss - 1) // 2
+    if not (codes < 0).any():  # nothing unknown: compatible = identical rows, counted by grouping (no k x k work)
+        _, counts = np.unique(codes, axis=0, return_counts=True)
+        return int((counts * (counts - 1) // 2).sum())
     cols = np.arange(k)
     total = 0
     for start in range(0, k, chunk):

@@ -1,6 +1,6 @@
-"""The weekly loop's risk discount beyond the data has a floor (issue 19, session 8): the loop's evidence relaxes the
-discount on gains beyond each campaign's observed range week by week, but never below `risk_floor`, because beyond
-the newest edge the curve is as unseen as it was before the loop (docs/budget.md, "Session 8")."""
+"""The weekly loop's risk discount beyond the data can have a floor (issue 19, session 8; opt-in, `risk_floor=0.125`:
+the sealed8 family did not confirm its development gain): the loop's evidence relaxes the discount on gains beyond each
+campaign's observed range week by week, and with the floor never below `risk_floor` (docs/budget.md, "Session 8")."""
 
 from __future__ import annotations
 

@@ -117,3 +117,17 @@ def test_compatible_pairs_closed_form_matches_the_pairwise_count():
                     if all(codes[i, c] < 0 or codes[j, c] < 0 or codes[i, c] == codes[j, c] for c in range(cols)))
         assert engine._compatible_pairs(codes) == brute
         assert engine._compatible_pairs(codes, chunk=7) == brute
+
+
+def test_compatible_pair_count_matches_brute_force_with_and_without_unknowns():
+    """The table-wide rule count groups identical rows when nothing is unknown and compares row by row
+    otherwise; both paths must count what a pair-by-pair check counts."""
+    from matrix.resolve.engine import _compatible_pairs
+
+    rng = np.random.default_rng(3)
+    for trial in range(120):
+        k, c = int(rng.integers(2, 30)), int(rng.integers(2, 4))
+        codes = rng.integers(-1 if trial % 2 else 0, 3, size=(k, c))
+        brute = sum(1 for i in range(k) for j in range(i + 1, k)
+                    if all(a == b or a < 0 or b < 0 for a, b in zip(codes[i], codes[j], strict=True)))
+        assert _compatible_pairs(codes) == brute
