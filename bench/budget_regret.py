@@ -38,6 +38,9 @@ lead at the end of session 8; nobody developing runs it.
 `sealed9` (defined at 01:50 UTC in session 8 before that session's interval work: 63-day histories over 10 and 36
 campaigns, budgets 0.8-1.6x, noisy earnings; see matrix/budget/simulator.py) is run once by the lead at the end of
 session 8; nobody developing runs it.
+`sealed10` (defined at 03:31 UTC in session 9 before that session's budget work: 49-day histories over 14 and 44
+campaigns, budgets 0.6-1.7x, NB size 4, a Sunday-heavy week; see matrix/budget/simulator.py) is run once by the lead at
+the end of session 9; nobody developing runs it.
 `sealed6` (defined at 18:15 UTC in session 6 before that session's budget work: 70-day histories over 16 and 48
 campaigns, budgets 0.5-2.2x the historical one, half S-curves, late launches; see matrix/budget/simulator.py) was run
 by the lead at the end of session 6 (its first run crashed on a numerical overflow, fixed without tuning and run again;
@@ -86,7 +89,8 @@ FAMILY_SIZES: dict[str, dict] = {"sealed": {"campaigns": (20, 50), "history_days
                                   "sealed6": {"campaigns": (16, 48), "history_days": 70},
                                   "sealed7": {"campaigns": (8, 30), "history_days": 56},
                                   "sealed8": {"campaigns": (12, 40), "history_days": 84},
-                                  "sealed9": {"campaigns": (10, 36), "history_days": 63}}
+                                  "sealed9": {"campaigns": (10, 36), "history_days": 63},
+                                  "sealed10": {"campaigns": (14, 44), "history_days": 49}}
 
 
 def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int,

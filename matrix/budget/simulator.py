@@ -289,6 +289,21 @@ FAMILIES: dict[str, dict] = {
                 "theta_choices": (0.0, 0.25, 0.5), "budget_scale": (0.8, 1.6), "level_steps": (1, 2),
                 "level_step_range": (0.5, 1.9), "pause_prob": 0.03, "late_start": (0.12, 8, 24),
                 "dow": (1.04, 1.06, 1.05, 1.03, 1.0, 0.9, 0.92)},
+    # sealed10: defined at 03:31 UTC on 2026-12-01 (start of session 9, before any budget work) and run once at the
+    # end by the lead, never by the developer. Ways an account differs again:
+    # - 49-day histories over 14 and 44 campaigns, levels 0.06-6x the best level with 2-50 % daily jitter, 0-3
+    #   budget steps (x0.45-2.2), 5 % paused days, 18 % of campaigns launched in the last 6-18 days;
+    # - a planning budget 0.6-1.7x the historical one;
+    # - 45 % S-curves (s 1.6-3.0), concave ones s 0.5-1.1, carry-over up to 0.6;
+    # - AOV 4-160, NB size 4 (very noisy conversions), commission sigma 0.9; drift 0.007/day; change-points in
+    #   40 % of campaigns from early history into the loop (x0.45-1.9); a Sunday-heavy week.
+    "sealed10": {"noise": "nb", "spread": (0.06, 6.0), "jitter": (0.02, 0.5), "changepoint_prob": 0.4,
+                 "s_share": 0.45, "aov_range": (4.0, 160.0), "seed_base": 1_212_000, "dispersion": 4.0,
+                 "revenue_sigma": 0.9, "s_range": (1.6, 3.0), "concave_s_range": (0.5, 1.1),
+                 "changepoint_window": (0.25, 1.7), "changepoint_factors": (0.45, 0.7, 1.3, 1.9), "drift_sd": 0.007,
+                 "theta_choices": (0.0, 0.2, 0.4, 0.6), "budget_scale": (0.6, 1.7), "level_steps": (0, 3),
+                 "level_step_range": (0.45, 2.2), "pause_prob": 0.05, "late_start": (0.18, 6, 18),
+                 "dow": (0.97, 0.95, 0.96, 0.98, 1.0, 1.04, 1.12)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
