@@ -393,8 +393,8 @@ def _currency_after(text: str, end: int) -> tuple[str | None, float, int]:
         sym = m.group("sym").lower()
         for key, (cur, factor) in r.sym_after.items():
             if re.fullmatch(key, sym, re.I):
-                if key == "p" and (m.start("sym") != end):
-                    return None, 1.0, end   # "20 p" is not pence; "20p" is
+                if key == "p" and (m.start("sym") != end or m.group("sym") == "P"):
+                    return None, 1.0, end   # "20 p" is not pence; "20p" is; "3P" is points (pence is written "p")
                 return cur, factor, m.end()
         return None, 1.0, end
     iso = _iso(m.group("code"))
@@ -719,7 +719,7 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     back = t[_prev_number_end(t, n, lo):n.start]
     if _override_after(fwd) or r.override.search(back[-60:]) or r.override.match(after.lstrip()[:25]):
         return False      # "5% Tier 2 payments": the numbered tier is cut from `fwd` by its own number
-    if _network_level_before(t, n):
+    if _network_level_before(t, n) or _uplift_on_top(t, lo, hi):
         return False
     if r.bonus.search(after[:12]) or _other_party_share(before, after, fwd) or _said_of_other_programs(t, n, lo):
         return False
@@ -727,6 +727,13 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     if terms_referral.deeper_level_share(t, n, lo, hi):
         return False      # "8-10% from the second level": an override
     return not _charged_share(t, n, lo)
+
+
+def _uplift_on_top(t: str, lo: int, hi: int) -> bool:
+    """"on top of your standard commission you can earn an extra 5% this month", "in addition to the regular rate,
+    partners receive an additional 10% or 20%": a promotional uplift over a rate stated elsewhere, not the rate itself
+    (session 9). Every percent of such a clause is the uplift."""
+    return bool(_vocab_rx("uplift_over_standard_rate").search(t, lo, hi) and _vocab_rx("uplift_word").search(t, lo, hi))
 
 
 # what the program or network charges, keeps or withholds: "we charge a fee of 95 cents plus 5%", "we will have to
@@ -828,6 +835,22 @@ def _labelled_commission(t: str, before: str, lo: int, start: int) -> bool:
     head = head + ends[-1].end() if ends else head      # the heading of the same sentence or table
     nouns = list(_COMMISSION_NOUN.finditer(t, min(head, lo), start))
     return bool(nouns) and not _PRICE_HEADING.search(t, nouns[-1].end(), start)
+
+
+_LIST_CELL_LABEL = re.compile(r"(?:^|[|:•;]\s*)[A-Za-z][^|$€£\d.!?:;•]{0,50}?(?:\s[-–:]|\s*\()?\s*$")
+
+
+def _reward_list_cell(t: str, n: _Num, lo: int) -> bool:
+    """"You'll receive the following: Hot Desk - 30€ | Private Office - 250€", "Referral bonuses are as follows: |
+    Repair referral $20 | Full replacement $50": after a heading that announces a list of rewards, each cell written
+    as "label amount" / "label - amount" is one reward (session 9). Price lists announce no reward."""
+    heads = list(_vocab_rx("reward_list_heading").finditer(t, max(0, n.start - 400), n.start))
+    if not heads:
+        return False
+    between = t[heads[-1].end():n.start]
+    if re.search(r"[.!?](?:\s|$)", re.sub(r"\d[.,]\d", "0", between)):
+        return False      # the list ended before this amount
+    return bool(_LIST_CELL_LABEL.search(t[max(lo, n.start - 60):n.start]))
 
 
 _COMPARATIVE_BEFORE = re.compile(r"(?i)(?:(?<![\w-])(?:over|more than|above|greater than|exceeding|under|below|less than)"
@@ -971,7 +994,8 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
     tied_before = bool(_NOUN_TIE_BEFORE.search(before) or _EARNER_BEFORE.search(before))
     if (r.price_unit_after.match(after) and not tied_before) or r.pct_not_after.match(after):
         return False      # "$50/mo", "$10 off", "a $5 fee"; "a commission of £0.50 per month" is a commission
-    if _other_party_amount(t, n, lo) and not re.match(r"(?i)\s*(?:[\w-]+\s+)?commission", after):
+    if (_other_party_amount(t, n, lo) or _vocab_rx("money_other_party_after").match(after)) \
+            and not re.match(r"(?i)\s*(?:[\w-]+\s+)?commission", after):
         return False      # "new customers receive a $20 credit": the referred party's reward
     if _COMPARATIVE_BEFORE.search(before) or _BOUNDARY_AFTER.match(after) or _band_before_rate(t, n, hi):
         return False      # "over 500 USD commission", "250 001€ +", "$75 commission max": bounds, not the rate
@@ -980,8 +1004,9 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
     fwd = t[n.span_end:_next_number_start(t, n, hi)]
     # a bonus word of this amount, not of its neighbours ("$20 per sale and $100 bonus", "a $100 bonus and $20 per sale")
     own_back = _BONUS_OF_PREVIOUS.sub("", back, count=1) if prev_end > lo else back
-    if r.bonus.search(own_back[-25:]) or r.bonus.search(fwd[:25]) or r.milestone_after.match(after):
-        return False
+    if r.bonus.search(own_back[-25:]) or r.bonus.search(fwd[:25]) or r.milestone_after.match(after) \
+            or _vocab_rx("reward_milestone_ordinal").search(t, lo, n.start):
+        return False      # ... "when your 3rd referral signs up you get £50": a reward for the n-th referral
     if _ACCRUED_BEFORE.search(before) or _OR_MORE_AFTER.match(after) or _AVERAGE_BEFORE.search(before) \
             or _earnings_claim(before, after) or _hypothetical(before, after) or _withdrawal_limit(t, n, lo) \
             or _BEFORE_PAYOUT_AFTER.match(after) or _limit_or_total(t, n) \
@@ -995,7 +1020,8 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
     if (r.threshold.search(back[-45:]) and r.payout_word.search(t, lo, hi)) or _REQUIRED_FOR_PAYOUT.search(before):
         return False      # "the minimum required (commission) for a payout is $100": a threshold
     tied = bool(r.tie_before.search(before) or r.noun_after.match(after) or r.unit_after.match(after)
-                or _labelled_commission(t, before, lo, n.start) or _range_of_rewards(t, n, lo))
+                or _labelled_commission(t, before, lo, n.start) or _range_of_rewards(t, n, lo)
+                or _reward_list_cell(t, n, lo))
     if tied:
         return True
     if implied and not r.price_before.search(before) and not r.threshold.search(before[-22:]):
@@ -1093,7 +1119,7 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
     tier_clauses: list[int] = []
     cue_prev = False
     for i, (s, e) in enumerate(clauses):
-        own_cue = implied or bool(r.commission_cue.search(t, s, e))
+        own_cue = implied or bool(r.commission_cue.search(t, s, e) or _vocab_rx("camel_case_cue").search(t, s, e))
         cue = own_cue or cue_prev
         found = False
         # "refer five friends who buy $200, you earn $30": an earned amount next to a purchase
@@ -1506,8 +1532,10 @@ _COUNT_BAND = re.compile(rf"(?i)(?<![\d.,$€£])\d+\s*[–-]\s*\d+(?:\s+{_COUNT
 _SALES_BAND_BEFORE = re.compile(r"(?i)[$€£]\s?\d[\d,.]*k?\+? in (?:monthly |total |referred )?(?:sales|revenue)\b")
 
 
-_BILLING_PLAN = re.compile(r"(?i)\b(?:for|on) (?:any |all |the |each )?(annual|yearly|monthly|quarterly|lifetime) "
-                           r"(?:plans?|subscriptions?|memberships?|licen[cs]es?)\b")
+# (session 9) also "on monthly paid plans", "of a 3-month subscription", "for 12-month memberships"
+_BILLING_PLAN = re.compile(r"(?i)\b(?:for|on|of) (?:any |all |the |each |an? )?(annual|yearly|monthly|quarterly|lifetime"
+                           r"|\d{1,2}[- ](?:months?|years?)|one[- ]years?|two[- ]years?) "
+                           r"(?:(?:paid|billed|prepaid|pre-paid) )?(?:plans?|subscriptions?|memberships?|licen[cs]es?)\b")
 
 
 def _rate_per_billing_plan(text: str) -> bool:
@@ -1525,7 +1553,8 @@ def _tiered(t: str, clauses, idxs: list[int]) -> bool:
     return bool(_TIER_MARKERS.search(text) or re.search(r"\btier|(?<![\w-])[<>≥≤]=?\s*[$€£]?\d", prev, re.I)
                 or _SALES_BAND_BEFORE.search(prev) or _rate_per_billing_plan(text)
                 or any(_COUNT_BAND.search(t, *clauses[i - 1]) for i in idxs if i > 0)
-                or _VOLUME_WORDING.search(text + " " + after))
+                or _VOLUME_WORDING.search(text + " " + after)
+                or _vocab_rx("volume_wording_foreign").search(" ".join((prev, text, after))))
 
 
 # --- recurring, months, lifetime ------------------------------------------------------------
@@ -1558,7 +1587,7 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
         false_hit = false_hit or _recurrence_denied(t, s, e)
         if _not_about_own_commission(t, s, e, terms):
             continue
-        one_time = _one_time_cue(t, s, e)
+        one_time = _one_time_cue(t, s, e) or _first_purchase_of_a_percent(t, s, e, terms)
         false_hit = false_hit or one_time or _negated_recurrence(t, s, e)
         about_commission = has_commission or r.commission_cue.search(t, clauses[max(0, i - 1)][0], e)
         cue = _recurring_cue(t, s, e) if about_commission else None     # "we renew our terms every year"
@@ -1650,6 +1679,17 @@ def _one_time_cue(t: str, s: int, e: int) -> Found | None:
                 and not _NOT_IN_FORCE_BEFORE.search(t, max(s, m.start() - 140), m.start()):
             return Found(False, (m.start(), m.end()))
     return None
+
+
+def _first_purchase_of_a_percent(t: str, s: int, e: int, terms: Terms) -> Found | None:
+    """"10% when the customer places their first order": a percent of a first purchase is paid once. A flat reward when
+    a friend makes a first purchase only names what triggers it, so it says nothing about renewals."""
+    if terms.percent_min is None and terms.percent_max is None:
+        return None
+    m = _vocab_rx("first_purchase_trigger").search(t, s, e)
+    if m is None or _rules().bonus.search(t[max(s, m.start() - 20):m.end() + 20]):
+        return None
+    return Found(False, (m.start(), m.end()))
 
 
 _RECURRENCE_WORD = re.compile(r"(?i)\b(?:recurring|renewals?|rebills?)\b")
@@ -1746,7 +1786,7 @@ def _months_cap(t: str, s: int, e: int) -> Found | None:
     return None
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=64)
 def _vocab_rx(key: str) -> re.Pattern:
     return re.compile(vocabulary()[key], re.I)
 
@@ -2129,7 +2169,8 @@ def _cookie_candidates(t: str, clauses, i: int, context) -> list[tuple[float, fl
                            or _come_back_to_buy(t, before, de) or _buys_later(t, s, before, ds, after))
         referred = bool(_WITHIN_PREVIOUS.search(before) and re.search(r"(?i)\breferred\b", t[s:ds])) \
             or _conversion_deadline(t, clauses, i, ds) or _purchase_window(t, clauses, i, ds)
-        if _NOT_A_WINDOW_AFTER.match(after) and not _UP_TO_BEFORE.search(before):
+        if (_NOT_A_WINDOW_AFTER.match(after) or _vocab_rx("cookie_signup_window_after").match(t[de:e])) \
+                and not _UP_TO_BEFORE.search(before):
             continue      # "a year later" (not "up to 90 days later"), "within 30 days from when they created their account"
         dist = min((_gap_cost(t, ke, ds) if ke <= ds else _gap_cost(t, de, ks) for ks, ke in keywords), default=None)
         if dist is None and not (attributive or referred):
@@ -2386,7 +2427,7 @@ def _minimum_candidate(t: str, n: _Num, s: int, e: int, implied: bool) -> bool:
     if (_VOLUME_AFTER.match(after) and not _paid_in_coin(after)) or r.unit_after.match(after) \
             or _ORDER_VALUE_BEFORE.search(before) or _purchase_total_before(before):
         return False      # "$1,000 in sales", "$5 per sale", "8% on orders over $100": not a balance
-    if _SPENT_OR_RECEIVED_BY_OTHERS.search(before) or _ADDED_TO_BALANCE.match(after):
+    if _SPENT_OR_RECEIVED_BY_OTHERS.search(before) or _ADDED_TO_BALANCE.match(after) or _customer_stake(before, after):
         return False      # "once a client spends at least $2,500", "the client will receive $0.5 cashback"
     if _CLAIM_SUBJECT_BEFORE.search(before) or (_EARNED_PER_PERIOD_AFTER.match(after)
                                                   and not _STRONG_THRESHOLD_BEFORE.search(before)):
@@ -2398,6 +2439,12 @@ def _minimum_candidate(t: str, n: _Num, s: int, e: int, implied: bool) -> bool:
         if _PERCENT_AFTER.match(after) or _COUNT_AFTER.match(after):
             return False
     return True
+
+
+def _customer_stake(before: str, after: str) -> bool:
+    """"fund their account with at least $500", "a minimum £10 top-up", "$25 in spending": money the referred customer
+    puts in or spends to qualify the reward, never the balance the referrer must reach before a payout."""
+    return bool(_vocab_rx("customer_funding_before").search(before) or _vocab_rx("customer_act_noun_after").match(after))
 
 
 def _paid_in_coin(after: str) -> bool:
@@ -2568,6 +2615,7 @@ def _methods(t: str, clauses, terms: Terms, context) -> None:
                 found[name] = hit
     _drop_destinations(t, found)
     _reward_in_coin(t, found)
+    _store_credit_listed(t, found)
     _store_credit_with_the_program(t, clauses, found)
     terms.methods = sorted(found.values(), key=lambda f: f.span[0])
 
@@ -2594,9 +2642,24 @@ def _store_credit_with_the_program(t: str, clauses, found: dict[str, Found]) -> 
         if m is not None and _vocab_rx("points_not_a_reward").search(t, s, e):
             m = None      # "points ... before converting to cash upon payout": cash in the end
         if m is None and not found:
-            m = next((a for a in own_account.finditer(t, s, e) if not _owner_is_a_processor(t, a)), None)
+            m = next((a for a in own_account.finditer(t, s, e)
+                      if not _owner_is_a_processor(t, a) and not _cash_wallet(t, a)), None)
         if m is not None:
             found["store_credit"] = Found("store_credit", (m.start(), m.end()))
+            return
+
+
+def _store_credit_listed(t: str, found: dict[str, Found]) -> None:
+    """"via bank transfer, PayPal, or Kauvex Wallet", "Lesson credit, or Bank transfer": credit listed next to a cash
+    method is one more way of being paid; alone, "or SMS credit" may be a reward in kind of any sort."""
+    cash = [f for name, f in found.items() if name not in _REWARDS_IN_KIND]
+    if "store_credit" in found or not cash:
+        return
+    rx = _vocab_rx("store_credit_in_method_list")
+    for hit in cash:
+        m = rx.search(t, max(0, hit.span[0] - 100), min(len(t), hit.span[1] + 100))
+        if m is not None:
+            found["store_credit"] = Found("store_credit", m.span())
             return
 
 
@@ -2608,6 +2671,16 @@ def _reward_in_coin(t: str, found: dict[str, Found]) -> None:
         found["crypto"] = Found("crypto", (m.start(), m.end()))
 
 
+_WITHDRAW_FROM_WALLET = re.compile(r"(?i)\b(?:withdraw\w*|cash(?:ed|ing)?[- ]?outs?)\b[^.;|?]{0,40}?\bwallets?\b"
+                                   r"|\bwallets?\b[^.;|?]{0,40}?\b(?:withdraw\w*|cash(?:ed|ing)?[- ]?outs?)\b")
+
+
+def _cash_wallet(t: str, m: re.Match) -> bool:
+    """"credited to your wallet ... you can only withdraw from main wallet": a wallet the referrer withdraws from holds
+    earnings until a payout, like an affiliate balance; it says nothing about how they are paid."""
+    return m.group(0).lower().endswith("wallet") and bool(_WITHDRAW_FROM_WALLET.search(t))
+
+
 def _owner_is_a_processor(t: str, m: re.Match) -> bool:
     """"your PayPal account", "your Affiliate balance": the account of a payment processor or the affiliate balance
     that waits for a payout, not credit held with the program."""
@@ -2616,7 +2689,7 @@ def _owner_is_a_processor(t: str, m: re.Match) -> bool:
         return False
     s, e = m.span("owner")
     return _names_a_cash_method(t, s, e) or bool(re.match(r"(?i)(?:affiliate|partner|referral|commission|earnings?"
-                                                          r"|ambassador|creator|publisher)\b", owner))
+                                                          r"|ambassador|creator|publisher)s?\b", owner))
 
 
 def _method_is_a_condition(t: str, s: int, e: int, m: re.Match) -> bool:
@@ -2655,7 +2728,8 @@ def _method_mention(t: str, s: int, e: int, name: str, rx: re.Pattern) -> Found 
     "per" ("$10 per Venmo sign-up")."""
     r = _rules()
     for m in rx.finditer(t, s, e):
-        if name == "bank" and _BANK_IS_OTHER.search(t[max(s, m.start() - 6):min(e, m.end() + 12)]):
+        if name == "bank" and (_BANK_IS_OTHER.search(t[max(s, m.start() - 6):min(e, m.end() + 12)])
+                               or _bank_not_a_payout(t, s, e, m)):
             continue
         if (name == "crypto" and (_negated(t, m.start()) or _crypto_amount_unit(t, m))) \
                 or _METHOD_NEGATED.search(t, max(s, m.start() - 40), m.start()):
@@ -2666,6 +2740,17 @@ def _method_mention(t: str, s: int, e: int, name: str, rx: re.Pattern) -> Found 
             continue     # "excluding gift cards", "the Wise affiliate program", "switch their existing bank"
         return Found(name, (m.start(), m.end()))
     return None
+
+
+def _bank_not_a_payout(t: str, s: int, e: int, m: re.Match) -> bool:
+    """"US Bank $50", "the Co-operative Bank's switching offer", "a bank transfer of at least 200 EUR": a bank that
+    offers the reward, or the friend's qualifying transfer, is no way the referrer is paid."""
+    if m.group(0) != "Bank":      # "Bank Transfer", "bank account": a way of paying, whoever runs the bank
+        return bool(_vocab_rx("bank_transfer_as_condition").match(t, m.end(), e))
+    institution = _vocab_rx("bank_as_institution").search(t[max(s, m.start() - 25):m.end()])
+    # ("Commercial Bank of Ethiopia" in a list of ways to withdraw names where the money goes)
+    return bool((institution and not re.match(r"\s+of\b", t[m.end():]))
+                or _vocab_rx("bank_named_after").match(t, m.end(), e))
 
 
 @functools.lru_cache(maxsize=1)
@@ -2724,9 +2809,27 @@ def _restrictions(text: str, terms: Terms) -> None:
         del found["no-search"]      # "PPC advertising is not allowed on brand keywords": the ban is on brand bidding
     _search_ban_on_the_brand(t, found)
     _consent_rules_are_spam(t, found)
+    if "no-spam" in found and "no-email" in found and _email_only_as_spam_channel(t):
+        del found["no-email"]
     for name in [n for n, span in found.items() if _part_of_another_ban(t, n, span, found) or _conditional_ban(t, n, span)]:
         del found[name]
     terms.restrictions = [Found(name, span) for name, span in sorted(found.items(), key=lambda kv: kv[1][0])]
+
+
+def _email_only_as_spam_channel(t: str) -> bool:
+    """"Spam in any form, by email or via messengers", "bulk mailing to people who do not want the email": each email
+    word sits in a sentence about spam, so the ban is on spam sent by email, not on email marketing."""
+    mentions = list(_vocab_rx("spam_channel_email").finditer(t))
+    spam = _vocab_rx("spam_word_in_sentence")
+    channel = _vocab_rx("spam_channel_before")
+    return bool(mentions) and all(spam.search(_sentence_around(t, m.start()))
+                                  and channel.search(t, max(0, m.start() - 30), m.start()) for m in mentions)
+
+
+def _sentence_around(t: str, i: int) -> str:
+    start = max(t.rfind(c, 0, i) for c in ".;!?|\n") + 1
+    ends = [j for j in (t.find(c, i) for c in ".;!?|\n") if j >= 0]
+    return t[start:min(ends, default=len(t))]
 
 
 def _coupons_only_authorised(t: str) -> bool:

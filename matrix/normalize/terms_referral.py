@@ -109,12 +109,14 @@ def _referrer_reward(t: str, n: Any, s: int, e: int) -> bool:
     after = t[n.span_end:min(e, n.span_end + 80)]
     if w.not_reward_after.match(after) or w.not_reward_before.search(before[-40:]):
         return False
-    if _t._rules().other_party_before.search(before) or _t._OR_MORE_AFTER.match(after):
-        return False      # "your friends receive £5 off", "a transfer of $50 or more"
+    if _t._rules().other_party_before.search(before) or _t._OR_MORE_AFTER.match(after) \
+            or _t._vocab_rx("money_other_party_after").match(after):
+        return False      # "your friends receive £5 off", "a transfer of $50 or more", "a £25 voucher for the friend"
     if _milestone_or_override(t, n, s, e) or _claim_or_worked_case(t, n, s, e, before, after):
         return False
     return bool(w.receive_before.search(before) or w.receive_before_foreign.search(before)
-                or w.noun_label_before.search(before) or w.for_after.match(after))
+                or w.noun_label_before.search(before) or w.for_after.match(after)
+                or _t._vocab_rx("reward_in_kind_valued_before").search(before))
 
 
 def _claim_or_worked_case(t: str, n: Any, s: int, e: int, before: str, after: str) -> bool:
@@ -135,8 +137,8 @@ def _milestone_or_override(t: str, n: Any, s: int, e: int) -> bool:
     only an amount before the bonus is a condition of it.)"""
     r = _t._rules()
     window = t[max(s, n.start - 45):min(e, n.span_end + 60)]
-    if r.override.search(window):
-        return True
+    if r.override.search(window) or _t._vocab_rx("reward_milestone_ordinal").search(t, s, n.start):
+        return True       # ... or "invite your fifth friend and receive €40": a reward for the n-th referral only
     if not r.bonus.search(window):
         return False
     others = [m for m in _t._numbers(t[s:n.start]) if m.kind == "money" and m.value != n.value]
@@ -180,4 +182,24 @@ def deeper_level_share(t: str, n: Any, lo: int, hi: int) -> bool:
     fwd = re.split(r"[.;!?]", t[last.span_end:_t._next_number_start(t, last, hi)], maxsplit=1)[0]
     if w.deeper_level_after.match(fwd) or w.deeper_level_clause.search(fwd):
         return True     # "... 10% of the fee when people who your affiliates bring on board buy"
-    return bool(w.deeper_level_clause.search(t, lo, n.start))
+    return bool(w.deeper_level_clause.search(t, lo, n.start)) or _below_level_one(t, last, hi)
+
+
+_LEVEL_NUMBERS = {"1": 1, "one": 1, "i": 1, "first": 1, "2": 2, "two": 2, "ii": 2, "3": 3, "three": 3, "iii": 3,
+                  "4": 4, "four": 4, "iv": 4, "5": 5, "five": 5, "v": 5}
+
+
+def _level_after(t: str, n: Any, hi: int) -> int | None:
+    """The network level a percent is labelled with right after it: "0.75% for level 2 affiliates" -> 2."""
+    m = _t._vocab_rx("numbered_level_after").match(t, n.span_end, min(hi, n.span_end + 40))
+    return None if m is None else _LEVEL_NUMBERS.get((m.group("k") or m.group("k2")).lower())
+
+
+def _below_level_one(t: str, n: Any, hi: int) -> bool:
+    """"5% for level 1 affiliates, 0.75% for level 2 affiliates and 0.25% for level 3 affiliates": a rate labelled with
+    a deeper level of the network that is lower than the rate of level 1 is an override on other affiliates' sales
+    (a volume ladder, "20% for level 1 affiliates, 25% for level 2 affiliates", rises instead) (session 9)."""
+    level = _level_after(t, n, hi)
+    if level is None or level < 2:
+        return False
+    return any(m.kind == "pct" and m.value > n.value and _level_after(t, m, len(t)) == 1 for m in _t._numbers(t))

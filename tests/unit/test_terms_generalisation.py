@@ -49,7 +49,9 @@ CASES = [
      {**CPS30, "recurring": False}),
     ("The commission is calculated on the client's first purchase only at 30%.", {**CPS30, "recurring": False}),
     # look-alike: "once" as a conjunction
-    ("You can withdraw the commission once it reaches $50.", {"payout_minimum": 50.0, "payout_currency": "USD"}),
+    # (session 9: "you can withdraw ... once it reaches $50" also says the payout is asked for: on-request)
+    ("You can withdraw the commission once it reaches $50.", {"payout_minimum": 50.0, "payout_currency": "USD",
+                                                              "frequency": "on-request"}),
     # --- payout minimum vs commission ---------------------------------------------------------------
     ("The minimum commission needed before we pay out is $40.", {"payout_minimum": 40.0, "payout_currency": "USD"}),
     ("A minimum commission of $2 per order applies.", {}),

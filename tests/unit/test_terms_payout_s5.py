@@ -91,7 +91,8 @@ PAYOUT_MINIMUM = [
      {'payout_minimum': 500000, 'payout_currency': 'IDR', 'frequency': 'monthly', 'methods': ['bank']}),
     # a balance kept in a unit that is no currency (a coin, credits, points): the amount, currency unknown
     ('Payouts require a 100 USDT minimum.', {'payout_minimum': 100}),
-    ('You can withdraw once you have no less than 15 credits.', {'payout_minimum': 15}),
+    # (session 9: "you can withdraw once ..." also says the payout is asked for)
+    ('You can withdraw once you have no less than 15 credits.', {'payout_minimum': 15, 'frequency': 'on-request'}),
     ('Withdrawals need at least 500 points.', {'payout_minimum': 500}),
     ('Payout threshold | $50', {'payout_minimum': 50, 'payout_currency': 'USD'}),
     ('Minimum Payment: $25', {'payout_minimum': 25, 'payout_currency': 'USD'}),
@@ -143,7 +144,7 @@ PAYOUT_MINIMUM = [
     ('Balances under 50 euros are carried over to the following month.',
      {"payout_minimum": 50, "payout_currency": 'EUR'}),
     ('You can cash out when you accumulate ₹1,000 in your wallet.',
-     {"payout_minimum": 1000, "payout_currency": 'INR'}),
+     {"payout_minimum": 1000, "payout_currency": 'INR', "frequency": 'on-request'}),
     ('Withdrawals are possible from 50 € upwards.', {"payout_minimum": 50, "payout_currency": 'EUR'}),
     ('The lowest amount we pay out is $40.', {"payout_minimum": 40, "payout_currency": 'USD'}),
     ('Payments are only issued for balances exceeding $100.', {"payout_minimum": 100, "payout_currency": 'USD'}),
