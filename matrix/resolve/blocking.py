@@ -18,6 +18,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matrix.resolve.fieldtypes import Date
 from matrix.resolve.prepare import Records, as_text, embedded_field, person_family_key, person_name_keys
 from matrix.resolve.spec import NAME_TYPES
 
@@ -50,9 +51,17 @@ TIE_BREAK_TYPES = ("date", "categorical")
 # namesake pairs that agree on city/state and the model chained them (B3-F1 0.854 -> 0.743)
 TIE_GROUP_MAX = 20
 # Neighbours per tied record in that view: a person has few records, and each extra namesake
-# slot is a pair the comparison model must reject (RLdata10000 PC .900 / .939 / .959 / .985 at
-# 1 / 2 / 3 / 5; PatentsView B3-F1 .862 / .876 / .782 / .779 against .854 without the view)
-TIE_NEIGHBOURS = 2
+# slot is a pair the comparison model must reject (session 7: RLdata10000 PC .900 / .939 / .959 /
+# .985 at 1 / 2 / 3 / 5; PatentsView B3-F1 .862 / .876 / .782 / .779). Session 9, with dates read
+# and "more than half" of the short fields agreeing (`_agree_on_most`), the full-name key, the
+# best-partner rule and the stable dedup priors: RLdata10000 PC .959 / .985 at 3 / 5 (B3 .9939 /
+# .9950), PatentsView B3 .937 / .934, FEBRL 3 .9992 / .9993 (docs/resolve.md, "Session 9")
+TIE_NEIGHBOURS = 5
+# An exact-key group larger than the spec's `max_key_group` pairs each member with this many of
+# its most name-similar members (`_best_partners`), unless the key is the record's name; beyond
+# KEY_RANK_MAX members (or for the name key) it is a star on 3 hubs.
+KEY_GROUP_PARTNERS = 1
+KEY_RANK_MAX = 5000
 
 
 @dataclass
@@ -445,26 +454,42 @@ def _tie_break_view(records: Records, lead_view: tuple[np.ndarray, list[str], np
     queries = _tied(records, idx, texts)
     if not queries.any():
         return None
-    values = [[as_text(records.values[c][i]) for c in fields] for i in idx.tolist()]
+    values = [[short_text(records.values[c][i]) for c in fields] for i in idx.tolist()]
     keyed = [" ".join([t] + [v for v in row if v]) for t, row in zip(texts, values, strict=True)]
     return idx, keyed, queries
 
 
+def short_text(value) -> str | None:
+    """A short field's value as text for the tie-break view: a date as 'year month day' (the parts
+    it has), anything else as its normalized text.
+
+    Why: typed dates carry no text, so until session 9 the view and its agreement filter skipped
+    every `date` field (a birth date, a patent date) and kept namesakes that shared only a
+    postcode: on a synthetic register that alone made EM take 'same given name and postcode' for
+    a match once blocking stopped adding same-given-name pairs (precision 1.00 -> 0.57)."""
+    if isinstance(value, Date):
+        return " ".join(str(x) for x in (value.year, value.month, value.day) if x is not None)
+    return as_text(value)
+
+
 def _agree_on_most(records: Records, fields: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Per pair: known on both sides in at least one of `fields`, and equal in at least half of those.
+    """Per pair: known on both sides in at least one of `fields`, and equal in more than half of those.
 
     Why: the tie-break view returns its k nearest even when no namesake has the same birth date;
     a namesake that differs in every short field is no candidate worth a slot (measured on
-    RLdata10000: unfiltered, those pairs raised the prior bound and merged namesakes)."""
+    RLdata10000: unfiltered, those pairs raised the prior bound and merged namesakes). "More than
+    half" since session 9: with two short fields (birth date, postcode), one shared postcode let
+    namesakes in, and EM learned "same given name and postcode" as a match (synthetic register,
+    `tests/unit/test_er_s7.py`); with three (year, month, day) two still suffice."""
     agree = np.zeros(left.size, np.int64)
     known = np.zeros(left.size, np.int64)
     for c in fields:
-        col = np.array([as_text(v) or "" for v in records.values[c]], dtype=object)
+        col = np.array([short_text(v) or "" for v in records.values[c]], dtype=object)
         a, b = col[left], col[right]
         both = (a != "") & (b != "")
         known += both
         agree += both & (a == b)
-    return (known > 0) & (2 * agree >= known)
+    return (known > 0) & (2 * agree > known)
 
 
 def tie_break_pairs(records: Records, view: tuple[np.ndarray, list[str], np.ndarray] | None, k: int,
@@ -525,34 +550,119 @@ def lexical_matrix(texts: list[str]) -> sparse.csr_matrix:
     return vec.fit_transform(texts).tocsr()
 
 
+def blocking_keys(records: Records) -> dict[str, list[str | None]]:
+    """The exact-key columns blocking uses: the record's keys, except that a name split over
+    several leading fields of one name-like type (`given_name` + `surname`, the lead view of
+    `_name_parts`) gives one full-name key (its parts' keys joined, when at least two are known)
+    instead of one key per part.
+
+    Why: an exact key on one part of a name is "same given name" or "same surname", shared by
+    hundreds of different people; it paired every namesake of a part (FEBRL 2: 31,710 of 65,900
+    candidate pairs, session 8) and held most person registers above 10 candidates per record. The
+    part-level evidence stays with the lexical view of the whole name, which ranks the typo'd twin
+    above the namesakes.
+    """
+    parts = _name_parts(records, _lexical_fields(records))
+    lead = set(parts[0]) if parts and len(parts[0]) >= 2 else set()
+    if not lead:
+        return records.keys
+    out: dict[str, list[str | None]] = {}
+    split = [k for k in records.keys if k.split("~")[0] in lead and k == k.split("~")[0]]
+    for name, keys in records.keys.items():
+        if name.split("~")[0] not in lead:
+            out[name] = keys
+    if len(split) >= 2:
+        cols = [records.keys[k] for k in split]
+        out["~".join(split)] = [" ".join(v for v in row if v) if sum(1 for v in row if v) >= 2 else None
+                                for row in zip(*cols, strict=True)]
+    return out
+
+
 def key_pairs(records: Records, cross_only: bool, max_group: int,
               active: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs sharing an exact key; groups larger than `max_group` are linked as stars (enough to connect)."""
+    """Pairs sharing an exact key (`blocking_keys`). A group of up to `max_group` records gives
+    every pair; a larger one a star on three hubs (enough to connect it), except that in a large
+    group of a key other than the record's name (a house number, an employer) each member gets its
+    most name-similar member instead (`_best_partners`, up to `KEY_RANK_MAX` members).
+
+    Why the name keys keep the star: their members share the name, so ranking them by name says
+    nothing, and a group of one organisation filed many times needs its hubs (PatStat, 150-record
+    slice: B-cubed F1 0.976 with the star, 0.592 with one partner each)."""
     ls, rs = [], []
     src = records.source
-    for keys in records.keys.values():
+    names: list = []  # the lexical name matrix, built on first need
+
+    def name_matrix() -> sparse.csr_matrix:
+        if not names:
+            names.append(lexical_matrix(lexical_texts(records)))
+        return names[0]
+
+    parts = _name_parts(records, _lexical_fields(records))
+    lead = set(parts[0]) if parts else set()
+    source = _source_codes(records) if cross_only else None
+    for key, keys in blocking_keys(records).items():
         groups: dict[str, list[int]] = defaultdict(list)
         for i, k in enumerate(keys):
             if k:
                 groups[k].append(i)
+        by_name = any(part in lead for part in key.split("~"))
         for members in groups.values():
-            if len(members) < 2:
+            if max_group < len(members) <= KEY_RANK_MAX and not by_name:
+                a_, b_ = _best_partners(np.asarray(members, np.int64), name_matrix(), source, active)
+                ls.extend(a_.tolist())
+                rs.extend(b_.tolist())
                 continue
-            # small groups: every pair; large ones: a star on a few hubs (enough to connect them
-            # without quadratic candidates)
-            hubs = members if len(members) <= max_group else members[:3]
-            hub_set = set(hubs)
-            for a in hubs:
-                for b in members:
-                    if b <= a and b in hub_set:
-                        continue
-                    if a == b or (cross_only and src[a] == src[b]):
-                        continue
-                    if active is not None and not (active[a] or active[b]):
-                        continue
-                    ls.append(a)
-                    rs.append(b)
+            _all_or_star(members, max_group, src if cross_only else None, active, ls, rs)
     return np.asarray(ls, np.int64), np.asarray(rs, np.int64)
+
+
+def _all_or_star(members: list[int], max_group: int, src: list[str] | None, active: np.ndarray | None,
+                 ls: list[int], rs: list[int]) -> None:
+    """Every pair of a small key group; a star on its first three members for a very large one.
+    `src`: the records' sources when only cross-source pairs count."""
+    if len(members) < 2:
+        return
+    hubs = members if len(members) <= max_group else members[:3]
+    hub_set = set(hubs)
+    for a in hubs:
+        for b in members:
+            if b <= a and b in hub_set:
+                continue
+            if a == b or (src is not None and src[a] == src[b]):
+                continue
+            if active is not None and not (active[a] or active[b]):
+                continue
+            ls.append(a)
+            rs.append(b)
+
+
+def _best_partners(members: np.ndarray, names: sparse.csr_matrix, source: np.ndarray | None,
+                   active: np.ndarray | None, chunk: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """In a large exact-key group, each member paired with its `KEY_GROUP_PARTNERS` most
+    name-similar members (cosine of the name's 3-gram TF-IDF rows; ties: the earlier record).
+
+    Why: a key shared by many records (a house number, an employer) says little alone. The old
+    star linked every member to the group's first three records: three candidate pairs per member,
+    nearly all non-matches (FEBRL 2: 12,610 `street_number` pairs, 322 true, ~2.5 candidates per
+    record; now 3,949, 822 true). The member most like it by name is where its duplicate is, if
+    the key is right. Only for keys other than the record's name (`key_pairs`): in a group of one
+    name every member is as similar as every other. `source`: per record its table's code when
+    only cross-table pairs count.
+    """
+    ls, rs = [], []
+    for start in range(0, members.size, chunk):
+        rows = members[start:start + chunk]
+        sims = np.asarray((names[rows] @ names[members].T).todense(), dtype=np.float64)
+        sims[np.arange(rows.size), np.arange(start, start + rows.size)] = -np.inf
+        if source is not None:
+            sims[source[rows][:, None] == source[members][None, :]] = -np.inf
+        if active is not None:
+            sims[~(active[rows][:, None] | active[members][None, :])] = -np.inf
+        best = np.argsort(-sims, axis=1, kind="stable")[:, :KEY_GROUP_PARTNERS]
+        ok = np.isfinite(np.take_along_axis(sims, best, axis=1))
+        ls.append(np.repeat(rows, best.shape[1])[ok.ravel()])
+        rs.append(members[best.ravel()][ok.ravel()])
+    return np.concatenate(ls), np.concatenate(rs)
 
 
 def _embedding_pairs(records: Records, vectors: np.ndarray, k: int, cross_only: bool, active: np.ndarray | None,

@@ -25,6 +25,7 @@ from matrix.resolve.scoring import (
     blocking_biased,
     compare,
     comparisons,
+    conservative_model,
     expected_f1_threshold,
     fit_robust,
     random_pairs,
@@ -137,7 +138,7 @@ def resolve_records(records: Records, *, vectors: np.ndarray | None = None, embe
         scorer, diagnostics = fit_robust(comps, random_levels, levels, bounds,
                                          update_u=blocking_biased(records, with_vectors=vectors is not None),
                                          progress=None, name_fields=record_name_fields(records))
-        settle_prior(scorer, diagnostics, records, (comps, levels, random_levels), cands, link, rule, bounds)
+        scorer = settle_prior(scorer, diagnostics, records, (comps, levels, random_levels), cands, link, rule, bounds)
     prob = scorer.probability(levels)
     timings["score"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -398,20 +399,34 @@ def prior_bounds(records: Records, n_candidates: int, link: bool, rule_pairs: in
 
 
 def settle_prior(scorer, diagnostics: dict[str, Any], records: Records, levels3: tuple, cands: Candidates,
-                 link: bool, rule: int, bounds: tuple[float, float]) -> None:
-    """Set the unsupervised model's prior where EM could not: after the fallback (conservative
-    model) and, for a dedup, when the EM prior was pinned at its rule-based bound
-    (`prior_pinned_at_bound`). `levels3`: (comparisons, candidate levels, random-pair levels).
+                 link: bool, rule: int, bounds: tuple[float, float]):
+    """Set the unsupervised model's prior where EM could not, and return the model to use: after
+    the fallback (conservative model); for a dedup, when the EM prior was pinned at its rule-based
+    bound (`prior_pinned_at_bound`) or when u followed the candidates (stage 2: re-anchored on
+    random pairs, `reanchor_stage_two`, and replaced by the conservative model when the re-anchored
+    fit implies more matches than the table allows). `levels3`: (comparisons, candidate levels,
+    random-pair levels).
     """
     comps, levels, random_levels = levels3
     n = len(records)
+    if not link and not diagnostics["fallback"] and is_stage_two(diagnostics):
+        table_rule = table_rule_pairs(records, comps, levels, cands.left, cands.right)
+        diagnostics["deterministic_rule_pairs_in_table"] = table_rule
+        problem = reanchor_stage_two(scorer, diagnostics, n, random_levels, len(cands), table_rule)
+        if problem:
+            scorer = conservative_model(comps, random_levels, bounds)
+            diagnostics["u_from"] = "random pairs"
+            diagnostics["fallback"] = "the stage-2 fit (u from candidates) is not sane once re-anchored on random " \
+                f"pairs ({problem}): using the conservative model (designed m, random-pair u, prior from the deterministic rule)"
     if diagnostics["fallback"]:
         if link:
             scorer.prior = float(np.clip(rule / max(len(cands), 1), *bounds))
         else:  # designed m and random-pair u: the prior is per random pair, not per candidate
-            table_rule = table_rule_pairs(records, comps, levels, cands.left, cands.right)
-            scorer.prior = prior_per_record_pair(scorer, table_rule, n, random_levels)
-            diagnostics["deterministic_rule_pairs_in_table"] = table_rule
+            if "deterministic_rule_pairs_in_table" not in diagnostics:
+                diagnostics["deterministic_rule_pairs_in_table"] = table_rule_pairs(records, comps, levels, cands.left,
+                                                                                    cands.right)
+            scorer.prior = prior_per_record_pair(scorer, int(diagnostics["deterministic_rule_pairs_in_table"]), n,
+                                                 random_levels)
             diagnostics["prior_per"] = "record pair of the table"
         log.warning("resolve: %s", diagnostics["fallback"])
         print(f"matrix resolve: WARNING {diagnostics['fallback']}", file=sys.stderr)
@@ -420,6 +435,46 @@ def settle_prior(scorer, diagnostics: dict[str, Any], records: Records, levels3:
         diagnostics["prior_pinned_at_bound"] = round(scorer.prior, 6)
         scorer.prior = prior_per_record_pair(scorer, round(scorer.prior * len(cands)), n, random_levels)
         diagnostics["prior_per"] = "record pair of the table"
+    return scorer
+
+
+def is_stage_two(diagnostics: dict[str, Any]) -> bool:
+    """Whether the chosen EM fit let u follow the candidates (`fit_robust`'s second stage)."""
+    return str(diagnostics.get("u_from") or "").startswith("candidates")
+
+
+def reanchor_stage_two(scorer, diagnostics: dict[str, Any], n_records: int, random_levels: np.ndarray,
+                       n_candidates: int, table_rule: int) -> str | None:
+    """Re-anchor a dedup's stage-2 fit on random pairs: keep its m, take u from random pairs, and
+    its prior per record pair of the table (`prior_per_record_pair`); then check that the matches
+    this implies in the whole table stay within what the data allow (the deterministic rule's
+    pairs in the table / RULE_MIN_RECALL, or one per two records). Returns the problem, or None.
+
+    Why: in stage 2 the u of the blocked fields is estimated among the candidates, so the fit's
+    prior and Bayes factors are relative to *this* candidate set and move with blocking: with one
+    full-name key instead of per-part keys RLdata10000 passed a stage-2 start instead of falling
+    back, and B-cubed F1 went 0.993 -> 0.980 (session 8). m (how matches look) is what EM learns
+    among candidates; u and the prior are what random pairs measure. A stage-2 fit that learned
+    the blocking passes instead of identity (weak m on names) makes random pairs look like matches:
+    re-anchored, RLdata10000's implies 151,341 matches among 10,000 records (at most 16,734
+    allowed), FEBRL 2 / 3's 1,925 / 6,500 (true 1,934 / 6,538); that is the check.
+    """
+    among_candidates, wanted = scorer.prior, scorer.wanted_prior
+    scorer.fit_u(random_levels)
+    scorer._monotone()
+    scorer._cap_disagreement()
+    scorer.prior = prior_per_record_pair(scorer, round(among_candidates * n_candidates), n_records, random_levels)
+    scorer.wanted_prior = 0.0  # EM's wish was a share of candidates; said below when it was clipped
+    if wanted > among_candidates * 1.001:
+        diagnostics["prior_clipped_from"] = round(wanted, 6)
+    diagnostics["stage_two_prior_among_candidates"] = round(among_candidates, 6)
+    diagnostics["prior_per"] = "record pair of the table"
+    pairs = n_records * (n_records - 1) / 2
+    implied, most = scorer.prior * pairs, max(table_rule / RULE_MIN_RECALL, n_records / 2)
+    diagnostics["implied_matches_in_table"] = round(implied, 1)
+    if implied > most:
+        return f"{implied:.0f} matches implied in the table, at most {most:.0f} allowed"
+    return None
 
 
 def prior_pinned_at_bound(scorer, bounds: tuple[float, float], diagnostics: dict[str, Any]) -> bool:

@@ -794,17 +794,24 @@ def fit_robust(comps: list[Comparison], u_levels: np.ndarray, levels: np.ndarray
         bar.close()
     diag: dict[str, Any] = {"starts": tried, "fallback": None, "u_from": stage_used}
     if best is None:
-        best = FellegiSunter(comps, prior_bounds=(lo, hi))
-        best.fit_u(u_levels)
-        best._init_m()
-        best._monotone()
-        best._cap_disagreement()
-        best.prior = lo
+        best = conservative_model(comps, u_levels, bounds)
         diag["u_from"] = "random pairs"
         problems = "; ".join(sorted({p for t in tried for p in t["problems"]})[:6])
         diag["fallback"] = "no EM start gave a sane model (" + problems + \
             "): using the conservative model (designed m, random-pair u, prior from the deterministic rule)"
     return best, diag
+
+
+def conservative_model(comps: list[Comparison], u_levels: np.ndarray, bounds: tuple[float, float]) -> "FellegiSunter":
+    """The model used when no EM fit is sane: m as designed (each level half as likely as the one
+    above), u from random pairs, prior at the lower bound (the caller sets it from its rule)."""
+    model = FellegiSunter(comps, prior_bounds=bounds)
+    model.fit_u(u_levels)
+    model._init_m()
+    model._monotone()
+    model._cap_disagreement()
+    model.prior = bounds[0]
+    return model
 
 
 def expected_f1_threshold(prob: np.ndarray, floor: float = 0.05, ceiling: float = 0.95) -> float:

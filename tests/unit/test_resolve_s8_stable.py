@@ -74,7 +74,10 @@ def tight_bound(monkeypatch):
 
 def test_a_pinned_fit_gets_a_per_table_prior_that_does_not_follow_blocking(tight_bound):
     rec, entity = _people()
-    narrow = engine.resolve_records(rec, link=False, mode="many", neighbours=2)
+    # session 9: with the one full-name key and the best-partner rule, 2 neighbours leave so few
+    # candidates that the fixture's bound (60 / candidates) makes every random-pair start "far above
+    # the bound" (stage 2, re-anchored: tests/unit/test_resolve_s9_stage_two.py); 8 still pins
+    narrow = engine.resolve_records(rec, link=False, mode="many", neighbours=8)
     wide = engine.resolve_records(rec, link=False, mode="many", neighbours=16)
     assert len(wide.candidates) > 1.5 * len(narrow.candidates)
     pairs = len(rec) * (len(rec) - 1) / 2
