@@ -58,7 +58,9 @@ Per strategy (equal, proportional, safe = the default, explore):
   violations of the constraints (all plans, both modes);
   trust: best reachable regret inside the one-shot plan's trust region (the observed range, rescaled by the budget
   ratio since session 6, widened by each campaign's evidence step, matrix.budget.safe.evidence_steps) with the true
-  curves (the loop's region grows each week as the plays extend the observed range).
+  curves (the loop's region grows each week as the plays extend the observed range); with --reach (session 9) also
+  the default loop's own region at week 2 and week 8 (median over worlds): a week's regret minus its reach is what
+  the posterior and the plan's hedges lose, the reach what the region still bars.
 """
 
 from __future__ import annotations
@@ -94,13 +96,15 @@ FAMILY_SIZES: dict[str, dict] = {"sealed": {"campaigns": (20, 50), "history_days
 
 
 def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int,
-               strategies: list[str] | None = None, counts: tuple[int, ...] | None = None) -> dict[str, dict[str, float]]:
-    """`counts` (from --campaigns) overrides the family's campaign counts; they cycle over the worlds."""
+               strategies: list[str] | None = None, counts: tuple[int, ...] | None = None,
+               reach: bool = False) -> dict[str, dict[str, float]]:
+    """`counts` (from --campaigns) overrides the family's campaign counts; they cycle over the worlds. `reach`
+    (--reach): the default's loop also records each week's best reachable regret inside its trust region."""
     strategies = strategies or STRATEGIES
     per: dict[str, dict[str, list]] = {s: {"regret": [], "ge_hist": [], "covered": [], "w2": [], "w8": [], "viol": [],
                                            "rev": []}
                                        for s in strategies}
-    trust, hist_regret = [], []
+    trust, hist_regret, reach_w2, reach_w8 = [], [], [], []
     sizes = FAMILY_SIZES.get(family, {})
     counts = counts or sizes.get("campaigns", (campaigns,))
     history_days = sizes.get("history_days", history_days)
@@ -121,7 +125,11 @@ def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_day
                 continue
             w, h, c = make_partial_world(n, seed, family, history_days)
             plays: list[np.ndarray] = []
-            lr, bad = closed_loop(w, h, c, get_strategy(name), weeks=weeks, seed=seed, plays=plays)
+            wr: list[float] | None = [] if reach and name == "safe" else None
+            lr, bad = closed_loop(w, h, c, get_strategy(name), weeks=weeks, seed=seed, plays=plays, reach=wr)
+            if wr:
+                reach_w2.append(wr[min(1, len(wr) - 1)])
+                reach_w8.append(wr[-1])
             per[name]["rev"].append(reversal_share(plays))
             per[name]["w2"].append(lr[min(1, len(lr) - 1)])
             per[name]["w8"].append(lr[-1])
@@ -135,7 +143,8 @@ def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_day
                      "week2": _median_pct(d["w2"]), f"week{weeks}": _median_pct(d["w8"]),
                      "violations": int(np.sum(d["viol"])), "reversals": _median_pct(d["rev"])}
     out["_world"] = {"history_median": _median_pct(hist_regret), "trust_best_median": _median_pct(trust),  # nan without safe
-                     "worlds": worlds, "campaigns": "/".join(map(str, counts)), "weeks": weeks}
+                     "worlds": worlds, "campaigns": "/".join(map(str, counts)), "weeks": weeks,
+                     "reach_week2": _median_pct(reach_w2), f"reach_week{weeks}": _median_pct(reach_w8)}
     return out
 
 
@@ -162,6 +171,9 @@ def print_family(family: str, res: dict[str, dict[str, float]], seconds: float) 
     print(f"\n== {family} worlds: {int(m['worlds'])} x {m['campaigns']} campaigns, cap 0.5 x budget; "
           f"keeping history: median regret {m['history_median']:.2f} %; best reachable in the trust region "
           f"(true curves): {m['trust_best_median']:.2f} %  ({seconds:.0f} s)")
+    if np.isfinite(m.get("reach_week2", float("nan"))):
+        print(f"best reachable in the default loop's trust region (true curves): week 2 {m['reach_week2']:.2f} %, "
+              f"week {wk} {m[f'reach_week{wk}']:.2f} %")
     print(f"{'strategy':<13}{'median %':>9}{'p90 %':>8}{'>=hist':>8}{'cover80':>8}{'week2 %':>9}{f'week{wk} %':>9}"
           f"{'viol':>6}{'rev %':>7}")
     for name in [s for s in STRATEGIES if s in res]:
@@ -217,6 +229,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--strategies", help=f"comma-separated subset of {','.join(STRATEGIES)} (default: all four)")
     p.add_argument("--campaigns", type=_counts, help="comma-separated campaign counts, e.g. 4,8 (overrides each "
                                                     "family's; they cycle over the worlds)")
+    p.add_argument("--reach", action="store_true", help="the default's loop also prints the best reachable regret "
+                                                         "inside each week's trust region (true curves; slower)")
     a = p.parse_args(argv)
     t0 = time.perf_counter()
     worlds, campaigns, weeks, days = (3, 8, 8, 90) if a.smoke else (12, 20, 8, 120)
@@ -227,7 +241,7 @@ def main(argv: list[str] | None = None) -> dict:
     for family in families:
         t = time.perf_counter()
         result[family] = run_family(family, worlds, campaigns, weeks, days,
-                                    a.strategies.split(",") if a.strategies else None, a.campaigns)
+                                    a.strategies.split(",") if a.strategies else None, a.campaigns, a.reach)
         print_family(family, result[family], time.perf_counter() - t)
     if not a.no_forecast:
         result["forecast"] = forecast_section(a.smoke)

@@ -170,11 +170,15 @@ def played_value(world: World, plays: np.ndarray, day: int) -> float:
 
 def closed_loop(world: World, hist: pd.DataFrame, cons: Constraints, strategy: Strategy, *, weeks: int = 8,
                 step_days: int = 7, seed: int = 0, fit_kwargs: dict[str, Any] | None = None,
-                plays: list[np.ndarray] | None = None) -> tuple[np.ndarray, int]:
+                plays: list[np.ndarray] | None = None, reach: list[float] | None = None) -> tuple[np.ndarray, int]:
     """Import -> allocate -> play `step_days` -> import ... for `weeks` steps. Returns the regret of each
     week (true curves, that week's first day: the mean value over the days actually played, i.e. the plan's play
     schedule when it carries one, `week_plays`, `played_value`) and the number of constraint violations (every day
-    played); each week's planned allocation is appended to `plays` when given (for `reversal_share`)."""
+    played); each week's planned allocation is appended to `plays` when given (for `reversal_share`).
+
+    `reach` (a list, session 9): each week's best reachable regret inside that week's trust region with the true
+    curves (`trust_oracle_regret` on the data the plan saw) is appended to it. A week's regret minus its reach is
+    what the posterior and the plan's hedges lose; the reach is what the region itself still bars."""
     rng = np.random.default_rng(seed)
     data = hist.copy()
     day0 = int(pd.to_datetime(hist["date"]).nunique())
@@ -191,6 +195,8 @@ def closed_loop(world: World, hist: pd.DataFrame, cons: Constraints, strategy: S
         bad += sum(len(cons.violations(r)) for r in week)
         _, best = world.oracle(cons, day, grid=600)
         regrets.append((best - played_value(world, week, day)) / best)
+        if reach is not None:
+            reach.append(trust_oracle_regret(world, data, cons, day))
         rows = []
         for d, spend in zip(range(day, day + step_days), week, strict=True):
             out = world.step(spend, d, rng)
