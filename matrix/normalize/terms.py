@@ -410,6 +410,11 @@ def _iso(code: str) -> str | None:
     return None
 
 
+# "Photodune Logo30% of ...": a page scraped without the space between an image's alt text and the rate glues a word to
+# the percent; a number with its own "%" right after lower-case letters is a percent, not part of a model name
+_GLUED_PERCENT = re.compile(r"[a-z]{3}\d{1,2}(?:\.\d+)?%")
+
+
 def _numbers(text: str) -> list[_Num]:
     """Every number once: a percent, an amount of money (with its own currency), or bare."""
     out: list[_Num] = []
@@ -419,7 +424,7 @@ def _numbers(text: str) -> list[_Num]:
             continue
         start, end = m.start(), m.end()
         prev = text[start - 1] if start else " "
-        if prev.isalpha() or prev == ".":
+        if (prev.isalpha() or prev == ".") and not _GLUED_PERCENT.match(text, max(0, start - 3)):
             cur_b, _ = _currency_before(text, start)
             if cur_b is None:
                 continue      # "W-9", "mp3", "H1", "v.2": part of a word; "Rs.1000" is money
@@ -716,7 +721,8 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     if re.search(r"(?:^|[•|;:,(]\s*)\+\s*$", t[max(0, n.start - 4):n.start]):
         return False      # "• +5% extra commission": an item that adds an uplift ("10 EUR + 1%" combines two parts)
     fwd = t[n.span_end:_next_number_start(t, n, hi)]
-    back = t[_prev_number_end(t, n, lo):n.start]
+    head = n if n.partner is None or n.start < n.partner.start else n.partner     # "earn between 4-10%": from the 4
+    back = t[_prev_number_end(t, head, lo):head.start]
     if _override_after(fwd) or r.override.search(back[-60:]) or r.override.match(after.lstrip()[:25]):
         return False      # "5% Tier 2 payments": the numbered tier is cut from `fwd` by its own number
     if _network_level_before(t, n) or _uplift_on_top(t, lo, hi):
@@ -1107,8 +1113,26 @@ def _rates_without_commission_word(t: str, clauses, nums: list[_Num], example: s
     pcts = _labelled_rate(t, clauses, nums, example)
     if pcts:
         return pcts, [], []
-    pcts = _tier_table_rates(t, clauses, nums, example)
+    pcts = _tier_table_rates(t, clauses, nums, example) or _rate_before_window_cell(t, clauses, nums, example)
     return pcts, [], [i for i, c in enumerate(clauses) if any(_in(c, n) for n in pcts)]
+
+
+def _rate_before_window_cell(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
+    """"Venchi 2% 45 days High-end chocolate": a row of a program comparison table (name, rate, cookie length); the
+    one rate (or range) written right before a cookie-length cell is the commission, with no commission word."""
+    pcts = [n for n in nums if n.kind == "pct"]
+    last = max(pcts, key=lambda n: n.span_end, default=None)
+    if last is None or len(pcts) - (last.partner in pcts) != 1 or last.role is not None:
+        return []
+    i = next((i for i, c in enumerate(clauses) if _in(c, last)), None)
+    if i is None or i in example or not _vocab_rx("window_cell_after_rate").match(t, last.span_end):
+        return []
+    if not _pct_is_commission(t, last, *clauses[i]):
+        return []
+    rates = [n for n in pcts if n is last or n is last.partner]
+    for n in rates:
+        n.role = "commission"
+    return rates
 
 
 def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
@@ -1124,7 +1148,8 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
         found = False
         # "refer five friends who buy $200, you earn $30": an earned amount next to a purchase
         # amount is arithmetic on an example, not the rate
-        worked = any(n.kind == "money" and _in((s, e), n) and _purchase_amount(t, n, s) for n in nums)
+        worked = any(n.kind == "money" and _in((s, e), n) and _purchase_amount(t, n, s)
+                     and not _spend_condition(t, n, s, nums) for n in nums)
         case_from = _worked_case(t, s, e, nums) if worked else None
         stated_end = _example_cut(t, s, e, i, example)
         for n in nums:
@@ -1178,6 +1203,13 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
 
 
 # --- amounts that are no reward (session 8): a rate worked out, a payout limit, a total over many referrals -----------
+def _spend_condition(t: str, n: _Num, s: int, nums: list[_Num]) -> bool:
+    """"after the referred user spends €11.90", with no rate stated anywhere: a spend that unlocks a reward, not the
+    purchase of a worked example (which works the reward out from a rate)."""
+    return not any(m.kind == "pct" for m in nums) and bool(
+        _vocab_rx("spend_condition_before").search(t, max(s, n.start - 30), n.start))
+
+
 def _worked_out_amount(t: str, n: _Num, pcts: list[_Num], nums: list[_Num]) -> bool:
     """"80% of every sale: on a ₹1,299 plan you earn ₹1,039": an amount equal to a stated commission rate applied to
     another amount written shortly before it (a price, a purchase; never a payout threshold) is that rate worked out
@@ -1349,9 +1381,10 @@ def _without_total_cap(t: str, money: list[_Num]) -> list[_Num]:
     if len(caps) != 1:
         return money
     cap = caps[0]
-    if _rules().unit_after.match(t, cap.span_end) and not _PER_PERIOD_AFTER.match(t, cap.span_end):
-        return money        # "up to $150 per referral" is a rate of its own
     others = [n for n in money if n is not cap and n.currency == cap.currency]
+    if _rules().unit_after.match(t, cap.span_end) and not _PER_PERIOD_AFTER.match(t, cap.span_end) \
+            and not _sum_of(cap, others):
+        return money        # "up to $150 per referral" is a rate of its own, unless it adds the others up
     sentence_end = re.search(r"[.!?](?:\s|$)", t[cap.span_end:])
     own_end = cap.span_end + sentence_end.end() if sentence_end else len(t)
     apart = [n for n in others if n.start >= own_end or n.start < cap.start]
@@ -1359,6 +1392,12 @@ def _without_total_cap(t: str, money: list[_Num]) -> list[_Num]:
         cap.role = None
         return others
     return money
+
+
+def _sum_of(cap: _Num, others: list[_Num]) -> bool:
+    """"$20 for lenses ... $10 for glasses ... up to $30 for each person you refer": an "up to" amount equal to the sum of
+    two or more amounts stated apart is their total, even with a unit after it."""
+    return len(others) >= 2 and abs(sum(n.value for n in others) - cap.value) < 0.005
 
 
 _YOU_RECEIVE = re.compile(r"(?i)\byou(?:'ll| will| can| may| could| would)?(?: \w+)?\s+"
@@ -1538,6 +1577,27 @@ _BILLING_PLAN = re.compile(r"(?i)\b(?:for|on|of) (?:any |all |the |each |an? )?(
                            r"(?:(?:paid|billed|prepaid|pre-paid) )?(?:plans?|subscriptions?|memberships?|licen[cs]es?)\b")
 
 
+# a rate given for a named plan ("30% commission on Enterprise plans and 20% on all other plans", "Professional Plan
+# ($24/year): 15% commission") or for an order-value band ("25% on orders under £250 and 30% on orders of £251")
+_RATE_OF_PLAN = re.compile(
+    r"(?i)\d\s*%\s*(?:[\w-]+\s+){0,2}?(?:on|for|with)\s+(?P<a>(?:[\w-]+\s+){0,2}?)(?:plans?|packages?|editions?)\b"
+    r"|\b(?P<b>(?-i:[A-Z][\w-]*))\s+(?:plan|package|edition)\b[^%|;.]{0,30}?[:–-]\s*\d+(?:\.\d+)?\s*%"
+    r"|\d\s*%\s*(?:[\w-]+\s+){0,2}?(?:on|for)\s+(?:all\s+|any\s+)?(?:orders?|purchases?|sales|baskets?)\s+"
+    r"(?P<c>under|over|above|below|of|from|up to|exceeding|less than|more than)\s*[$€£]\s?\d")
+_PLAN_DETERMINERS = {"the", "all", "any", "our", "your", "a", "an", "each", "every", "its", "their"}
+
+
+def _rate_per_named_plan(text: str) -> bool:
+    """Two different plans (or order-value bands), each named beside its own rate: the rate depends on the plan."""
+    keys = set()
+    for m in _RATE_OF_PLAN.finditer(text):
+        words = [w for w in (m.group("a") or m.group("b") or m.group("c") + str(m.start())).lower().split()
+                 if w not in _PLAN_DETERMINERS]
+        if words:
+            keys.add(" ".join(words))
+    return len(keys) >= 2
+
+
 def _rate_per_billing_plan(text: str) -> bool:
     """"20% for any annual plans ... 40% for any monthly plans": rates of two billing plans (one plan named beside a
     renewal rate, "40% on annual plans plus 30% on renewals", is no plan tier)."""
@@ -1551,7 +1611,7 @@ def _tiered(t: str, clauses, idxs: list[int]) -> bool:
     after = t[clauses[nxt][0]:clauses[nxt][1]] if nxt < len(clauses) else ""
     # "tier", a boundary ("> 200 | 10%") or a sales band ("$100 in sales – ... 40%") just before a rate
     return bool(_TIER_MARKERS.search(text) or re.search(r"\btier|(?<![\w-])[<>≥≤]=?\s*[$€£]?\d", prev, re.I)
-                or _SALES_BAND_BEFORE.search(prev) or _rate_per_billing_plan(text)
+                or _SALES_BAND_BEFORE.search(prev) or _rate_per_billing_plan(text) or _rate_per_named_plan(text)
                 or any(_COUNT_BAND.search(t, *clauses[i - 1]) for i in idxs if i > 0)
                 or _VOLUME_WORDING.search(text + " " + after)
                 or _vocab_rx("volume_wording_foreign").search(" ".join((prev, text, after))))
@@ -1573,6 +1633,7 @@ _OTHER_SUBJECT = re.compile(r"(?i)\b(?:customers?|users?|clients?|they|subscribe
 _LABEL_AFTER = re.compile(r"(?i)(?:\s+\w+){0,2}\s*:")
 _OWN_CONTRACT_BEFORE = re.compile(r"(?i)\byour (?:own )?(?:contract|membership|subscription|plan|account|agreement"
                                   r"|licen[cs]e)\s+$")
+_RENEW_YOUR_AFTER = re.compile(r"(?i)\s+your\b")     # (session 9) "renew your content": the affiliate's own
 _NO_COMMISSION_ON = re.compile(r"(?i)no commissions? on\W+(?:\w+\W+){0,2}$")
 
 
@@ -1726,8 +1787,9 @@ def _recurring_cue(t: str, s: int, e: int) -> Found | None:
             if _duration_word_names_a_product(t, m.end(), "recurring_not_commission_after"):
                 continue     # "a recurring direct deposit of payroll" is the customer's deposit
             if re.match(r"(?i)renew", m.group(0)) and (_NO_COMMISSION_ON.search(t[max(s, m.start() - 40):m.start()])
-                                                      or _OWN_CONTRACT_BEFORE.search(t, max(s, m.start() - 30), m.start())):
-                continue     # "upon your contract renewal" renews the affiliate's own plan
+                                                      or _OWN_CONTRACT_BEFORE.search(t, max(s, m.start() - 30), m.start())
+                                                      or _RENEW_YOUR_AFTER.match(t, m.end())):
+                continue     # "upon your contract renewal", "renew your links" renew the affiliate's own things
             return Found(True, (m.start(), m.end()))
     return None
 
@@ -1751,7 +1813,12 @@ def _same_field(t: str, start: int, end: int, s: int, e: int, reach: int = 15) -
 
 
 _MONTHS_PER_UNIT = {"year": 12.0, "años": 12.0, "ans": 12.0, "jahr": 12.0, "day": 1 / 30.4}
-_AFTER_CLICK = re.compile(r"(?i)\s*(?:after|from|of) (?:the |their |a |your )?(?:[\w-]+ )?click")
+_AFTER_CLICK = re.compile(r"(?i)\s*(?:after|from|of) (?:the |their |a |your )?(?:[\w-]+ )?click"
+                          # (session 9) "for up to one year from when you send them": counted from the visit
+                          r"|\s*(?:after|from|since) (?:when |the (?:time|moment|day|date) )?"
+                          r"(?:you (?:first )?(?:send|sent|direct)|they (?:first )?(?:click|visit|land|arrive))\w*\b")
+# (session 9) "only the first purchase, not over the first year": a cap said not to apply
+_NEGATED_CAP_BEFORE = re.compile(r"(?i)\b(?:not|rather than|instead of)\s+(?:just |only |even )?$")
 
 
 def _months_cap(t: str, s: int, e: int) -> Found | None:
@@ -1769,8 +1836,8 @@ def _months_cap(t: str, s: int, e: int) -> Found | None:
             continue     # "paid out over two months": a one-off amount in installments
         if re.match(r"\s*:", t[m.end():]):
             continue     # "First 12 months: 30% | Thereafter: 20%" labels a rate period, it caps nothing
-        if _AFTER_CLICK.match(t, m.end()):
-            continue     # "paid up to 1 year after the promotion click" is the attribution window
+        if _AFTER_CLICK.match(t, m.end()) or _NEGATED_CAP_BEFORE.search(before):
+            continue     # "paid up to 1 year after the promotion click" is the attribution window; "not over a year"
         if _customer_window(t, s, m.start()):
             continue     # "requirements in the first two months": the customer's qualifying window
         if re.match(r"(?i)\s*or (?:less|more|longer|shorter)\b", t[m.end():]):
@@ -1906,6 +1973,7 @@ def _any_commission_in(terms: Terms, clause: tuple[int, int]) -> bool:
 
 
 _UNIT_PHRASE = re.compile(r"(?i)(?:per|for (?:every|each)|each(?!\s+time\b)|refers? (?:a|an)|creates? an?"
+                          r"|for (?:the|a|an)(?=\s+(?:purchase|sale|order|lead|sign-?up)s?\b)"     # "$20 for the purchase"
                           r"|(?<!for )every(?!\s+(?:time|month|year|week|day|quarter)\b)"
                           r"|f(?:ü|ue)r jede[nrs]?|pro)\s+"
                           r"(?:new |qualified |valid |paid |unique |active |neue[nrs]? |kostenlose[nrs]? )*"
@@ -2039,6 +2107,9 @@ _LIFETIME_COOKIE = re.compile(r"(?i)\b(?:lifetime|permanent|never expir\w*|unlim
 _LIFETIME_WORD = re.compile(r"(?i)\b(?:lifetime|forever|unlimited|never expires?|permanent)\b")
 _SESSION_COOKIE = re.compile(r"(?i)\bsession cookies?\b")
 _SESSION_FIELD = re.compile(r"(?i)\bsession\b|\bno cookie\b|\bbrowser close")
+# "Cookie Duration: Session", "Cookie life | session": a cookie label whose value is the browser session (0 days)
+_SESSION_LABEL = re.compile(r"(?i)\bcookies?(?:[\s-]+(?:duration|length|life(?:time|span)?|period|window))?"
+                            r"\s*(?:[:|=–]|\s-)\s*(?:browser )?session\b")
 
 
 def _cookie(t: str, clauses, terms: Terms, context) -> None:
@@ -2060,6 +2131,16 @@ def _cookie(t: str, clauses, terms: Terms, context) -> None:
         terms.cookie_days = _cookie_label_number(t)
 
 
+def _whole_words(t: str, a: int, b: int, s: int, e: int) -> str:
+    """The text from a to b widened (inside s..e) to whole words: a window cut mid-word would read "ibution period"
+    for "attribution period" and "ithdrawable" for "withdrawable", losing the cue or the veto that word carries."""
+    while a > s and t[a - 1].isalnum() and t[a].isalnum():
+        a -= 1
+    while b < e and t[b - 1].isalnum() and t[b].isalnum():
+        b += 1
+    return t[a:b]
+
+
 def _caps_the_commission(t: str, terms: Terms, ds: int, de: int) -> bool:
     """A duration already read as the recurring commission's cap ("20% recurring for 12 months", "commission on each
     subscription attributed to you within the first 12 months of billing") is not the attribution window, unless a
@@ -2073,7 +2154,7 @@ def _caps_the_commission(t: str, terms: Terms, ds: int, de: int) -> bool:
 # A cookie label whose value is a bare number, the unit in the label or implied ("Cookie Duration (days) | 30",
 # "Cookie length: 45", "Attribution window (days): 14"); a number with a unit, a percent or a decimal is not this
 _COOKIE_LABEL_NUMBER = re.compile(r"(?i)\b(?:cookies?(?:[\s-]+(?:duration|length|life(?:time|span)?|period|window|days?))?"
-                                  r"|(?:tracking|attribution|referral)[\s-]+(?:duration|period|window|days?))"
+                                  r"|(?:tracking|attribution|referral)[\s-]+(?:duration|period|window|days?)|return days)"
                                   r"\s*(?:\((?:in\s+)?days?\))?\s*[:|=–-]?\s*(\d{1,4})(?=\s*(?:$|[|;,\n]|\.(?!\d)))")
 
 
@@ -2086,7 +2167,7 @@ def _cookie_label_number(t: str) -> Found | None:
 
 def _cookie_words_without_numbers(t: str, s: int, e: int, terms: Terms, context) -> None:
     clause = t[s:e]
-    m = _SESSION_COOKIE.search(clause)
+    m = _SESSION_COOKIE.search(clause) or _SESSION_LABEL.search(t, max(0, s - 40), e)
     if m:
         terms.cookie_days = Found(0.0, (s + m.start(), s + m.end()))
     if _LIFETIME_COOKIE.search(clause) or (context == "cookie" and _LIFETIME_WORD.search(clause)):
@@ -2125,9 +2206,20 @@ def _cookie_keywords(t: str, clauses, i: int, context) -> list[tuple[int, int]]:
         keywords.append((s, s))     # "… Affiliate Cookie Duration | 30 days": the label closed the clause before
     if _bare_duration_cell(t, clauses, i):
         keywords.append((s, s))
+    keywords += _window_cells_after_rate(t, s, e)
     if context == "cookie":
         keywords.append((s, s))
     return keywords
+
+
+_RATE_CELL_BEFORE = re.compile(r"\d\s*%\s*\|?\s*$")
+
+
+def _window_cells_after_rate(t: str, s: int, e: int) -> list[tuple[int, int]]:
+    """"Peak Chocolate Up to 32% 90 days Health": in a comparison-table row the cell right after the rate is the
+    cookie length; each such duration is its own cue."""
+    return [(ds, ds) for _, ds, _ in _durations(t, s, e)
+            if _RATE_CELL_BEFORE.search(t, max(s, ds - 12), ds) and _vocab_rx("window_cell_after_rate").match(t, ds - 1)]
 
 
 def _ends_with_cookie_label(t: str, s: int, e: int) -> bool:
@@ -2160,7 +2252,7 @@ def _cookie_candidates(t: str, clauses, i: int, context) -> list[tuple[float, fl
     for idx, (days, ds, de) in enumerate(durs):
         if days <= 0 or days > MAX_COOKIE_DAYS:
             continue
-        near = t[max(s, ds - 18):min(e, de + 14)]
+        near = _whole_words(t, max(s, ds - 18), min(e, de + 14), s, e)
         if (r.cookie_veto.search(near) and not r.cookie_word.search(near)) or _EVERY_BEFORE.search(t, max(s, ds - 8), ds):
             continue      # a hold, a refund window, a trial, a payout schedule
         before, after = t[max(s, ds - 30):ds], t[de:min(e, de + 40)]
@@ -2549,6 +2641,13 @@ _AND_PAID_AFTER = re.compile(r"(?i)\s+and\s+(?:then\s+)?(?:paid|sent|issued|dist
 _WATCHED_BEFORE = re.compile(r"(?i)\b(?:track|monitor|view|see|watch)(?:s|ed|ing)?"
                              r"(?: (?!(?:paid|pay\w*|sent|issued|transferred|disbursed)\b)[\w']+){0,3}\s+$")
 _PAYOUT_VERB = re.compile(r"(?i)\b(?:paid|payouts?|payments?|sent|issued|transferred)\b")
+# (session 9) "15% of the referee's subscription payment each month", "recurring payments each month for every
+# subscription": the customer's billing (or the commission's recurrence), not when the affiliate is paid
+_BILLED_BEFORE = re.compile(r"(?i)\b(?:(?:their|the|your|a|each|his|her|referee'?s|customer'?s|client'?s) subscription"
+                            r"(?:\s+(?:payments?|fees?|charges?|costs?))?|recurring (?:payments?|commissions?))\s+$")
+# (session 9) "cookies expire every 30 days", "the cookie is reset each month": how often a cookie lapses, not a payday
+_COOKIE_SUBJECT_BEFORE = re.compile(r"(?i)\bcookies?\b(?:\s+(?!(?:and|but|so|then|we|you|payments?|payouts?|commissions?)\b)"
+                                    r"[\w'-]+){0,4}\s+$")
 
 
 # one bill or payment of the customer (or of the referrer's own account): "a credit on your next monthly bill",
@@ -2584,7 +2683,7 @@ def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
     calculated = _CALCULATED_BEFORE.search(before) and not _AND_PAID_AFTER.match(t, m.end())
     money = _MONEY_BEFORE.search(before) and not _DAY_WINDOW_BEFORE.search(before)
     if _ORDINAL_BEFORE.search(before) or money or calculated or _WATCHED_BEFORE.search(before) \
-            or _COUNT_BEFORE.search(before):
+            or _COUNT_BEFORE.search(before) or _COOKIE_SUBJECT_BEFORE.search(before) or _BILLED_BEFORE.search(before):
         return True
     if (_NEXT_BEFORE_BILL.search(before) and _BILL_AFTER.match(t, m.end())) \
             or (_EVERY_BEFORE_PAYMENT.search(before) and _PAYMENT_AFTER.match(t, m.end())):
@@ -3060,13 +3159,15 @@ _DASH_AFTER = re.compile(r"(?<![.!?])\s-\s")     # not a bullet dash after a fin
 
 
 def _list_item_types(t: str, s: int, e: int) -> list[tuple[str, tuple[int, int]]]:
-    """The first mention of each type in one governed list item, unless it only describes the material."""
-    from matrix.normalize.text import CONDITIONAL, ITEM_ALLOWED_AFTER
+    """The first mention of each type in one governed list item, unless it only describes the material or is the
+    item's exception ("... other than those banners we approve")."""
+    from matrix.normalize.text import CONDITIONAL, EXCEPTED_BEFORE, ITEM_ALLOWED_AFTER
 
     if CONDITIONAL.search(t, s, e):      # "SEM - needs approval" is allowed on request
         return []
     return [(name, (m.start(), m.end())) for name, rx in _traffic_patterns() for m in [rx.search(t, s, e)]
-            if m is not None and not _described(t, s, name, m.start(), m.end()) and not ITEM_ALLOWED_AFTER.match(t, m.end())]
+            if m is not None and not _described(t, s, name, m.start(), m.end()) and not ITEM_ALLOWED_AFTER.match(t, m.end())
+            and not EXCEPTED_BEFORE.search(t, s, m.start())]
 
 
 def _inline_items_start(t: str, s: int, e: int) -> int | None:

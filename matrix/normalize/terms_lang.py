@@ -74,7 +74,8 @@ class _Lang:
         self.of_commission = re.compile(r"\s*" + _alternation(vocab["of_words"]) + r"\s+(?:[^\W\d_]+\s+)?"
                                         + _alternation(vocab["third_party_words"]) + r"\s+(?:[^\W\d_]+\s+){0,2}?"
                                         + _alternation(vocab["commission_nouns"]), ic)
-        self.units = [(unit, re.compile(_alternation(words) + r"(?![^\W\d_])", ic))
+        # (session 9) a unit of a script written without spaces may be followed by the next word at once ("12個月高達")
+        self.units = [(unit, re.compile(_alternation(words, whole=True), ic))
                       for unit, words in vocab["duration_units"].items()]
         self.one = re.compile(_alternation(vocab["one_words"]) + r"\s+$", ic)
         # a Latin or Cyrillic currency word ends a word; "원", "đ" may carry a particle ("1만원을")

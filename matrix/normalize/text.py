@@ -362,9 +362,11 @@ def _cell_label(text: str, off: int, seg: str, allowed: Spans, forbidden: Spans)
 
 
 def _list_item(seg: str, off: int, target: Spans, banned: bool) -> None:
-    """One item of a labelled list; "SEM - needs approval" in a banned list is allowed on request, not banned."""
+    """One item of a labelled list; "SEM - needs approval" in a banned list is allowed on request, not banned, and so is
+    the exception an item names ("... other than those banners we approve")."""
     for t, span in _types_in(seg, off):
-        if _qualified(seg, span[0] - off, t) or (banned and _CONDITIONAL.search(seg)):
+        if _qualified(seg, span[0] - off, t) or (banned and _CONDITIONAL.search(seg)) \
+                or _EXCEPTED_BEFORE.search(seg, 0, span[0] - off):
             continue
         target.setdefault(t, span)
 
@@ -405,6 +407,9 @@ def _traffic_rules(text: str) -> tuple[list[tuple[str, tuple[int, int]]], list[t
 _REQUIRED_AFTER = re.compile(r"^\s*(?:(?:is|are)\s+(?:required|mandatory|encouraged|preferred|ok|fine|welcome)"
                              r"|(?:needed|required|necessary)\b"     # "no forms or pop-ups required": a need, not a rule
                              r"|(?:that|which) (?:is|are)\b|(?:containing|including|includes?)\b)", re.I)
+# (session 9) "other than those banners", "except for our coupon codes": the exception to a ban, not banned
+EXCEPTED_BEFORE = _EXCEPTED_BEFORE = re.compile(r"\b(?:other than|except(?: for)?|apart from|save for)\s+"
+                                                r"(?:(?:those|these|the|our|any)\s+)?$", re.I)
 _ALLOWED_BEFORE = re.compile(r"(?:\bpermission to (?:run|use)|\bare ok to run|\bpermissible only)\W+(?:\w+\W+){0,3}$", re.I)
 
 
@@ -468,11 +473,16 @@ _OPENING_NO = re.compile(r"^\s*(?:[^:]{0,40}:\s*)?no\s+(?!(?:matter|need|longer|
 _VENUE_OR_ASIDE = re.compile(r"\(|\b(?:in|on|via|through|across|within|to|for|from|with|by)\b", re.I)
 
 
+# (session 9) an item of a list of what partners must be that opens with a negated "be": "Aren't coupon/deal sites or
+# using coupon extensions", "Are not adult sites"
+_OPENING_NOT_BE = re.compile(r"^\s*(?:aren'?t|are not|isn'?t|is not)\s+", re.I)
+
+
 def _negated_list(before: str) -> bool:
     """A negator earlier in the clause, with nothing positive between it and the type."""
     negs = list(_LIST_NEGATOR.finditer(before))
     if not negs:
-        opening = _OPENING_NO.match(before)
+        opening = _OPENING_NO.match(before) or _OPENING_NOT_BE.match(before)
         if opening is None:
             return False
         rest = before[opening.end():]
