@@ -62,6 +62,10 @@ TIE_NEIGHBOURS = 5
 # KEY_RANK_MAX members (or for the name key) it is a star on 3 hubs.
 KEY_GROUP_PARTNERS = 1
 KEY_RANK_MAX = 5000
+# A record's short fields all together (`short_field_pairs`: birth date, sex, postcode...) are a
+# key only where at most this many records share them: more is a shared attribute (a city and a
+# year), not one person's, and a group this small costs at most 1.5 pairs per member
+SHORT_KEY_MAX_GROUP = 4
 
 
 @dataclass
@@ -616,6 +620,41 @@ def key_pairs(records: Records, cross_only: bool, max_group: int,
     return np.asarray(ls, np.int64), np.asarray(rs, np.int64)
 
 
+def short_field_keys(records: Records) -> list[str | None]:
+    """Per record, its short fields (`_tie_break_fields`: dates and codes outside the name) joined,
+    or None where any of them is unknown or the spec has fewer than two.
+
+    Why: a register's typos hit the names hardest. On the ONS mock census vs CIS (session 9, third
+    part) 451 of the 602 true pairs that no blocker proposed had typo'd names (often both, or a
+    forename cut to an initial: KARVEY KARRIS / HARVEY HARRIS) and sex, birth day, month, year and
+    postcode all equal: the name views rank hundreds of closer spellings first. Every short field at once is
+    nearly one person's fingerprint; one field alone (a year, a city) is not, hence two or more.
+    All of them, not all but one: keys leaving one field out found 124 more census pairs but paired
+    co-inventors of one patent (same city and date) on PatentsView (B-cubed F1 0.940 -> 0.872)."""
+    fields = _tie_break_fields(records)
+    if len(fields) < 2:
+        return [None] * len(records)
+    cols = [[short_text(v) for v in records.values[c]] for c in fields]
+    return ["\x1f".join(v or "" for v in row) if all(row) else None for row in zip(*cols, strict=True)]
+
+
+def short_field_pairs(records: Records, cross_only: bool, active: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of records whose short fields are all known and all equal (`short_field_keys`),
+    in groups of at most `SHORT_KEY_MAX_GROUP` records (larger groups are skipped: not selective)."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, key in enumerate(short_field_keys(records)):
+        if key is not None:
+            groups[key].append(i)
+    ls: list[int] = []
+    rs: list[int] = []
+    src = records.source if cross_only else None
+    for members in groups.values():
+        if 2 <= len(members) <= SHORT_KEY_MAX_GROUP:
+            _all_or_star(members, SHORT_KEY_MAX_GROUP, src, active, ls, rs)
+    return np.asarray(ls, np.int64), np.asarray(rs, np.int64)
+
+
 def _all_or_star(members: list[int], max_group: int, src: list[str] | None, active: np.ndarray | None,
                  ls: list[int], rs: list[int]) -> None:
     """Every pair of a small key group; a star on its first three members for a very large one.
@@ -834,6 +873,9 @@ def block(records: Records, vectors: np.ndarray | None, k: int, cross_only: bool
                 found["tie_break"] = _canonical(*tie_break_pairs(records, tie, min(k, TIE_NEIGHBOURS), cross_only,
                                                                              active, bar.update), n)
     found["exact_key"] = _canonical(*key_pairs(records, cross_only, max_key_group, active), n)
+    short = _canonical(*short_field_pairs(records, cross_only, active), n)
+    if short.size:
+        found["short_fields"] = short
     allc = np.unique(np.concatenate(list(found.values()))) if found else np.zeros(0, np.int64)
     # people shared across person fields top up the records the name blockers left short, up to a
     # degree of 2 x neighbours (= 4k): every pair is a candidate of both its records, so that
