@@ -3245,7 +3245,9 @@ def _part_of_another_ban(t: str, name: str, span: tuple[int, int], found: dict[s
             return True
     if name not in ("no-email", "no-sms", "no-social") or "no-spam" not in found:
         return False
-    return bool(_WITHOUT_CONSENT.match(t, span[1])) or _example_of_spam(t, span)
+    spam = found["no-spam"]     # "purchased email lists": the channel word inside the spam ban's own words
+    inside = spam[0] <= span[0] and span[1] <= spam[1]
+    return inside or bool(_WITHOUT_CONSENT.match(t, span[1])) or _example_of_spam(t, span)
 
 
 _SPAM_EXAMPLES = re.compile(r"(?i)\bspam\w*\b[^.;|•]{0,120}?(?:\bincluding\b|\bsuch as\b|\be\.g\.|\bfor example\b|\(|:)[^.;|•]*$")
@@ -3375,7 +3377,22 @@ def _search_only_on_brand(t: str, span: tuple[int, int]) -> bool:
         if pats["search"].search(piece) and not any(rx.search(piece) for n, rx in _traffic_patterns()
                                                     if n == "brand-bidding"):
             return False
+        if _search_apart_from_brand(piece, pats["search"]):
+            return False
     return True
+
+
+def _search_apart_from_brand(piece: str, search: re.Pattern) -> bool:
+    """"PPC search activity and brand name bidding is forbidden": a search mention joined to the brand mention right
+    after it by a conjunction is a second banned practice, not the medium of the brand bid."""
+    from matrix.normalize.text import SEARCH_BRAND_COORDINATED
+
+    brands = [b.start() for n, rx in _traffic_patterns() if n == "brand-bidding" for b in rx.finditer(piece)]
+    for m in search.finditer(piece):
+        nxt = min((b for b in brands if b >= m.end()), default=None)
+        if nxt is not None and nxt - m.end() <= 25 and SEARCH_BRAND_COORDINATED.search(piece, m.end(), nxt):
+            return True
+    return False
 
 
 # "spam email", "unsolicited commercial email", "search engine spam": the ban is on spam, not on the channel;

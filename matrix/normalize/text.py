@@ -100,13 +100,17 @@ TRAFFIC_TYPES: dict[str, str] = {
                      r"(?: (?:names?|terms?|keywords?))?",
     "email": r"e-?mail(?:s|ing)?(?! address)(?: marketing| traffic)?|newsletters?",
     "spam": r"spam(?:s|m?ed|m?ing|my|mers?)?|cold[\s-]spam\w*|unsolicited|e-?mail blasts?"
-            r"|(?:mass|bulk) (?:e-?mails?|mail(?:ing|ings|outs?)|sms|messag\w+)",
+            r"|(?:mass|bulk) (?:e-?mails?|mail(?:ing|ings|outs?)|sms|messag\w+)"
+            # (session 9) mail to addresses nobody opted in for: "purchased email lists", "rented mailing lists"
+            r"|(?:purchased|bought|rented|harvested|scraped|third[\s-]party) (?:e-?mail|mailing) (?:lists?|addresses|databases?)",
     "social": r"social(?: media)?(?: traffic| ads)?|facebook|instagram|tiktok|meta ads",
     "search": r"\bppc\b|pay[\s-]per[\s-]click (?:ads|advertising|traffic|campaigns?)"
               r"|search(?:[\s-]based)?(?: ads| engine marketing)?|\bsem\b|(?-i:\bSEA\b)|google (?:ads?|shopping)|bing ads?"
               r"|adwords\w*",     # SEA: "search engine advertising", the European name for SEM
     # a "banner farm" is a kind of site (little content, many ads), not display advertising
-    "display": r"display(?! urls?\b)(?: ads| advertising| banners?)?|(?<!pop up )(?<!pop-up )(?<!popup )banners?(?! farms?\b)",
+    # (session 9) "display URL", "display domain", "display name": a field of a (search) ad, not display advertising
+    "display": r"display(?! (?:urls?|domains?|names?)\b)(?: ads| advertising| banners?)?"
+               r"|(?<!pop up )(?<!pop-up )(?<!popup )banners?(?! farms?\b)",
     "native": r"native(?: ads| advertising)?",
     "push": r"push(?: notifications?| traffic)?",
     "pop": r"pop(?:[\s-]?(?:ups?|unders?|s))?\b",
@@ -214,18 +218,29 @@ def _types_in(segment: str, offset: int = 0) -> list[tuple[str, tuple[int, int]]
     return [(n, span) for _, n, span in sorted(hits)]
 
 
+# (session 9) "PPC activity and brand bidding", "search ads or trademark bidding": a conjunction between a search
+# mention and a brand mention lists two practices; only a preposition ("PPC on brand terms") scopes one to the other
+SEARCH_BRAND_COORDINATED = re.compile(r"(?i)\b(?:and|or|nor|as well as)\b|&")
+
+
+def same_item(gap: str) -> bool:
+    """The text between a search mention and a brand mention joins them into one practice ("PPC on brand terms",
+    "brand SEM"): short, no list separator, no conjunction that would list them as two."""
+    return len(gap) <= 15 and not re.search(r"[|,;•]", gap) and not SEARCH_BRAND_COORDINATED.search(gap)
+
+
 def _brand_adjacent(segment: str, start: int, end: int) -> bool:
     """A brand-bidding mention that contains or touches a search mention, in the same list item ("brand SEM")."""
     for b in _TYPE_RE["brand-bidding"].finditer(segment):
         lo, hi = (b.end(), start) if b.end() <= start else (end, b.start())
-        if (b.start() <= start and end <= b.end()) or (0 <= hi - lo <= 15 and not re.search(r"[|,;•]", segment[lo:hi])):
+        if (b.start() <= start and end <= b.end()) or (0 <= hi - lo and same_item(segment[lo:hi])):
             return True
     return False
 
 
 def _brand_follows(segment: str, end: int, brands: list[int]) -> bool:
     """A brand-bidding mention right after a search mention, in the same list item ("PPC on brand terms")."""
-    return any(0 <= b - end <= 15 and not re.search(r"[|,;•]", segment[end:b]) for b in brands)
+    return any(0 <= b - end and same_item(segment[end:b]) for b in brands)
 
 
 _SEGMENT = re.compile(r"(?:[^\n.;!]|\.(?=\w))+")     # a dot inside a word ("site.com", "2.5") ends nothing
@@ -397,7 +412,7 @@ def _traffic_rules(text: str) -> tuple[list[tuple[str, tuple[int, int]]], list[t
     if "search" in forbidden and "brand-bidding" in forbidden:
         (ss, se), (bs, be) = forbidden["search"], forbidden["brand-bidding"]
         gap = text[se:bs] if se <= bs else text[be:ss]
-        if len(gap) <= 15 and not re.search(r"[|,;•]", gap):
+        if same_item(gap):
             del forbidden["search"]
     allowed_list = [(t, sp) for t, sp in allowed.items() if t not in forbidden]
     return allowed_list, sorted(forbidden.items(), key=lambda kv: kv[1][0])
