@@ -41,6 +41,9 @@ session 8; nobody developing runs it.
 `sealed10` (defined at 03:31 UTC in session 9 before that session's budget work: 49-day histories over 14 and 44
 campaigns, budgets 0.6-1.7x, NB size 4, a Sunday-heavy week; see matrix/budget/simulator.py) is run once by the lead at
 the end of session 9; nobody developing runs it.
+`sealed11` (defined at 06:31 UTC in session 10 before that session's budget work: 77-day histories over 9 and 52
+campaigns, budgets 0.7-2.0x, 30 % S-curves, a mid-week-heavy week; see matrix/budget/simulator.py) is run once by the
+lead at the end of session 10; nobody developing runs it.
 `sealed6` (defined at 18:15 UTC in session 6 before that session's budget work: 70-day histories over 16 and 48
 campaigns, budgets 0.5-2.2x the historical one, half S-curves, late launches; see matrix/budget/simulator.py) was run
 by the lead at the end of session 6 (its first run crashed on a numerical overflow, fixed without tuning and run again;
@@ -92,7 +95,8 @@ FAMILY_SIZES: dict[str, dict] = {"sealed": {"campaigns": (20, 50), "history_days
                                   "sealed7": {"campaigns": (8, 30), "history_days": 56},
                                   "sealed8": {"campaigns": (12, 40), "history_days": 84},
                                   "sealed9": {"campaigns": (10, 36), "history_days": 63},
-                                  "sealed10": {"campaigns": (14, 44), "history_days": 49}}
+                                  "sealed10": {"campaigns": (14, 44), "history_days": 49},
+                                  "sealed11": {"campaigns": (9, 52), "history_days": 77}}
 
 
 def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int,

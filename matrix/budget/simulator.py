@@ -304,6 +304,21 @@ FAMILIES: dict[str, dict] = {
                  "theta_choices": (0.0, 0.2, 0.4, 0.6), "budget_scale": (0.6, 1.7), "level_steps": (0, 3),
                  "level_step_range": (0.45, 2.2), "pause_prob": 0.05, "late_start": (0.18, 6, 18),
                  "dow": (0.97, 0.95, 0.96, 0.98, 1.0, 1.04, 1.12)},
+    # sealed11: defined at 06:31 UTC on 2026-12-01 (start of session 10, before any budget work) and run once at the
+    # end by the lead, never by the developer. Ways an account differs again:
+    # - 77-day histories over 9 and 52 campaigns, levels 0.04-4.5x the best level with 5-40 % daily jitter, 1-3
+    #   budget steps (x0.5-2.5), 2 % paused days, 10 % of campaigns launched in the last 10-30 days;
+    # - a planning budget 0.7-2.0x the historical one;
+    # - 30 % S-curves (s 1.4-3.5), concave ones s 0.6-1.0, carry-over up to 0.5;
+    # - AOV 10-300, NB size 8, commission sigma 0.6; drift 0.004/day; change-points in 25 % of campaigns
+    #   (x0.55-1.6); a mid-week-heavy week.
+    "sealed11": {"noise": "nb", "spread": (0.04, 4.5), "jitter": (0.05, 0.4), "changepoint_prob": 0.25,
+                 "s_share": 0.3, "aov_range": (10.0, 300.0), "seed_base": 1_313_000, "dispersion": 8.0,
+                 "revenue_sigma": 0.6, "s_range": (1.4, 3.5), "concave_s_range": (0.6, 1.0),
+                 "changepoint_window": (0.2, 1.5), "changepoint_factors": (0.55, 0.8, 1.25, 1.6), "drift_sd": 0.004,
+                 "theta_choices": (0.0, 0.1, 0.3, 0.5), "budget_scale": (0.7, 2.0), "level_steps": (1, 3),
+                 "level_step_range": (0.5, 2.5), "pause_prob": 0.02, "late_start": (0.10, 10, 30),
+                 "dow": (0.96, 1.03, 1.07, 1.06, 1.0, 0.95, 0.93)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
