@@ -9,6 +9,8 @@ every record gets only a few candidates, so scoring stays linear in the input si
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
@@ -86,7 +88,7 @@ class Candidates:
         return set(zip(self.left.tolist(), self.right.tolist(), strict=True))
 
 
-def _row_topk(sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _row_topk(sims: np.ndarray, k: int, scratch: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(column indices, values) of each row's k largest entries, in no particular order.
 
     Why torch when it is there (sentence-transformers brings it): `torch.topk` is a partial
@@ -100,6 +102,10 @@ def _row_topk(sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         except ImportError:  # pragma: no cover - torch comes with the embedding model
             torch = None
     if torch is None:
+        if scratch and sims.flags.writeable:  # the caller is done with `sims`: negated in place, no copy
+            neg = np.negative(sims, out=sims)
+            part = np.argpartition(neg, k - 1, axis=1)[:, :k]
+            return part, -np.take_along_axis(neg, part, axis=1)
         part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         return part, np.take_along_axis(sims, part, axis=1)
     vals, idx = torch.topk(torch.from_numpy(np.ascontiguousarray(sims, dtype=np.float32)), k, dim=1)
@@ -114,7 +120,8 @@ def _topk_dense(q: np.ndarray, t: np.ndarray, k: int, q_idx: np.ndarray, t_idx: 
     k = min(k, t.shape[0] - (1 if same else 0))
     if k <= 0:
         return [np.zeros(0, np.int64), np.zeros(0, np.int64)]
-    for start in range(0, q.shape[0], _CHUNK):
+
+    def one(start: int) -> tuple[np.ndarray, np.ndarray, int]:
         sims = q[start:start + _CHUNK] @ t.T
         if sparse.issparse(sims):
             sims = sims.toarray()
@@ -122,13 +129,47 @@ def _topk_dense(q: np.ndarray, t: np.ndarray, k: int, q_idx: np.ndarray, t_idx: 
         if same:  # never one's own neighbour
             rows = np.arange(sims.shape[0])
             sims[rows, rows + start] = -np.inf
-        part, top = _row_topk(sims, k)
+        n_rows = sims.shape[0]
+        part, top = _row_topk(sims, k, scratch=True)  # overwrites sims
         keep = top > 0  # no similarity at all: not a candidate
-        ql = np.repeat(q_idx[start:start + sims.shape[0]], k).reshape(-1, k)
-        out_l.append(ql[keep])
-        out_r.append(t_idx[part][keep])
-        tick(sims.shape[0])
+        ql = np.repeat(q_idx[start:start + n_rows], k).reshape(-1, k)
+        return ql[keep], t_idx[part][keep], n_rows
+
+    _import_torch_for(t.shape[0])  # before the threads: two threads importing torch at once crash
+    for ql_, tr_, rows_done in _in_order(one, range(0, q.shape[0], _CHUNK)):
+        out_l.append(ql_)
+        out_r.append(tr_)
+        tick(rows_done)
     return [np.concatenate(out_l), np.concatenate(out_r)]
+
+
+# Chunks of a neighbour search run on this many threads: the sparse product, the dense copy and
+# the selection release the GIL, and each chunk is independent (results are taken in chunk order,
+# so the output is the same as one thread's).
+SEARCH_THREADS = min(4, os.cpu_count() or 1)
+
+
+def _import_torch_for(width: int) -> None:
+    """Import torch here, in the calling thread, when `_row_topk` would import it for rows this
+    wide: importing it from two search threads at once crashed the process (segfault, PatentsView
+    inventors, 13k targets)."""
+    if "torch" not in sys.modules and width >= TORCH_TOPK_MIN_TARGETS:
+        try:
+            import torch  # noqa: F401
+        except ImportError:  # pragma: no cover - torch comes with the embedding model
+            pass
+
+
+def _in_order(fn, items):
+    """`map(fn, items)` on SEARCH_THREADS threads, yielded in the order of `items` as they finish."""
+    items = list(items)
+    if SEARCH_THREADS <= 1 or len(items) <= 1:
+        yield from map(fn, items)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=SEARCH_THREADS) as pool:
+        yield from pool.map(fn, items)
 
 
 def _dense_rows(block) -> np.ndarray:
@@ -165,20 +206,27 @@ def _topk_both_ways(a, b, k: int, a_idx: np.ndarray, b_idx: np.ndarray,
     rows_l, rows_r = [], []
     best_v = np.zeros((b.shape[0], 0), np.float32)  # per column of b: its best rows of a so far
     best_i = np.zeros((b.shape[0], 0), np.int64)
-    for start in range(0, a.shape[0], _CHUNK):
+
+    def one(start: int):
         sims = _dense_rows(a[start:start + _CHUNK] @ b.T)
         part, top = _row_topk(sims, ka)
         keep = top > 0  # no similarity at all: not a candidate
-        rows_l.append(np.repeat(a_idx[start:start + sims.shape[0]], ka).reshape(-1, ka)[keep])
-        rows_r.append(b_idx[part][keep])
         cpart, ctop = _col_topk(sims, min(kb, sims.shape[0]))
+        return (start, np.repeat(a_idx[start:start + sims.shape[0]], ka).reshape(-1, ka)[keep], b_idx[part][keep],
+                cpart, ctop, sims.shape[0])
+
+    # chunks are searched on threads; the running per-column top-k is merged in chunk order, as before
+    _import_torch_for(b.shape[0])
+    for start, row_l, row_r, cpart, ctop, n_rows in _in_order(one, range(0, a.shape[0], _CHUNK)):
+        rows_l.append(row_l)
+        rows_r.append(row_r)
         cand_v, cand_i = np.hstack([best_v, ctop]), np.hstack([best_i, cpart + start])
         if cand_v.shape[1] > kb:  # keep the best kb per column seen so far
             sel, best_v = _row_topk(cand_v, kb)
             best_i = np.take_along_axis(cand_i, np.asarray(sel, np.int64), axis=1)
         else:
             best_v, best_i = cand_v, cand_i
-        tick(sims.shape[0])
+        tick(n_rows)
     tick(b.shape[0])
     keep = best_v > 0
     cols_l = np.repeat(b_idx, best_v.shape[1]).reshape(-1, best_v.shape[1])[keep]
@@ -458,7 +506,8 @@ def _tie_break_view(records: Records, lead_view: tuple[np.ndarray, list[str], np
     queries = _tied(records, idx, texts)
     if not queries.any():
         return None
-    values = [[short_text(records.values[c][i]) for c in fields] for i in idx.tolist()]
+    short = [short_texts(records, c) for c in fields]
+    values = [[col[i] for col in short] for i in idx.tolist()]
     keyed = [" ".join([t] + [v for v in row if v]) for t, row in zip(texts, values, strict=True)]
     return idx, keyed, queries
 
@@ -476,6 +525,22 @@ def short_text(value) -> str | None:
     return as_text(value)
 
 
+def short_texts(records: Records, field: str) -> list[str | None]:
+    """`short_text` of every value of `field`, computed once per column: the tie-break view, its
+    agreement filter and the short-field keys each ask for all of them. The column list itself is
+    held (not its id), so another Records object is never mistaken for it."""
+    col = records.values[field]
+    hit = _SHORT_TEXTS.get(field)
+    if hit is not None and hit[0] is col:
+        return hit[1]
+    out = [short_text(v) for v in col]
+    _SHORT_TEXTS[field] = (col, out)
+    return out
+
+
+_SHORT_TEXTS: dict[str, tuple[list, list[str | None]]] = {}
+
+
 def _agree_on_most(records: Records, fields: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Per pair: known on both sides in at least one of `fields`, and equal in more than half of those.
 
@@ -488,7 +553,7 @@ def _agree_on_most(records: Records, fields: list[str], left: np.ndarray, right:
     agree = np.zeros(left.size, np.int64)
     known = np.zeros(left.size, np.int64)
     for c in fields:
-        col = np.array([short_text(v) or "" for v in records.values[c]], dtype=object)
+        col = np.array([t or "" for t in short_texts(records, c)], dtype=object)
         a, b = col[left], col[right]
         both = (a != "") & (b != "")
         known += both
@@ -549,9 +614,37 @@ def _lexical_pairs(records: Records, k: int, cross_only: bool, active: np.ndarra
 
 
 def lexical_matrix(texts: list[str]) -> sparse.csr_matrix:
-    """Character 3-gram TF-IDF rows (L2-normalized)."""
-    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), sublinear_tf=True, dtype=np.float32, min_df=1)
-    return vec.fit_transform(texts).tocsr()
+    """Character 3-gram TF-IDF rows (L2-normalized).
+
+    The n-grams are sklearn's `char_wb` ones (lower case, per word, padded with a space), taken
+    per distinct word from a cache (`_word_trigrams`): names repeat their words thousands of times.
+    The last matrix is kept: one blocking pass asks for the same texts more than once (the name
+    view and the exact-key groups' name matrix). Callers never modify it."""
+    key = tuple(texts)
+    if _LEXICAL_CACHE and _LEXICAL_CACHE[0] == key:
+        return _LEXICAL_CACHE[1]
+    vec = TfidfVectorizer(analyzer=_char_wb_trigrams, sublinear_tf=True, dtype=np.float32, min_df=1)
+    out = vec.fit_transform(texts).tocsr()
+    _LEXICAL_CACHE[:] = [key, out]
+    return out
+
+
+_LEXICAL_CACHE: list = []  # [texts, matrix] of the last `lexical_matrix` call
+
+
+def _char_wb_trigrams(doc: str) -> list[str]:
+    """sklearn's `char_wb` analyzer at ngram_range (3, 3): lower case, then per whitespace-split
+    word, the 3-grams of ' word ' (same n-grams, same order, so the same vocabulary and matrix)."""
+    out: list[str] = []
+    for w in doc.lower().split():
+        out += _word_trigrams(w)
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _word_trigrams(word: str) -> list[str]:
+    w = " " + word + " "
+    return [w[i:i + 3] for i in range(len(w) - 2)]
 
 
 def blocking_keys(records: Records) -> dict[str, list[str | None]]:
@@ -634,7 +727,7 @@ def short_field_keys(records: Records) -> list[str | None]:
     fields = _tie_break_fields(records)
     if len(fields) < 2:
         return [None] * len(records)
-    cols = [[short_text(v) for v in records.values[c]] for c in fields]
+    cols = [short_texts(records, c) for c in fields]
     return ["\x1f".join(v or "" for v in row) if all(row) else None for row in zip(*cols, strict=True)]
 
 
@@ -755,8 +848,19 @@ def person_key_matrix(records: Records, max_records: int = PERSON_KEY_MAX_RECORD
     vocab: dict[str, int] = {}
     rows: list[int] = []
     cols: list[int] = []
+    seen: dict[tuple[type, object], frozenset[str]] = {}  # per distinct value (names recur on many records)
+
+    def keys_of(value) -> frozenset[str]:
+        try:
+            return seen[type(value), value]
+        except KeyError:
+            out = seen[type(value), value] = person_blocking_keys(value)
+            return out
+        except TypeError:  # unhashable: on its own
+            return person_blocking_keys(value)
+
     for i in range(len(records)):
-        keys = frozenset().union(*(person_blocking_keys(records.raw[f][i]) for f in fields))
+        keys = frozenset().union(*(keys_of(records.raw[f][i]) for f in fields))
         for key in keys:
             rows.append(i)
             cols.append(vocab.setdefault(key, len(vocab)))

@@ -44,7 +44,19 @@ def correlation_clusters(n: int, left: np.ndarray, right: np.ndarray, weights: n
     """
     left, right, weights = np.asarray(left, np.int64), np.asarray(right, np.int64), np.asarray(weights, np.float64)
     keep = _positive_component_edges(n, left, right, weights)
-    return _greedy_contraction(n, left[keep], right[keep], weights[keep], cannot_link, exclusive)
+    left, right, weights = left[keep], right[keep], weights[keep]
+    # contract on the nodes the kept edges touch, renumbered in order (every other node is a
+    # singleton): the heap breaks ties by node number, and an order-preserving renumbering keeps
+    # every merge as it was, while the per-node Python state shrinks from all records to these
+    nodes = np.unique(np.concatenate([left, right]))
+    labels = np.arange(n, dtype=np.int64)
+    if nodes.size == 0:
+        return labels
+    local = _greedy_contraction(nodes.size, np.searchsorted(nodes, left), np.searchsorted(nodes, right), weights,
+                                None if cannot_link is None else np.asarray(cannot_link)[nodes],
+                                None if exclusive is None else [exclusive[i] for i in nodes.tolist()])
+    labels[nodes] = nodes[local]  # a local label is its cluster's smallest local index = smallest member
+    return labels
 
 
 def _positive_component_edges(n: int, left: np.ndarray, right: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -130,20 +142,14 @@ def _contract(adj: list[dict[int, float] | None], a: int, b: int, da: dict[int, 
 
 def _smallest_member_labels(parent: list[int]) -> np.ndarray:
     """Label every node with its cluster's smallest member index: deterministic whatever the merge order."""
-
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    roots = [find(i) for i in range(len(parent))]
-    smallest: dict[int, int] = {}
-    for i, r in enumerate(roots):
-        smallest.setdefault(r, i)
-    return np.array([smallest[r] for r in roots], dtype=np.int64)
+    root = np.asarray(parent, dtype=np.int64)
+    while True:  # pointer jumping: every node ends pointing at its root
+        up = root[root]
+        if np.array_equal(up, root):
+            break
+        root = up
+    _, first, inverse = np.unique(root, return_index=True, return_inverse=True)
+    return first[inverse].astype(np.int64)  # the first index carrying a root is its smallest member
 
 
 def one_to_one(n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, threshold: float,

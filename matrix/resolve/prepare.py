@@ -243,17 +243,40 @@ def _person_family_key(raw: str) -> str | None:
 
 def normalize_column(f, column: list[Any]) -> list[Any]:
     """Normalize one field's column; types that need the whole column (phone country, list
-    separator, day-first dates) look at it once here."""
+    separator, day-first dates) look at it once here. Each distinct value is normalized once
+    (`_per_distinct`)."""
     if f.type == "phone":
         region = f.country.upper() if f.country else ft.infer_region(column)
-        return [ft.phone(v, region) for v in column]
+        return _per_distinct(lambda v: ft.phone(v, region), column)
     if f.type == "list":
         sep = f.sep or ft.detect_separator(column)
-        return [ft.items(v, sep) for v in column]
+        return _per_distinct(lambda v: ft.items(v, sep), column)
     if f.type == "date":
         day_first = ft.infer_day_first(column)
-        return [ft.date(v, day_first) for v in column]
-    return [normalize_value(f.type, v) for v in column]
+        return _per_distinct(lambda v: ft.date(v, day_first), column)
+    return _per_distinct(lambda v: normalize_value(f.type, v), column)
+
+
+def _per_distinct(fn, column: list[Any]) -> list[Any]:
+    """`[fn(v) for v in column]`, calling `fn` once per distinct value.
+
+    Why: registers repeat most values (postcodes, states, given names, birth years), and parsing
+    them (dates, addresses, person names) was most of the time spent loading a 10k-record table.
+    `fn` is pure and its results are immutable (strings, numbers, frozen values), so records
+    sharing a value may share its result. Keyed by type as well as value: 1, 1.0 and True are
+    one dict key but not one normalized value."""
+    seen: dict[tuple[type, Any], Any] = {}
+    out = []
+    for v in column:
+        key = (type(v), v)
+        try:
+            r = seen[key]
+        except KeyError:
+            r = seen[key] = fn(v)
+        except TypeError:  # an unhashable value: normalized on its own
+            r = fn(v)
+        out.append(r)
+    return out
 
 
 def normalize_value(ftype: str, value: Any) -> Any:

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from rapidfuzz import process as rf_process
 from scipy import sparse
 
-from matrix.resolve.fieldtypes import date_typo, given_compatible
+from matrix.resolve.fieldtypes import _digits8, date_typo, given_compatible
 from matrix.resolve.prepare import Records, embedded_field, person_name_keys
 
 _CUTS: dict[str, list[float]] = {
@@ -63,42 +63,93 @@ def _levels_from_sim(sim: np.ndarray, cuts: list[float]) -> np.ndarray:
     return lv
 
 
+class _PerRecords:
+    """Arrays a comparison derives from one column, built once per Records object.
+
+    Why: `compare` runs on the candidate pairs and again on ~50k random pairs, in chunks; each
+    per-pair Python lookup (`vals[i]`, `x is None`) was most of a comparison's time. Gathering
+    precomputed arrays by pair index is one numpy call. The Records object itself is held (not
+    its id), so a new object is never mistaken for it.
+    """
+
+    def __init__(self, build: Callable[[Records], Any]) -> None:
+        self.build = build
+        self.rec: Records | None = None
+        self.data: Any = None
+
+    def __call__(self, rec: Records) -> Any:
+        if self.rec is not rec:
+            self.data, self.rec = self.build(rec), rec
+        return self.data
+
+
+def _codes(values, key: Callable[[Any], Any] | None = None) -> np.ndarray:
+    """Each value as an integer code (equal values, equal codes; `key` maps a value first); None -> -1."""
+    seen: dict[Any, int] = {}
+    if key is None:
+        return np.array([-1 if v is None else seen.setdefault(v, len(seen)) for v in values], dtype=np.int64)
+    return np.array([-1 if v is None else seen.setdefault(key(v), len(seen)) for v in values], dtype=np.int64)
+
+
+def _same(codes: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Both known (code >= 0) and equal."""
+    a = codes[left]
+    return (a >= 0) & (a == codes[right])
+
+
+def _pair_scores(texts: np.ndarray, left: np.ndarray, right: np.ndarray, scorer, where: np.ndarray,
+                 cutoff: float) -> np.ndarray:
+    """`scorer(texts[i], texts[j])` per pair in float64, as the scalar call returns it (a float32
+    result could round 87.99 up to a cut of 88), exact from `cutoff` (the lowest cut a level tests)
+    up and 0 below it (the scorer stops early there); only the pairs `where` selects are scored
+    (the others get -1: their level is decided without it), since the scorer is most of the cost."""
+    out = np.full(left.shape[0], -1.0, dtype=np.float64)
+    idx = np.flatnonzero(where)
+    if idx.size:
+        out[idx] = rf_process.cpdist(texts[left[idx]].tolist(), texts[right[idx]].tolist(), scorer=scorer, workers=1,
+                                     dtype=np.float64, score_cutoff=cutoff)
+    return out
+
+
 def _string_cmp(fname: str, ftype: str) -> Callable:
     scorer = fuzz.token_set_ratio if ftype in ("name", "text") else fuzz.ratio
     cuts = _CUTS[ftype]
     limit = 300 if ftype == "text" else 200
 
-    def compute(rec: Records, left: np.ndarray, right: np.ndarray, _v) -> np.ndarray:
+    def build(rec: Records):
         vals = rec.values[fname]
-        a = [vals[i] for i in left.tolist()]
-        b = [vals[i] for i in right.tolist()]
-        missing = np.array([x is None or y is None for x, y in zip(a, b, strict=True)], dtype=bool)
-        aa = [(x or "")[:limit] for x in a]
-        bb = [(y or "")[:limit] for y in b]
-        sim = rf_process.cpdist(aa, bb, scorer=scorer, workers=1) if aa else np.zeros(0)
-        sim = np.asarray(sim, dtype=np.float32)
-        if ftype == "name":
-            keys = rec.keys.get(fname)
-            if keys is not None:  # equal after dropping legal forms counts as exact
-                same = np.array(
-                    [keys[i] is not None and keys[i] == keys[j] for i, j in zip(left.tolist(), right.tolist(), strict=True)],
-                    dtype=bool,
-                )
-                sim[same] = 100.0
+        text = np.array([(x or "")[:limit] for x in vals] + [None], dtype=object)[:-1]  # (+None: always 1-d objects)
+        missing = np.array([x is None for x in vals], dtype=bool)
+        keys = rec.keys.get(fname) if ftype == "name" else None
+        return text, missing, None if keys is None else _codes(keys)
+
+    column = _PerRecords(build)
+
+    def compute(rec: Records, left: np.ndarray, right: np.ndarray, _v) -> np.ndarray:
+        text, missing, key_codes = column(rec)
+        unknown = missing[left] | missing[right]
+        # equal after dropping legal forms counts as exact
+        same = _same(key_codes, left, right) if key_codes is not None else np.zeros(left.shape[0], dtype=bool)
+        sim = np.full(left.shape[0], 100.0, dtype=np.float32)
+        todo = np.flatnonzero(~unknown & ~same)  # only these need the scorer
+        if todo.size:
+            # exact from the lowest cut up, 0 below it (a level never needs more): the scorer stops early
+            sim[todo] = rf_process.cpdist(text[left[todo]].tolist(), text[right[todo]].tolist(), scorer=scorer, workers=1,
+                                          score_cutoff=min(cuts))
         lv = _levels_from_sim(sim, cuts)
-        lv[missing] = -1
+        lv[unknown] = -1
         return lv
 
     return compute
 
 
 def _equal_cmp(fname: str) -> Callable:
+    column = _PerRecords(lambda rec: _codes(rec.values[fname]))
+
     def compute(rec: Records, left, right, _v) -> np.ndarray:
-        vals = rec.values[fname]
-        out = np.empty(left.shape[0], dtype=np.int8)
-        for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-            a, b = vals[i], vals[j]
-            out[n] = -1 if a is None or b is None else (0 if a == b else 1)
+        codes = column(rec)
+        out = np.where(codes[left] == codes[right], 0, 1).astype(np.int8)
+        out[(codes[left] < 0) | (codes[right] < 0)] = -1
         return out
 
     return compute
@@ -106,18 +157,14 @@ def _equal_cmp(fname: str) -> Callable:
 
 def _domain_cmp(fname: str) -> Callable:
     """0 same registered domain, 1 same name under another suffix (a country site), 2 different."""
+    column = _PerRecords(lambda rec: (_codes(rec.values[fname]), _codes(rec.values[fname], lambda d: d.split(".", 1)[0])))
 
     def compute(rec: Records, left, right, _v) -> np.ndarray:
-        vals = rec.values[fname]
-        out = np.empty(left.shape[0], dtype=np.int8)
-        for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-            a, b = vals[i], vals[j]
-            if a is None or b is None:
-                out[n] = -1
-            elif a == b:
-                out[n] = 0
-            else:
-                out[n] = 1 if a.split(".", 1)[0] == b.split(".", 1)[0] else 2
+        full, head = column(rec)
+        out = np.full(left.shape[0], 2, dtype=np.int8)
+        out[head[left] == head[right]] = 1
+        out[full[left] == full[right]] = 0
+        out[(full[left] < 0) | (full[right] < 0)] = -1
         return out
 
     return compute
@@ -125,11 +172,12 @@ def _domain_cmp(fname: str) -> Callable:
 
 def _number_cmp(fname: str) -> Callable:
     cuts = _CUTS["number"]
+    column = _PerRecords(lambda rec: np.array([np.nan if v is None else v for v in rec.values[fname]] + [np.nan],
+                                              dtype=np.float64)[:-1])
 
     def compute(rec: Records, left, right, _v) -> np.ndarray:
-        vals = rec.values[fname]
-        a = np.array([np.nan if vals[i] is None else vals[i] for i in left.tolist()], dtype=np.float64)
-        b = np.array([np.nan if vals[i] is None else vals[i] for i in right.tolist()], dtype=np.float64)
+        vals = column(rec)
+        a, b = vals[left], vals[right]
         denom = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-9)
         with np.errstate(invalid="ignore"):
             rel = np.abs(a - b) / denom
@@ -276,18 +324,175 @@ def _list_cmp(fname: str) -> Callable:
     return compute
 
 
+def _assign_levels(n_pairs: int, tests: list[np.ndarray]) -> np.ndarray:
+    """The first level whose test a pair passes (`len(tests)` for none), as `leveled` assigns it:
+    the tests are applied from the last to the first, so the earliest passing one is written last."""
+    out = np.full(n_pairs, len(tests), dtype=np.int8)
+    for k in reversed(range(len(tests))):
+        out[tests[k]] = k
+    return out
+
+
+def _person_columns(rec: Records, fname: str):
+    """Per record: the whole name's code, the family name's, the first given name's (with its length
+    and first letter), all given names' codes (-1 padded; one vocabulary with the family names) and
+    the name's text, for `person_levels` as array operations."""
+    vals = rec.values[fname]
+    n = len(vals)
+    vocab: dict[str, int] = {}
+    letters: dict[str, int] = {}
+    family = np.full(n, -1, np.int64)
+    first = np.full(n, -1, np.int64)
+    first_len = np.zeros(n, np.int64)
+    first_letter = np.full(n, -1, np.int64)
+    width = max((len(v.given) for v in vals if v is not None), default=0)
+    given = np.full((n, max(width, 1)), -1, np.int64)
+    for i, v in enumerate(vals):
+        if v is None:
+            continue
+        family[i] = vocab.setdefault(v.family, len(vocab))
+        for k, g in enumerate(v.given):
+            given[i, k] = vocab.setdefault(g, len(vocab))
+        if v.given:
+            first[i], first_len[i] = given[i, 0], len(v.given[0])
+            first_letter[i] = letters.setdefault(v.given[0][0], len(letters))
+    text = np.array([v.text if v is not None else "" for v in vals] + [None], dtype=object)[:-1]
+    return _codes(vals), family, first, first_len, first_letter, given, text
+
+
+def _person_cmp(fname: str) -> Callable:
+    """`person_levels` on whole arrays of pairs (same results as `leveled(fname, person_levels())`)."""
+    column = _PerRecords(lambda rec: _person_columns(rec, fname))
+
+    def compute(rec: Records, left, right, _v) -> np.ndarray:
+        whole, family, first, first_len, first_letter, given, text = column(rec)
+        same_family = family[left] == family[right]
+        no_given = (first[left] < 0) | (first[right] < 0)
+        initial = ((first_len[left] == 1) | (first_len[right] == 1)) & (first_letter[left] == first_letter[right])
+        compatible = no_given | (first[left] == first[right]) | initial
+        same = whole[left] == whole[right]
+        unknown = (whole[left] < 0) | (whole[right] < 0)
+        close = _pair_scores(text, left, right, fuzz.token_sort_ratio, ~unknown & ~same & ~(same_family & compatible),
+                             88) >= 88
+        crossed = (given[right] == family[left][:, None]).any(axis=1) | (given[left] == family[right][:, None]).any(axis=1)
+        out = _assign_levels(left.shape[0], [same, same_family & compatible, close, same_family | crossed])
+        out[unknown] = -1
+        return out
+
+    return compute
+
+
+def _address_columns(rec: Records, fname: str):
+    vals = rec.values[fname]
+    numbers: dict[str | None, int] = {}  # None is a value of its own here: two unknown numbers are "equal"
+    number = np.array([numbers.setdefault(v.number, len(numbers)) if v is not None else -1 for v in vals], np.int64)
+    no_number = np.array([v is not None and v.number is None for v in vals], dtype=bool)
+    unit = _codes([v.unit if v is not None else None for v in vals])
+    street = np.array([v.street if v is not None else "" for v in vals] + [None], dtype=object)[:-1]
+    return _codes(vals), number, no_number, unit, street
+
+
+def _address_cmp(fname: str) -> Callable:
+    """`address_levels` on whole arrays of pairs (same results as `leveled(fname, address_levels())`)."""
+    column = _PerRecords(lambda rec: _address_columns(rec, fname))
+
+    def compute(rec: Records, left, right, _v) -> np.ndarray:
+        whole, number, no_number, unit, street = column(rec)
+        unknown = (whole[left] < 0) | (whole[right] < 0)
+        same_number = number[left] == number[right]
+        either_unknown = no_number[left] | no_number[right]
+        # the street is compared only where a level could use it (the house numbers agree or one is unknown)
+        sim = _pair_scores(street, left, right, fuzz.token_set_ratio, ~unknown & (same_number | either_unknown), 75)
+        unit_ok = (unit[left] < 0) | (unit[right] < 0) | (unit[left] == unit[right])
+        out = _assign_levels(left.shape[0], [same_number & (sim >= 95) & unit_ok, same_number & (sim >= 75),
+                                             either_unknown & (sim >= 85), either_unknown | same_number])
+        out[unknown] = -1
+        return out
+
+    return compute
+
+
+def _date_columns(rec: Records, fname: str):
+    vals = rec.values[fname]
+    n = len(vals)
+    year = np.array([v.year if v is not None else 0 for v in vals], np.int64)
+    month = np.array([v.month if v is not None and v.month is not None else -1 for v in vals], np.int64)
+    day = np.array([v.day if v is not None and v.day is not None else -1 for v in vals], np.int64)
+    full = np.array([v is not None and v.month is not None and v.day is not None for v in vals], dtype=bool)
+    digits = np.zeros((n, 8), np.int64)
+    for i in np.flatnonzero(full).tolist():
+        text = _digits8(vals[i])
+        if len(text) != 8:  # a year past 9999: the generic loop decides (never met in practice)
+            return None
+        digits[i] = [ord(c) for c in text]
+    return _codes(vals), year, month, day, full, digits
+
+
+def _date_cmp(fname: str) -> Callable:
+    """`date_levels` on whole arrays of pairs (same results as `leveled(fname, date_levels())`,
+    `fieldtypes.date_typo` included)."""
+    column = _PerRecords(lambda rec: _date_columns(rec, fname))
+    generic = leveled(fname, date_levels())
+
+    def compute(rec: Records, left, right, _v) -> np.ndarray:
+        cols = column(rec)
+        if cols is None:
+            return generic(rec, left, right, _v)
+        whole, year, month, day, full, digits = cols
+        same = whole[left] == whole[right]
+        same_year = year[left] == year[right]
+        swapped = same_year & (month[left] == day[right]) & (day[left] == month[right])
+        da, db = digits[left], digits[right]
+        diff = da != db
+        n_diff = diff.sum(axis=1)
+        transposed = (diff[:, :-1] & diff[:, 1:] & (da[:, :-1] == db[:, 1:]) & (da[:, 1:] == db[:, :-1])).any(axis=1)
+        typo = full[left] & full[right] & ~same & (swapped | (n_diff == 1) | ((n_diff == 2) & transposed))
+        out = _assign_levels(left.shape[0], [same, typo, same_year, np.abs(year[left] - year[right]) <= 1])
+        out[(whole[left] < 0) | (whole[right] < 0)] = -1
+        return out
+
+    return compute
+
+
+def _phone_cmp(fname: str) -> Callable:
+    """`phone_levels` on whole arrays of pairs (same results as `leveled(fname, phone_levels())`)."""
+    column = _PerRecords(lambda rec: (_codes(rec.values[fname]),
+                                      _codes([v[-7:] if v is not None and len(v) >= 7 else None for v in rec.values[fname]])))
+
+    def compute(rec: Records, left, right, _v) -> np.ndarray:
+        whole, tail = column(rec)
+        out = _assign_levels(left.shape[0], [whole[left] == whole[right], _same(tail, left, right)])
+        out[(whole[left] < 0) | (whole[right] < 0)] = -1
+        return out
+
+    return compute
+
+
+# the typed comparisons as array operations; `leveled` with TYPED_LEVELS is their reference (tests)
+VECTOR_LEVELS = {"person": _person_cmp, "address": _address_cmp, "date": _date_cmp, "phone": _phone_cmp,
+                 "list": _list_cmp}
 TYPED_LEVELS = {"person": person_levels, "address": address_levels, "phone": phone_levels, "date": date_levels,
                 "list": list_levels}
 ADDRESS_NUMBER_MISMATCH_M = 0.05  # most of the match class that may carry two different house numbers
 
 
-def _codes_cmp(rec: Records, left, right, _v) -> np.ndarray:
-    codes = rec.codes
-    out = np.empty(left.shape[0], dtype=np.int8)
-    for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-        a, b = codes[i], codes[j]
-        out[n] = -1 if not a or not b else (0 if a & b else 1)
-    return out
+def _row_dots(x: sparse.csr_matrix, y: sparse.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Per pair, the dot product of row `left` of `x` and row `right` of `y` (shared items)."""
+    return np.asarray(x[left].multiply(y[right]).sum(axis=1)).ravel()
+
+
+def _codes_cmp_factory() -> Callable:
+    """0 when the two records share a code token (model number, SKU), 1 when both have codes but
+    none is shared, unknown otherwise; shared tokens are one sparse row product per pair."""
+    column = _PerRecords(lambda rec: _set_matrix(list(rec.codes)))
+
+    def compute(rec: Records, left, right, _v) -> np.ndarray:
+        x, size = column(rec)
+        out = np.where(_row_dots(x, x, left, right) > 0, 0, 1).astype(np.int8)
+        out[(size[left] == 0) | (size[right] == 0)] = -1
+        return out
+
+    return compute
 
 
 # pairs per gather: two (chunk x dim) float32 copies that stay in cache (6 MB at 384 dims); 65,536
@@ -319,33 +524,67 @@ def _people_cmp(fields: list[str]) -> Callable:
     one-off writer is strong evidence; a director with twenty films is not), 1 when others do
     too; 2: both name people in different fields, none shared; unknown otherwise. Same-field
     agreement is the field's own comparison, so it is not counted twice."""
-    # the records last seen, their keys per record ((field index, keys) for fields naming
-    # someone) and how many records carry each key; holding the Records itself (not its id) so
-    # a new object can never be mistaken for it
-    cache: list = [None, None, None]
+    def build(rec: Records):
+        """Per field: records x name keys (shared vocabulary), the same restricted to keys no more
+        than two records carry, and the sum over fields; and which fields name someone."""
+        per = [_names_keys(rec.raw[f]) for f in fields]
+        df = Counter(key for i in range(len(rec)) for key in frozenset().union(*(col[i] for col in per)))
+        vocab = {key: k for k, key in enumerate(df)}
+        rare = np.zeros(max(len(vocab), 1), np.float32)
+        rare[:len(vocab)] = [df[key] <= 2 for key in vocab]
+        mats = [_set_matrix_in(col, vocab) for col in per]
+        rare_mats = [(x @ sparse.diags(rare)).tocsr() for x in mats]
+        total = mats[0].copy()
+        for x in mats[1:]:
+            total = total + x
+        has = np.stack([np.array([bool(ks) for ks in col], dtype=bool) for col in per], axis=1)
+        return mats, rare_mats, total.tocsr(), has
 
-    def keys_of(rec: Records) -> tuple[list[list[tuple[int, frozenset[str]]]], Counter]:
-        if cache[0] is not rec:
-            per = [[(k, person_name_keys(rec.raw[f][i])) for k, f in enumerate(fields)] for i in range(len(rec))]
-            rows = [[(k, ks) for k, ks in row if ks] for row in per]
-            df = Counter(key for row in rows for key in frozenset().union(*(ks for _, ks in row)))
-            cache[:] = [rec, rows, df]
-        return cache[1], cache[2]
+    column = _PerRecords(build)
 
     def compute(rec: Records, left, right, _v) -> np.ndarray:
-        keys, df = keys_of(rec)
+        mats, rare_mats, total, has = column(rec)
         out = np.full(left.shape[0], -1, dtype=np.int8)
-        for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-            best = 3
-            for fa, ka in keys[i]:
-                for fb, kb in keys[j]:
-                    if fa != fb:
-                        shared = ka & kb
-                        best = min(best, (0 if min(df[x] for x in shared) <= 2 else 1) if shared else 2)
-            out[n] = -1 if best == 3 else best
+        if left.size == 0:
+            return out
+        # a pair of fields fa != fb with a name on each side: count pairs minus the same-field ones
+        ha, hb = has[left], has[right]
+        crossed = ha.sum(axis=1) * hb.sum(axis=1) - (ha & hb).sum(axis=1) > 0
+        shared = np.zeros(left.shape[0], dtype=bool)
+        shared_rare = np.zeros(left.shape[0], dtype=bool)
+        others = total[right]  # keys of the right record in any field; its same-field ones removed below
+        for x, xr in zip(mats, rare_mats, strict=True):
+            elsewhere = others - x[right]
+            shared |= np.asarray(x[left].multiply(elsewhere).sum(axis=1)).ravel() > 0
+            shared_rare |= np.asarray(xr[left].multiply(elsewhere).sum(axis=1)).ravel() > 0
+        out[crossed] = 2
+        out[shared] = 1
+        out[shared_rare] = 0
         return out
 
     return compute
+
+
+def _names_keys(column: list) -> list[frozenset[str]]:
+    """`person_name_keys` of every value of a column, computed once per distinct value."""
+    seen: dict[tuple[type, Any], frozenset[str]] = {}
+    out = []
+    for v in column:
+        try:
+            keys = seen[type(v), v]  # by type too: 1 and 1.0 are one dict key but not one text
+        except KeyError:
+            keys = seen[type(v), v] = person_name_keys(v)
+        except TypeError:  # unhashable: on its own
+            keys = person_name_keys(v)
+        out.append(keys)
+    return out
+
+
+def _set_matrix_in(sets: list[frozenset[str]], vocab: dict[str, int]) -> sparse.csr_matrix:
+    """Records x `vocab` (1 where a record's set holds the item); every item must be in `vocab`."""
+    rows = [i for i, st in enumerate(sets) for _ in st]
+    cols = [vocab[item] for st in sets for item in st]
+    return sparse.csr_matrix((np.ones(len(cols), np.float32), (rows, cols)), shape=(len(sets), max(len(vocab), 1)))
 
 
 def comparisons(records: Records, with_vectors: bool) -> list[Comparison]:
@@ -360,7 +599,7 @@ def comparisons(records: Records, with_vectors: bool) -> list[Comparison]:
             lv = TYPED_LEVELS[f.type]()
             cap: dict[str, Any] = dict(disagree_from=len(lv), max_disagree_m=f.max_mismatch or ADDRESS_NUMBER_MISMATCH_M) \
                 if f.type == "address" else dict(disagree_from=len(lv) if f.max_mismatch else None, max_disagree_m=f.max_mismatch)
-            compute = _list_cmp(f.name) if f.type == "list" else leveled(f.name, lv)
+            compute = VECTOR_LEVELS[f.type](f.name) if f.type in VECTOR_LEVELS else leveled(f.name, lv)
             comps.append(Comparison(f.name, len(lv) + 1, f.weight, compute,
                                     level_names=[x.name for x in lv] + ["else"], **cap))
         elif f.type == "categorical":
@@ -377,7 +616,7 @@ def comparisons(records: Records, with_vectors: bool) -> list[Comparison]:
         elif f.type == "number":
             comps.append(Comparison(f.name, len(_CUTS["number"]) + 1, f.weight, _number_cmp(f.name)))
     if any(records.codes):
-        comps.append(Comparison("codes", 2, 1.0, _codes_cmp))
+        comps.append(Comparison("codes", 2, 1.0, _codes_cmp_factory()))
     people = [f.name for f in records.spec.fields if f.type == "person" and f.weight > 0]
     if len(people) >= 2:  # one person filed under different roles by the two sources
         comps.append(Comparison(PEOPLE, len(PEOPLE_LEVELS), 1.0, _people_cmp(people), level_names=PEOPLE_LEVELS))
@@ -444,6 +683,48 @@ def random_pairs(records: Records, n_pairs: int, cross_only: bool, seed: int = 0
     return lp[keep], r[keep]
 
 
+def _known_column(levels: np.ndarray, c: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column `c` of a level matrix: the rows where it is known (bool) and their levels."""
+    col = levels[:, c]
+    known = col >= 0
+    return known, col[known]
+
+
+class _LevelIndex:
+    """A level matrix as indices into all comparisons' levels laid end to end, built once for
+    the EM iterations on it.
+
+    Why: EM ran a dozen small numpy calls per comparison per iteration (mask, gather, add,
+    bincount), 8 starts x ~30 iterations; here each iteration is one gather, one running sum
+    and one bincount. The sums are taken in the same order as before (comparison by comparison
+    for a pair's log odds, pair by pair for a level's mass), so the fit is the same to the bit.
+    """
+
+    def __init__(self, levels: np.ndarray, comps: list[Comparison]) -> None:
+        sizes = np.array([c.n_levels for c in comps], dtype=np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.total = int(self.offsets[-1])
+        lv = levels.astype(np.int64)
+        if lv.size and (lv >= sizes[None, :]).any():
+            raise ValueError("a comparison level beyond the comparison's levels")
+        known = lv >= 0
+        # per pair and comparison: its level's slot, or the trailing slot (weight 0) when unknown
+        self.flat = np.where(known, lv + self.offsets[:-1][None, :], self.total)
+        self.rows = np.nonzero(known)[0]  # row-major: each level's pairs in pair order
+        self.slots = self.flat[known]
+
+    def llr(self, level_weights: np.ndarray) -> np.ndarray:
+        """Per pair, the sum over comparisons (in order) of its level's weight (`level_weights`:
+        one per slot, plus a trailing 0 for unknown)."""
+        if self.flat.shape[1] == 0:
+            return np.zeros(self.flat.shape[0], dtype=np.float64)
+        return np.cumsum(level_weights[self.flat], axis=1)[:, -1]
+
+    def masses(self, weights: np.ndarray) -> np.ndarray:
+        """Per level slot, the summed `weights` of the pairs at that level."""
+        return np.bincount(self.slots, weights=weights[self.rows], minlength=self.total)
+
+
 @dataclass
 class FellegiSunter:
     """m/u per comparison level; `log_odds` sums weighted log2(m/u) over known comparisons."""
@@ -472,11 +753,19 @@ class FellegiSunter:
         """Per-pair weighted natural-log likelihood ratio."""
         total = np.zeros(levels.shape[0], dtype=np.float64)
         for c, comp in enumerate(self.comps):
-            col = levels[:, c]
-            known = col >= 0
+            known, col = _known_column(levels, c)
             w = np.log(self.m[c]) - np.log(self.u[c])
-            total[known] += comp.weight * w[col[known]]
+            total[known] += comp.weight * w[col]
         return total
+
+    def _level_weights(self) -> np.ndarray:
+        """Each level's weighted log likelihood ratio, all comparisons end to end, and a trailing 0
+        (the slot of an unknown comparison in `_LevelIndex`)."""
+        if not self.comps:
+            return np.zeros(1, dtype=np.float64)
+        ratio = np.log(np.concatenate(self.m)) - np.log(np.concatenate(self.u))
+        weight = np.repeat([c.weight for c in self.comps], [len(m) for m in self.m])
+        return np.concatenate([weight * ratio, [0.0]])
 
     prior_bounds: tuple[float, float] = (1e-6, 1 - 1e-6)
     wanted_prior: float = 0.0  # the largest prior EM asked for before the bounds clipped it
@@ -500,21 +789,25 @@ class FellegiSunter:
         self.wanted_prior = 0.0
         w = np.ones(levels.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
         total = float(w.sum())
+        index = _LevelIndex(levels, self.comps)  # fixed across iterations
+        off = index.offsets.tolist()
+        any_u = any(comp.name in update_u for comp in self.comps)
         for it in range(max_iter):
-            logit = math.log(prior / (1 - prior)) + self._llr(levels)
+            logit = math.log(prior / (1 - prior)) + index.llr(self._level_weights())
             post = 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
             self.wanted_prior = float((post * w).sum() / total)
             new_prior = float(np.clip(self.wanted_prior, lo, hi))
             delta = abs(new_prior - prior)
+            post_w = post * w
+            masses = index.masses(post_w)
+            umasses = index.masses((1 - post) * w) if any_u else None
             for c, comp in enumerate(self.comps):
-                col = levels[:, c]
-                known = col >= 0
-                mass = np.bincount(col[known], weights=(post * w)[known], minlength=comp.n_levels) + 1e-3
+                mass = masses[off[c]:off[c + 1]] + 1e-3
                 new_m = mass / mass.sum()
                 delta = max(delta, float(np.abs(new_m - self.m[c]).max()))
                 self.m[c] = new_m
-                if comp.name in update_u:
-                    umass = np.bincount(col[known], weights=((1 - post) * w)[known], minlength=comp.n_levels) + 1e-3
+                if umasses is not None and comp.name in update_u:
+                    umass = umasses[off[c]:off[c + 1]] + 1e-3
                     self.u[c] = umass / umass.sum()
             self._monotone()
             self._cap_disagreement()
@@ -545,13 +838,26 @@ class FellegiSunter:
             m[k:] = tail * w / w.sum()
             self.m[c] = m
 
+    def _rising(self) -> list[int]:
+        """The comparisons whose log Bayes factor rises somewhere from one level to the next (the
+        only ones `_monotone` changes), found for all comparisons at once."""
+        if not self.comps:
+            return []
+        sizes = [len(m) for m in self.m]
+        ratio = np.log(np.concatenate(self.m)) - np.log(np.concatenate(self.u))
+        owner = np.repeat(np.arange(len(sizes)), sizes)
+        rise = np.flatnonzero(ratio[1:] > ratio[:-1])
+        return np.unique(owner[rise][owner[rise] == owner[rise + 1]]).tolist()
+
     def _monotone(self) -> None:
         """Stronger agreement may never be weaker evidence: pool adjacent levels that violate it."""
-        for c in range(len(self.comps)):
+        for c in self._rising():  # already ordered elsewhere: nothing would be pooled
             m, u = self.m[c], self.u[c]
-            ratio = list(np.log(m) - np.log(u))
-            # pool-adjacent-violators on the log Bayes factor, weighted by m+u
-            blocks = [[ratio[i], m[i] + u[i], [i]] for i in range(len(ratio))]
+            log_ratio = np.log(m) - np.log(u)
+            # pool-adjacent-violators on the log Bayes factor, weighted by m+u (Python floats: the
+            # same IEEE doubles as numpy scalars, a fraction of the per-operation cost)
+            ratio, mu = log_ratio.tolist(), (m + u).tolist()
+            blocks = [[ratio[i], mu[i], [i]] for i in range(len(ratio))]
             i = 0
             while i < len(blocks) - 1:
                 if blocks[i][0] < blocks[i + 1][0]:
@@ -740,8 +1046,31 @@ def distinct_patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     if levels.shape[0] == 0:
         return levels, np.zeros(0, np.float64)
-    rows, counts = np.unique(levels, axis=0, return_counts=True)
-    return rows, counts.astype(np.float64)
+    key = _row_keys(levels)
+    if key is None:
+        rows, counts = np.unique(levels, axis=0, return_counts=True)
+        return rows, counts.astype(np.float64)
+    _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    return levels[first], counts.astype(np.float64)
+
+
+def _row_keys(levels: np.ndarray) -> np.ndarray | None:
+    """Each row of a level matrix as one int64 that sorts as the row does (lexicographically,
+    column by column, -1 first), or None when the rows have too many combinations for 63 bits.
+
+    Why: `np.unique(axis=0)` sorts rows as structured records, several times slower than sorting
+    integers; the keys give the same distinct rows in the same order (so EM sums the same floats
+    in the same order)."""
+    lv = levels.astype(np.int64) + 1  # unknown (-1) -> 0
+    if lv.size and lv.min() < 0:
+        return None
+    radix = lv.max(axis=0) + 1 if lv.size else np.ones(levels.shape[1], np.int64)
+    if float(np.prod(radix.astype(np.float64))) >= 2.0 ** 62:
+        return None
+    key = np.zeros(levels.shape[0], np.int64)
+    for c in range(levels.shape[1]):
+        key = key * int(radix[c]) + lv[:, c]
+    return key
 
 
 def fit_robust(comps: list[Comparison], u_levels: np.ndarray, levels: np.ndarray, bounds: tuple[float, float],
@@ -776,11 +1105,13 @@ def fit_robust(comps: list[Comparison], u_levels: np.ndarray, levels: np.ndarray
 
     shown = progress if progress is not None else (levels.shape[0] >= PROGRESS_MIN or None)
     bar = progress_bar(len(stages) * len(starts), "fitting", "EM starts", enabled=shown)
+    anchor = FellegiSunter(comps)
+    anchor.fit_u(u_levels)  # the same random-pair u for every start: counted once
     for stage, upd in stages:
         for share, steep in starts:
             bar.update(1)
             fs = FellegiSunter(comps, prior_bounds=(lo, hi))
-            fs.fit_u(u_levels)
+            fs.u = [x.copy() for x in anchor.u]
             fs.fit_m(patterns, update_u=upd, prior_init=max(lo, share * hi), steep=steep, weights=counts)
             ll = fs.log_likelihood(patterns, counts)
             probs = fs.problems(patterns, weights=counts) + fs.absorbed_by_u(upd & name_fields, patterns, counts)
