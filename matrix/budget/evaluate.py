@@ -93,8 +93,11 @@ def _empty(ids: list[str]) -> pd.DataFrame:
 # --- the harder benchmark: partial-coverage worlds, one-shot and closed loop --------------------
 # k_prior_equal_share: the k prior is centred on max(highest observed spend, 2 x the equal share) (session 4, after
 # the sealed3 result: a campaign only ever run far below the budget's scale has not shown where it saturates)
+# loop_s_curve_k_sd: the saturation prior (response.s_curve_penalty) in the fits after a week of plans played
+# (session 10: the loop's week-2 plan over-funded campaigns whose S-shaped posterior put k far beyond the newest edge;
+# strategies._fit_kwargs turns it on from the days played since `anchor_before`, a first plan is fitted without it)
 SAFE_FIT: dict[str, Any] = {"half_life_days": 60.0, "k_prior_sd": 1.5, "temperature": 2.0, "changepoint": True,
-                            "k_prior_equal_share": 2.0}
+                            "k_prior_equal_share": 2.0, "loop_s_curve_k_sd": 0.5}
 
 
 @dataclass
