@@ -240,11 +240,13 @@ def twin_groups(records: Records) -> np.ndarray:
 
 
 def _twins(records: Records) -> tuple[np.ndarray, np.ndarray]:
-    """`twin_groups` and `bare_twin_counts` from one pass over the records, kept for the Records
-    object last asked about (held, not its id): a linkage asks for them three times, and hashing
-    every record's compared values (parsed names, addresses) was most of that step."""
-    if _TWINS and _TWINS[0] is records:
-        return _TWINS[1]
+    """`twin_groups` and `bare_twin_counts` from one pass over the records, kept on the records
+    (`Records.derived`): a linkage asks for them three times, and hashing every record's compared
+    values (parsed names, addresses) was most of that step."""
+    return records.derived("twins", _build_twins)
+
+
+def _build_twins(records: Records) -> tuple[np.ndarray, np.ndarray]:
     groups = np.arange(len(records), dtype=np.int64)
     first: dict[tuple, int] = {}
     keys = []
@@ -254,11 +256,7 @@ def _twins(records: Records) -> tuple[np.ndarray, np.ndarray]:
         keys.append(vals if bare else None)
     counts = Counter(k for k in keys if k is not None)
     bare_counts = np.array([counts[k] if k is not None else 1 for k in keys], dtype=np.float64)
-    _TWINS[:] = [records, (groups, bare_counts)]
     return groups, bare_counts
-
-
-_TWINS: list = []  # [Records, (twin groups, bare-twin counts)] of the last `_twins` call
 
 
 def _compared_values(records: Records):

@@ -13,7 +13,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from rapidfuzz import utils
@@ -131,9 +131,30 @@ class Records:
     codes: list[frozenset[str]] = field(default_factory=list)
     keys: dict[str, list[str | None]] = field(default_factory=dict)  # blocking key name -> key per row
     embed_text: list[str] = field(default_factory=list)
+    # what later steps derive from these records, built once per object (see `derived`)
+    _derived: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def derived(self, key: Any, build: Callable[["Records"], Any]) -> Any:
+        """`build(self)`, computed on the first call for `key` and kept on this object.
+
+        Why on the object: a comparison's per-record arrays and the twin groups are asked for many
+        times per resolution (candidate pairs, random pairs, chunks). Kept here they live exactly as
+        long as the records, a new object (a `subset`) never sees another's, and two resolutions in
+        threads never read each other's (a module-level "last records" memo could do both wrong).
+        """
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        return self._derived[key]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to Ray workers, caches) without what was derived: it is rebuilt on demand, and its
+        keys may be closures that plain pickle cannot carry."""
+        state = dict(self.__dict__)
+        state["_derived"] = {}
+        return state
 
     def subset(self, keep: Sequence[int]) -> "Records":
         """The records at positions `keep`, in that order."""

@@ -68,19 +68,15 @@ class _PerRecords:
 
     Why: `compare` runs on the candidate pairs and again on ~50k random pairs, in chunks; each
     per-pair Python lookup (`vals[i]`, `x is None`) was most of a comparison's time. Gathering
-    precomputed arrays by pair index is one numpy call. The Records object itself is held (not
-    its id), so a new object is never mistaken for it.
+    precomputed arrays by pair index is one numpy call. Kept on the Records object itself
+    (`Records.derived`, keyed by this comparison's builder), so they live as long as the records.
     """
 
     def __init__(self, build: Callable[[Records], Any]) -> None:
         self.build = build
-        self.rec: Records | None = None
-        self.data: Any = None
 
     def __call__(self, rec: Records) -> Any:
-        if self.rec is not rec:
-            self.data, self.rec = self.build(rec), rec
-        return self.data
+        return rec.derived(self, self.build)
 
 
 def _codes(values, key: Callable[[Any], Any] | None = None) -> np.ndarray:

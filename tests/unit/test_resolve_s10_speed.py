@@ -215,3 +215,30 @@ def test_twin_groups_and_bare_counts_are_kept_per_records_object() -> None:
     assert bare_twin_counts(other).tolist() == [1, 2, 2, 1, 1]
     twin_groups(one)[:] = -1  # callers get a copy: the kept arrays stay as they were
     assert twin_groups(one).tolist() == [0, 0, 2, 3, 4]
+
+
+def test_derived_values_are_kept_per_records_object_and_never_pickled() -> None:
+    import pickle
+    import threading
+    spec = parse_spec({"fields": [{"name": "n", "type": "name"}]})
+    one = build_records(spec, [{"n": "acme"}, {"n": "acme"}, {"n": "beta"}], ["a"] * 3, ["0", "1", "2"])
+    calls: list[int] = []
+
+    def build(rec: prepare.Records) -> int:
+        calls.append(len(rec))
+        return len(rec)
+
+    assert one.derived("n", build) == 3 and one.derived("n", build) == 3
+    assert calls == [3]  # built once per object
+    part = one.subset([0, 2])
+    assert part.derived("n", build) == 2 and calls == [3, 2]  # a subset is a new object: its own values
+    seen: list[int] = []  # two records objects read in threads each get their own value
+    threads = [threading.Thread(target=lambda r=r: seen.append(r.derived("n", build))) for r in (one, part)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(seen) == [2, 3]
+    one.derived("closure", lambda rec: (lambda: 1))  # a closure plain pickle cannot carry
+    copy = pickle.loads(pickle.dumps(one))
+    assert copy.values == one.values and copy.derived("n", build) == 3 and calls[-1] == 3
