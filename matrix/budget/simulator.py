@@ -319,6 +319,21 @@ FAMILIES: dict[str, dict] = {
                  "theta_choices": (0.0, 0.1, 0.3, 0.5), "budget_scale": (0.7, 2.0), "level_steps": (1, 3),
                  "level_step_range": (0.5, 2.5), "pause_prob": 0.02, "late_start": (0.10, 10, 30),
                  "dow": (0.96, 1.03, 1.07, 1.06, 1.0, 0.95, 0.93)},
+    # sealed12: defined at 11:00 UTC on 2026-12-01 (start of session 11, before any budget work) and run once at the
+    # end by the lead, never by the developer. Ways an account differs again:
+    # - 42-day histories over 11 and 38 campaigns, levels 0.06-3.5x the best level with 10-45 % daily jitter, 0-2
+    #   budget steps (x0.4-2.8), 6 % paused days, 22 % of campaigns launched in the last 7-16 days;
+    # - a planning budget 0.5-1.8x the historical one;
+    # - 60 % S-curves (s 1.3-2.8), concave ones s 0.45-0.85, carry-over up to 0.7;
+    # - AOV 2-90, NB size 3, commission sigma 0.9; drift 0.007/day; change-points in 40 % of campaigns
+    #   (x0.5-1.9); a weekend-light week.
+    "sealed12": {"noise": "nb", "spread": (0.06, 3.5), "jitter": (0.10, 0.45), "changepoint_prob": 0.4,
+                 "s_share": 0.6, "aov_range": (2.0, 90.0), "seed_base": 1_414_000, "dispersion": 3.0,
+                 "revenue_sigma": 0.9, "s_range": (1.3, 2.8), "concave_s_range": (0.45, 0.85),
+                 "changepoint_window": (0.15, 1.2), "changepoint_factors": (0.5, 0.7, 1.4, 1.9), "drift_sd": 0.007,
+                 "theta_choices": (0.0, 0.3, 0.5, 0.7), "budget_scale": (0.5, 1.8), "level_steps": (0, 2),
+                 "level_step_range": (0.4, 2.8), "pause_prob": 0.06, "late_start": (0.22, 7, 16),
+                 "dow": (1.04, 1.06, 1.05, 1.03, 1.0, 0.92, 0.90)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
