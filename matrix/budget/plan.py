@@ -138,9 +138,10 @@ def predictive_draws(post: Any, x: float, top: float | None, samples: int, rng: 
     (`BELOW_COLLAPSE_SHARE`, 0 by default) a share collapses below the data as steeply as the upper tail of
     the posterior's elasticity at that edge allows. Each draw times a level factor lognormal(0, level_sd)
     for the current level the curve may have missed."""
-    from matrix.budget.safe import CurveSamples, collapse, edge_steepness
+    from matrix.budget.safe import CurveSamples, collapse, edge_steepness, interval_posterior
 
-    curves = CurveSamples.draw(post, samples, rng)  # the same draws as post.predictive(x, samples, rng)
+    # a late-launched campaign's fit on its active days (session 11: `safe.interval_posterior`); the plan used `post`
+    curves = CurveSamples.draw(interval_posterior(post), samples, rng)
     d = curves.values(x)[0]
     if top is not None and np.isfinite(top) and x > top:
         d = np.where(rng.random(d.size) < EDGE_HOLD_SHARE, np.minimum(d, curves.values(top)[0]), d)

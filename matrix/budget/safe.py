@@ -67,10 +67,26 @@ def pool_posteriors(posts: Sequence[HillPosterior | None], strength: float = 0.5
         # leave-one-out: a campaign's own data is already in its likelihood
         loo = (pooled * len(fitted) - p.weight) / max(len(fitted) - 1, 1)
         pr = (1 - strength) / loo.size + strength * loo
-        w = p.weight * pr
-        w = w / w.sum() if w.sum() > 0 else p.weight
-        out.append(HillPosterior(p.theta, p.k, p.s, w, p.a_mean, p.a_sd, p.n_obs, p.spend_range))
+        out.append(_reweighted(p, pr))
     return out
+
+
+def _reweighted(p: HillPosterior, prior: np.ndarray) -> HillPosterior:
+    """`p` with its grid weights times `prior` (renormalised), its interval posterior (`.interval`) the same way."""
+    w = p.weight * prior
+    w = w / w.sum() if w.sum() > 0 else p.weight
+    iv = None if p.interval is None or p.interval.weight.size != prior.size else _reweighted(p.interval, prior)
+    return HillPosterior(p.theta, p.k, p.s, w, p.a_mean, p.a_sd, p.n_obs, p.spend_range, iv)
+
+
+def interval_posterior(post: HillPosterior) -> HillPosterior:
+    """The posterior a plan's interval of expected earnings is drawn from (session 11): the campaign's fit on its
+    active days (`HillPosterior.interval`, set by `response.fit_hill` when the data start with days before the campaign
+    ran) where there is one, else the posterior the plan was made with. Plans never use it: the interval changes,
+    the allocation does not. Why: days before a launch are fitted exactly by every curve and so shrank a late-launched
+    campaign's posterior by about sqrt(days in the data / days active); see `response.leading_idle_days`."""
+    iv = getattr(post, "interval", None)
+    return iv if iv is not None else post
 
 
 @dataclass
