@@ -236,3 +236,39 @@ def batch_job(job: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return run
     return wrap
 
+
+# --- neighbour-search threads in Ray tasks --------------------------------------------------------
+# matrix.resolve.blocking reads this variable at each neighbour search (`blocking.search_threads`);
+# matrix/ knows nothing of Ray, so a task sets it from the CPUs Ray gave the task.
+SEARCH_THREADS_ENV = "MATRIX_SEARCH_THREADS"
+# What the worker process started with (an operator's runtime env), before any task set it: a cap
+_OPERATOR_SEARCH_THREADS = os.environ.get(SEARCH_THREADS_ENV)
+
+
+def task_search_threads(assigned: Mapping[str, float], operator: str | None = None) -> int:
+    """Search threads for a task given `assigned` resources: its whole CPUs (a fractional or
+    missing CPU is one thread), no more than an operator's MATRIX_SEARCH_THREADS when set."""
+    n = max(1, int(assigned.get("CPU") or 0))
+    if operator and operator.strip():
+        try:
+            n = min(n, max(1, int(operator)))
+        except ValueError:
+            pass  # blocking.search_threads reports a bad value where it is read
+    return n
+
+
+def limit_search_threads() -> int | None:
+    """In a Ray task or actor: set MATRIX_SEARCH_THREADS to the CPUs it was given (`task_search_threads`).
+
+    Why: a worker's neighbour search otherwise sizes its thread pool from the process (affinity,
+    torch's threads), and a Ray worker sees the whole node: four search threads in a task given one
+    CPU oversubscribe the node when many tasks run side by side. Called first thing in each resolve
+    task (jobs.resolve_partitioned); a worker is reused by tasks of other sizes, so every task sets
+    it again. Outside a worker (the driver) nothing changes and None is returned.
+    """
+    context = ray.get_runtime_context()
+    if context.worker.mode != ray.WORKER_MODE:  # the driver keeps its own setting
+        return None
+    n = task_search_threads(context.get_assigned_resources(), _OPERATOR_SEARCH_THREADS)
+    os.environ[SEARCH_THREADS_ENV] = str(n)
+    return n

@@ -22,6 +22,7 @@ if __package__ in (None, ""):
 import numpy as np
 import ray
 
+from jobs.common import limit_search_threads
 from matrix.config import Settings
 from matrix.resolve.partition import ClusterWork, Model, PairChunk, cluster_partition, resolve_listings_partitioned, score_chunk
 
@@ -151,6 +152,7 @@ def _route_task(table, plan, spec, embedder):
 def _fit_task(spec, settings, embedder, k: int, *pieces):
     from matrix.resolve.scale_pipeline import concat, fit_model
 
+    limit_search_threads()  # the blocker's neighbour search: no more threads than this task's CPUs
     return fit_model(concat(pieces), spec, settings, embedder.embed, k)
 
 
@@ -158,6 +160,7 @@ def _fit_task(spec, settings, embedder, k: int, *pieces):
 def _score_task(model, spec, embedder, k: int, *pieces):
     from matrix.resolve.scale_pipeline import block_and_score, concat, positive_links
 
+    limit_search_threads()
     edges = block_and_score(concat(pieces), model, spec, embedder.embed, k)
     return positive_links(edges), edges, _node()
 

@@ -88,28 +88,141 @@ class Candidates:
         return set(zip(self.left.tolist(), self.right.tolist(), strict=True))
 
 
-def _row_topk(sims: np.ndarray, k: int, scratch: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(column indices, values) of each row's k largest entries, in no particular order.
+def _row_topk(sims: np.ndarray, k: int, scratch: bool = False, exact_above: float | None = None,
+              keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(column indices, values) of each row's k largest entries: `_topk_lines` along rows.
+
+    `scratch`: the caller is done with `sims`, which may then be overwritten (no negated copy).
+    """
+    return _topk_lines(sims, k, 1, scratch=scratch, exact_above=exact_above, keys=keys)
+
+
+def _col_topk(sims: np.ndarray, k: int, exact_above: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(row indices, values) of each column's k largest entries, as (columns x k) arrays.
+
+    Selected along axis 0 in place: a transposed copy first cost more than the selection."""
+    return _topk_lines(sims, k, 0, exact_above=exact_above)
+
+
+def _topk_lines(sims: np.ndarray, k: int, axis: int, scratch: bool = False, exact_above: float | None = None,
+                keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, values) of the k largest entries of each line of `sims` along `axis` (1: each
+    row's best columns, 0: each column's best rows), as (lines x k) arrays in no particular order.
+
+    Which k is one total order, the same whichever library selects: the larger value first and,
+    among equal values, the lower index along `axis` (or the lower `keys` entry, when given: an
+    array shaped like `sims`, axis 1 only). Equal means exactly equal float32 values, no tolerance
+    (similarities one rounding step apart are different similarities); other dtypes are cast to
+    float32 first. This includes ties that straddle the k-th place: of four entries tied for
+    places 2-5 with k = 3, the two lowest-indexed are kept. `sims` must hold no NaN (-inf is fine:
+    it is how a search keeps a record from being its own neighbour).
+    `exact_above`: a caller that drops every entry at or below this value (a search drops
+    similarity <= 0: no similarity, no candidate) may say so; entries tied at such a value then
+    fill the k places in whatever order the selection found them. Why: in a sparse n-gram block
+    most columns have fewer than k + 1 non-zero entries, so nearly every column is "tied" at 0,
+    and resolving those exactly made a first version's column selection ~4x slower (466 vs 101 ms
+    on a 512 x 23k block with 1 % non-zeros), for entries nobody keeps.
+
+    Why one order: `torch.topk` and `np.argpartition` each break ties their own way, so before
+    this the candidate pairs depended on whether torch happened to be imported (FEBRL 2: 43,380
+    candidates with torch, 43,371 without).
+    How, fast: the k + 1 best of each line by the fast selection (torch's when it is there, else
+    numpy's) show whether a line's k-th and (k+1)-th values are equal; only those lines (a tie
+    that may run past the cut) are selected again, exactly, in numpy (`_exact_ties`). A line whose
+    k-th value is above the (k+1)-th is exact already: its k best are one set.
 
     Why torch when it is there (sentence-transformers brings it): `torch.topk` is a partial
     selection over all cores, ~10x faster than `np.argpartition` on a (512 x 23k) block, and this
     selection was most of the blocking time on a 50k-record linkage.
     """
+    if sims.dtype != np.float32:  # one precision on both paths: ties are float32 ties
+        sims = sims.astype(np.float32)
+    n, n_lines = sims.shape[axis], sims.shape[1 - axis]
+    k = min(k, n)
+    if k <= 0 or n_lines == 0:
+        return np.zeros((n_lines, 0), np.int64), np.zeros((n_lines, 0), np.float32)
+    kk = min(k + 1, n)  # one more than asked: shows whether the k-th value's tie runs past the cut
+    torch = _torch_for(n if axis == 1 else 0)
+    src, negated = sims, False  # what `_exact_ties` reads (negated: it holds -sims)
+    if torch is not None:  # sorted: the k-th value at k - 1, the (k+1)-th at k
+        vals_t, idx_t = torch.topk(torch.from_numpy(np.ascontiguousarray(sims)), kk, dim=axis)
+        vals, idx = vals_t.numpy(), idx_t.numpy()
+        if axis == 0:
+            vals, idx = vals.T, idx.T
+        if kk == k:  # every entry is kept: no tie to break
+            return np.asarray(idx, np.int64), np.asarray(vals, np.float32)
+        kth = vals[:, k - 1]
+    else:
+        if scratch and sims.flags.writeable:  # the caller is done with `sims`: negated in place, no copy
+            src, negated = np.negative(sims, out=sims), True
+        neg = src if negated else -sims
+        if kk == k:  # every entry is kept: no tie to break
+            idx = np.broadcast_to(np.arange(n).reshape((1, n) if axis == 1 else (n, 1)), neg.shape)
+            vals = src if not negated else -src
+            return (np.ascontiguousarray(idx.T if axis == 0 else idx, np.int64),
+                    np.ascontiguousarray(vals.T if axis == 0 else vals, np.float32))
+        # place k holds the (k+1)-th value; the k before it are the k best, in no order
+        idx = np.take(np.argpartition(neg, k, axis=axis), np.arange(kk), axis=axis)
+        vals = -np.take_along_axis(neg, idx, axis=axis)
+        if axis == 0:
+            vals, idx = vals.T, idx.T
+        kth = vals[:, :k].min(axis=1)
+    tied = kth == vals[:, k]
+    if exact_above is not None:
+        tied &= kth > exact_above
+    tied = np.flatnonzero(tied)
+    idx, vals = np.array(idx[:, :k], np.int64), np.array(vals[:, :k], np.float32)
+    if 2 * tied.size > vals.shape[0]:  # most lines: all of them, no gathered copy of the tied ones
+        return _exact_ties(-src if negated else src, axis, kth, k, keys)
+    if tied.size:
+        block = src[tied] if axis == 1 else src[:, tied]
+        idx[tied], vals[tied] = _exact_ties(-block if negated else block, axis, kth[tied], k,
+                                            None if keys is None else keys[tied])
+    return idx, vals
+
+
+def _exact_ties(block: np.ndarray, axis: int, kth: np.ndarray, k: int, keys: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The k best of each line of `block` along `axis` under `_topk_lines`' order, given each
+    line's k-th value `kth`: every entry above it, then the entries equal to it with the lowest
+    index (or `keys`, axis 1 only). (lines x k) arrays. Reads only where entries are above or equal
+    (no pass of cumulative counts over the whole block: a line is thousands wide)."""
+    t = kth[:, None] if axis == 1 else kth[None, :]
+    n_lines = block.shape[1 - axis]
+    a_r, a_c = np.nonzero(block > t)
+    e_r, e_c = np.nonzero(block == t)
+    if axis == 0:  # nonzero is row-major: regroup by column, rows ascending within each
+        o = np.argsort(a_c, kind="stable")
+        a_line, a_pos = a_c[o], a_r[o]
+        o = np.argsort(e_c, kind="stable")
+        e_line, e_pos = e_c[o], e_r[o]
+    else:
+        a_line, a_pos, e_line, e_pos = a_r, a_c, e_r, e_c
+    if keys is not None:  # equal entries by key instead of position
+        o = np.lexsort((keys[e_line, e_pos], e_line))
+        e_line, e_pos = e_line[o], e_pos[o]
+    need = k - np.bincount(a_line, minlength=n_lines)
+    rank = np.arange(e_line.size) - np.searchsorted(e_line, e_line, side="left")
+    take = rank < need[e_line]
+    line = np.concatenate([a_line, e_line[take]])
+    pos = np.concatenate([a_pos, e_pos[take]])
+    pos = pos[np.argsort(line, kind="stable")].reshape(n_lines, k)  # each line keeps exactly k
+    vals = np.take_along_axis(block, pos, axis=1) if axis == 1 else np.take_along_axis(block, pos.T, axis=0).T
+    return pos, vals
+
+
+def _torch_for(width: int):
+    """torch for a selection over lines `width` long, or None: numpy selects.
+
+    torch when it is imported already; imported here only for wide rows (importing costs seconds).
+    Tests replace this to force one path."""
     torch = sys.modules.get("torch")
-    if torch is None and sims.shape[1] >= TORCH_TOPK_MIN_TARGETS:
+    if torch is None and width >= TORCH_TOPK_MIN_TARGETS:
         try:  # importing torch costs seconds: worth it only for wide searches
             import torch
         except ImportError:  # pragma: no cover - torch comes with the embedding model
             torch = None
-    if torch is None:
-        if scratch and sims.flags.writeable:  # the caller is done with `sims`: negated in place, no copy
-            neg = np.negative(sims, out=sims)
-            part = np.argpartition(neg, k - 1, axis=1)[:, :k]
-            return part, -np.take_along_axis(neg, part, axis=1)
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        return part, np.take_along_axis(sims, part, axis=1)
-    vals, idx = torch.topk(torch.from_numpy(np.ascontiguousarray(sims, dtype=np.float32)), k, dim=1)
-    return idx.numpy(), vals.numpy()
+    return torch
 
 
 def _topk_dense(q: np.ndarray, t: np.ndarray, k: int, q_idx: np.ndarray, t_idx: np.ndarray, same: bool,
@@ -130,7 +243,7 @@ def _topk_dense(q: np.ndarray, t: np.ndarray, k: int, q_idx: np.ndarray, t_idx: 
             rows = np.arange(sims.shape[0])
             sims[rows, rows + start] = -np.inf
         n_rows = sims.shape[0]
-        part, top = _row_topk(sims, k, scratch=True)  # overwrites sims
+        part, top = _row_topk(sims, k, scratch=True, exact_above=0.0)  # overwrites sims
         keep = top > 0  # no similarity at all: not a candidate
         ql = np.repeat(q_idx[start:start + n_rows], k).reshape(-1, k)
         return ql[keep], t_idx[part][keep], n_rows
@@ -143,49 +256,66 @@ def _topk_dense(q: np.ndarray, t: np.ndarray, k: int, q_idx: np.ndarray, t_idx: 
     return [np.concatenate(out_l), np.concatenate(out_r)]
 
 
-# Chunks of a neighbour search run on this many threads: the sparse product, the dense copy and
-# the selection release the GIL, and each chunk is independent (results are taken in chunk order,
-# so the output is the same as one thread's).
-SEARCH_THREADS = min(4, os.cpu_count() or 1)
+# Chunks of a neighbour search run on `search_threads()` threads: the sparse product, the dense
+# copy and the selection release the GIL, and each chunk is independent (results are taken in chunk
+# order, so the output is the same as one thread's).
+SEARCH_THREADS_ENV = "MATRIX_SEARCH_THREADS"
+SEARCH_THREADS_MAX = 4
+# Tests (or a caller) may pin the count here; None: `search_threads()` decides at each search
+SEARCH_THREADS: int | None = None
+
+
+def search_threads() -> int:
+    """Threads for one neighbour search, decided when the search starts (not at import).
+
+    In order: `SEARCH_THREADS` when set; the environment variable MATRIX_SEARCH_THREADS (a positive
+    integer; jobs/ sets it in a Ray task from the CPUs the task was given); else at most
+    SEARCH_THREADS_MAX, no more than the CPUs this process may run on (its affinity mask: a
+    container or `taskset` limit, not the machine's core count) and no more than torch's intra-op
+    threads when torch is imported (a worker that limited torch, e.g. through OMP_NUM_THREADS
+    as Ray sets it, wants no more threads here either). Why: a fixed min(4, cpu_count) at import
+    ran 4 threads in a Ray worker that was given one CPU of a 16-core node.
+    """
+    if SEARCH_THREADS is not None:
+        return max(1, int(SEARCH_THREADS))
+    raw = os.environ.get(SEARCH_THREADS_ENV, "").strip()
+    if raw:
+        try:
+            return max(1, int(raw))
+        except ValueError:
+            raise ValueError(f"{SEARCH_THREADS_ENV} must be a positive integer, got {raw!r}") from None
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cpus = os.cpu_count() or 1
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        cpus = min(cpus, torch.get_num_threads())
+    return max(1, min(SEARCH_THREADS_MAX, cpus))
 
 
 def _import_torch_for(width: int) -> None:
     """Import torch here, in the calling thread, when `_row_topk` would import it for rows this
     wide: importing it from two search threads at once crashed the process (segfault, PatentsView
     inventors, 13k targets)."""
-    if "torch" not in sys.modules and width >= TORCH_TOPK_MIN_TARGETS:
-        try:
-            import torch  # noqa: F401
-        except ImportError:  # pragma: no cover - torch comes with the embedding model
-            pass
+    _torch_for(width)
 
 
 def _in_order(fn, items):
-    """`map(fn, items)` on SEARCH_THREADS threads, yielded in the order of `items` as they finish."""
+    """`map(fn, items)` on `search_threads()` threads, yielded in the order of `items` as they finish."""
     items = list(items)
-    if SEARCH_THREADS <= 1 or len(items) <= 1:
+    threads = min(search_threads(), len(items))
+    if threads <= 1:
         yield from map(fn, items)
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=SEARCH_THREADS) as pool:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         yield from pool.map(fn, items)
 
 
 def _dense_rows(block) -> np.ndarray:
     return np.asarray(block.toarray() if sparse.issparse(block) else block, dtype=np.float32)
-
-
-def _col_topk(sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row indices, values) of each column's k largest entries, as (columns x k) arrays.
-
-    Selected along axis 0 in place: a transposed copy first cost more than the selection."""
-    torch = sys.modules.get("torch")
-    if torch is None:
-        part = np.argpartition(-sims, k - 1, axis=0)[:k]
-        return part.T, np.take_along_axis(sims, part, axis=0).T
-    vals, idx = torch.topk(torch.from_numpy(np.ascontiguousarray(sims, dtype=np.float32)), k, dim=0)
-    return idx.numpy().T, vals.numpy().T
 
 
 def _topk_both_ways(a, b, k: int, a_idx: np.ndarray, b_idx: np.ndarray,
@@ -209,9 +339,9 @@ def _topk_both_ways(a, b, k: int, a_idx: np.ndarray, b_idx: np.ndarray,
 
     def one(start: int):
         sims = _dense_rows(a[start:start + _CHUNK] @ b.T)
-        part, top = _row_topk(sims, ka)
+        part, top = _row_topk(sims, ka, exact_above=0.0)
         keep = top > 0  # no similarity at all: not a candidate
-        cpart, ctop = _col_topk(sims, min(kb, sims.shape[0]))
+        cpart, ctop = _col_topk(sims, min(kb, sims.shape[0]), exact_above=0.0)
         return (start, np.repeat(a_idx[start:start + sims.shape[0]], ka).reshape(-1, ka)[keep], b_idx[part][keep],
                 cpart, ctop, sims.shape[0])
 
@@ -222,7 +352,8 @@ def _topk_both_ways(a, b, k: int, a_idx: np.ndarray, b_idx: np.ndarray,
         rows_r.append(row_r)
         cand_v, cand_i = np.hstack([best_v, ctop]), np.hstack([best_i, cpart + start])
         if cand_v.shape[1] > kb:  # keep the best kb per column seen so far
-            sel, best_v = _row_topk(cand_v, kb)
+            # equal similarities: the lower row of `a` (`cand_i`), as within a chunk
+            sel, best_v = _row_topk(cand_v, kb, exact_above=0.0, keys=cand_i)
             best_i = np.take_along_axis(cand_i, np.asarray(sel, np.int64), axis=1)
         else:
             best_v, best_i = cand_v, cand_i
@@ -252,8 +383,7 @@ def _top_lists(x: np.ndarray, cent: np.ndarray, probes: int) -> np.ndarray:
     out = []
     for start in range(0, x.shape[0], 4096):
         sims = x[start:start + 4096] @ cent.T
-        out.append(np.argpartition(-sims, probes - 1, axis=1)[:, :probes] if probes < cent.shape[0]
-                   else np.tile(np.arange(cent.shape[0]), (sims.shape[0], 1)))
+        out.append(_row_topk(np.asarray(sims, np.float32), probes)[0])  # ties: the lower list
     return np.concatenate(out)
 
 
@@ -288,14 +418,14 @@ def _topk_ivf(q: np.ndarray, t: np.ndarray, k: int, q_idx: np.ndarray, t_idx: np
         sims = q[qs] @ t[tm].T if exact is None else np.asarray((exact[0][qs] @ exact[1][tm].T).toarray(), np.float32)
         sims[q_idx[qs][:, None] == t_idx[tm][None, :]] = -np.inf
         kk = min(k, tm.size)
-        part, top = _row_topk(sims, kk)
+        part, top = _row_topk(sims, kk, exact_above=0.0)  # the final `keep` drops similarity <= 0
         cq.append(np.repeat(qs, kk))
         ct.append(tm[part].reshape(-1))
         cs.append(top.reshape(-1))
     if not cq:
         return [np.zeros(0, np.int64), np.zeros(0, np.int64)]
     cq_, ct_, cs_ = np.concatenate(cq), np.concatenate(ct), np.concatenate(cs)
-    order = np.lexsort((-cs_, cq_))  # by query, best first
+    order = np.lexsort((ct_, -cs_, cq_))  # by query, best first, equal similarities by target (as `_topk_lines`)
     cq_, ct_, cs_ = cq_[order], ct_[order], cs_[order]
     rank = np.arange(cq_.size) - np.searchsorted(cq_, cq_, side="left")
     keep = (rank < k) & (cs_ > 0) & np.isfinite(cs_)
