@@ -95,6 +95,7 @@ class Terms:
     percent_max: Found | None = None
     flat_min: Found | None = None           # float, in `currency`
     flat_max: Found | None = None
+    flat_open_above: bool = False           # (session 11) "$100+ per sale": flat_max holds the floor, no maximum stated
     currency: Found | None = None           # ISO 4217 of the flat commission
     tiers: list[Found] = field(default_factory=list)   # volume/plan tiers, percent, in text order
     recurring: Found | None = None          # bool
@@ -116,7 +117,7 @@ class Terms:
         """Plain values in the benchmark's label shape (tests/data/terms/README.md); None = not stated."""
         v = _value
         percent = None if self.percent_max is None and self.percent_min is None else [v(self.percent_min), v(self.percent_max)]
-        flat = None if self.flat_max is None else [v(self.flat_min), v(self.flat_max)]
+        flat = None if self.flat_max is None else [v(self.flat_min), None if self.flat_open_above else v(self.flat_max)]
         return {
             "model": None if self.model is None else self.model.value.value,
             "percent": percent,
@@ -148,7 +149,8 @@ class Terms:
         if self.model is not None:
             cur = v(self.currency) or (currency_hint.upper() if currency_hint and self.flat_max is not None else None)
             fields.update(model=self.model.value, percent_min=v(self.percent_min), percent_max=v(self.percent_max),
-                          flat_min=v(self.flat_min), flat_max=v(self.flat_max), currency=cur)
+                          flat_min=v(self.flat_min), flat_max=None if self.flat_open_above else v(self.flat_max),
+                          currency=cur)
         return Commission(**fields)
 
     def to_payout(self, raw: str | None = None) -> PayoutTerms:
@@ -180,12 +182,21 @@ class _Rules:
         self.vocab = vocab
         ic = re.IGNORECASE
         self.sym_before = dict(vocab["currency_symbols_before"])
-        sym_alt = "|".join(re.escape(s) for s in sorted(self.sym_before, key=len, reverse=True))
-        self.before_cur = re.compile(rf"(?:(?<![A-Za-z])(?P<sym>{sym_alt})|(?<![A-Za-z])(?P<code>[A-Za-z]{{3}})\.?)\s*$")
+        ordered = sorted(self.sym_before, key=len, reverse=True)
+        sym_alt = "|".join(re.escape(s) for s in ordered)
+        # (session 11) a sign alone may follow a lower-case word glued to it, as scraped table cells run a label into its
+        # value ("Payout$28 per lead", "Commission€10"); a capital before it may be a country's letter ("N$" is not "$")
+        sign_alt = "|".join(re.escape(s) for s in ordered if not re.search(r"[A-Za-z]", s))
+        self.before_cur = re.compile(rf"(?:(?<![A-Za-z])(?P<sym>{sym_alt})|(?<=[a-z])(?P<sign>{sign_alt})"
+                                     rf"|(?<![A-Za-z])(?P<code>[A-Za-z]{{3}})\.?)\s*$")
         self.sym_after = {k: (v[0], float(v[1])) for k, v in vocab["currency_symbols_after"].items()}
         after_alt = "|".join(sorted(self.sym_after, key=len, reverse=True))
         self.after_cur = re.compile(rf"(?:,-)?\s?(?:(?P<sym>{after_alt})(?![A-Za-z])|(?P<code>[A-Za-z]{{3}})(?![A-Za-z]))", ic)
         self.common_iso = set(vocab["common_iso_codes"])
+        glued = vocab.get("currency_letters_glued_before", {})
+        self.glued_letter = dict(glued)
+        # (session 11) "R200", "N1,000": a capital letter glued to the figure, with no letter, digit or sign before it
+        self.glued_cur = re.compile(rf"(?<![\w$€£&./-])(?P<sym>{'|'.join(map(re.escape, glued)) or '(?!)'})$")
         self.all_iso = {c.alpha_3 for c in pycountry.currencies} - {"XXX", "XTS"}
         self.dot_thousands = set(vocab["dot_thousands_currencies"])
         w = lambda p: re.compile(rf"(?<![\w-]){p}(?![\w])", ic)  # noqa: E731
@@ -376,9 +387,10 @@ def _currency_before(text: str, start: int) -> tuple[str | None, int]:
     r = _rules()
     m = r.before_cur.search(text, max(0, start - 6), start)
     if not m:
-        return None, start
-    if m.group("sym"):
-        return r.sym_before[m.group("sym")], m.start()
+        g = r.glued_cur.search(text, max(0, start - 2), start)
+        return (r.glued_letter[g.group("sym")], g.start()) if g else (None, start)
+    if m.group("sym") or m.group("sign"):
+        return r.sym_before[m.group("sym") or m.group("sign")], m.start()
     code = m.group("code")
     iso = _iso(code)
     return (iso, m.start()) if iso else (None, start)
@@ -873,7 +885,11 @@ def _band_before_rate(t: str, n: _Num, hi: int) -> bool:
 _BOUNDARY_AFTER = re.compile(r"(?i)\s*(?:\+(?=\s*(?:[|;,.)]|$))|(?:commission\s+)?(?:max|cap)\b(?!imum))")
 # "25%, which is a $105 commission": an amount worked out from the rate, not a second rate
 _DERIVED_BEFORE = re.compile(r"(?i)(?:\bthat is|\bthat's|\bi\.e\.,?|\bwhich (?:is|equals|means)|\bequal(?:s|ling)? to"
-                             r"|%\)?,?\s*(?:which|that|this) means(?: that)?(?: [\w']+){0,4})"
+                             r"|%\)?,?\s*(?:which|that|this) means(?: that)?(?: [\w']+){0,4}"
+                             # (session 11) "35% commission ($7 per month)", "50% lifetime recurring commission ($10 to
+                             # $17.50+ per sale)": an amount opening brackets right after the rate restates it
+                             r"|\d\s*%(?:\s*(?:lifetime|recurring|one[- ]time|commission|rev(?:enue)?[- ]?share))*\s*"
+                             r"\(\s*(?:about|around|approx\.?|approximately|~|up to|roughly)?)"
                              r"(?:\s+an?)?\s*$")
 # "Earn $2,000 to $3,000 per month ... (8% of gross receipts)": an amount whose own clause closes on the rate it is
 # worked out from, in brackets, restates that rate
@@ -997,6 +1013,8 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
         return False
     before = t[max(lo, n.start - 45):n.start]
     after = t[n.span_end:min(hi, n.span_end + 60)]
+    if re.match(r"\+(?=\s+[^\W\d])(?!\s+(?:[\w-]+\s+)?(?:balances?|thresholds?|minimum|in)\b)", after):
+        after = after[1:]     # (session 11) "$100+ per sale": a floor sign between the amount and the words that tie it
     tied_before = bool(_NOUN_TIE_BEFORE.search(before) or _EARNER_BEFORE.search(before))
     if (r.price_unit_after.match(after) and not tied_before) or r.pct_not_after.match(after):
         return False      # "$50/mo", "$10 off", "a $5 fee"; "a commission of £0.50 per month" is a commission
@@ -1190,6 +1208,7 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
         terms.flat_max = Found(hi.value, (hi.start, hi.span_end))
         up_to = len({n.value for n in same}) == 1 and _up_to_before(t, same[0])
         terms.flat_min = None if up_to else Found(lo.value, (lo.start, lo.span_end))
+        terms.flat_open_above = not up_to and _flat_floor(t, hi)
         terms.currency = Found(cur, (same[0].start, same[0].span_end))
     if pcts or money:
         first = min(pcts + money, key=lambda n: n.start)
@@ -1442,7 +1461,7 @@ _PRICED_ITEM = re.compile(r"(?i)\s*(?:order|purchase|basket|cart|package|plan|su
 
 
 # "$100 worth of", "for every £100 of sales you bring, you get £12", "$500 in sales": an amount of sales, not a payout
-_SALES_VOLUME_AFTER = re.compile(r"(?i)\s*(?:worth of\b|(?:of|in) (?:[\w-]+ )?(?:sales|revenue|purchases|orders|spend(?:ing)?"
+_SALES_VOLUME_AFTER = re.compile(r"(?i)\+?\s*(?:worth of\b|(?:of|in) (?:[\w-]+ )?(?:sales|revenue|purchases|orders|spend(?:ing)?"
                                  r"|turnover|business|goods|products|merchandise)\b)")
 
 
@@ -1507,6 +1526,19 @@ _FLOOR_AFTER = re.compile(r"(?i)\s*%?\+|\s*minimum\b|\s*(?:commission\s+)?(?:wit
 def _floor_only(t: str, n: _Num) -> bool:
     """"starts at 5%", "start your account with a rate of 25%", "8%+": the rate is a floor, not the maximum."""
     return bool(_FLOOR_BEFORE.search(t[max(0, n.start - 50):n.start]) or _FLOOR_AFTER.match(t, n.span_end))
+
+
+# (session 11) "$100+ per sale", "$40 - $100+", "a minimum of $40 per listing", "at least $200 per sale", "$200 or the
+# first month's payment, whichever is higher": the highest amount is a floor, and no maximum is stated
+_FLAT_FLOOR_AFTER = re.compile(r"(?i)\+(?![\d$€£])|\s*(?:or more|and (?:up|upwards|above))\b"
+                               r"|[^.;|%]{0,60}?\bwhichever is (?:higher|greater|more)\b")     # not "$10 or 20%, whichever"
+_FLAT_FLOOR_BEFORE = re.compile(r"(?i)(?:\bminimum of|\bat least|\bstart(?:s|ing)? (?:at|from))\s*$")
+
+
+def _flat_floor(t: str, hi: _Num) -> bool:
+    """The highest flat amount is only a floor: a "+" or "or more" after it, "a minimum of" / "at least" / "starts at"
+    right before it, or "whichever is higher" after it in its clause."""
+    return bool(_FLAT_FLOOR_AFTER.match(t, hi.span_end) or _FLAT_FLOOR_BEFORE.search(t, max(0, hi.start - 20), hi.start))
 
 
 # what an affiliate's volume is counted in: "the first 500 bookings", "over 20 active merchants", "after 50 sign-ups"
@@ -1794,8 +1826,15 @@ def _recurring_cue(t: str, s: int, e: int) -> Found | None:
     return None
 
 
+_COOKIE_CLAUSE = re.compile(r"(?i)\bcookies?\b")
+_EARNING_WORD = re.compile(r"(?i)\b(?:earn\w*|income|payouts?|revenue|rewards?|paid|pays?)\b")
+
+
 def _lifetime_cue(t: str, s: int, e: int) -> Found | None:
-    for rx in _rules().lifetime:
+    r = _rules()
+    if _COOKIE_CLAUSE.search(t, s, e) and not r.commission_cue.search(t, s, e) and not _EARNING_WORD.search(t, s, e):
+        return None       # (session 11) "cookies are active for 60, 90 days, or forever": how long a cookie lasts
+    for rx in r.lifetime:
         m = rx.search(t, s, e)
         if m and _duration_word_names_a_product(t, m.end(), "lifetime_not_duration_after"):
             m = None      # "an application for life insurance"
@@ -2688,8 +2727,21 @@ def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
     if (_NEXT_BEFORE_BILL.search(before) and _BILL_AFTER.match(t, m.end())) \
             or (_EVERY_BEFORE_PAYMENT.search(before) and _PAYMENT_AFTER.match(t, m.end())):
         return True      # "a credit on your next monthly bill", "of every monthly payment": a bill, not a payout date
+    if _MEASURE_AFTER.match(t, m.end()) or (m.group(0).lower().startswith("end of") and _LAG_BEFORE.search(before)):
+        return True      # (session 11) "Daily Cap", "monthly performance volume"; "14 days after (the) end of the month"
     rec = _RECURRENCE_BEFORE.search(before)
     return bool(rec and not _PAYOUT_VERB.search(rec.group("gap")))
+
+
+# (session 11) a frequency word that sizes a quantity per period ("Daily Cap 250 leads", "Monthly Net Sales > $5,000",
+# "based on monthly performance volume", "Monthly number of sales"): a cap or a volume, not when affiliates are paid
+_MEASURE_AFTER = re.compile(r"(?i) (?:[\w-]+ ){0,2}?(?:caps?|limits?|budgets?|volumes?|targets?|quotas?|goals?"
+                            r"|number of|turnover|sales(?=\s*(?:>|≥|of\b|over\b|above\b|exceed)))(?![a-z])")
+# (session 11) "Actions are locked 14 day(s) after end of the month they are tracked": when an action matures, counted
+# from a month's end, is not a payout date ("paid 30 days after the end of the month" is one: no maturing verb)
+_LAG_BEFORE = re.compile(r"(?i)\b(?:lock|validat|approv|confirm|clear|finali[sz]|matur)\w*\s+(?:\w+\s+){0,2}?"
+                         r"(?:\d{1,3}|[a-z]+(?:[- ][a-z]+)?)\s*(?:\(\d+\)\s*)?(?:calendar |business |working )?"
+                         r"(?:days?|weeks?|months?)(?:\(s\))?\s+(?:after|from|following)\s+(?:the\s+)?$")
 
 
 # "bank wire" is one method (wire); "Bank (ACH)", "ACH (Bank Draft)", "ACH bank transfer" are one method (ach);
@@ -2716,7 +2768,20 @@ def _methods(t: str, clauses, terms: Terms, context) -> None:
     _reward_in_coin(t, found)
     _store_credit_listed(t, found)
     _store_credit_with_the_program(t, clauses, found)
+    _drop_customer_payment_options(t, clauses, found)
     terms.methods = sorted(found.values(), key=lambda f: f.span[0])
+
+
+def _drop_customer_payment_options(t: str, clauses, found: dict[str, Found]) -> None:
+    """(session 11) "I accept the following avenues for payment: PayPal, Visa/MasterCard/American Express": a clause
+    that lists card brands and names no payout, commission or earnings is how a customer pays, not how the affiliate
+    is paid; its methods are dropped (all of them when the whole text names cards and no payout)."""
+    card, payout = _vocab_rx("method_customer_card"), _vocab_rx("method_payout_word")
+    whole = bool(card.search(t)) and not payout.search(t)      # a text about paying the merchant only
+    for name, hit in list(found.items()):
+        clause = next(((s, e) for s, e in clauses if s <= hit.span[0] < e), None)
+        if whole or (clause is not None and card.search(t, *clause) and not payout.search(t, *clause)):
+            del found[name]
 
 
 @functools.lru_cache(maxsize=1)
@@ -2898,7 +2963,9 @@ def _restrictions(text: str, terms: Terms) -> None:
             found.setdefault(f"no-{name}", span)
     for name, span in _bad_practices(t) + _adult_material(t) + _brand_bidding_on_consent(t) + _field_verdicts(t) \
             + _marked_items(t) + _headed_list_items(t) + _titles_with_sanction(t) + _practice_definitions(t) \
-            + _permission_exceptions(t) + _questions_answered_no(t) + _anti_spam_rules(t):
+            + _permission_exceptions(t) + _questions_answered_no(t) + _anti_spam_rules(t) + _protected_keywords(t):
+        found.setdefault(f"no-{name}", span)
+    for name, span in _included_examples(t, found):
         found.setdefault(f"no-{name}", span)
     for name in [n for n, span in found.items() if _names_something_else(t, n[3:], span)]:
         del found[name]
@@ -2913,6 +2980,28 @@ def _restrictions(text: str, terms: Terms) -> None:
     for name in [n for n, span in found.items() if _part_of_another_ban(t, n, span, found) or _conditional_ban(t, n, span)]:
         del found[name]
     terms.restrictions = [Found(name, span) for name, span in sorted(found.items(), key=lambda kv: kv[1][0])]
+
+
+_EXAMPLES_STOP = re.compile(r"(?i)[.;|\n]|\b(?:but|however|except|unless|other than|apart from|allowed|permitted|welcome)\b")
+
+
+def _included_examples(t: str, found: dict[str, tuple[int, int]]) -> list[tuple[str, tuple[int, int]]]:
+    """(session 11) The examples a ban lists right after the banned type ("No PPC activity is allowed (including brand
+    or generic keywords)", "incentivised traffic such as cashback sites"): each example is banned with it, up to the
+    end of the aside or clause, or a word that permits or excepts."""
+    out: list[tuple[str, tuple[int, int]]] = []
+    for _a, b in list(found.values()):
+        m = _structure()["restriction_inclusion"].match(t, b)
+        if m is None:
+            continue
+        stop = _EXAMPLES_STOP.search(t, m.end())
+        end = stop.start() if stop is not None else len(t)
+        if "(" in t[b:m.end()]:
+            close = t.find(")", m.end(), end)
+            end = close if close >= 0 else end
+        out.extend((name, h.span()) for name, rx in _traffic_patterns() for h in [rx.search(t, m.end(), end)]
+                   if h is not None and not _described(t, m.end(), name, h.start(), h.end()))
+    return out
 
 
 def _email_only_as_spam_channel(t: str) -> bool:
@@ -2952,6 +3041,13 @@ _ANTI_SPAM = re.compile(r"(?i)\banti[- ]?spam\b(?!\s+(?:filters?|software|tools?
 def _anti_spam_rules(t: str) -> list[tuple[str, tuple[int, int]]]:
     m = _ANTI_SPAM.search(t)
     return [] if m is None else [("spam", (m.start(), m.end()))]
+
+
+def _protected_keywords(t: str) -> list[tuple[str, tuple[int, int]]]:
+    """(session 11) "Protected keywords", "Protected SEM Bidding Keywords": keywords reserved to the merchant are a ban
+    on bidding on them (the brand), with or without a ban word beside them."""
+    m = _structure()["restriction_protected_keywords"].search(t)
+    return [] if m is None else [("brand-bidding", m.span())]
 
 
 _MESSAGE_CHANNELS = ("no-email", "no-sms")
@@ -3008,7 +3104,8 @@ def _structure() -> dict[str, re.Pattern]:
              "restriction_disclaimer_before", "restriction_channel_thing_after", "restriction_brand_reference",
              "method_amount_unit_before", "method_amount_unit_after",
              "method_fee_after", "restriction_coupon_mention", "restriction_coupon_site", "restriction_coupon_authorised_before",
-             "restriction_coupon_usage_after")}
+             "restriction_coupon_usage_after", "restriction_protected_keywords", "restriction_inclusion",
+             "restriction_organic_search_before", "restriction_organic_search_after")}
 
 
 def _conditional_ban(t: str, name: str, span: tuple[int, int]) -> bool:
@@ -3115,7 +3212,8 @@ def _titles_with_sanction(t: str) -> list[tuple[str, tuple[int, int]]]:
     return out
 # A list heading that ends in a ban and a colon ("Affiliates are prohibited from: 1.1.", "Your site may not: ...",
 # "we may reject your application if your site: 2.1.")
-_HEADING_END = re.compile(r"(?i):\s*(?:\.\.\.|…|\(?(?:\d+(?:\.\d+)*|[a-z])[.)])?\s*$")
+_HEADING_END = re.compile(r"(?i):\s*(?:\.\.\.|…|\(?(?:\d+(?:\.\d+)*|[a-z])[.)])?\s*$"
+                          r"|(?<=[a-z])\s*(?:\.\.\.|…)\s*$")     # (session 11) "It is prohibited to...": an ellipsis too
 # "(3) Prohibited Activities: a. b.", "The following are strictly prohibited: a. b.": a ban label opening the clause
 _BAN_LABEL = re.compile(r"(?i)^\s*(?:\(?\w{1,3}[.)]\s*)?(?:[\w-]+ ){0,4}"
                         r"(?:prohibited|forbidden|restricted|not allowed|not permitted|banned|disallowed)(?: [\w-]+){0,2}"
@@ -3126,7 +3224,8 @@ _BAN_HEADING = re.compile(r"(?i)\b(?:prohibited(?: from)?|forbidden|not (?:allow
 
 # "Your site may not: - a", "Please do not: Purchase ...": a ban heading whose first item follows on the same line
 _INLINE_ITEMS = re.compile(r"(?i)\b(?:may not|must not|shall not|cannot|do not|don't|prohibited(?: from)?"
-                           r"|not (?:allowed|permitted) to)\s*:\s*(?=[-•*]\s|\d+[.)]\s|(?-i:[A-Z])[a-z])")
+                           r"|not (?:allowed|permitted) to)\s*:\s*(?=[-•*]\s|\d+[.)]\s|(?-i:[A-Z])[a-z]"
+                           r"|(?:\.\.\.|…)\s*[a-z])")     # (session 11) "may not: ... bid on": an elided list
 
 
 # "Your account will be terminated if you are found:", "Podemos cancelar tu solicitud si:", "Websites are deemed
@@ -3226,6 +3325,16 @@ _VENUE_GAP = re.compile(r"(?i)^[^.;:|•\n]{0,60}?\b(?:in|on|via|through|across)
                         r"(?:[\w-]+,?[^\S\n]+(?:or\s+|and\s+)?){0,6}$")     # one line: a line break ends the venue
 
 
+_AD_VENUES = ("search", "social", "display", "native", "brand-bidding")
+
+
+def _another_kind_between(t: str, a: int, b: int) -> bool:
+    """(session 11) "trademark bidding on paid search, fake coupon sites, and incentivized traffic": a type of another
+    kind than an ad venue between the brand bid and a later type makes the later one an item of a list of bans, not
+    a venue of the brand bid."""
+    return any(rx.search(t, a, b) for name, rx in _traffic_patterns() if name not in _AD_VENUES)
+
+
 _EXAMPLES_OPEN = re.compile(r"(?i)\((?:e\.g\.?|i\.e\.?|such as|like|for example|including)[^)]*$")
 # "without consent", "to lists that you do not have permission to send to", "lacking opt-in"
 _WITHOUT_CONSENT = re.compile(r"(?i)[^.;|]{0,60}?\b(?:(?:without|(?:do|does|did) not have|don't have|lack\w*|no)"
@@ -3240,7 +3349,8 @@ def _part_of_another_ban(t: str, name: str, span: tuple[int, int], found: dict[s
     if "no-brand-bidding" in found and name != "no-brand-bidding":
         brand_ends = [m.end() for n, rx in _traffic_patterns() if n == "brand-bidding" for m in rx.finditer(t, 0, span[0])]
         examples = _EXAMPLES_OPEN.search(t, max(0, span[0] - 120), span[0])     # inside "(e.g. [Brand Coupons]"
-        if brand_ends and (_VENUE_GAP.match(t[max(brand_ends):span[0]])
+        if brand_ends and ((_VENUE_GAP.match(t[max(brand_ends):span[0]])
+                            and not _another_kind_between(t, max(brand_ends), span[0]))
                            or (examples and any(examples.start() - 60 <= x <= examples.start() for x in brand_ends))):
             return True
     if name not in ("no-email", "no-sms", "no-social") or "no-spam" not in found:
@@ -3372,14 +3482,23 @@ def _search_only_on_brand(t: str, span: tuple[int, int]) -> bool:
     if clause is None:
         return False
     pats = dict(_traffic_patterns())
+    brand_ref = _structure()["restriction_brand_reference"]
     for m in re.finditer(r"[^|;]+", t[clause[0]:clause[1]]):
         piece = m.group(0)
         if pats["search"].search(piece) and not any(rx.search(piece) for n, rx in _traffic_patterns()
-                                                    if n == "brand-bidding"):
+                                                    if n == "brand-bidding") and not brand_ref.search(piece):
             return False
+        if _BRAND_AS_EXAMPLE.search(piece):
+            return False     # (session 11) "No PPC (including brand or generic keywords)": the brand is an example
         if _search_apart_from_brand(piece, pats["search"]):
             return False
     return True
+
+
+# (session 11) a brand named as an example of a wider search ban ("No PPC activity (including brand or generic keywords)")
+# widens it: search as such stays banned
+_BRAND_AS_EXAMPLE = re.compile(r"(?i)\b(?:including|incl\.|such as|e\.g\.|for example)\s+(?:on\s+)?(?:our\s+|the\s+)?"
+                               r"brand(?:ed)?\b")
 
 
 def _search_apart_from_brand(piece: str, search: re.Pattern) -> bool:
@@ -3401,7 +3520,7 @@ _SPAM_BEFORE = re.compile(r"(?i)\b(?:spam(?:my)?|unsolicited|bulk|mass|junk)\s+(
 # "search engine spam", "blog/forum spamming" (on one line)
 _SPAM_AFTER = re.compile(r"(?i)(?:[^\S\n]+engine)?(?:[^\S\n]*/[^\S\n]*[\w-]+)?(?:[^\S\n]+|-)[(\"'“‘]?spam")
 # "Email policy", "Social media guidelines": a heading naming the topic of the rules after it, not a ban
-_TOPIC_HEADING_AFTER = re.compile(r"(?i)[^\S\n]+(?:policy|policies|guidelines)\b(?!\s*:)")
+_TOPIC_HEADING_AFTER = re.compile(r"(?i)[^\S\n]+(?:policy|policies|guidelines|rules)\b(?!\s*:)")     # (session 11) rules
 _MISUSE_AFTER = re.compile(r"(?i)\s+(?:misuse|abuse|non[- ]?transparency|non[- ]?disclosure)\b")
 _BID_BEFORE = re.compile(r"(?i)\bbid(?:s|ding)?\s+on\s+(?:\w+\s+)?$")
 # "Prohibited Content:", "controversial content": a heading or a kind of material, not content sites
@@ -3429,6 +3548,8 @@ def _names_something_else(t: str, name: str, span: tuple[int, int]) -> bool:
         return True     # "coupon/discount terms", "cashback keywords": search keywords, not coupon or cashback sites
     if name == "search" and _BID_BEFORE.search(before):
         return True
+    if _not_the_channel(t, name, a, b, before):
+        return True
     if _MISUSE_AFTER.match(t, b):
         return True     # "coupon misuse", "sub-affiliate non-transparency": a way of misusing a channel, not the channel
     if name == "content" and not re.fullmatch(r"(?i)content (?:sites?|websites?)|blogs?", t[a:b]):
@@ -3438,6 +3559,33 @@ def _names_something_else(t: str, name: str, span: tuple[int, int]) -> bool:
         word_before = re.search(r"[A-Za-z]+\s+$", before)
         return heading or bool(word_before and not _CONTENT_ROLE.search(before))
     return False
+
+
+_DISPLAY_VERB_BEFORE = re.compile(r"(?i)\b(?:not|never|n't|to|will|would|must|may|can|cannot|should|please)\s+$")
+# (session 11) "banners or links as pop-ups", "our logo as a keyword": what the affiliate uses in the way named next
+_USED_AS_AFTER = re.compile(r"(?i)(?:\s+(?:or|and|/)\s+[\w-]+)?\s+as\s+(?:an?\s+)?")
+
+
+def _not_the_channel(t: str, name: str, a: int, b: int, before: str) -> bool:
+    """(session 11) A type word that names no channel of the affiliate's: "organic search" and "search engine results"
+    (rankings, not search ads), "does not display or sell advertising" (the verb), "banners or links as pop-ups" (the
+    creative; the pop-up is the banned use)."""
+    st = _structure()
+    if name == "search" and (st["restriction_organic_search_before"].search(before)
+                             or st["restriction_organic_search_after"].match(t, b)):
+        return True
+    if name == "display" and t[a:b].lower() == "display" and _DISPLAY_VERB_BEFORE.search(before):
+        return True
+    return _used_as_another_type(t, name, b)
+
+
+def _used_as_another_type(t: str, name: str, b: int) -> bool:
+    """A type named as the thing used in another type's way ("banners or links as pop-ups or pop-unders"): the ban is
+    on the way it is used (the other type), not on the thing."""
+    m = _USED_AS_AFTER.match(t, b)
+    if m is None:
+        return False
+    return any(other != name and rx.match(t, m.end()) for other, rx in _traffic_patterns())
 
 
 @functools.lru_cache(maxsize=1)
