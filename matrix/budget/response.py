@@ -15,6 +15,7 @@ marginal likelihood of each grid point is exact. That gives posterior weights ov
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -122,6 +123,11 @@ class HillPosterior:
 # plan's risk terms, RuntimeWarnings). The bound changes nothing where the data pin the level.
 AMPLITUDE_CAP = 1e12
 
+# Session 11 (plans on active days, docs/budget.md): whether the posterior `fit_hill` returns for a campaign whose data
+# start with days before it ran (`leading_idle_days`) is its fit on the active days only (True), or the fit on every
+# day carrying the active-days fit as `.interval` for the plan's interval alone (False, session 11: interval).
+PLANS_ON_ACTIVE_DAYS = False
+
 DEFAULT_THETAS = (0.0, 0.2, 0.4, 0.6)
 DEFAULT_SHAPES = (0.5, 0.7, 0.85, 1.0, 1.25, 1.5, 1.8, 2.2, 2.7, 3.3)
 
@@ -141,6 +147,7 @@ def fit_hill(
     changepoint: bool = False,
     k_prior_floor: float | None = None,
     s_curve_k_sd: float | None = None,
+    active_days: bool | None = None,
 ) -> HillPosterior:
     """Grid posterior of a Hill-with-adstock curve given daily spend and earnings.
 
@@ -173,16 +180,18 @@ def fit_hill(
     x, y = x[ok], y[ok]
     if x.size < 3 or not (x > 0).any():
         raise ValueError(f"need at least 3 days with spend to fit a response curve, got {x.size}")
-    post = _fit_hill(x, y, thetas=thetas, shapes=shapes, k_points=k_points, k_span=k_span, half_life_days=half_life_days,
-                     temperature=temperature, k_prior_sd=k_prior_sd, level_half_life_days=level_half_life_days,
-                     changepoint=changepoint, k_prior_floor=k_prior_floor, s_curve_k_sd=s_curve_k_sd)
+    kw: dict[str, Any] = dict(thetas=thetas, shapes=shapes, k_points=k_points, k_span=k_span, half_life_days=half_life_days,
+              temperature=temperature, k_prior_sd=k_prior_sd, level_half_life_days=level_half_life_days,
+              changepoint=changepoint, k_prior_floor=k_prior_floor, s_curve_k_sd=s_curve_k_sd)
     lead = leading_idle_days(x, y)
     if lead > 0 and x.size - lead >= 3:
-        post.interval = _fit_hill(x[lead:], y[lead:], thetas=thetas, shapes=shapes, k_points=k_points, k_span=k_span,
-                                  half_life_days=half_life_days, temperature=temperature, k_prior_sd=k_prior_sd,
-                                  level_half_life_days=level_half_life_days, changepoint=changepoint,
-                                  k_prior_floor=k_prior_floor, s_curve_k_sd=s_curve_k_sd)
-    return post
+        active = _fit_hill(x[lead:], y[lead:], **kw)
+        if PLANS_ON_ACTIVE_DAYS if active_days is None else active_days:
+            return active  # plans and their interval both use the active-days fit (no `.interval`)
+        post = _fit_hill(x, y, **kw)
+        post.interval = active
+        return post
+    return _fit_hill(x, y, **kw)
 
 
 def leading_idle_days(spend: np.ndarray, earnings: np.ndarray) -> int:
