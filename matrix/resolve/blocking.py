@@ -991,7 +991,7 @@ def person_key_matrix(records: Records, max_records: int = PERSON_KEY_MAX_RECORD
 
     for i in range(len(records)):
         keys = frozenset().union(*(keys_of(records.raw[f][i]) for f in fields))
-        for key in keys:
+        for key in sorted(keys):  # not set order: that follows the process's string hashing (see `_sorted_key_order`)
             rows.append(i)
             cols.append(vocab.setdefault(key, len(vocab)))
     if not cols:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from matrix.config import ConfigError
-from matrix.resolve.prepare import Records, build_records
+from matrix.resolve.prepare import Records, build_records, paused_gc
 from matrix.resolve.spec import ResolveSpec
 
 
@@ -51,11 +51,18 @@ def read_table(path: str | Path, spec: ResolveSpec) -> tuple[list[str], list[dic
         if col not in df.columns:
             raise ConfigError(f"{p}: column {col!r} for field {f.name!r} not found; columns are {list(df.columns)}")
         for r, v in zip(rows, df[col].tolist(), strict=True):
-            r[f.name] = None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+            # `v != v`: NaN (pandas' empty cell) is the one float unequal to itself; np.isnan per cell was slower
+            r[f.name] = None if v is None or (isinstance(v, float) and v != v) else v
     return ids, rows
 
 
 def load_records(spec: ResolveSpec, paths: Sequence[str | Path]) -> Records:
+    """The records of `paths` read and normalized as `spec` says (cyclic GC paused: `paused_gc`)."""
+    with paused_gc():
+        return _load_records(spec, paths)
+
+
+def _load_records(spec: ResolveSpec, paths: Sequence[str | Path]) -> Records:
     all_ids, all_rows, sources = [], [], []
     names = [Path(p).name for p in paths]
     if len(set(names)) != len(names):

@@ -152,11 +152,13 @@ def person(value: Any) -> Person | None:
     if s.count(",") == 1:  # "Last, First"
         last, first = s.split(",")
         s = f"{first} {last}"
-    toks = _process(s).split()
-    toks = [t for t in toks if t not in ("jr", "sr", "ii", "iii", "iv", "dr", "mr", "mrs", "ms", "prof")]
+    toks = [t for t in _process(s).split() if t not in _PERSON_TITLES]
     if not toks:
         return None
-    return Person(tuple(NICKNAMES.get(t, t) for t in toks[:-1]), toks[-1])
+    return Person(tuple([NICKNAMES.get(t, t) for t in toks[:-1]]), toks[-1])  # a list first: faster than a generator
+
+
+_PERSON_TITLES = frozenset(("jr", "sr", "ii", "iii", "iv", "dr", "mr", "mrs", "ms", "prof"))
 
 
 def given_compatible(a: Person, b: Person) -> bool:

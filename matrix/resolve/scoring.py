@@ -331,8 +331,8 @@ def _assign_levels(n_pairs: int, tests: list[np.ndarray]) -> np.ndarray:
 
 def _person_columns(rec: Records, fname: str):
     """Per record: the whole name's code, the family name's, the first given name's (with its length
-    and first letter), all given names' codes (-1 padded; one vocabulary with the family names) and
-    the name's text, for `person_levels` as array operations."""
+    and first letter), which (record, given name) pairs exist (`_given_keys`; one vocabulary with
+    the family names) and the name's words sorted, for `person_levels` as array operations."""
     vals = rec.values[fname]
     n = len(vals)
     vocab: dict[str, int] = {}
@@ -341,19 +341,48 @@ def _person_columns(rec: Records, fname: str):
     first = np.full(n, -1, np.int64)
     first_len = np.zeros(n, np.int64)
     first_letter = np.full(n, -1, np.int64)
-    width = max((len(v.given) for v in vals if v is not None), default=0)
-    given = np.full((n, max(width, 1)), -1, np.int64)
+    owners: list[int] = []  # (record, given-name code) per given name, flat: one array build, no per-cell writes
+    codes: list[int] = []
     for i, v in enumerate(vals):
         if v is None:
             continue
         family[i] = vocab.setdefault(v.family, len(vocab))
-        for k, g in enumerate(v.given):
-            given[i, k] = vocab.setdefault(g, len(vocab))
+        for g in v.given:
+            owners.append(i)
+            codes.append(vocab.setdefault(g, len(vocab)))
         if v.given:
-            first[i], first_len[i] = given[i, 0], len(v.given[0])
+            first[i], first_len[i] = codes[-len(v.given)], len(v.given[0])
             first_letter[i] = letters.setdefault(v.given[0][0], len(letters))
-    text = np.array([v.text if v is not None else "" for v in vals] + [None], dtype=object)[:-1]
+    given = _given_keys(np.asarray(owners, np.int64), np.asarray(codes, np.int64), len(vocab))
+    text = np.array([_sorted_words(v.text) if v is not None else "" for v in vals] + [None], dtype=object)[:-1]
     return _codes(vals), family, first, first_len, first_letter, given, text
+
+
+def _sorted_words(text: str) -> str:
+    """A name's words in sorted order: `fuzz.ratio` on these equals `fuzz.token_sort_ratio` on the
+    text (which sorts the same words, by code point, on every call): sorted once per record, not
+    once per pair (2.5x faster on 340k pairs, same float64 scores)."""
+    return " ".join(sorted(text.split()))
+
+
+def _given_keys(owners: np.ndarray, codes: np.ndarray, n_vocab: int) -> tuple[np.ndarray, int]:
+    """Every (record, given-name code) as one sorted int64 key `record * width + code`, and the width.
+
+    Why: "does record r list name c among its given names" was a (pairs x most given names)
+    gather and compare (36 columns for a cast list: 100 MB per pass); a sorted key array answers
+    it with one binary search per pair (`_has_given`)."""
+    width = max(n_vocab, 1)
+    return np.unique(owners * width + codes), width
+
+
+def _has_given(given: tuple[np.ndarray, int], rec_idx: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Per pair, whether record `rec_idx` has given name `code` (a code < 0, unknown, never does)."""
+    keys, width = given
+    want = rec_idx * width + code
+    if keys.size == 0:
+        return np.zeros(want.shape[0], dtype=bool)
+    pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+    return (keys[pos] == want) & (code >= 0)
 
 
 def _person_cmp(fname: str) -> Callable:
@@ -368,9 +397,14 @@ def _person_cmp(fname: str) -> Callable:
         compatible = no_given | (first[left] == first[right]) | initial
         same = whole[left] == whole[right]
         unknown = (whole[left] < 0) | (whole[right] < 0)
-        close = _pair_scores(text, left, right, fuzz.token_sort_ratio, ~unknown & ~same & ~(same_family & compatible),
-                             88) >= 88
-        crossed = (given[right] == family[left][:, None]).any(axis=1) | (given[left] == family[right][:, None]).any(axis=1)
+        # `text` holds each name's words sorted: fuzz.ratio on it is token_sort_ratio (`_sorted_words`)
+        close = _pair_scores(text, left, right, fuzz.ratio, ~unknown & ~same & ~(same_family & compatible), 88) >= 88
+        # the last test decides only pairs no earlier test took: the name lookups run on those alone
+        crossed = np.zeros(left.shape[0], dtype=bool)
+        todo = np.flatnonzero(~unknown & ~same & ~same_family & ~close)
+        if todo.size:
+            lt, rt = left[todo], right[todo]
+            crossed[todo] = _has_given(given, rt, family[lt]) | _has_given(given, lt, family[rt])
         out = _assign_levels(left.shape[0], [same, same_family & compatible, close, same_family | crossed])
         out[unknown] = -1
         return out
@@ -529,17 +563,16 @@ def _people_cmp(fields: list[str]) -> Callable:
         rare = np.zeros(max(len(vocab), 1), np.float32)
         rare[:len(vocab)] = [df[key] <= 2 for key in vocab]
         mats = [_set_matrix_in(col, vocab) for col in per]
-        rare_mats = [(x @ sparse.diags(rare)).tocsr() for x in mats]
         total = mats[0].copy()
         for x in mats[1:]:
             total = total + x
         has = np.stack([np.array([bool(ks) for ks in col], dtype=bool) for col in per], axis=1)
-        return mats, rare_mats, total.tocsr(), has
+        return mats, rare, total.tocsr(), has
 
     column = _PerRecords(build)
 
     def compute(rec: Records, left, right, _v) -> np.ndarray:
-        mats, rare_mats, total, has = column(rec)
+        mats, rare, total, has = column(rec)
         out = np.full(left.shape[0], -1, dtype=np.int8)
         if left.size == 0:
             return out
@@ -548,17 +581,34 @@ def _people_cmp(fields: list[str]) -> Callable:
         crossed = ha.sum(axis=1) * hb.sum(axis=1) - (ha & hb).sum(axis=1) > 0
         shared = np.zeros(left.shape[0], dtype=bool)
         shared_rare = np.zeros(left.shape[0], dtype=bool)
-        others = total[right]  # keys of the right record in any field; its same-field ones removed below
-        for x, xr in zip(mats, rare_mats, strict=True):
-            elsewhere = others - x[right]
-            shared |= np.asarray(x[left].multiply(elsewhere).sum(axis=1)).ravel() > 0
-            shared_rare |= np.asarray(xr[left].multiply(elsewhere).sum(axis=1)).ravel() > 0
+        # a name shared across fields needs names in two different fields: only crossed pairs can have one
+        todo = np.flatnonzero(crossed)
+        if todo.size:
+            shared[todo], shared_rare[todo] = _shared_elsewhere(mats, rare, total, left[todo], right[todo])
         out[crossed] = 2
         out[shared] = 1
         out[shared_rare] = 0
         return out
 
     return compute
+
+
+def _shared_elsewhere(mats: list, rare: np.ndarray, total: sparse.csr_matrix, left: np.ndarray,
+                      right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: whether a name key of the left record in some field is held by the right record in
+    *another* field, and whether such a key is a rare one (`rare`: 1 per rare key, else 0).
+
+    One product per field serves both answers: its entries are counts >= 0 (exact in float32), so
+    its row sum is positive exactly when one key is shared, and its product with `rare` exactly
+    when a rare one is (a second gather and product per field, over rare keys, said the same)."""
+    shared = np.zeros(left.shape[0], dtype=bool)
+    shared_rare = np.zeros(left.shape[0], dtype=bool)
+    others = total[right]  # keys of the right record in any field; its same-field ones removed below
+    for x in mats:
+        hits = x[left].multiply(others - x[right]).tocsr()
+        shared |= np.asarray(hits.sum(axis=1)).ravel() > 0
+        shared_rare |= np.asarray(hits @ rare).ravel() > 0
+    return shared, shared_rare
 
 
 def _names_keys(column: list) -> list[frozenset[str]]:
