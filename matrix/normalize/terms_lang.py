@@ -388,7 +388,8 @@ def _recurrence(t: str) -> _t.Found | None:
         if about_rate and pay and not lang.order_words.search(t, pay.end(), min(e, pay.end() + 15)):
             return _t.Found(True, m.span())
     renewal = lang.renewal_words.search(t)
-    if renewal and lang.negation_words.search(t[max(0, renewal.start() - 20):renewal.start()]):
+    if renewal and (lang.negation_words.search(t[max(0, renewal.start() - 20):renewal.start()])
+                    or _renewal_denied(t, renewal.end())):
         return _t.Found(False, renewal.span())      # "nicht auf Verlängerungen", "не за продления"
     if renewal and not re.search(r"(?<![\d.,])0\s?%", t):
         return _t.Found(True, renewal.span())
@@ -404,6 +405,17 @@ def _recurrence(t: str) -> _t.Found | None:
         if lang.order_words.search(t, max(0, m.start() - 25), min(len(t), m.end() + 25)) or _first_payment(t, m.end()):
             return _t.Found(False, m.span())
     return None
+
+
+def _renewal_denied(t: str, pos: int) -> bool:
+    """"Renovações ou upgrades não geram comissão", "perpanjangan ... tidak dapat komisi": a negation right after
+    the renewal word, followed by a commission word in the same clause, denies a commission on renewals."""
+    lang = _lang()
+    end = min(len(t), pos + 60)
+    stop = re.search(r"[.!?;|]", t[pos:end])
+    end = pos + stop.start() if stop else end
+    neg = lang.negation_words.search(t, pos, min(end, pos + 30))
+    return neg is not None and lang.commission_words.search(t, neg.end(), min(end, neg.end() + 30)) is not None
 
 
 def _first_payment(t: str, pos: int) -> bool:
@@ -707,6 +719,7 @@ def _frequency(t: str) -> _t.Found | None:
     if not (lang.payout_words.search(t) or lang.commission_words.search(t)):
         return None
     # a daily word yields to any other schedule: "accrued daily, paid out monthly" pays monthly
+    capped = len(t)     # where a capped schedule (a limit on requests) was read
     for name, rx in sorted(lang.frequencies, key=lambda f: (f[0] == "on-request", f[0] == "daily",
                                                             _t._FREQ_PRIORITY.index(f[0]))):
         for m in rx.finditer(t):
@@ -715,8 +728,11 @@ def _frequency(t: str) -> _t.Found | None:
                 continue     # "if your friend pays monthly", "la cuota mensual": the customer's billing
             if name == "daily" and not lang.payout_words.search(t, *_sentence_of(_sentences(t), m.start())):
                 continue     # "Statistiken täglich aktualisiert": a daily schedule only in a sentence about payouts
+            if name == "on-request" and m.start() > capped:
+                continue     # "maximálně 1x měsíčně můžete požádat o výplatu": the request is read as the limit's subject
             cap = None if name == "on-request" else lang.up_to_words.search(t, max(0, m.start() - 15), m.start())
             if cap is not None and not _DAY_OF_MONTH.search(t, max(0, m.start() - 25), m.start()):
+                capped = min(capped, m.start())
                 continue     # "maximálně 1x měsíčně": a limit on requests, no schedule ("até o dia 20 do mês" is a date)
             return _t.Found(name, m.span())
     return None
