@@ -343,7 +343,9 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------------------------------------
 
 # not inside "1.5" or "1,000"; right after a "." only when the "." ends a currency ("Rs.1000")
-_NUMBER = re.compile(r"(?<![\d,])(?<!\d\.)"
+# not right after a digit or a digit's separator ("1,234" is one number); a comma glued to a word is a list's
+# ("Website Builder,50% commission,90 days": a CSV row)
+_NUMBER = re.compile(r"(?<!\d)(?<!\d,)(?<!\d\.)"
                      r"(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:[.,]\d+)?"
                      r"|(?<=[$€£])\.\d{1,2}|(?<=[$€£] )\.\d{1,2})(?!\d)")     # "$.75", "$ .50": cents without the 0
 _SPACED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?:[.,]\d{1,2})?(?![\d])")
@@ -568,6 +570,10 @@ def extract_terms(text: str | None, *, context: str | None = None) -> Terms:
     if text is None:
         return Terms(text="")
     original = str(text)
+    if "**" in original:
+        plain, where = _without_markdown(original)
+        if plain != original:     # read the plain text; every span is then mapped back onto the original
+            return _spans_onto(extract_terms(plain, context=context), original, where)
     t = original.translate(_SAME_LENGTH)
     terms = Terms(text=original)
     if not t.strip():
@@ -602,6 +608,55 @@ def extract_terms(text: str | None, *, context: str | None = None) -> Terms:
         _arbitrate(original, t, clauses, terms)
     if context is None:
         terms_records.fill_from_record(original, terms)   # only what the prose rules left empty
+    return terms
+
+
+_MARKDOWN_LABEL = re.compile(r"\*\*([^*\n]{1,40}?)(?::\*\*|\*\*\s*:)")
+_MARKDOWN_EMPHASIS = re.compile(r"\*\*(?=\S)|(?<=\S)\*\*")
+
+
+def _without_markdown(text: str) -> tuple[str, list[int]]:
+    """`text` with Markdown bold read as plain text, and for each character of the result (plus its end) the index of
+    the character of `text` it came from.
+
+    Why: research notes, READMEs and docs pages write terms as "**Commission:** 3-5% **Payment Threshold:** $25" or
+    "earn **25% of all revenue** for the **lifetime of each customer**". A bold label starts a field of its own, as a
+    new line or a table cell would ("**Label:**" becomes a line break and "Label:"), and bold inside a sentence is only
+    emphasis (its asterisks are dropped, so "for the lifetime of" reads as written)."""
+    out: list[str] = []
+    where: list[int] = []
+    pos = 0
+    edits = sorted([(m.start(), m.end(), "\n" + m.group(1) + ":") for m in _MARKDOWN_LABEL.finditer(text)]
+                   + [(m.start(), m.end(), "") for m in _MARKDOWN_EMPHASIS.finditer(text)],
+                   key=lambda edit: (edit[0], -edit[1]))     # a label before the emphasis marks inside it
+    for start, end, repl in edits:
+        if start < pos:
+            continue            # inside a label already rewritten
+        out.append(text[pos:start])
+        where.extend(range(pos, start))
+        if repl:                # "\nLabel:": the break at the first asterisk, the label at its own characters
+            label_at = start + 2
+            out.append(repl)
+            where.extend([start, *range(label_at, label_at + len(repl) - 2), end - 1])
+        pos = end
+    out.append(text[pos:])
+    where.extend(range(pos, len(text) + 1))
+    return "".join(out), where
+
+
+def _spans_onto(terms: Terms, original: str, where: list[int]) -> Terms:
+    """`terms` read from a rewritten text, its spans mapped onto `original` through `where` (`_without_markdown`)."""
+    def moved(f: Found) -> Found:
+        s, e = f.span
+        return Found(f.value, (where[s], where[e - 1] + 1 if e > s else where[s]), f.source)
+
+    for name in terms.__dataclass_fields__:
+        value = getattr(terms, name)
+        if isinstance(value, Found):
+            setattr(terms, name, moved(value))
+        elif isinstance(value, list) and value and all(isinstance(v, Found) for v in value):
+            setattr(terms, name, [moved(v) for v in value])
+    terms.text = original
     return terms
 
 
@@ -667,8 +722,24 @@ def _example_clauses(t: str, clauses: list[tuple[int, int]], nums: list[_Num]) -
             if i + 1 < len(clauses) and "•" not in t[e:clauses[i + 1][0]]:
                 out.add(i + 1)      # the example goes on in the next clause, not in the next bullet item
                 out.update(_example_cells(t, clauses, i + 1))
+            out.update(_example_list(t, clauses, max(j for j in out if j <= i + 1)))
         elif _ARITHMETIC.search(t, s, e) or _about_other_programs(t, s, e):
             out.add(i)      # "you will earn $1.8 ($9*20%)": a computed amount, not the rate
+    return out
+
+
+_LIST_ITEM_BEFORE = re.compile(r"(?:[•◦▪‣]|(?:^|\n)\s*(?:[-*]|\d{1,2}[.)]))\s*$")
+
+
+def _example_list(t: str, clauses: list[tuple[int, int]], j: int) -> set[int]:
+    """"For example, ... your earnings would be: • Year 1 commission: $62.25 • Future commissions: $24.90/year": an
+    example clause that ends in a colon announces a list, and the list's items are the worked case too."""
+    out: set[int] = set()
+    while t[clauses[j][0]:clauses[j][1]].rstrip().endswith(":") or (out and j in out):
+        if j + 1 >= len(clauses) or not _LIST_ITEM_BEFORE.search(t, clauses[j][1], clauses[j + 1][0]):
+            break
+        j += 1
+        out.add(j)
     return out
 
 
@@ -693,7 +764,8 @@ def _example_cells(t: str, clauses: list[tuple[int, int]], i: int) -> set[int]:
 
 
 _ARITHMETIC = re.compile(r"(?i)(?:[\d%]\s*|\))[*×]\s*[$€£]?\s*\d|\d%?\s+x\s+[$€£]?\s*\d|=\s*[$€£]\s?\d|\bto equal\s+[$€£]?\s?\d"
-                         r"|[$€£]\s?\d[\d.,]*\s*\(\s*\d+(?:\.\d+)?\s*%\s*of\s*[$€£]\s?\d")     # "$6 (30% of $20)"
+                         r"|[$€£]\s?\d[\d.,]*\s*\(\s*\d+(?:\.\d+)?\s*%\s*of\s*[$€£]\s?\d"      # "$6 (30% of $20)"
+                         r"|[$€£]\s?\d[\d.,]*\s*@\s*\d+(?:\.\d+)?\s*%")                    # "$11.70 ($39 @ 30%)"
 _OWN_PROGRAM = re.compile(r"(?i)\b(?:we|we'll|we're|our|us)\b")
 
 
@@ -901,7 +973,23 @@ def _derived_amount(t: str, n: _Num, lo: int, hi: int) -> bool:
     is read from its low end), "$2,000 per month (8% of gross receipts)"."""
     first = n.start if n.partner is None else min(n.start, n.partner.start)
     last = max(n.span_end, n.partner.span_end if n.partner is not None else 0)
-    return bool(_DERIVED_BEFORE.search(t, max(lo, first - 45), first) or _RATE_IN_BRACKETS_AFTER.match(t, last, hi))
+    return bool(_DERIVED_BEFORE.search(t, max(lo, first - 45), first) or _RATE_IN_BRACKETS_AFTER.match(t, last, hi)
+                or _restated_in_brackets(t, first, lo))
+
+
+# "Earn 30% commission on every sale ($14.70 per Starter kit)": an amount opening a bracket right after a rate and its
+# unit restates that rate on one product (what the rate comes to), it is no second commission; after other words ("20%
+# to 30% based on volume ($10-$15 per participant)") it is kept
+_BRACKET_OPEN_BEFORE = re.compile(r"(?i)\(\s*(?:~|≈|about |approx\.? |approximately |i\.e\.,? |that'?s )?[$€£]?\s*$")
+_RATE_BEFORE_BRACKET = re.compile(r"(?i)\d\s*%\s*(?:[\w-]+\s+)?(?:commissions?\s*)?(?:(?:on|per|for)\s+(?:every|each|a|any)\s+"
+                                  r"(?:sales?|orders?|purchases?|referrals?|sign-?ups?|subscriptions?|customers?)\s*)?$")
+
+
+def _restated_in_brackets(t: str, first: int, lo: int) -> bool:
+    m = _BRACKET_OPEN_BEFORE.search(t, max(lo, first - 20), first)
+    return m is not None and _RATE_BEFORE_BRACKET.search(t, max(lo, m.start() - 80), m.start()) is not None
+
+
 # "the $50 commission threshold", "a £25 payout minimum": the amount names a threshold, not a rate
 _THRESHOLD_NOUN_AFTER = re.compile(r"(?i)\s*(?:commission |payout |payment |withdrawal )?(?:threshold|minimum)\b")
 _MINIMUM_BEFORE = re.compile(r"(?i)\b(?:minimum|min\.?)\s*$")
@@ -1007,9 +1095,15 @@ def _other_party_amount(t: str, n: _Num, lo: int) -> bool:
     return bool(_rules().other_party_before.search(before))
 
 
+# a field labelled as a price ("Plans: $29-399/mo", "Pricing: from $49", "- Cost: $99 one-time") or an order size
+# ("AOV: $60", "Average order value: $85"): its amounts are what the customer pays, whatever the commission line before said
+_PRICE_LABEL = re.compile(r"(?i)\s*(?:[-•*#]+\s*)?(?:plans?|prices?|pricing|costs?|subscription (?:prices?|costs?)"
+                          r"|aov|av(?:era)?g\.? (?:order|sale|basket|cart)(?: values?| sizes?)?)\s*:")
+
+
 def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bool:
     r = _rules()
-    if n.value <= 0:
+    if n.value <= 0 or _PRICE_LABEL.match(t, lo):
         return False
     before = t[max(lo, n.start - 45):n.start]
     after = t[n.span_end:min(hi, n.span_end + 60)]
@@ -1135,19 +1229,29 @@ def _rates_without_commission_word(t: str, clauses, nums: list[_Num], example: s
     return pcts, [], [i for i, c in enumerate(clauses) if any(_in(c, n) for n in pcts)]
 
 
+_RATE_CELL_TAIL = re.compile(r"[^|\d%$€£.!?:;]{1,30}(?=\|)")
+
+
 def _rate_before_window_cell(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
     """"Venchi 2% 45 days High-end chocolate": a row of a program comparison table (name, rate, cookie length); the
     one rate (or range) written right before a cookie-length cell is the commission, with no commission word."""
     pcts = [n for n in nums if n.kind == "pct"]
     last = max(pcts, key=lambda n: n.span_end, default=None)
-    if last is None or len(pcts) - (last.partner in pcts) != 1 or last.role is not None:
+    if last is None or last.role is not None:
+        return []
+    # the rate cell: from the cell separator before the last rate; every rate of the text must be in it (one rate, a
+    # range, or alternatives by product or status: "1% general / 8% home decor | 24-hour")
+    cell_start = t.rfind("|", 0, last.start) + 1
+    rates = [n for n in pcts if n.start >= cell_start]
+    if len(rates) != len(pcts) or any(n.role is not None for n in rates):
         return []
     i = next((i for i, c in enumerate(clauses) if _in(c, last)), None)
-    if i is None or i in example or not _vocab_rx("window_cell_after_rate").match(t, last.span_end):
+    window = _vocab_rx("window_cell_after_rate")
+    tail = _RATE_CELL_TAIL.match(t, last.span_end)  # "8% home decor | 24-hour": what the rate is for, then the cell ends
+    if i is None or i in example or not (window.match(t, last.span_end) or (tail and window.match(t, tail.end()))):
         return []
-    if not _pct_is_commission(t, last, *clauses[i]):
+    if not all(_pct_is_commission(t, n, *c) for n in rates for c in clauses if _in(c, n)):
         return []
-    rates = [n for n in pcts if n is last or n is last.partner]
     for n in rates:
         n.role = "commission"
     return rates
@@ -1500,7 +1604,7 @@ def _percent_range(t: str, clauses, tier_clauses, pcts: list[_Num], terms: Terms
 
 _UP_TO = re.compile(r"(?:(?<![\w-])up ?to(?: the (?:top|highest|maximum) (?:level|rate|tier) of)?|(?<![\w-])bis zu|as much as"
                     r"|(?<![\w-])(?:limited to|capped at|no more than|not (?:to )?exceed(?:ing)?)(?: only)?"
-                    r"|max(?:imum)?(?: of)?)\s*(?:an? )?(?:average of )?[$€£₹]?\s*$", re.I)
+                    r"|max(?:imum)?(?: of)?)\s*(?:an? )?(?:(?:average|total|combined) of )?[$€£₹]?\s*$", re.I)
 
 
 def _up_to_before(t: str, n: _Num) -> bool:
@@ -2270,12 +2374,19 @@ def _ends_with_cookie_label(t: str, s: int, e: int) -> bool:
 _COMMISSION_CELL = re.compile(r"(?i)\d\s*%|\bcommission")
 
 
+# a table's column of how long a commission is paid: "| Tier | Commission Rate | Duration |", "| Payout period |"
+_DURATION_COLUMN = re.compile(r"(?i)(?:^|\|)\s*(?:commission |payout |reward |recurring |rate )?"
+                              r"(?:duration|period|term)\s*(?=\||$)")
+
+
 def _bare_duration_cell(t: str, clauses, i: int) -> bool:
     """A directory card "40% commission | 30 days | PayPal": a cell holding only a duration, beside a commission
     cell, is the cookie length (a hold or a payout delay always carries its own label)."""
     s, e = clauses[i]
     if not _DURATION.fullmatch(t, s, e) or not ("|" in t[max(0, s - 3):s] or "|" in t[e:e + 3]):
         return False
+    if _DURATION_COLUMN.search(t) and not re.search(r"(?i)cookie", t):
+        return False      # "| Commission Rate | Duration | ... | 20% | 12 months |": how long the rate is paid
     near = t[clauses[max(0, i - 2)][0]:clauses[min(len(clauses) - 1, i + 2)][1]]
     return bool(_COMMISSION_CELL.search(near))
 
@@ -2744,9 +2855,9 @@ _LAG_BEFORE = re.compile(r"(?i)\b(?:lock|validat|approv|confirm|clear|finali[sz]
                          r"(?:days?|weeks?|months?)(?:\(s\))?\s+(?:after|from|following)\s+(?:the\s+)?$")
 
 
-# "bank wire" is one method (wire); "Bank (ACH)", "ACH (Bank Draft)", "ACH bank transfer" are one method (ach);
-# "bank transfer or wire" names two
-_BANK_IS_OTHER = re.compile(r"(?i)\bbank\s*\(\s*ach\s*\)|\bach\s*\(?\s*bank\b|\bbank[\s-]+wire\b"
+# "bank wire" is one method (wire); "Bank (ACH)", "Bank Transfer (ACH)", "ACH (Bank Draft)", "ACH bank transfer" are one
+# method (ach); "bank transfer or wire" names two
+_BANK_IS_OTHER = re.compile(r"(?i)\bbank(?:\s+(?:transfers?|deposits?))?\s*\(\s*ach\s*\)|\bach\s*\(?\s*bank\b|\bbank[\s-]+wire\b"
                             r"|\bwire\b(?:[\s-]+transfer)?\s*[(/]\s*bank|\bbank\b[^,;|]{0,12}?[(/]\s*wire\b")
 
 

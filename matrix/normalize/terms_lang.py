@@ -60,7 +60,7 @@ class _Lang:
         self.foreign = set(vocab["foreign_function_words"])
         self.loanwords = set(vocab["english_loanwords"])
         rx = lambda key: re.compile(_alternation(vocab[key]), ic)  # noqa: E731
-        for key in ("commission_words", "decoy_words", "charge_words", "billing_words", "override_words",
+        for key in ("commission_words", "decoy_words", "charge_words", "billing_words", "override_words", "percentage_words",
                     "floor_words", "tier_words",
                     "example_words", "each_words", "payment_words", "renewal_words", "lifetime_words", "first_words",
                     "order_words", "commission_nouns", "cookie_words", "tracking_words", "cookie_veto_words", "minimum_words",
@@ -90,6 +90,13 @@ class _Lang:
         self.during_after = re.compile(r"\s*" + _alternation(vocab["during_after_words"]), ic)
         self.minimum_after = re.compile(r"\s*(?:の|\))?\s*" + _alternation(vocab["minimum_after_words"]), ic)
         self.unit_types = [(PayoutType(kind), re.compile(_alternation(words), ic)) for kind, words in vocab["unit_types"].items()]
+        self.dot_thousands_local = set(vocab["dot_thousands_local"])
+        self.bank_not_method = re.compile(_alternation(vocab["bank_not_method_words"]), ic)
+        self.billing_after = re.compile(r"\s*(?:の|的)\s*" + _alternation(vocab["billing_words"]), ic)   # "毎月の会費"
+        day = _alternation(vocab["day_words"], whole=True)
+        to = r"\.?\s*(?:[-–—~]|" + _alternation(vocab["day_range_to_words"], whole=True) + r")\s*"
+        self.first_half = re.compile(day + r"\s*0?1" + to + r"15\.?(?!\d)", ic)
+        self.second_half = re.compile(day + r"\s*16" + to + r"(?:28|29|30|31)\.?(?!\d)", ic)
 
     def __getattr__(self, name: str) -> re.Pattern:      # the patterns set in the loop above, for mypy
         raise AttributeError(name)
@@ -191,6 +198,8 @@ def fill_commission(t: str, nums: list, terms: _t.Terms) -> None:
         _percent_commission(t, nums, terms)
     if terms.model is None:
         _flat_commission(t, terms)
+    if terms.model is None:
+        _percentage_without_rate(t, terms)
     about_commission = terms.model is not None or bool(lang.commission_words.search(t))
     if terms.recurring is None and about_commission:
         terms.recurring = _stated_recurrence(t, terms)
@@ -319,6 +328,19 @@ def _percent_commission(t: str, nums: list, terms: _t.Terms) -> None:
         terms.percent_max = None         # "od 5 %", "ab 5 %", "تبدأ ... 5%": a floor
     terms.model = _t.Found(CommissionModel.PERCENT, (pcts[0].start, pcts[0].span_end))
     terms._commission_nums = list(pcts)
+
+
+def _percentage_without_rate(t: str, terms: _t.Terms) -> None:
+    """"毎月の会費から何パーセントかをアフィリエイトマージンとして": a percentage of the customer's payments with no rate, in
+    a sentence about the commission (not a discount, not a worked example), is a percent model without a rate."""
+    lang = _lang()
+    sentences = _sentences(t)
+    for m in lang.percentage_words.finditer(t):
+        s, e = _sentence_of(sentences, m.start())
+        if lang.commission_words.search(t, s, e) and not lang.decoy_words.search(t, s, e) \
+                and not lang.example_words.search(t, s, e) and not _override_sentence(t, s, e):
+            terms.model = _t.Found(CommissionModel.PERCENT, m.span())
+            return
 
 
 def _word_before(t: str, n, rx: re.Pattern, reach: int) -> bool:
@@ -646,7 +668,8 @@ def money(t: str) -> list[tuple[float, str | None, int, int]]:
         if cur is None and re.search(r"(?i)(?<![^\W\d_])kr\b", t[max(0, m.start() - 4):span_end + 4]):
             cur = _krone(t)
         try:
-            value = _t._parse_number(raw.replace(" ", ""), cur or "EUR") * factor   # "1.000 kr.": a thousand
+            parse_as = "EUR" if cur is None or cur in lang.dot_thousands_local else cur    # "50.000 Gs.": fifty thousand
+            value = _t._parse_number(raw.replace(" ", ""), parse_as) * factor   # "1.000 kr.": a thousand
         except ValueError:
             continue
         out.append((value, cur, m.start(), span_end))
@@ -718,13 +741,17 @@ def _frequency(t: str) -> _t.Found | None:
     lang = _lang()
     if not (lang.payout_words.search(t) or lang.commission_words.search(t)):
         return None
+    first, second = lang.first_half.search(t), lang.second_half.search(t)
+    if first and second:
+        return _t.Found("semimonthly", first.span())     # "ngày 1 – 15" and "ngày 16 – 31": two payment periods a month
     # a daily word yields to any other schedule: "accrued daily, paid out monthly" pays monthly
     capped = len(t)     # where a capped schedule (a limit on requests) was read
     for name, rx in sorted(lang.frequencies, key=lambda f: (f[0] == "on-request", f[0] == "daily",
                                                             _t._FREQ_PRIORITY.index(f[0]))):
         for m in rx.finditer(t):
             if lang.condition_words.search(t, max(0, m.start() - 30), m.start()) \
-                    or lang.billing_words.search(t, max(0, m.start() - 15), m.start()):
+                    or lang.billing_words.search(t, max(0, m.start() - 15), m.start()) \
+                    or lang.billing_after.match(t, m.end()):
                 continue     # "if your friend pays monthly", "la cuota mensual": the customer's billing
             if name == "daily" and not lang.payout_words.search(t, *_sentence_of(_sentences(t), m.start())):
                 continue     # "Statistiken täglich aktualisiert": a daily schedule only in a sentence about payouts
@@ -748,7 +775,11 @@ def _methods(t: str, terms: _t.Terms) -> None:
             continue
         for m in rx.finditer(t):
             s, e = _sentence_of(sentences, m.start())
-            s = sentences[max(0, sentences.index((s, e)) - 1)][0] if (s, e) in sentences else s
+            if (s, e) in sentences:      # the list item before or after: "Перевод на банковскую карту. | Выплаты на ..."
+                i = sentences.index((s, e))
+                s, e = sentences[max(0, i - 1)][0], sentences[min(len(sentences) - 1, i + 1)][1]
+            if name == "bank" and any(v.start() <= m.start() < v.end() for v in lang.bank_not_method.finditer(t, s, e)):
+                continue     # "do hệ thống ngân hàng": a delay of the banking system, no method
             if lang.payout_words.search(t, s, e) or lang.commission_words.search(t, s, e) \
                     or _t._rules().method_context.search(t, s, e):
                 terms.methods.append(_t.Found(name, m.span()))

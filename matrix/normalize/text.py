@@ -129,7 +129,8 @@ TRAFFIC_TYPES: dict[str, str] = {
                r"|(?:coupon|shopping|cash ?back|savings?) (?:apps?|extensions?|plug-?ins?|add-?ons?)"
                r"|downloadable (?:applications?|software)",
     "sub-affiliate": r"sub[\s-]?affiliates?|sub[\s-]?networks?",
-    "misleading": r"mislead(?:s|ing)?|misguiding|false claims|false information|fake news|deceptive|misrepresent\w*",
+    "misleading": r"mislead(?:s|ing)?|misguiding|false claims|false information|fake news|deceptive|misrepresent\w*"
+                  r"|fake (?:information|claims)|untrue (?:claims|statements)",
 }
 # a type word inside a host name ("Adult-Site-Traffic.com") names a site, not a traffic type
 NOT_IN_HOST = r"(?![\w-]*\.(?:com|net|org|io|co|de|uk|fr|es|it|nl|au|ca|in)\b)"
