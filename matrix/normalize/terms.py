@@ -959,9 +959,13 @@ _BOUNDARY_AFTER = re.compile(r"(?i)\s*(?:\+(?=\s*(?:[|;,.)]|$))|(?:commission\s+
 _DERIVED_BEFORE = re.compile(r"(?i)(?:\bthat is|\bthat's|\bi\.e\.,?|\bwhich (?:is|equals|means)|\bequal(?:s|ling)? to"
                              r"|%\)?,?\s*(?:which|that|this) means(?: that)?(?: [\w']+){0,4}"
                              # (session 11) "35% commission ($7 per month)", "50% lifetime recurring commission ($10 to
-                             # $17.50+ per sale)": an amount opening brackets right after the rate restates it
-                             r"|\d\s*%(?:\s*(?:lifetime|recurring|one[- ]time|commission|rev(?:enue)?[- ]?share))*\s*"
-                             r"\(\s*(?:about|around|approx\.?|approximately|~|up to|roughly)?)"
+                             # $17.50+ per sale)": an amount opening brackets right after the rate restates it; (session
+                             # 12) so does one after the rate's unit, "30% commission on every sale ($14.70 per kit)"
+                             # (after other words, "20% to 30% based on volume ($10-$15 per participant)", it is kept)
+                             r"|\d\s*%(?:\s*(?:lifetime|recurring|one[- ]time|commission|rev(?:enue)?[- ]?share))*"
+                             r"(?:\s+(?:on|per|for)\s+(?:every|each|a|any)\s+(?:sales?|orders?|purchases?|referrals?"
+                             r"|sign-?ups?|subscriptions?|customers?))?\s*"
+                             r"\(\s*(?:about|around|approx\.?|approximately|~|≈|up to|roughly)?)"
                              r"(?:\s+an?)?\s*$")
 # "Earn $2,000 to $3,000 per month ... (8% of gross receipts)": an amount whose own clause closes on the rate it is
 # worked out from, in brackets, restates that rate
@@ -973,21 +977,7 @@ def _derived_amount(t: str, n: _Num, lo: int, hi: int) -> bool:
     is read from its low end), "$2,000 per month (8% of gross receipts)"."""
     first = n.start if n.partner is None else min(n.start, n.partner.start)
     last = max(n.span_end, n.partner.span_end if n.partner is not None else 0)
-    return bool(_DERIVED_BEFORE.search(t, max(lo, first - 45), first) or _RATE_IN_BRACKETS_AFTER.match(t, last, hi)
-                or _restated_in_brackets(t, first, lo))
-
-
-# "Earn 30% commission on every sale ($14.70 per Starter kit)": an amount opening a bracket right after a rate and its
-# unit restates that rate on one product (what the rate comes to), it is no second commission; after other words ("20%
-# to 30% based on volume ($10-$15 per participant)") it is kept
-_BRACKET_OPEN_BEFORE = re.compile(r"(?i)\(\s*(?:~|≈|about |approx\.? |approximately |i\.e\.,? |that'?s )?[$€£]?\s*$")
-_RATE_BEFORE_BRACKET = re.compile(r"(?i)\d\s*%\s*(?:[\w-]+\s+)?(?:commissions?\s*)?(?:(?:on|per|for)\s+(?:every|each|a|any)\s+"
-                                  r"(?:sales?|orders?|purchases?|referrals?|sign-?ups?|subscriptions?|customers?)\s*)?$")
-
-
-def _restated_in_brackets(t: str, first: int, lo: int) -> bool:
-    m = _BRACKET_OPEN_BEFORE.search(t, max(lo, first - 20), first)
-    return m is not None and _RATE_BEFORE_BRACKET.search(t, max(lo, m.start() - 80), m.start()) is not None
+    return bool(_DERIVED_BEFORE.search(t, max(lo, first - 45), first) or _RATE_IN_BRACKETS_AFTER.match(t, last, hi))
 
 
 # "the $50 commission threshold", "a £25 payout minimum": the amount names a threshold, not a rate
