@@ -334,6 +334,21 @@ FAMILIES: dict[str, dict] = {
                  "theta_choices": (0.0, 0.3, 0.5, 0.7), "budget_scale": (0.5, 1.8), "level_steps": (0, 2),
                  "level_step_range": (0.4, 2.8), "pause_prob": 0.06, "late_start": (0.22, 7, 16),
                  "dow": (1.04, 1.06, 1.05, 1.03, 1.0, 0.92, 0.90)},
+    # sealed13: defined at 02:48 UTC on 2026-12-02 (start of session 13, before any budget work) and run once at the
+    # end by the lead, never by the developer. Ways an account differs again:
+    # - 35-day histories over 6 and 45 campaigns, levels 0.05-5x the best level with 3-35 % daily jitter, 1-3
+    #   budget steps (x0.5-2.4), 4 % paused days, 15 % of campaigns launched in the last 5-12 days;
+    # - a planning budget 0.55-1.9x the historical one;
+    # - 40 % S-curves (s 1.5-3.2), concave ones s 0.4-0.95, carry-over up to 0.65;
+    # - AOV 6-220, NB size 5, commission sigma 0.75; drift 0.005/day; change-points in 30 % of campaigns
+    #   (x0.5-1.7); a Friday-heavy week.
+    "sealed13": {"noise": "nb", "spread": (0.05, 5.0), "jitter": (0.03, 0.35), "changepoint_prob": 0.3,
+                 "s_share": 0.4, "aov_range": (6.0, 220.0), "seed_base": 1_515_000, "dispersion": 5.0,
+                 "revenue_sigma": 0.75, "s_range": (1.5, 3.2), "concave_s_range": (0.4, 0.95),
+                 "changepoint_window": (0.2, 1.4), "changepoint_factors": (0.5, 0.75, 1.3, 1.7), "drift_sd": 0.005,
+                 "theta_choices": (0.0, 0.2, 0.45, 0.65), "budget_scale": (0.55, 1.9), "level_steps": (1, 3),
+                 "level_step_range": (0.5, 2.4), "pause_prob": 0.04, "late_start": (0.15, 5, 12),
+                 "dow": (0.97, 0.98, 0.99, 1.02, 1.10, 0.97, 0.97)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
