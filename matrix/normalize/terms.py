@@ -924,7 +924,20 @@ def _labelled_commission(t: str, before: str, lo: int, start: int) -> bool:
     ends = list(re.finditer(r"[.!?](?:\s|$)", t[head:start]))
     head = head + ends[-1].end() if ends else head      # the heading of the same sentence or table
     nouns = list(_COMMISSION_NOUN.finditer(t, min(head, lo), start))
-    return bool(nouns) and not _PRICE_HEADING.search(t, nouns[-1].end(), start)
+    return bool(nouns) and not _PRICE_HEADING.search(t, nouns[-1].end(), start) \
+        and not all(_threshold_noun(t, m.start(), m.end()) for m in nouns)
+
+
+# "Minimum Payout", "min. payout", "payout threshold", "minimum withdrawal": the noun heads a list of thresholds
+_THRESHOLD_BEFORE_NOUN = re.compile(r"(?i)\b(?:minimum|min\.?|lowest)\s*$")
+_THRESHOLD_AFTER_NOUN = re.compile(r"(?i)\s*(?:thresholds?|minimums?|limits?)\b")
+
+
+def _threshold_noun(t: str, a: int, b: int) -> bool:
+    """(session 13) A commission noun that names a payout threshold ("| Method | Minimum Payout | PayPal | $25 | Check |
+    $100", "The minimum payout for each payment is as follows: $100"): the amounts under it are what a payout must
+    reach per method, not rewards, however they are laid out."""
+    return bool(_THRESHOLD_BEFORE_NOUN.search(t, max(0, a - 12), a) or _THRESHOLD_AFTER_NOUN.match(t, b))
 
 
 _LIST_CELL_LABEL = re.compile(r"(?:^|[|:•;]\s*)[A-Za-z][^|$€£\d.!?:;•]{0,50}?(?:\s[-–:]|\s*\()?\s*$")
@@ -935,8 +948,8 @@ def _reward_list_cell(t: str, n: _Num, lo: int) -> bool:
     Repair referral $20 | Full replacement $50": after a heading that announces a list of rewards, each cell written
     as "label amount" / "label - amount" is one reward (session 9). Price lists announce no reward."""
     heads = list(_vocab_rx("reward_list_heading").finditer(t, max(0, n.start - 400), n.start))
-    if not heads:
-        return False
+    if not heads or any(_threshold_noun(t, m.start(), m.end()) for m in _COMMISSION_NOUN.finditer(t, *heads[-1].span())):
+        return False      # (session 13) "The minimum payout for each method is as follows:" lists thresholds
     between = t[heads[-1].end():n.start]
     if re.search(r"[.!?](?:\s|$)", re.sub(r"\d[.,]\d", "0", between)):
         return False      # the list ended before this amount
@@ -1107,6 +1120,8 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
         return False      # "new customers receive a $20 credit": the referred party's reward
     if _COMPARATIVE_BEFORE.search(before) or _BOUNDARY_AFTER.match(after) or _band_before_rate(t, n, hi):
         return False      # "over 500 USD commission", "250 001€ +", "$75 commission max": bounds, not the rate
+    if _vocab_rx("money_metric_or_cap_label").search(before):
+        return False      # (session 13) "EPC: $239", "Commission Cap: $5,000 per referral": a statistic or a cap
     prev_end = _prev_number_end(t, n, lo)
     back = t[prev_end:n.start]
     fwd = t[n.span_end:_next_number_start(t, n, hi)]
@@ -1592,7 +1607,8 @@ def _percent_range(t: str, clauses, tier_clauses, pcts: list[_Num], terms: Terms
         terms.tiers = _tier_list(t, pcts)
 
 
-_UP_TO = re.compile(r"(?:(?<![\w-])up ?to(?: the (?:top|highest|maximum) (?:level|rate|tier) of)?|(?<![\w-])bis zu|as much as"
+_UP_TO = re.compile(r"(?:(?<![\w-])up ?to(?: the (?:top|highest|maximum) (?:level|rate|tier) of)?|(?<![\w-])bis zu"
+                    r"|as (?:much|high) as"
                     r"|(?<![\w-])(?:limited to|capped at|no more than|not (?:to )?exceed(?:ing)?)(?: only)?"
                     r"|max(?:imum)?(?: of)?)\s*(?:an? )?(?:(?:average|total|combined) of )?[$€£₹]?\s*$", re.I)
 
@@ -3131,6 +3147,7 @@ def _coupons_only_authorised(t: str) -> bool:
         return False
     return bool(mentions) and all(
         st["restriction_coupon_authorised_before"].search(t, max(0, m.start() - 50), m.start())
+        or st["restriction_coupon_authorised_after"].match(t, m.end())
         or st["restriction_coupon_usage_after"].match(t, m.end()) for m in mentions)
 
 
@@ -3205,7 +3222,8 @@ def _structure() -> dict[str, re.Pattern]:
              "restriction_disclaimer_before", "restriction_channel_thing_after", "restriction_brand_reference",
              "method_amount_unit_before", "method_amount_unit_after",
              "method_fee_after", "restriction_coupon_mention", "restriction_coupon_site", "restriction_coupon_authorised_before",
-             "restriction_coupon_usage_after", "restriction_protected_keywords", "restriction_inclusion",
+             "restriction_coupon_usage_after", "restriction_coupon_authorised_after", "restriction_protected_keywords",
+             "restriction_inclusion",
              "restriction_organic_search_before", "restriction_organic_search_after")}
 
 
@@ -3447,6 +3465,8 @@ def _part_of_another_ban(t: str, name: str, span: tuple[int, int], found: dict[s
     """A type named only as a detail of another ban: the ad platforms or example keywords of a brand-bidding ban
     ("bid on branded keywords ... in Google Ads, Facebook Ads", "brand terms (e.g. [Brand Coupons])"), or the channel
     of a spam ban ("sending SMS or email without consent")."""
+    if _inside_another_ban(name, span, found):
+        return True
     if "no-brand-bidding" in found and name != "no-brand-bidding":
         brand_ends = [m.end() for n, rx in _traffic_patterns() if n == "brand-bidding" for m in rx.finditer(t, 0, span[0])]
         examples = _EXAMPLES_OPEN.search(t, max(0, span[0] - 120), span[0])     # inside "(e.g. [Brand Coupons]"
@@ -3459,6 +3479,15 @@ def _part_of_another_ban(t: str, name: str, span: tuple[int, int], found: dict[s
     spam = found["no-spam"]     # "purchased email lists": the channel word inside the spam ban's own words
     inside = spam[0] <= span[0] and span[1] <= spam[1]
     return inside or bool(_WITHOUT_CONSENT.match(t, span[1])) or _example_of_spam(t, span)
+
+
+def _inside_another_ban(name: str, span: tuple[int, int], found: dict[str, tuple[int, int]]) -> bool:
+    """(session 13) A type word inside the words of a brand-bidding ban ("brand-based contextual advertising", "bid on
+    "Acme" in Google Ads"): one practice is banned, bidding on the brand, named by its whole phrase (a coordination such as
+    "discount code or cashback websites" bans both kinds, so only the brand ban absorbs what it contains)."""
+    o = found.get("no-brand-bidding")
+    return name != "no-brand-bidding" and o is not None and o[0] <= span[0] and span[1] <= o[1] \
+        and o[1] - o[0] > span[1] - span[0]
 
 
 _SPAM_EXAMPLES = re.compile(r"(?i)\bspam\w*\b[^.;|•]{0,120}?(?:\bincluding\b|\bsuch as\b|\be\.g\.|\bfor example\b|\(|:)[^.;|•]*$")
@@ -3649,6 +3678,8 @@ def _names_something_else(t: str, name: str, span: tuple[int, int]) -> bool:
         return True     # "coupon/discount terms", "cashback keywords": search keywords, not coupon or cashback sites
     if name == "search" and _BID_BEFORE.search(before):
         return True
+    if _place_or_ground(t, name, b, before):
+        return True
     if _not_the_channel(t, name, a, b, before):
         return True
     if _MISUSE_AFTER.match(t, b):
@@ -3660,6 +3691,27 @@ def _names_something_else(t: str, name: str, span: tuple[int, int]) -> bool:
         word_before = re.search(r"[A-Za-z]+\s+$", before)
         return heading or bool(word_before and not _CONTENT_ROLE.search(before))
     return False
+
+
+# (session 13) "spamming on forums or blogs": the places spam is sent to; "discrimination based on sex, race ...": a ground
+# of discrimination; "banner exchanges, click exchanges": a traffic-exchange scheme
+_SPAM_PLACE_BEFORE = re.compile(r"(?i)\bspam\w*\s+(?:on|in|via|through|across|to)\s+(?:[\w-]+(?:,|\s+(?:or|and))?\s+){0,3}$")
+_GROUND_BEFORE = re.compile(r"(?i)\b(?:based on|on the basis of|regardless of|on grounds? of)\s+"
+                            r"(?:[\w-]+\s*(?:,|or|and)\s*){0,4}$")
+_GROUND_AFTER = re.compile(r"(?i)\s*(?:,|or|and)\s*"
+                           r"(?:race|religion|gender|age|nationality|ethnicity|colou?r|disability)(?![\w-])")
+_EXCHANGE_AFTER = re.compile(r"(?i)\s*exchanges?\b")
+
+
+def _place_or_ground(t: str, name: str, b: int, before: str) -> bool:
+    """(session 13) A type word that names where a banned practice happens or why, not a channel of its own: content and
+    social sites as the places of spam ("No spamming on forums or blogs"), sex as a ground of discrimination
+    ("Discrimination based on sex, race, religion"), banners in a "banner exchange" (a traffic exchange)."""
+    if name in ("content", "social") and _SPAM_PLACE_BEFORE.search(before):
+        return True
+    if name == "adult" and (_GROUND_BEFORE.search(before) or _GROUND_AFTER.match(t, b)):
+        return True
+    return name == "display" and bool(_EXCHANGE_AFTER.match(t, b))
 
 
 _DISPLAY_VERB_BEFORE = re.compile(r"(?i)\b(?:not|never|n't|to|will|would|must|may|can|cannot|should|please)\s+$")

@@ -65,7 +65,7 @@ class _Lang:
                     "example_words", "each_words", "payment_words", "renewal_words", "lifetime_words", "first_words",
                     "order_words", "commission_nouns", "cookie_words", "tracking_words", "cookie_veto_words", "minimum_words",
                     "payout_words", "recurring_words", "during_words", "above_words", "price_words", "or_more_words",
-                    "one_time_words"):
+                    "one_time_words", "reach_words"):
             setattr(self, key, rx(key))
         for key in ("up_to_words", "from_words", "negation_words"):      # whole words: "do" is not "dostanete", "od" not "odměna"
             setattr(self, key, re.compile(_alternation(vocab[key], whole=True), ic))
@@ -554,8 +554,8 @@ def _flat_candidate(t: str, ms: int, me: int, s: int, e: int, cs: int) -> bool:
         return False      # "jako bonus připíšeme částku 100 Kč", "10 € Rabatt"
     if _minimum_before(t, s, ms) or (lang.payout_words.search(t, s, e) and not unit):
         return False      # "Der Mindestbetrag für die Auszahlung beträgt 50 €", "Auszahlung ab einem Guthaben von 100 €"
-    if lang.or_more_words.match(t[me:me + 16].lstrip()):
-        return False      # "R$ 200,00 ou mais", "5,000円以上": a balance to reach
+    if lang.or_more_words.match(t[me:me + 16].lstrip()) or _balance_to_reach(t, s, ms, me):
+        return False      # "R$ 200,00 ou mais", "5,000円以上", "sobald sie 100 USD erreicht": a balance to reach
     return not (lang.above_words.search(before) or lang.price_words.search(before) or lang.charge_words.search(t, s, e))
 
 
@@ -715,11 +715,21 @@ def _payout_minimum(t: str, nums: list, terms: _t.Terms) -> None:
                 continue
             if lang.example_words.search(t, max(s, ms - 15), ms):
                 continue     # "[ví dụ: 200.000đ]": a placeholder, not the program's minimum
-            minimum = _minimum_before(t, lo, ms) or bool(lang.minimum_after.match(t, me))    # "5,000円以上"
+            minimum = _minimum_before(t, lo, ms) or bool(lang.minimum_after.match(t, me)) \
+                or _balance_to_reach(t, s, ms, me)      # "5,000円以上", "sobald sie 100 USD erreicht"
             if minimum and not lang.order_words.search(t, max(s, ms - 25), ms):
                 terms.payout_minimum = _t.Found(value, (ms, me))
                 terms.payout_currency = None if cur is None else _t.Found(cur, (ms, me))
                 return
+
+
+def _balance_to_reach(t: str, s: int, ms: int, me: int) -> bool:
+    """(session 13) An amount the commission or balance must reach or exceed ("jakmile výše provize překročí 200,-Kč",
+    "sobald sie 100 USD erreicht", "até que o total atinja R$ 300"): a threshold to withdraw, not a reward. The verb
+    stands a few words before the amount, or right after it where the language puts the verb last (German, Dutch)."""
+    lang = _lang()
+    before = re.split(r"[\d.;:!?|]", t[max(s, ms - 30):ms])[-1]
+    return bool(lang.reach_words.search(before) or lang.reach_words.match(t[me:me + 12].lstrip()))
 
 
 def _minimum_before(t: str, s: int, ms: int) -> bool:
