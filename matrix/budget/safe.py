@@ -491,11 +491,25 @@ class Safe(Strategy):
                 "risk_half_life_days": 7.0, "shape_collapse": 1.0, "spread_prior_cv": 0.7,
                 "budget_scaled": True, "known_scaled": True,
                 "dither": 0.0, "dither_half_life_days": 14.0, "dither_block_days": 3, "schedule_days": 7,
-                "dither_after_days": 14, "dither_net_of_move": True, "risk_floor": 0.0}
+                "dither_after_days": 14, "dither_net_of_move": True, "risk_floor": 0.0, "honest_guard": False}
 
     def _samples(self, ctx: AllocationContext, seed: int = 7) -> list[CurveSamples]:
         rng = np.random.default_rng(seed)
         return [CurveSamples.draw(p, int(self.params["samples"]), rng) for p in ctx.posteriors]  # type: ignore[arg-type]
+
+    def _judge_samples(self, ctx: AllocationContext, samples: list[CurveSamples], seed: int = 7) -> list[CurveSamples]:
+        """The draws the guards judge a move on. With `honest_guard`, a late-launched campaign's draws come from its
+        fit on its active days (`interval_posterior`, the posterior its interval states), drawn from the same random
+        stream as `_samples`, so every other campaign's draws are identical: days before a launch are fitted exactly
+        by every curve, so the plan's posterior reads a week of noisy launch data as if the whole history had pinned
+        it, and the guards then passed confident moves (cuts and raises) of such campaigns that lost to the history.
+        The optimiser still uses the plan's posterior; only the evidence a move must show is stated honestly."""
+        posts = ctx.posteriors or []
+        if not self.params["honest_guard"] or not any(getattr(p, "interval", None) is not None for p in posts):
+            return samples
+        rng = np.random.default_rng(seed)
+        return [CurveSamples.draw(interval_posterior(p), int(self.params["samples"]), rng)  # type: ignore[arg-type]
+                for p in posts]
 
     def propose(self, ctx: AllocationContext) -> np.ndarray:
         self.info: dict[str, Any] = {}
@@ -510,6 +524,7 @@ class Safe(Strategy):
         self.info["trust_hi"], self.info["trust_lo"], self.info["trust_widened"] = hi, lo, widened
         cons = _within(ctx.constraints, hi, lo)
         samples = self._samples(ctx)
+        judged = self._judge_samples(ctx, samples)
         rng_obs = [(float(ctx.observed_min[i]) if ctx.observed_min is not None else np.nan,
                     float(ctx.observed_max[i]) if ctx.observed_max is not None else np.nan) for i in range(ctx.n)]
         risk = loop_risk(ctx, float(self.params["risk"]), float(self.params["risk_half_life_days"]))
@@ -520,17 +535,17 @@ class Safe(Strategy):
                       for s, r, p in zip(samples, rng_obs, posts, strict=True)], cons, grid=int(self.params["grid"]))
         if self.params["guard"]:
             old = cons.project(np.minimum(baseline_allocation(ctx), hi))
-            edges: Sequence[CurveSamples | EdgeSamples] = samples
+            edges: Sequence[CurveSamples | EdgeSamples] = judged
             if self.params["edge_guard"]:
                 edges = [EdgeSamples(sm, r, np.random.default_rng(11 + i))
-                         for i, (sm, r) in enumerate(zip(samples, rng_obs, strict=True))]
+                         for i, (sm, r) in enumerate(zip(judged, rng_obs, strict=True))]
             x, t = guard(edges, x, old, self._guard_quantile(ctx, old))
             self.info["guard_t"] = t
         if self.params["anchor"]:
-            x = self._anchor(ctx, samples, rng_obs, x)
+            x = self._anchor(ctx, judged, rng_obs, x)
         y = self._spread(ctx, samples, hi, x)
         if self.params["anchor"] and not np.allclose(x, y):
-            y = self._spread_guard(ctx, samples, rng_obs, x, y)
+            y = self._spread_guard(ctx, judged, rng_obs, x, y)
         self._schedule(ctx, samples, posts, y, cons)
         return y
 
