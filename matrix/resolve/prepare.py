@@ -270,7 +270,7 @@ def person_name_keys(raw: Any) -> frozenset[str]:
 def _person_name_keys(raw: str) -> frozenset[str]:
     """`person_name_keys` of a string, cached: blocking and the `people` comparison both ask, and
     a star or a director's name recurs on hundreds of records."""
-    p = process(_BRACKETED.sub(" ", fold_text(raw)))
+    p = _folded_words(raw)[1]
     if not p:
         return frozenset()
     nick, titles = ft.NICKNAMES, _NAME_TITLES  # locals: looked up once, not per word of a long cast list
@@ -297,9 +297,18 @@ def person_family_key(raw: Any) -> str | None:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _person_family_key(raw: str) -> str | None:
+def _folded_words(raw: str) -> tuple[str, str | None]:
+    """A person cell folded (`fold_text`) and, bracketed parts dropped, processed (`process`):
+    what both `_person_name_keys` and `_person_family_key` start from, computed once per cell
+    (blocking asks for both keys of every distinct person cell)."""
     text = fold_text(raw)
-    words = (process(_BRACKETED.sub(" ", text)) or "").split()
+    return text, process(_BRACKETED.sub(" ", text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _person_family_key(raw: str) -> str | None:
+    text, processed = _folded_words(raw)
+    words = (processed or "").split()
     if not 2 <= len(words) <= 4 or text.count(",") > 1:
         return None
     p = ft.person(text)
