@@ -791,9 +791,18 @@ def _vetoed_before(before: str) -> bool:
                 and not _vocab_rx("percent_earned_equivalent_before").search(before))
 
 
+# (session 13) a rank among people, not a rate: "Top 1% creator: Lifetime 2% commission", "the top 5% of affiliates"
+# ("the top 15% tier" names a rate's tier and stays a rate)
+_RANK_BEFORE = re.compile(r"(?i)\btop\s*$")
+_RANKED_PEOPLE_AFTER = re.compile(r"(?i)\s*(?:of\s+(?:our\s+|all\s+|the\s+)?)?(?:creators?|affiliates?|partners?|publishers?"
+                                  r"|performers?|sellers?|earners?|influencers?|referrers?|ambassadors?)\b")
+
+
 def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     r = _rules()
     if not 0 < n.value <= 100:
+        return False
+    if _RANK_BEFORE.search(t, max(lo, n.start - 6), n.start) and _RANKED_PEOPLE_AFTER.match(t, n.span_end):
         return False
     first = n.start if n.partner is None else min(n.start, n.partner.start)   # "fees (usually 1.5-3.5%)"
     before = t[max(lo, first - 40):first]
@@ -850,6 +859,7 @@ def _override_after(fwd: str) -> bool:
 
 
 _UNTIL_NEXT_FIGURE = re.compile(r"[^\d.!?|;]{0,60}")
+_DEPTH_AFTER = re.compile(r"\s*L[2-9]\b")
 
 
 def _network_level_before(t: str, n: _Num) -> bool:
@@ -860,6 +870,8 @@ def _network_level_before(t: str, n: _Num) -> bool:
     marks = [*_rules().override_level.finditer(t, s, n.start), *terms_lang.override_marks(t, s, n.start)]
     if any(not re.search(r"\d", t[m.end():n.start]) for m in marks):
         return True
+    if _DEPTH_AFTER.match(t, n.span_end):
+        return True       # (session 13) "(10% L1, 5% L2)": the short depth label written after the rate
     upto = _UNTIL_NEXT_FIGURE.match(t, n.span_end)      # "5 % auf die Umsätze deiner geworbenen Partner"
     return upto is not None and bool(terms_lang.override_marks(t, n.span_end, upto.end()))
 
@@ -940,7 +952,12 @@ def _threshold_noun(t: str, a: int, b: int) -> bool:
     return bool(_THRESHOLD_BEFORE_NOUN.search(t, max(0, a - 12), a) or _THRESHOLD_AFTER_NOUN.match(t, b))
 
 
-_LIST_CELL_LABEL = re.compile(r"(?:^|[|:•;]\s*)[A-Za-z][^|$€£\d.!?:;•]{0,50}?(?:\s[-–:]|\s*\()?\s*$")
+# (session 13) a label may carry a bracketed size with digits ("Small Office (2 - 4 people) - 250€"), end in a colon
+# ("Smart: £125") and follow the previous cell's amount with no separator but a space ("£100 Smart: £125",
+# "Evidence - $25 behandler - $50")
+_LIST_CELL_LABEL = re.compile(r"(?:(?:^|[|:•;]\s*)[A-Za-z][^|$€£\d.!?:;•]{0,50}?"
+                              r"|(?<=\d)\*?\s+[A-Za-z][^|$€£\d.!?:;•()]{0,50}?)"     # no bracket closing an aside
+                              r"(?:\s*\([^()|$€£:]{0,25}\))?(?:\s?[-–:]|\s*\()?\s*$")
 
 
 def _reward_list_cell(t: str, n: _Num, lo: int) -> bool:
@@ -1138,8 +1155,8 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
     veto = r.threshold_veto.search(t, max(lo, n.start - 25), min(hi, n.span_end + 40))
     if veto is not None and veto.start() < n.start:
         return False      # "a minimum commission of Rs.10 per transaction" is a per-sale floor
-    if r.override.search(fwd[:70]) or r.override.search(back[-50:]):
-        return False
+    if r.override.search(fwd[:70]) or r.override.search(back[-50:]) or _network_level_before(t, n):
+        return False      # (session 13) "Second level : 0.5$ / Third level : 0.25$" labels amounts like rates
     if (r.threshold.search(back[-45:]) and r.payout_word.search(t, lo, hi)) or _REQUIRED_FOR_PAYOUT.search(before):
         return False      # "the minimum required (commission) for a payout is $100": a threshold
     tied = bool(r.tie_before.search(before) or r.noun_after.match(after) or r.unit_after.match(after)
@@ -1230,7 +1247,8 @@ def _rates_without_commission_word(t: str, clauses, nums: list[_Num], example: s
     pcts = _labelled_rate(t, clauses, nums, example)
     if pcts:
         return pcts, [], []
-    pcts = _tier_table_rates(t, clauses, nums, example) or _rate_before_window_cell(t, clauses, nums, example)
+    pcts = _tier_table_rates(t, clauses, nums, example) or _rate_before_window_cell(t, clauses, nums, example) \
+        or _rate_after_network_cell(t, clauses, nums, example)
     return pcts, [], [i for i, c in enumerate(clauses) if any(_in(c, n) for n in pcts)]
 
 
@@ -1260,6 +1278,33 @@ def _rate_before_window_cell(t: str, clauses, nums: list[_Num], example: set[int
     for n in rates:
         n.role = "commission"
     return rates
+
+
+def _rate_after_network_cell(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
+    """(session 13) "Nine West | FlexOffers / DCMnetwork | 3.5-7% | No coupon sites": a row of a program directory (name,
+    the affiliate network or in-house program that runs it, rate); the rate cell right after the network cell is the
+    commission, with no commission word. Every rate of the text must be in that one cell (one rate, a range, "up to")."""
+    pcts = [n for n in nums if n.kind == "pct"]
+    if not pcts or any(n.role is not None for n in pcts):
+        return []
+    first = min(pcts, key=lambda n: n.start)
+    cell_start = t.rfind("|", 0, first.start)
+    if cell_start < 0:
+        return []
+    cell_end = t.find("|", first.span_end)
+    cell_end = len(t) if cell_end < 0 else cell_end
+    if any(not cell_start < n.start < cell_end for n in pcts) \
+            or not re.fullmatch(r"(?i)[\s(~]*(?:up to\s*)?", t[cell_start + 1:first.start]):
+        return []      # the rate opens its cell
+    prev_start = t.rfind("|", 0, cell_start) + 1
+    if not _vocab_rx("affiliate_network_cell").match(t[prev_start:cell_start].strip()):
+        return []
+    i = next((i for i, c in enumerate(clauses) if _in(c, first)), None)
+    if i is None or i in example or not all(_pct_is_commission(t, n, *c) for n in pcts for c in clauses if _in(c, n)):
+        return []
+    for n in pcts:
+        n.role = "commission"
+    return pcts
 
 
 def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
@@ -1486,7 +1531,19 @@ def _caps_a_rate(t: str, n: _Num, pcts: list[_Num]) -> bool:
     commission rate in its sentence with no earning verb of its own caps that rate; it is no flat commission."""
     if not _up_to_before(t, n):
         return False
+    if pcts and all(p.span_end <= n.start for p in pcts) and _rules().unit_after.match(t, n.span_end) \
+            and not _PLUS_BEFORE.search(t, max(0, n.start - 40), n.start) \
+            and not _SCOPED_TO_A_PLAN_BEFORE.search(t, max(0, n.start - 80), n.start):
+        return True     # (session 13) "30% of net revenue ... Earn up to $176 per referral": the most one referral yields
     return any(p.span_end <= n.start and not _EARN_VERB.search(t, p.span_end, n.start) for p in pcts)
+
+
+# "For agency plans you earn up to $500 per referral": an amount of its own for one plan or product, not the rate's cap
+_SCOPED_TO_A_PLAN_BEFORE = re.compile(r"(?i)\b(?:for|on) (?:the |our |all )?(?:[\w-]+ ){0,3}(?:plans?|products?|packages?"
+                                      r"|accounts?|licen[cs]es?|tiers?)\b[^.;|%]*$")
+# "and you also earn up to $50 per sale", "In addition, earn up to $20 for each": a second part added to the rate
+_PLUS_BEFORE = re.compile(r"(?i)\b(?:plus|and|additional|additionally|in addition|also|extra|bonus|as well as|on top)\b"
+                          r"[^.;|%]{0,30}$")
 
 
 _MAXIMUM_BEFORE = re.compile(r"(?i)\b(?:maximum|max\.?|capped at|a cap of|limit of)\s*(?:of\s*)?(?:[$€£]|[A-Z]{3})?\s*$")
@@ -1996,6 +2053,7 @@ def _months_cap(t: str, s: int, e: int) -> Found | None:
             return Found(12, (m.start(), m.end()))
         val = _WORD_NUMBERS.get(n) or int(n)
         unit = re.search(r"(?i)(month|year|day|años|ans\b|jahr)", m.group(0)[m.end("n") - m.start():])
+        unit = unit or re.search(r"(?i)(month|year|day)", m.group(0))    # (session 13) "year 1 revenue": unit first
         per_unit = _MONTHS_PER_UNIT.get(unit.group(1).lower(), 1.0) if unit else 1.0
         months = round(val * per_unit)
         return Found(int(months), (m.start(), m.end())) if months > 1 else None
@@ -2209,12 +2267,30 @@ def _condition_type(t: str, n: _Num) -> PayoutType | None:
     end = t.find(".", n.span_end)
     m = _REFERRAL_CONDITION.search(t[start:end if end > 0 else len(t)])
     if m is None:
-        return PayoutType.CPA if _named_per_referral(t, n) else None
+        return PayoutType.CPA if _named_per_referral(t, n) or _paid_for_referring(t[start:end if end > 0 else len(t)]) \
+            else None
     act = _qualifying_act(_REFERRAL_CLICK.sub(" ", m.group("act")))     # clicking the link starts every referral
     for kind, rx in _rules().unit_types:
         if rx.search(act):
             return kind
     return PayoutType.CPA
+
+
+# (session 13) what a reward is for, said as the referral itself: "earn $20 in rewards for referring friends", "$1000 to the
+# referring homeowner for customer referrals", "$75.00 for each qualified referral"
+# ("as our thanks for your referral", one referral thanked with a bonus, names no unit)
+_FOR_REFERRING = re.compile(r"(?i)\bfor (?:(?:each|every|any|successful|qualified|valid) ){1,2}(?:[\w-]+ )?referrals?\b"
+                            r"|\bfor (?:(?:your|all|the|successful|qualified|valid) ){0,2}(?:[\w-]+ )?referrals\b"
+                            r"|\bfor referring (?:(?:your|a|an|new|other) )?(?:friends?|famil(?:y|ies)|customers?|clients?|people"
+                            r"|colleagues?|members?|users?)\b")
+
+
+def _paid_for_referring(sentence: str) -> bool:
+    """A flat reward whose sentence says it is for the referral and names no act that would make it a sale, lead or
+    install: "anything else" of the payout-type convention's rule 3 (CPA)."""
+    if not _FOR_REFERRING.search(sentence):
+        return False
+    return not any(rx.search(sentence) for _kind, rx in _rules().unit_types)
 
 
 def _qualifying_act(act: str) -> str:
@@ -3001,6 +3077,13 @@ _METHOD_NEGATED = re.compile(r"(?i)\b(?:no|not|never|don'?t|doesn'?t|cannot|can'
                              r"(?:(?:regular|paper|physical|postal|mailed|any)\s+)?$"     # "we do not support regular checks"
                              r"|\b(?:not|never|n't)\s+(?:receive|get|accept|offer|pay|issue|send)\w*\s+(?:[\w-]+\s+){1,3}?"
                              r"(?:or|nor)\s+$")     # "you will not receive cash or gift cards"
+# (session 13) a method denied right after its name: "PayPal is not an option for us", "Can I get paid in crypto?
+# A: Not currently.", "Can I withdraw to PayPal? A: Unfortunately not": the method is named only to be ruled out
+_METHOD_DENIED_AFTER = re.compile(r"(?i)(?:\s+(?:is|are)\s+not\s+(?:an?\s+)?"
+                                  r"(?:option|available|supported|accepted|offered|possible)\b"
+                                  r"|[^.?!|\n]{0,25}\?\s*(?:A\s*[:.]\s*)?"
+                                  r"(?:no\b|not\s+(?:currently|yet|at\s+(?:the\s+moment|this\s+time|present))\b"
+                                  r"|unfortunately,?\s+(?:not|no)\b))")
 
 
 def _method_mention(t: str, s: int, e: int, name: str, rx: re.Pattern) -> Found | None:
@@ -3013,7 +3096,7 @@ def _method_mention(t: str, s: int, e: int, name: str, rx: re.Pattern) -> Found 
                                or _bank_not_a_payout(t, s, e, m)):
             continue
         if (name == "crypto" and (_negated(t, m.start()) or _crypto_amount_unit(t, m))) \
-                or _METHOD_NEGATED.search(t, max(s, m.start() - 40), m.start()):
+                or _METHOD_NEGATED.search(t, max(s, m.start() - 40), m.start()) or _METHOD_DENIED_AFTER.match(t, m.end()):
             continue     # "no crypto", "100 USDT minimum", "we do not pay by check", "we don't accept PayPal"
         if r.method_as_unit.search(t, max(s, m.start() - 15), m.start()) or _structure()["method_fee_after"].match(t, m.end()):
             continue     # "$10 per Venmo sign-up", "minus PayPal fees"
@@ -3091,6 +3174,7 @@ def _restrictions(text: str, terms: Terms) -> None:
     if "no-search" in found and "no-brand-bidding" in found and _search_only_on_brand(t, found["no-search"]):
         del found["no-search"]      # "PPC advertising is not allowed on brand keywords": the ban is on brand bidding
     _search_ban_on_the_brand(t, found)
+    _social_ads_as_paid_examples(t, found)
     _consent_rules_are_spam(t, found)
     if "no-spam" in found and "no-email" in found and _email_only_as_spam_channel(t):
         del found["no-email"]
@@ -3119,6 +3203,29 @@ def _included_examples(t: str, found: dict[str, tuple[int, int]]) -> list[tuple[
         out.extend((name, h.span()) for name, rx in _traffic_patterns() for h in [rx.search(t, m.end(), end)]
                    if h is not None and not _described(t, m.end(), name, h.start(), h.end()))
     return out
+
+
+# (session 13) an example list of paid-ads platforms that a search-ad product opens: "paid advertising (PPC, Facebook
+# Ads)", "(e.g., Google Ads, Facebook Ads or LinkedIn Ads)", "platforms like Google Ads, Bing Ads, or Facebook Ads"
+_PAID_ADS_EXAMPLES = re.compile(
+    r"(?i)(?:\(|\b(?:e\.g\.|eg|i\.e\.|including(?: but not limited to)?|such as|like|for example)[,:]?)\s*(?:[\w-]+\s+){0,3}?"
+    r"(?:ppc|google ads|bing ads|yahoo ads|adwords|microsoft ads|pay[\s-]per[\s-]click)\b[^.;|()]{0,60}?"
+    r"(?:\b(?:facebook|instagram|meta|linkedin|tiktok|pinterest|twitter|snapchat)(?:/\w+)*\s+ads?\b[,\s]*(?:or\s+|and\s+)?)+")
+
+
+def _social_ads_as_paid_examples(t: str, found: dict[str, tuple[int, int]]) -> None:
+    """(session 13) A social network's ad product listed after a search-ad product among the examples of a paid-ads ban
+    ("Paid advertising (PPC, Facebook Ads) is prohibited", "pay-per-click systems (e.g., Google Ads, Facebook Ads)") is one
+    more paid-ads platform: the labelled rounds read it as the paid-search ban alone, not a ban of social media. A social
+    mention anywhere else ("Social Media | Facebook Ads", "SEA and Facebook ads campaigns are forbidden") keeps it."""
+    if "no-social" not in found:
+        return
+    lists = [m.span() for m in _PAID_ADS_EXAMPLES.finditer(t)]
+    if not lists:
+        return
+    mentions = [m.span() for name, rx in _traffic_patterns() if name == "social" for m in rx.finditer(t)]
+    if mentions and all(any(a <= ms and me <= b for a, b in lists) for ms, me in mentions):
+        del found["no-social"]
 
 
 def _email_only_as_spam_channel(t: str) -> bool:
@@ -3611,7 +3718,7 @@ def _search_only_on_brand(t: str, span: tuple[int, int]) -> bool:
     clause = next(((s, e) for s, e in _clauses(t) if s <= span[0] < e), None)
     if clause is None:
         return False
-    pats = dict(_traffic_patterns())
+    pats = dict(reversed(_traffic_patterns()))     # (session 13) the core pattern of a type wins over its synonyms
     brand_ref = _structure()["restriction_brand_reference"]
     for m in re.finditer(r"[^|;]+", t[clause[0]:clause[1]]):
         piece = m.group(0)
@@ -3672,8 +3779,9 @@ def _names_something_else(t: str, name: str, span: tuple[int, int]) -> bool:
         return True     # "check your spam folder"
     if name == "brand-bidding" and _structure()["restriction_other_owner_before"].search(before):
         return True     # "third-party trademarks": an IP rule about others' marks, not bidding on the program's brand
-    if name == "coupon" and _customer_code_before(t, a):
-        return True     # "purchases made with a coupon code not assigned to you": one order's code, not coupon sites
+    if name == "coupon" and (_customer_code_before(t, a) or _CODE_USED_AFTER.match(t, b)):
+        return True     # "purchases made with a coupon code not assigned to you": one order's code, not coupon sites;
+        #                 (session 13) so is "2% when no voucher used", "only if no voucher code is used"
     if name in ("coupon", "incent") and _structure()["restriction_keyword_after"].match(t, b):
         return True     # "coupon/discount terms", "cashback keywords": search keywords, not coupon or cashback sites
     if name == "search" and _BID_BEFORE.search(before):
@@ -3744,6 +3852,12 @@ def _used_as_another_type(t: str, name: str, b: int) -> bool:
 @functools.lru_cache(maxsize=1)
 def _customer_code_rx() -> re.Pattern:
     return re.compile(vocabulary()["restriction_customer_code_before"], re.I)
+
+
+# (session 13) a code used (or not) on an order: "full commission only if no voucher code is used", "1% when a voucher
+# code was applied" -- a condition on one order's commission, not a ban of coupon sites
+_CODE_USED_AFTER = re.compile(r"(?i)(?:\s+codes?)?\s+(?:is\s+|was\s+|are\s+|were\s+|has\s+been\s+|have\s+been\s+)?"
+                              r"(?:used|applied|redeemed|entered)\b")
 
 
 def _customer_code_before(t: str, a: int) -> bool:

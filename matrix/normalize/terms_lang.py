@@ -466,7 +466,10 @@ def _months_cap(t: str, terms: _t.Terms) -> None:
     """"durante 12 meses", "przez 12 miesięcy", "12 Monate lang", "протягом року": a months / years duration
     after a "for / during / first" word in a commission sentence caps the recurring commission."""
     lang = _lang()
-    for s, e in _sentences(t):
+    sentences = _sentences(t)
+    cookie_spans = {days for s, e in sentences if lang.cookie_words.search(t, s, e) or lang.tracking_words.search(t, s, e)
+                    for days, _ds, _de in durations(t, s, e)}
+    for s, e in sentences:
         if not ("%" in t[s:e] or lang.commission_words.search(t, s, e)) \
                 or lang.cookie_words.search(t, s, e) or lang.tracking_words.search(t, s, e):
             continue
@@ -474,6 +477,8 @@ def _months_cap(t: str, terms: _t.Terms) -> None:
             months = round(days / (365 / 12))
             if days < 28 or months > 120 or lang.cookie_veto_words.search(t, max(s, ds - 25), min(e, de + 25)):
                 continue
+            if days in cookie_spans:
+                continue     # (session 13) "Cookie 90 ngày. ... mua trong vòng 90 ngày": the cookie window restated
             before = t[max(s, ds - 25):ds]
             if lang.during_words.search(before) or lang.first_words.search(before) or lang.during_after.match(t, de):
                 terms.recurring = _t.Found(True, (ds, de))

@@ -373,6 +373,7 @@ def fill_from_record(text: str, terms: _t.Terms) -> None:
         return
     r = read_record(pairs)
     _fill_commission(r, terms)
+    _answer_key_read_as_cue(text, r, terms)
     _fill_type(r, terms)
     _fill_recurrence(r, terms)
     _fill_payout(r, terms)
@@ -425,9 +426,29 @@ def _fill_type(r: _Reading, terms: _t.Terms) -> None:
     if kind is None and terms.model is not None and terms.model.source == "record" \
             and terms.model.value is not CommissionModel.FLAT:
         recurring = r.recurring is not None and r.recurring[0]
+        # (session 13) a recurrence the prose read ("type": "recurring" beside "commission_pct": 15) counts too
+        recurring = recurring or (terms.recurring is not None and terms.recurring.value is True)
         kind = "revshare" if recurring or r.lifetime else "cps"       # the labelling convention, rules 2 and 4
     if kind is not None:
         terms.payout_type = _t.Found(PayoutType(kind), span, source="record")
+
+
+def _answer_key_read_as_cue(text: str, r: _Reading, terms: _t.Terms) -> None:
+    """(session 13) In `"recurring": False` the prose rules read the key itself as a recurring cue; the record's value
+    answers it. A per-sale / revenue-share type derived from the model follows the answer (convention, rule 2)."""
+    rec, pt, model = terms.recurring, terms.payout_type, terms.model
+    if r.recurring is None or rec is None or rec.source != "rules" or rec.value == r.recurring[0]:
+        return
+    between = text[rec.span[1]:r.recurring[1].span[0]]
+    if rec.span[1] > r.recurring[1].span[0] or not re.fullmatch(r"[\s\"':=]{1,6}", between):
+        return
+    terms.recurring = _t.Found(r.recurring[0], r.recurring[1].span, source="record")
+    if r.recurring[0] is not True:
+        terms.recurring_months = terms.lifetime = None
+    if pt is not None and model is not None and pt.span == model.span and model.value is CommissionModel.PERCENT \
+            and pt.value in (PayoutType.CPS, PayoutType.REVSHARE):
+        kind = PayoutType.REVSHARE if r.recurring[0] is True else PayoutType.CPS
+        terms.payout_type = _t.Found(kind, pt.span, source=pt.source)
 
 
 def _fill_recurrence(r: _Reading, terms: _t.Terms) -> None:
