@@ -2442,9 +2442,30 @@ _RATE_CELL_BEFORE = re.compile(r"\d\s*%\s*\|?\s*$")
 
 def _window_cells_after_rate(t: str, s: int, e: int) -> list[tuple[int, int]]:
     """"Peak Chocolate Up to 32% 90 days Health": in a comparison-table row the cell right after the rate is the
-    cookie length; each such duration is its own cue."""
+    cookie length; each such duration is its own cue. (session 13) The same holds after a money reward cell when the
+    duration is a whole cell of a pipe-delimited row ("| CIT Bank | CJ | $50-$85 per funded account | 30 days |")."""
     return [(ds, ds) for _, ds, _ in _durations(t, s, e)
-            if _RATE_CELL_BEFORE.search(t, max(s, ds - 12), ds) and _vocab_rx("window_cell_after_rate").match(t, ds - 1)]
+            if (_RATE_CELL_BEFORE.search(t, max(s, ds - 12), ds) and _vocab_rx("window_cell_after_rate").match(t, ds - 1))
+            or _duration_cell_after_reward_cell(t, ds)]
+
+
+_MONEY_CELL_BEFORE = re.compile(r"\|[^|]*(?:[$€£]\s?\d|\d[\d,.]*\s?(?:USD|EUR|GBP)\b)[^|]*\|\s*$")
+_WHOLE_DURATION_CELL = re.compile(r"\d{1,3}\s*-?\s*(?:days?|hours?)\s*(?:\||$)", re.I)
+
+
+def _duration_cell_after_reward_cell(t: str, ds: int) -> bool:
+    """(session 13) A cell holding only a duration, right after a cell with a money amount, in a pipe-delimited row of a
+    program directory: the column after the reward is the cookie length, as after a rate (`_window_cells_after_rate`).
+    Both cell borders are required, so running text ("$29/month, 14 days trial") is not read this way."""
+    start = t.rfind("|", 0, ds)
+    if start < 0 or t[start + 1:ds].strip():
+        return False
+    cell = _MONEY_CELL_BEFORE.search(t, max(0, start - 200), start + 1)
+    return bool(cell and not _PRICE_CELL.search(cell.group()) and _WHOLE_DURATION_CELL.match(t, ds))
+
+
+# a price, not a reward: "$29/month", "$10 per user", "€99 a year" (a pricing table's trial length is no cookie)
+_PRICE_CELL = re.compile(r"(?i)(?:/\s*|\bper\s+|\ba\s+)(?:mo|mos|month|months|yr|year|annum|user|seat|night)\b")
 
 
 def _ends_with_cookie_label(t: str, s: int, e: int) -> bool:
