@@ -2449,23 +2449,28 @@ def _window_cells_after_rate(t: str, s: int, e: int) -> list[tuple[int, int]]:
             or _duration_cell_after_reward_cell(t, ds)]
 
 
-_MONEY_CELL_BEFORE = re.compile(r"\|[^|]*(?:[$€£]\s?\d|\d[\d,.]*\s?(?:USD|EUR|GBP)\b)[^|]*\|\s*$")
 _WHOLE_DURATION_CELL = re.compile(r"\d{1,3}\s*-?\s*(?:days?|hours?)\s*(?:\||$)", re.I)
+# (session 13) beyond the shared price units ("$29/month"): a per-seat or per-night price in a pricing table
+_PRICE_CELL_UNIT = re.compile(r"(?i)\s*(?:/|per |a |an |each )\s*(?:users?|nights?)\b")
 
 
 def _duration_cell_after_reward_cell(t: str, ds: int) -> bool:
     """(session 13) A cell holding only a duration, right after a cell with a money amount, in a pipe-delimited row of a
     program directory: the column after the reward is the cookie length, as after a rate (`_window_cells_after_rate`).
-    Both cell borders are required, so running text ("$29/month, 14 days trial") is not read this way."""
-    start = t.rfind("|", 0, ds)
-    if start < 0 or t[start + 1:ds].strip():
+    Both cell borders are required, so running text ("$29/month, 14 days trial") is not read this way; the amount is
+    read by `_numbers` (every currency it knows), and a price (the shared `price_units`: "$29/month", "€99 a year";
+    or per user / night) is no reward, so a pricing table's trial length is no cookie."""
+    end = t.rfind("|", 0, ds)
+    if end < 0 or t[end + 1:ds].strip() or not _WHOLE_DURATION_CELL.match(t, ds):
         return False
-    cell = _MONEY_CELL_BEFORE.search(t, max(0, start - 200), start + 1)
-    return bool(cell and not _PRICE_CELL.search(cell.group()) and _WHOLE_DURATION_CELL.match(t, ds))
-
-
-# a price, not a reward: "$29/month", "$10 per user", "€99 a year" (a pricing table's trial length is no cookie)
-_PRICE_CELL = re.compile(r"(?i)(?:/\s*|\bper\s+|\ba\s+)(?:mo|mos|month|months|yr|year|annum|user|seat|night)\b")
+    begin = t.rfind("|", 0, end)
+    if begin < 0:
+        return False
+    cell = t[begin + 1:end]
+    money = [n for n in _numbers(cell) if n.kind == "money"]
+    price = _rules().price_unit_after
+    return bool(money) and not any(price.match(cell, n.span_end) or _PRICE_CELL_UNIT.match(cell, n.span_end)
+                                   for n in money)
 
 
 def _ends_with_cookie_label(t: str, s: int, e: int) -> bool:

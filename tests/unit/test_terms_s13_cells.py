@@ -20,6 +20,7 @@ def _cookie(text: str) -> float | None:
     ("| Quoteco Insurance | CJ Affiliate | $4-$10 per quote | 45 days |", 45.0),
     ("| Acme Outdoor | 6% | 30 days |", 30.0),                          # after a rate cell, as before
     ("| Tallyhub | Direct | 25 EUR per sale | 60 days |", 60.0),
+    ("| Dukaan | Direct | ₹500 per sale | 30 days |", 30.0),            # any currency the money reader knows
 ])
 def test_duration_cell_after_a_reward_cell_is_the_cookie(row: str, days: float) -> None:
     assert _cookie(row) == days
@@ -29,6 +30,7 @@ def test_duration_cell_after_a_reward_cell_is_the_cookie(row: str, days: float) 
     "| Pro | $29/month | 14 days |",               # a pricing table: the trial length
     "| Team | $10 per user | 30 days |",
     "| Annual | €99 a year | 14 days |",
+    "| Pro | 29 USD/month | 14 days |",
     "Pro plan $29/month, 14 days trial.",          # running text, no cells
     "| Acme | $50 per sale | 30 days of support included |",  # the cell is not only a duration
     "| Acme | Direct | 30 days |",                 # no reward before it
