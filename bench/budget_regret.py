@@ -50,6 +50,9 @@ matrix/budget/simulator.py) is run once by the lead at the end of session 11; no
 `sealed13` (defined at 02:48 UTC in session 13 before that session's budget work: 35-day histories over 6 and 45
 campaigns, budgets 0.55-1.9x, 40 % S-curves, NB size 5, late launches, a Friday-heavy week; see
 matrix/budget/simulator.py) is run once by the lead at the end of session 13; nobody developing runs it.
+`sealed14` (defined at 06:40 UTC in session 14 before that session's budget work: 56-day histories over 7 and 40
+campaigns, budgets 0.6-1.7x, 50 % S-curves, NB size 6, late launches, a weekend-light week; see
+matrix/budget/simulator.py) is run once by the lead at the end of session 14; nobody developing runs it.
 `sealed6` (defined at 18:15 UTC in session 6 before that session's budget work: 70-day histories over 16 and 48
 campaigns, budgets 0.5-2.2x the historical one, half S-curves, late launches; see matrix/budget/simulator.py) was run
 by the lead at the end of session 6 (its first run crashed on a numerical overflow, fixed without tuning and run again;
@@ -104,7 +107,8 @@ FAMILY_SIZES: dict[str, dict] = {"sealed": {"campaigns": (20, 50), "history_days
                                   "sealed10": {"campaigns": (14, 44), "history_days": 49},
                                   "sealed11": {"campaigns": (9, 52), "history_days": 77},
                                   "sealed12": {"campaigns": (11, 38), "history_days": 42},
-                                  "sealed13": {"campaigns": (6, 45), "history_days": 35}}
+                                  "sealed13": {"campaigns": (6, 45), "history_days": 35},
+                                  "sealed14": {"campaigns": (7, 40), "history_days": 56}}
 
 
 def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int,

@@ -349,6 +349,21 @@ FAMILIES: dict[str, dict] = {
                  "theta_choices": (0.0, 0.2, 0.45, 0.65), "budget_scale": (0.55, 1.9), "level_steps": (1, 3),
                  "level_step_range": (0.5, 2.4), "pause_prob": 0.04, "late_start": (0.15, 5, 12),
                  "dow": (0.97, 0.98, 0.99, 1.02, 1.10, 0.97, 0.97)},
+    # sealed14: defined at 06:40 UTC on 2026-12-02 (start of session 14, before any budget work) and run once at the
+    # end by the lead, never by the developer. Ways an account differs again:
+    # - 56-day histories over 7 and 40 campaigns, levels 0.07-4.5x the best level with 4-30 % daily jitter, 0-2
+    #   budget steps (x0.6-2.2), 5 % paused days, 18 % of campaigns launched in the last 6-14 days;
+    # - a planning budget 0.6-1.7x the historical one;
+    # - 50 % S-curves (s 1.4-3.0), concave ones s 0.5-0.9, carry-over up to 0.55;
+    # - AOV 5-180, NB size 6, commission sigma 0.7; drift 0.006/day; change-points in 35 % of campaigns
+    #   (x0.55-1.6); a weekend-light week.
+    "sealed14": {"noise": "nb", "spread": (0.07, 4.5), "jitter": (0.04, 0.30), "changepoint_prob": 0.35,
+                 "s_share": 0.5, "aov_range": (5.0, 180.0), "seed_base": 1_616_000, "dispersion": 6.0,
+                 "revenue_sigma": 0.7, "s_range": (1.4, 3.0), "concave_s_range": (0.5, 0.9),
+                 "changepoint_window": (0.2, 1.3), "changepoint_factors": (0.55, 0.8, 1.25, 1.6), "drift_sd": 0.006,
+                 "theta_choices": (0.0, 0.25, 0.4, 0.55), "budget_scale": (0.6, 1.7), "level_steps": (0, 2),
+                 "level_step_range": (0.6, 2.2), "pause_prob": 0.05, "late_start": (0.18, 6, 14),
+                 "dow": (1.03, 1.04, 1.04, 1.03, 1.0, 0.93, 0.93)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
