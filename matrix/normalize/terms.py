@@ -56,7 +56,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pycountry
 import yaml
@@ -3431,11 +3431,24 @@ def _questions_answered_no(t: str) -> list[tuple[str, tuple[int, int]]]:
     """An FAQ question asking leave to use a channel, answered "No" ("Can I use coupon sites? No.", "Will I be paid
     for cashback traffic? No, ..."): the channel is banned. Not "No problem", not "Do you offer coupons? No"."""
     out: list[tuple[str, tuple[int, int]]] = []
-    for q in re.finditer(r"[^.?!|\n]*\?", t):
-        if _ANSWER_NO.match(t, q.end()) and _structure()["restriction_permission_question"].search(t, *q.span()):
-            out.extend((name, (h.start(), h.end())) for name, rx in _traffic_patterns() for h in [rx.search(t, *q.span())]
-                       if h is not None and not _described(t, q.start(), name, h.start(), h.end()))
+    for qs, qe in _question_spans(t):
+        if _ANSWER_NO.match(t, qe) and _structure()["restriction_permission_question"].search(t, qs, qe):
+            out.extend((name, (h.start(), h.end())) for name, rx in _traffic_patterns() for h in [rx.search(t, qs, qe)]
+                       if h is not None and not _described(t, qs, name, h.start(), h.end()))
     return out
+
+
+_SENTENCE_STOP = re.compile(r"[.?!|\n]")
+
+
+def _question_spans(t: str) -> Iterator[tuple[int, int]]:
+    """The spans `re.finditer(r"[^.?!|\\n]*\\?", t)` gives (each question back to the previous stop), found in one
+    pass: that pattern retries from every position of a long text without a stop and is quadratic there."""
+    start = 0
+    for m in _SENTENCE_STOP.finditer(t):
+        if m.group() == "?":
+            yield start, m.end()
+        start = m.end()
 
 
 def _permission_exceptions(t: str) -> list[tuple[str, tuple[int, int]]]:

@@ -311,11 +311,23 @@ def _inside_longer(seg: str, name: str, m: re.Match) -> bool:
                for other, rx in _TYPE_RE.items() for o in rx.finditer(seg, max(0, m.start() - 30), m.end() + 30))
 
 
+# The end-anchored cues read before a type mention ("permission to run ...", "we do not prohibit ...", "no ...") are a
+# few words long: they are searched in this many characters before the mention (the whole text before it made a long
+# unpunctuated text quadratic); the search keeps the real text, so word boundaries at the window's start are exact
+BEFORE_WINDOW = 400
+
+
+def _ends_before(rx: re.Pattern, seg: str, at: int) -> bool:
+    """`rx` (anchored at `$`) matches the text before position `at`, looking back at most BEFORE_WINDOW characters."""
+    return rx.search(seg, max(0, at - BEFORE_WINDOW), at) is not None
+
+
 def _sentence_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> None:
     for name, rx in _TYPE_RE.items():
         for m in rx.finditer(seg):
             before, after = seg[: m.start()], seg[m.end(): m.end() + 40]
-            if _REQUIRED_AFTER.match(after) or _ALLOWED_BEFORE.search(before) or _qualified(seg, m.start(), name):
+            if _REQUIRED_AFTER.match(after) or _ends_before(_ALLOWED_BEFORE, seg, m.start()) \
+                    or _qualified(seg, m.start(), name):
                 continue
             if _inside_longer(seg, name, m) or _VERB_USE.match(seg, m.end()):
                 continue      # "Email blasts" is spam; "do not hesitate to email us" uses the word as a verb
@@ -323,12 +335,13 @@ def _sentence_rules(seg: str, off: int, allowed: Spans, forbidden: Spans) -> Non
                 continue      # "brand SEM", "PPC on brand terms": brand bidding, not a ban on search
             if _modifies_next(seg, name, m.end()):
                 continue      # "Facebook Display Forbidden": display on Facebook, the head word is what is ruled
-            if _PERMITTED_BEFORE.search(before) or _PERMITTED_AFTER.match(after) or _own_verdict_allows(before, after):
+            if _ends_before(_PERMITTED_BEFORE, seg, m.start()) or _PERMITTED_AFTER.match(after) \
+                    or _own_verdict_allows(before, after):
                 allowed.setdefault(name, (off + m.start(), off + m.end()))     # "we do not prohibit social media"
                 continue
             # "no incent", "incent traffic is not allowed", "do not use email", "may not run PPC ads, use
             # toolbars or coupons" (one negator governs the list after it)
-            if _NEG_BEFORE.search(before) or _NEG_AFTER.search(after.split(",")[0] if "," in after else after) \
+            if _ends_before(_NEG_BEFORE, seg, m.start()) or _NEG_AFTER.search(after.split(",")[0] if "," in after else after) \
                     or _negated_list(before) or _negated_after_list(seg[m.end():]):
                 forbidden.setdefault(name, (off + m.start(), off + m.end()))
             elif _POS_AFTER.search(after[:25]):
@@ -471,10 +484,17 @@ def ban_follows(rest: str) -> bool:
     return _negated_after_list(rest)
 
 
+# How far after a type mention a negation may start to ban it, and how much text is searched for one: a negation that
+# starts within the reach is at most a few words long, so searching a window (not the whole rest of the sentence) finds
+# the same first negation and keeps a long unpunctuated text linear (12 KB of "spam on forums ..." took 9.6 s)
+NEG_AFTER_REACH = 120
+NEG_AFTER_WINDOW = NEG_AFTER_REACH + 400
+
+
 def _negated_after_list(rest: str) -> bool:
     """"A, B or C is strictly not allowed": a negation after a list of types, nothing positive between."""
-    m = _NEG_AFTER.search(rest)
-    if m is None or m.start() >= 120:
+    m = _NEG_AFTER.search(rest[:NEG_AFTER_WINDOW])
+    if m is None or m.start() >= NEG_AFTER_REACH:
         return False
     return not _LIST_POSITIVE.search(rest[:m.start()]) and not _POS_AFTER.search(rest[:m.start()])
 
