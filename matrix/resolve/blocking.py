@@ -21,6 +21,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matrix.resolve.arrays import isin_sorted, union_sorted, unique_sorted
 from matrix.resolve.fieldtypes import Date
 from matrix.resolve.prepare import Records, as_text, embedded_field, person_family_key, person_name_keys
 from matrix.resolve.spec import NAME_TYPES
@@ -509,10 +510,15 @@ def knn_pairs(matrix, records: Records, k: int, cross_only: bool, active: np.nda
             sorted_rep = dup_rep[by_rep]
             rank = np.empty(dup.size, np.int64)
             rank[by_rep] = np.arange(dup.size) - np.searchsorted(sorted_rep, sorted_rep, side="left")
-            for d, a, b in zip(dup[(rank < 2)].tolist(), starts[rank < 2].tolist(), ends[rank < 2].tolist(), strict=True):
-                if b > a:
-                    extra_l.append(np.full(b - a, d, np.int64))
-                    extra_r.append(rs_[a:b])
+            # each kept copy d gets rs_[start:end] of its representative, in copy order: one
+            # repeat and one gather for all of them (a Python loop per copy before)
+            sel = (rank < 2) & (ends > starts)
+            d_, a_, b_ = dup[sel], starts[sel], ends[sel]
+            if d_.size:
+                lens = b_ - a_
+                extra_l.append(np.repeat(d_.astype(np.int64), lens))
+                first = np.cumsum(lens) - lens  # where each copy's run starts in the output
+                extra_r.append(rs_[np.repeat(a_ - first, lens) + np.arange(int(lens.sum()))])
         return np.concatenate([lp] + extra_l), np.concatenate([r] + extra_r)
     return _knn_pairs_on(matrix, records, np.arange(len(records)), k, cross_only, active, tick)
 
@@ -977,15 +983,24 @@ def _best_partners(members: np.ndarray, names: sparse.csr_matrix, source: np.nda
     only cross-table pairs count.
     """
     ls, rs = [], []
+    # the group's rows are taken once: a chunk's rows are a slice of them (the same rows, so the
+    # same products), not a second fancy index into the whole matrix (two per group were most of
+    # this step's time over a film set's 1,500 large groups)
+    group = names[members]
+    group_t = group.T
     for start in range(0, members.size, chunk):
         rows = members[start:start + chunk]
-        sims = np.asarray((names[rows] @ names[members].T).todense(), dtype=np.float64)
+        part = group if rows.size == members.size else group[start:start + chunk]
+        sims = np.asarray((part @ group_t).todense(), dtype=np.float64)
         sims[np.arange(rows.size), np.arange(start, start + rows.size)] = -np.inf
         if source is not None:
             sims[source[rows][:, None] == source[members][None, :]] = -np.inf
         if active is not None:
             sims[~(active[rows][:, None] | active[members][None, :])] = -np.inf
-        best = np.argsort(-sims, axis=1, kind="stable")[:, :KEY_GROUP_PARTNERS]
+        if KEY_GROUP_PARTNERS == 1:  # the stable sort's first = the first position of the row's maximum
+            best = np.argmax(sims, axis=1)[:, None]
+        else:
+            best = np.argsort(-sims, axis=1, kind="stable")[:, :KEY_GROUP_PARTNERS]
         ok = np.isfinite(np.take_along_axis(sims, best, axis=1))
         ls.append(np.repeat(rows, best.shape[1])[ok.ravel()])
         rs.append(members[best.ravel()][ok.ravel()])
@@ -1110,7 +1125,7 @@ def person_pool_pairs(records: Records, budget: int, found: np.ndarray, cross_on
         keep &= src[ql] != src[r]
     ql, r, score = ql[keep], r[keep], score[keep]
     lo, hi = np.minimum(ql, r), np.maximum(ql, r)
-    new = ~np.isin(lo * n + hi, found)
+    new = ~isin_sorted(lo * n + hi, found)
     ql, r, score = ql[new], r[new], score[new]
     order = np.lexsort((r, -score, ql))  # per query, best first (ties: lower index)
     ql, r = ql[order], r[order]
@@ -1148,7 +1163,7 @@ def _source_codes(records: Records) -> np.ndarray:
 def _canonical(lp: np.ndarray, r: np.ndarray, n: int) -> np.ndarray:
     lo, hi = np.minimum(lp, r), np.maximum(lp, r)
     codes = lo.astype(np.int64) * n + hi
-    return np.unique(codes[lo != hi])
+    return unique_sorted(codes[lo != hi])
 
 
 def block(records: Records, vectors: np.ndarray | None, k: int, cross_only: bool, max_key_group: int = 50,
@@ -1184,13 +1199,13 @@ def block(records: Records, vectors: np.ndarray | None, k: int, cross_only: bool
     short = _canonical(*short_field_pairs(records, cross_only, active), n)
     if short.size:
         found["short_fields"] = short
-    allc = np.unique(np.concatenate(list(found.values()))) if found else np.zeros(0, np.int64)
+    allc = unique_sorted(np.concatenate(list(found.values()))) if found else np.zeros(0, np.int64)
     # people shared across person fields top up the records the name blockers left short, up to a
     # degree of 2 x neighbours (= 4k): every pair is a candidate of both its records, so that
     # average degree is `neighbours` candidate pairs per record
     if person_fields(records):
         found["person"] = _canonical(*person_pool_pairs(records, 4 * k, allc, cross_only, active), n)
-        allc = np.union1d(allc, found["person"])
+        allc = union_sorted(allc, found["person"])
     left, right = allc // n, allc % n
     if cross_only and left.size:  # linking compares across tables only, whatever a blocker found
         src = _source_codes(records)

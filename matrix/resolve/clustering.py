@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 
+from matrix.resolve.arrays import unique_sorted
+
 
 def logit(p: np.ndarray | float) -> np.ndarray:
     p = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
@@ -48,7 +50,7 @@ def correlation_clusters(n: int, left: np.ndarray, right: np.ndarray, weights: n
     # contract on the nodes the kept edges touch, renumbered in order (every other node is a
     # singleton): the heap breaks ties by node number, and an order-preserving renumbering keeps
     # every merge as it was, while the per-node Python state shrinks from all records to these
-    nodes = np.unique(np.concatenate([left, right]))
+    nodes = unique_sorted(np.concatenate([left, right]))
     labels = np.arange(n, dtype=np.int64)
     if nodes.size == 0:
         return labels

@@ -17,6 +17,7 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from matrix.observability import counter, get_logger, histogram
+from matrix.resolve.arrays import unique_sorted
 from matrix.resolve.blocking import Candidates, block
 from matrix.resolve.clustering import correlation_clusters, edge_weights, one_to_one
 from matrix.resolve.prepare import Records, paused_gc
@@ -191,7 +192,7 @@ def _resolve_records(records: Records, *, vectors: np.ndarray | None, embedder: 
     counter("matrix_resolve_candidate_pairs_total", "candidate pairs scored").inc(len(cands))
     histogram("matrix_resolve_seconds", "resolve wall time").observe(timings["total"])
     log.info("resolved", extra={"records": n, "candidates": len(cands), "mode": mode, "threshold": thr,
-                                "clusters": int(np.unique(labels).size), "seconds": round(timings["total"], 3)})
+                                "clusters": int(unique_sorted(labels).size), "seconds": round(timings["total"], 3)})
     model = scorer.describe()
     model.update({"deterministic_rule_pairs": rule, **diagnostics})
     if getattr(scorer, "wanted_prior", 0.0) > scorer.prior * 1.001 if hasattr(scorer, "prior") else False:

@@ -35,6 +35,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from matrix.models import Listing, Program
+from matrix.resolve.arrays import unique_sorted
 from matrix.resolve.clustering import correlation_clusters, edge_weights
 from matrix.resolve.prepare import Records
 from matrix.resolve.scoring import compare
@@ -146,7 +147,7 @@ def pair_chunks(records: Records, vectors: np.ndarray | None, left: np.ndarray, 
     size = max(1, min(PAIRS_PER_CHUNK, -(-left.size // max(1, n_chunks))))
     for start in range(0, left.size, size):
         lc, rc = left[start:start + size], right[start:start + size]
-        nodes = np.unique(np.concatenate([lc, rc]))
+        nodes = unique_sorted(np.concatenate([lc, rc]))
         ll, rr = _localize(nodes, len(records), lc, rc)
         yield PairChunk(records=records.subset(nodes.tolist()),
                         vectors=None if vectors is None else np.ascontiguousarray(vectors[nodes]), left=ll, right=rr)

@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 from rapidfuzz import process as rf_process
 from scipy import sparse
 
+from matrix.resolve.arrays import unique_sorted
 from matrix.resolve.fieldtypes import _digits8, date_typo, given_compatible
 from matrix.resolve.prepare import Records, embedded_field, person_name_keys
 
@@ -376,7 +377,7 @@ def _given_keys(owners: np.ndarray, codes: np.ndarray, n_vocab: int) -> tuple[np
     gather and compare (36 columns for a cast list: 100 MB per pass); a sorted key array answers
     it with one binary search per pair (`_has_given`)."""
     width = max(n_vocab, 1)
-    return np.unique(owners * width + codes), width
+    return unique_sorted(owners * width + codes), width
 
 
 def _has_given(given: tuple[np.ndarray, int], rec_idx: np.ndarray, code: np.ndarray) -> np.ndarray:
