@@ -275,6 +275,25 @@ class _Rules:
 _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                  "ten": 10, "twelve": 12, "fourteen": 14, "fifteen": 15, "eighteen": 18, "twenty": 20,
                  "twenty-four": 24, "thirty": 30, "forty-five": 45, "sixty": 60, "ninety": 90, "a": 1, "an": 1}
+# (session 14) number words of the languages whose day / week / month units `_DURATION` reads ("sieben Tage lang",
+# "trente jours", "noventa días", "dertig dagen"): a duration written in words there
+_FOREIGN_WORD_NUMBERS = {
+    # de
+    "ein": 1, "eine": 1, "einen": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8,
+    "neun": 9, "zehn": 10, "zwölf": 12, "vierzehn": 14, "fünfzehn": 15, "zwanzig": 20, "dreißig": 30, "sechzig": 60,
+    "neunzig": 90,
+    # fr
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
+    "douze": 12, "quinze": 15, "vingt": 20, "trente": 30, "soixante": 60, "quatre-vingt-dix": 90,
+    # es / pt / it
+    "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9,
+    "diez": 10, "doce": 12, "quince": 15, "veinte": 20, "treinta": 30, "sesenta": 60, "noventa": 90,
+    "trinta": 30, "sessenta": 60, "due": 2, "tre": 3, "sette": 7, "dieci": 10, "quindici": 15,
+    "trenta": 30, "sessanta": 60, "novanta": 90,
+    # nl
+    "een": 1, "twee": 2, "drie": 3, "zeven": 7, "tien": 10, "veertien": 14, "dertig": 30, "zestig": 60, "negentig": 90,
+}
+_DURATION_WORD_NUMBERS = {**_FOREIGN_WORD_NUMBERS, **_WORD_NUMBERS}
 
 
 @functools.lru_cache(maxsize=1)
@@ -529,7 +548,8 @@ _ORDINAL_LABEL = re.compile(r"(?i)(?<![\w-])(?:lvl|level|tier|step|stage|rank|no
                             r"|kategori[ea]|stufe|niveau|nivel|livello|poziom|категори[яи]|уровень|группа|рівень)\s*$")
 
 _DURATION = re.compile(
-    r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")"
+    r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|" + "|".join(sorted(_DURATION_WORD_NUMBERS, key=len, reverse=True))
+    + r")"
     r"\)?(?:[\s-]*|\s*-\s*)(?:(?:cookie|referral|attribution|tracking|calendar)[\s-]+)?"  # "thirty (30) days", "60 referral days"
     r"(?P<u>seconds?|minutes?|hours?|hrs?|days?|day\(s\)|weeks?|months?|years?|yrs?"
     r"|d[ií]as?|jours?|tage?n?|dagen|giorni|dn[ií]|dnů|semaines?|semanas?|wochen|mois|meses|monate?n?)(?![\w])"
@@ -548,7 +568,7 @@ def _durations(text: str, start: int, end: int) -> list[tuple[float, int, int]]:
     for m in _DURATION.finditer(text, start, end):
         n, u = (m.group("n"), m.group("u")) if m.group("n") else (m.group("n2"), m.group("u2"))
         n = n.lower()
-        val = float(_WORD_NUMBERS[n]) if n in _WORD_NUMBERS else float(n.replace(",", ""))     # "1,095 days"
+        val = float(_DURATION_WORD_NUMBERS[n]) if n in _DURATION_WORD_NUMBERS else float(n.replace(",", ""))  # "1,095 days"
         unit = u.lower().replace("(s)", "")
         unit = _FOREIGN_UNITS.get(unit, unit)
         unit = unit[:-1] if unit.endswith("s") and unit[:-1] in _UNIT_DAYS else unit
@@ -1248,7 +1268,7 @@ def _rates_without_commission_word(t: str, clauses, nums: list[_Num], example: s
     if pcts:
         return pcts, [], []
     pcts = _tier_table_rates(t, clauses, nums, example) or _rate_before_window_cell(t, clauses, nums, example) \
-        or _rate_after_network_cell(t, clauses, nums, example)
+        or _rate_after_network_cell(t, clauses, nums, example) or _rate_after_name_cell(t, clauses, nums, example)
     return pcts, [], [i for i, c in enumerate(clauses) if any(_in(c, n) for n in pcts)]
 
 
@@ -1300,6 +1320,47 @@ def _rate_after_network_cell(t: str, clauses, nums: list[_Num], example: set[int
     if not _vocab_rx("affiliate_network_cell").match(t[prev_start:cell_start].strip()):
         return []
     i = next((i for i, c in enumerate(clauses) if _in(c, first)), None)
+    if i is None or i in example or not all(_pct_is_commission(t, n, *c) for n in pcts for c in clauses if _in(c, n)):
+        return []
+    for n in pcts:
+        n.role = "commission"
+    return pcts
+
+
+# (session 14) a row's second cell holding only a rate or a range ("| Onnit | 15% | Supplements |", "| Nordstrom | 1-11%
+# (base ~1-2%) | ..."); "up to" or "~" may open it, one parenthetical aside may close it
+_LONE_RATE_CELL = re.compile(r"(?i)\s*(?:up to\s*|~\s*)?\d+(?:[.,]\d+)?\s*%?(?:\s*[-–]\s*\d+(?:[.,]\d+)?)?\s*%"
+                             r"\s*(?:\([^()|]{0,40}\))?\s*")
+_NAME_CELL = re.compile(r"[^\d%$€£|]{2,60}")
+# a row about what the reader's audience gets, what a page converts at or how a shop is rated is no commission table
+_ROW_NOT_COMMISSION = re.compile(r"(?i)\b(?:discount|off|coupons?|promo|codes?|cash-?back|conversion|cr|epc|apr|apy|"
+                                 r"interest|fees?|tax|vat|share of|market share|growth|trustpilot|ratings?|stars?|scores?)\b")
+
+
+def _row_cells(t: str) -> list[str] | None:
+    """The cells of a text that is one pipe-delimited table row ("| a | b | c |" or "a | b | c"), else None."""
+    body = t.strip()
+    if "\n" in body or body.count("|") < 2:
+        return None
+    return [c.strip() for c in body.strip("|").split("|")]
+
+
+def _rate_after_name_cell(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
+    """(session 14) "| Onnit | 15% | Supplements, fitness tools | Popular among biohackers |": a header-less row of a
+    program list (name, rate, notes): a second cell holding only a rate or range (`_LONE_RATE_CELL`) is the commission,
+    with no commission word, when the first cell is a name (no number), the row has at least three cells, every rate
+    of the text is in that cell, and the row says nothing of discounts, codes, cashback, fees or conversion rates."""
+    cells = _row_cells(t)
+    pcts = [n for n in nums if n.kind == "pct"]
+    if cells is None or len(cells) < 3 or not pcts or any(n.role is not None for n in pcts):
+        return []
+    name = re.sub(r"[*_`]", "", cells[0]).strip()
+    if not _NAME_CELL.fullmatch(name) or not _LONE_RATE_CELL.fullmatch(cells[1]) or _ROW_NOT_COMMISSION.search(t):
+        return []
+    start = t.find(cells[1], t.find("|", t.find(cells[0]) + len(cells[0])))
+    if start < 0 or any(not start <= n.start < start + len(cells[1]) for n in pcts):
+        return []
+    i = next((i for i, c in enumerate(clauses) if _in(c, pcts[0])), None)
     if i is None or i in example or not all(_pct_is_commission(t, n, *c) for n in pcts for c in clauses if _in(c, n)):
         return []
     for n in pcts:
@@ -2444,9 +2505,23 @@ def _window_cells_after_rate(t: str, s: int, e: int) -> list[tuple[int, int]]:
     """"Peak Chocolate Up to 32% 90 days Health": in a comparison-table row the cell right after the rate is the
     cookie length; each such duration is its own cue. (session 13) The same holds after a money reward cell when the
     duration is a whole cell of a pipe-delimited row ("| CIT Bank | CJ | $50-$85 per funded account | 30 days |")."""
-    return [(ds, ds) for _, ds, _ in _durations(t, s, e)
-            if (_RATE_CELL_BEFORE.search(t, max(s, ds - 12), ds) and _vocab_rx("window_cell_after_rate").match(t, ds - 1))
-            or _duration_cell_after_reward_cell(t, ds)]
+    out = []
+    for _, ds, de in _durations(t, s, e):
+        if _RANGE_LEAD_AFTER.match(t, de):
+            continue      # "12hr-30 day": the lower end of a range cell; the longest window is the cookie
+        lead = _RANGE_LEAD_BEFORE.search(t, max(s, ds - 12), ds)
+        # a range cell may open its own clause ("| 2-8% | 14-30 day |"): its rate cell is then read across the border
+        cell, floor = (lead.start(), 0) if lead else (ds, s)
+        if (_RATE_CELL_BEFORE.search(t, max(floor, cell - 12), cell)
+                and _vocab_rx("window_cell_after_rate").match(t, cell - 1)) \
+                or _duration_cell_after_reward_cell(t, ds):
+            out.append((ds, ds))
+    return out
+
+
+# (session 14) a cookie cell holding a range: the lower end before the upper duration, and after the lower duration
+_RANGE_LEAD_BEFORE = re.compile(r"(?i)(?<![\w.])\d{1,3}\s*(?:h|hrs?|hours?|d|days?)?\s*[-–]\s*$")
+_RANGE_LEAD_AFTER = re.compile(r"\s*[-–]\s*\d")
 
 
 _WHOLE_DURATION_CELL = re.compile(r"\d{1,3}\s*-?\s*(?:days?|hours?)\s*(?:\||$)", re.I)
@@ -2461,7 +2536,8 @@ def _duration_cell_after_reward_cell(t: str, ds: int) -> bool:
     read by `_numbers` (every currency it knows), and a price (the shared `price_units`: "$29/month", "€99 a year";
     or per user / night) is no reward, so a pricing table's trial length is no cookie."""
     end = t.rfind("|", 0, ds)
-    if end < 0 or t[end + 1:ds].strip() or not _WHOLE_DURATION_CELL.match(t, ds):
+    lead = t[end + 1:ds]      # (session 14) a range cell ("| 7–30 days |") is read at its upper end
+    if end < 0 or (lead.strip() and not _RANGE_LEAD_BEFORE.fullmatch(lead.lstrip())) or not _WHOLE_DURATION_CELL.match(t, ds):
         return False
     begin = t.rfind("|", 0, end)
     if begin < 0:
@@ -2988,7 +3064,24 @@ def _methods(t: str, clauses, terms: Terms, context) -> None:
     _store_credit_listed(t, found)
     _store_credit_with_the_program(t, clauses, found)
     _drop_customer_payment_options(t, clauses, found)
+    _drop_excluded_products(t, found)
     terms.methods = sorted(found.values(), key=lambda f: f.span[0])
+
+
+# (session 14) what no commission is paid on ("Commission is not paid on gift cards, gift vouchers, ...", "no commission
+# is earned on gift card purchases", "excluding gift cards"): products left out of the commission, not a payout method
+_EXCLUDED_PRODUCTS_BEFORE = re.compile(r"(?i)(?:\bnot (?:be )?(?:paid|payable|earned|given|awarded|applicable|eligible)"
+                                       r"|\bno commissions? (?:is |are |will be )?(?:paid|earned|given|awarded)?"
+                                       r"|\bexclud(?:es|ed|ing)|\bexcept)\s+(?:on|for|from)?\s*(?:the\s+)?(?:purchases? of\s+)?"
+                                       r"(?:[\w/&'-]+,?\s+){0,3}$")
+
+
+def _drop_excluded_products(t: str, found: dict[str, Found]) -> None:
+    """A gift card or voucher named among the products no commission is paid on is no payout method."""
+    for name in ("gift_card", "store_credit"):
+        hit = found.get(name)
+        if hit is not None and _EXCLUDED_PRODUCTS_BEFORE.search(t, max(0, hit.span[0] - 80), hit.span[0]):
+            del found[name]
 
 
 def _drop_customer_payment_options(t: str, clauses, found: dict[str, Found]) -> None:

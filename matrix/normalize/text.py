@@ -165,6 +165,8 @@ _NEG_AFTER = re.compile(r"\b(?:(?:not|never) (?:allowed|permitted|accepted|toler
                         r"|(?:will|shall) (?:lose|forfeit) (?:\w+ ){0,2}(?:commissions?|earnings|payments?|rewards?)"
                         r"|(?:is|are|will be) (?:considered|deemed|treated as|regarded as) (?:fraud\w*|a violation|a breach)"
                         r"|(?:is|are) (?:strictly )?restricted(?! to\b)"
+                        # (session 14) "Brand bidding restrictions apply across all search engines"
+                        r"|restrictions (?:apply|are in place)"
                         r"|(?:(?:will|shall) not|won'?t) be (?:approved|accepted|considered|paid|credited|commissioned"
                         r"|tolerated|permitted|allowed)"
                         # "Sites with adult content are rejected", "Sub-networks may not promote this program",
