@@ -213,6 +213,154 @@ def _exact_ties(block: np.ndarray, axis: int, kth: np.ndarray, k: int, keys: np.
     return pos, vals
 
 
+# The smallest positive float32: `x >= _TINY` is `x > 0` for every float32 x (no NaN)
+_TINY = np.float32(np.nextafter(np.float32(0), np.float32(1)))
+# `_topk_positive` bounds each line's k-th value from the maxima of this many blocks per line (at
+# least k): more blocks, a tighter bound and fewer entries to sort, at one more pass's cost
+_TOPK_BLOCKS = 64
+
+
+def _topk_positive(sims: np.ndarray, k: int, axis: int, floor: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The positive entries among the k best of each line of `sims` along `axis` (1: each row's
+    best columns, 0: each column's best rows), under `_topk_lines`' order (larger value first,
+    equal float32 values by the lower index along `axis`), as flat (line, index, value) arrays:
+    along rows by line, then index; along columns by index block, then line (reading order).
+
+    The same set as `_topk_lines(sims, k, axis, exact_above=0.0)` followed by the callers'
+    `value > 0` filter, found without a selection over every entry: each line is cut into blocks
+    (`_TOPK_BLOCKS`, at least k) and the k-th largest block maximum is a lower bound on the line's
+    k-th value (k distinct entries reach it), so every entry of the k best is at or above it, in a
+    block whose maximum is. Only those blocks are read again, and only lines with more than k
+    entries at or above the bound (and above 0) are sorted. Why: torch's selection along columns
+    (each target's best queries in a 512-row chunk) took ~50 ms per chunk of imdb_dbpedia's
+    search, numpy's far longer; this is one pass of block maxima and a few blocks per line
+    (`tests/unit/test_resolve_s14_block.py` compares it with `_topk_lines` on random data, ties
+    included). `sims` must hold no NaN (-inf is fine) and is not modified.
+    `floor` (per line, >= 0): only entries above it are wanted (`_ColumnBest.floor`); the k best
+    are still ranked among all entries, so this returns the k best that are above it.
+    """
+    from numpy.lib.stride_tricks import as_strided
+
+    if sims.dtype != np.float32:  # ties are float32 ties, as in `_topk_lines`
+        sims = sims.astype(np.float32)
+    n, n_lines = sims.shape[axis], sims.shape[1 - axis]
+    k = min(k, n)
+    if k <= 0 or n_lines == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    width = max(1, n // max(_TOPK_BLOCKS, k))  # every block full but the last (up to 2 x width - 1)
+    n_blocks = n // width
+    span = n - (n_blocks - 1) * width  # the last block's length
+    s0, s1 = sims.strides
+    if axis == 1:  # block maxima, lines x blocks: the full blocks as a strided view (no copy)
+        peaks = as_strided(sims, (n_lines, n_blocks, width), (s0, width * s1, s1), writeable=False).max(axis=2)
+        if span > width:
+            np.maximum(peaks[:, -1], sims[:, n_blocks * width:].max(axis=1), out=peaks[:, -1])
+    else:  # reduced across rows (each a contiguous run of every line): blocks x lines
+        peaks = as_strided(sims, (n_blocks, width, n_lines), (width * s0, s0, s1), writeable=False).max(axis=1)
+        if span > width:
+            np.maximum(peaks[-1], sims[n_blocks * width:].max(axis=0), out=peaks[-1])
+    # each line's k-th largest block maximum, never below the smallest positive value
+    bound = np.partition(peaks, n_blocks - k, axis=axis).take(n_blocks - k, axis=axis)
+    np.maximum(bound, _TINY, out=bound)
+    if floor is not None:  # above the floor is at or above the next float32 up
+        np.maximum(bound, np.nextafter(floor.astype(np.float32), np.float32(np.inf)), out=bound)
+    # the blocks whose maximum reaches it (along rows line by line, along columns block by block:
+    # rows read in order), then their entries that do
+    hit = np.flatnonzero(peaks >= (bound[:, None] if axis == 1 else bound[None, :]))
+    if axis == 1:
+        line, blk = np.divmod(hit, n_blocks)
+    else:
+        blk, line = np.divmod(hit, n_lines)
+    steps = np.arange(span)
+    pos = blk[:, None] * width + steps
+    inside = (steps < width) | (blk[:, None] == n_blocks - 1)
+    np.copyto(pos, 0, where=~inside)
+    flat = (line[:, None] * n + pos) if axis == 1 else (pos * n_lines + line[:, None])
+    vals = sims.ravel().take(flat) if sims.flags.c_contiguous else sims[np.divmod(flat, sims.shape[1])]
+    sel = np.flatnonzero(inside & (vals >= bound[line][:, None]))
+    line, pos, vals = line[sel // span], pos.ravel().take(sel), vals.ravel().take(sel)
+    count = np.bincount(line, minlength=n_lines)
+    over = np.flatnonzero(count[line] > k)
+    if over.size:  # lines with more than k entries: their k best by value, then the lower index
+        order = over[np.lexsort((pos[over], -vals[over], line[over]))]
+        lo = line[order]
+        rank = np.arange(lo.size) - np.searchsorted(lo, lo, side="left")
+        drop = np.zeros(line.size, dtype=bool)
+        drop[order[rank >= k]] = True
+        line, pos, vals = line[~drop], pos[~drop], vals[~drop]
+    return line.astype(np.int64), pos.astype(np.int64), vals
+
+
+def _targets_t(t):
+    """`t.T` ready for `_product_into`: a view of a dense array; a sparse one turned CSR once
+    (each chunk's `q @ t.T` converted the transposed CSC to CSR again: same rows, same product)."""
+    return t.T.tocsr() if sparse.issparse(t) else t.T
+
+
+def _product_into(q, t, tt, bufs: dict) -> np.ndarray:
+    """`q @ t.T` (`tt`: `_targets_t(t)`) as float32 rows, bit for bit what `_dense_rows(q @ t.T)`
+    gives: the same BLAS call or the same sparse product, written into a buffer this thread
+    reuses across the chunks of one search (float32 inputs; others get a new array as before).
+
+    Why: a 512 x 15k float32 chunk is 31 MB, and a new array of that size is new pages from the
+    system each time: faulting and zeroing them took longer than the product itself
+    (imdb_dbpedia's embedding search: 3.2 s CPU for 20 chunks into new arrays, 1.3 s into one)."""
+    if sparse.issparse(q) != sparse.issparse(t) or q.dtype != np.float32 or t.dtype != np.float32:
+        return _dense_rows(q @ t.T)
+    import threading
+
+    shape = (q.shape[0], tt.shape[1])
+    me = threading.get_ident()
+    buf = bufs.get(me)
+    if buf is None or buf.shape[1] != shape[1] or buf.shape[0] < shape[0]:
+        buf = bufs[me] = np.empty((max(shape[0], _CHUNK), shape[1]), np.float32)
+    out = buf[:shape[0]]
+    if sparse.issparse(q):
+        prod = q @ tt
+        return prod.toarray(out=out) if prod.dtype == np.float32 else _dense_rows(q @ t.T)
+    return np.matmul(q, tt, out=out)
+
+
+_BLAS_LOCK = __import__("threading").Lock()
+_BLAS_STATE: list = [0, None]  # searches running with BLAS on one thread, the limiter that set it
+
+
+class _OneBlasThread:
+    """While a neighbour search runs its chunks on 2+ threads, numpy's BLAS runs each product on
+    one thread (`threadpoolctl`); the previous setting comes back when the last such search ends.
+
+    Why: OpenBLAS's own threads (2 here) on top of 2 search threads oversubscribe the cores, and
+    its idle threads spin: imdb_dbpedia's embedding search took 5.3-5.6 s CPU, 4.3 s with one BLAS
+    thread per search thread. The product is the same bit for bit (BLAS splits rows and columns
+    among its threads, never the sum over the dimensions; `tests/unit/test_resolve_s14_block.py`)."""
+
+    def __init__(self, threads: int):
+        self.on = threads >= 2
+
+    def __enter__(self):
+        if self.on:
+            with _BLAS_LOCK:
+                if _BLAS_STATE[0] == 0:
+                    try:
+                        from threadpoolctl import threadpool_limits
+
+                        _BLAS_STATE[1] = threadpool_limits(1, user_api="blas")
+                    except Exception:  # pragma: no cover - threadpoolctl comes with scikit-learn
+                        _BLAS_STATE[1] = None
+                _BLAS_STATE[0] += 1
+        return self
+
+    def __exit__(self, *exc):
+        if self.on:
+            with _BLAS_LOCK:
+                _BLAS_STATE[0] -= 1
+                if _BLAS_STATE[0] == 0 and _BLAS_STATE[1] is not None:
+                    _BLAS_STATE[1].restore_original_limits()
+                    _BLAS_STATE[1] = None
+        return False
+
+
 def _torch_for(width: int):
     """torch for a selection over lines `width` long, or None: numpy selects.
 
@@ -230,31 +378,29 @@ def _torch_for(width: int):
 def _topk_dense(q: np.ndarray, t: np.ndarray, k: int, q_idx: np.ndarray, t_idx: np.ndarray, same: bool,
                 tick: Tick = _no_tick) -> list[np.ndarray]:
     """Top-k target indices (global) by dot product for each query row, chunked to bound memory;
-    `tick(rows)` after each chunk (a progress bar)."""
+    `tick(rows)` after each chunk (a progress bar). Pairs by query, then target; equal
+    similarities at the k-th place go to the lower target; similarity <= 0 is no candidate."""
     out_l, out_r = [], []
     k = min(k, t.shape[0] - (1 if same else 0))
     if k <= 0:
         return [np.zeros(0, np.int64), np.zeros(0, np.int64)]
+    bufs: dict = {}  # per search thread: its reused chunk buffer (`_product_into`)
+    tt = _targets_t(t)
 
     def one(start: int) -> tuple[np.ndarray, np.ndarray, int]:
-        sims = q[start:start + _CHUNK] @ t.T
-        if sparse.issparse(sims):
-            sims = sims.toarray()
-        sims = np.asarray(sims, dtype=np.float32)
+        sims = _product_into(q[start:start + _CHUNK], t, tt, bufs)
         if same:  # never one's own neighbour
             rows = np.arange(sims.shape[0])
             sims[rows, rows + start] = -np.inf
-        n_rows = sims.shape[0]
-        part, top = _row_topk(sims, k, scratch=True, exact_above=0.0)  # overwrites sims
-        keep = top > 0  # no similarity at all: not a candidate
-        ql = np.repeat(q_idx[start:start + n_rows], k).reshape(-1, k)
-        return ql[keep], t_idx[part][keep], n_rows
+        line, part, _ = _topk_positive(sims, k, 1)
+        return q_idx[start + line], t_idx[part], sims.shape[0]
 
-    _import_torch_for(t.shape[0])  # before the threads: two threads importing torch at once crash
-    for ql_, tr_, rows_done in _in_order(one, range(0, q.shape[0], _CHUNK)):
-        out_l.append(ql_)
-        out_r.append(tr_)
-        tick(rows_done)
+    starts = range(0, q.shape[0], _CHUNK)
+    with _OneBlasThread(0 if sparse.issparse(q) else min(search_threads(), len(starts))):
+        for ql_, tr_, rows_done in _in_order(one, starts):
+            out_l.append(ql_)
+            out_r.append(tr_)
+            tick(rows_done)
     return [np.concatenate(out_l), np.concatenate(out_r)]
 
 
@@ -296,13 +442,6 @@ def search_threads() -> int:
     return max(1, min(SEARCH_THREADS_MAX, cpus))
 
 
-def _import_torch_for(width: int) -> None:
-    """Import torch here, in the calling thread, when `_row_topk` would import it for rows this
-    wide: importing it from two search threads at once crashed the process (segfault, PatentsView
-    inventors, 13k targets)."""
-    _torch_for(width)
-
-
 def _in_order(fn, items):
     """`map(fn, items)` on `search_threads()` threads, yielded in the order of `items` as they finish."""
     items = list(items)
@@ -329,41 +468,81 @@ def _topk_both_ways(a, b, k: int, a_idx: np.ndarray, b_idx: np.ndarray,
     twice; one pass keeps a running top-k per column beside the per-row one.
     Exact both ways, so B -> A needs no partitioned (approximate) search even when A is too
     large for brute force, as long as B is not. Returns ([a ids, b ids] of A's queries,
-    [b ids, a ids] of B's).
+    [b ids, a ids] of B's): A's by query, then target; B's by query, best first. Equal similarities
+    at the k-th place go to the lower index.
     """
     ka, kb = min(k, b.shape[0]), min(k, a.shape[0])
     if ka <= 0 or kb <= 0:
         empty = np.zeros(0, np.int64)
         return [empty, empty], [empty, empty]
     rows_l, rows_r = [], []
-    best_v = np.zeros((b.shape[0], 0), np.float32)  # per column of b: its best rows of a so far
-    best_i = np.zeros((b.shape[0], 0), np.int64)
+    bufs: dict = {}  # per search thread: its reused chunk buffer (`_product_into`)
+    merged = _ColumnBest(b.shape[0], kb)
+    bt = _targets_t(b)
 
     def one(start: int):
-        sims = _dense_rows(a[start:start + _CHUNK] @ b.T)
-        part, top = _row_topk(sims, ka, exact_above=0.0)
-        keep = top > 0  # no similarity at all: not a candidate
-        cpart, ctop = _col_topk(sims, min(kb, sims.shape[0]), exact_above=0.0)
-        return (start, np.repeat(a_idx[start:start + sims.shape[0]], ka).reshape(-1, ka)[keep], b_idx[part][keep],
-                cpart, ctop, sims.shape[0])
+        sims = _product_into(a[start:start + _CHUNK], b, bt, bufs)
+        line, part, _ = _topk_positive(sims, ka, 1)
+        # each column's best rows of this chunk that beat what earlier chunks hold already (their
+        # rows are lower, so they win ties too). `merged.floor` is read while the main thread
+        # merges: whatever it holds then comes from earlier chunks only (merged in order, and a
+        # floor only rises), so it is a bound all the same
+        col, row, val = _topk_positive(sims, min(kb, sims.shape[0]), 0, floor=merged.floor.copy())
+        return a_idx[start + line], b_idx[part], col, row + start, val, sims.shape[0]
 
     # chunks are searched on threads; the running per-column top-k is merged in chunk order, as before
-    _import_torch_for(b.shape[0])
-    for start, row_l, row_r, cpart, ctop, n_rows in _in_order(one, range(0, a.shape[0], _CHUNK)):
-        rows_l.append(row_l)
-        rows_r.append(row_r)
-        cand_v, cand_i = np.hstack([best_v, ctop]), np.hstack([best_i, cpart + start])
-        if cand_v.shape[1] > kb:  # keep the best kb per column seen so far
-            # equal similarities: the lower row of `a` (`cand_i`), as within a chunk
-            sel, best_v = _row_topk(cand_v, kb, exact_above=0.0, keys=cand_i)
-            best_i = np.take_along_axis(cand_i, np.asarray(sel, np.int64), axis=1)
-        else:
-            best_v, best_i = cand_v, cand_i
-        tick(n_rows)
+    starts = range(0, a.shape[0], _CHUNK)
+    with _OneBlasThread(0 if sparse.issparse(a) else min(search_threads(), len(starts))):
+        for row_l, row_r, col, row, val, n_rows in _in_order(one, starts):
+            rows_l.append(row_l)
+            rows_r.append(row_r)
+            merged.add(col, row, val)
+            tick(n_rows)
     tick(b.shape[0])
-    keep = best_v > 0
-    cols_l = np.repeat(b_idx, best_v.shape[1]).reshape(-1, best_v.shape[1])[keep]
-    return [np.concatenate(rows_l), np.concatenate(rows_r)], [cols_l, a_idx[best_i][keep]]
+    col, row = merged.pairs()
+    return [np.concatenate(rows_l), np.concatenate(rows_r)], [b_idx[col], a_idx[row]]
+
+
+class _ColumnBest:
+    """Per column, its best `k` rows with a positive value seen so far, rows arriving in ascending
+    order (`_topk_both_ways`' chunks): larger value first, equal values by the lower row.
+
+    `floor[c]` is column c's k-th value once it holds k rows, else 0: a later row enters only
+    above it. Why this and not a selection over (held + new) per column at each chunk: after the
+    first chunks most columns take nothing new, and only the columns that do are touched."""
+
+    def __init__(self, n_cols: int, k: int):
+        self.k = k
+        self.val = np.zeros((n_cols, k), np.float32)  # 0: an empty slot
+        self.row = np.full((n_cols, k), -1, np.int64)
+        self.floor = np.zeros(n_cols, np.float32)
+
+    def add(self, col: np.ndarray, row: np.ndarray, val: np.ndarray) -> None:
+        """Merge new entries (rows above every row held; at most k per column, all positive)."""
+        if col.size == 0:
+            return
+        cols = unique_sorted(col)
+        held_v, held_r = self.val[cols], self.row[cols]
+        held = held_v > 0
+        line = np.concatenate([np.broadcast_to(np.arange(cols.size)[:, None], held.shape)[held],
+                               np.searchsorted(cols, col)])
+        r = np.concatenate([held_r[held], row])
+        v = np.concatenate([held_v[held], val])
+        order = np.lexsort((r, -v, line))
+        line, r, v = line[order], r[order], v[order]
+        rank = np.arange(line.size) - np.searchsorted(line, line, side="left")
+        take = rank < self.k
+        new_v = np.zeros((cols.size, self.k), np.float32)
+        new_r = np.full((cols.size, self.k), -1, np.int64)
+        new_v[line[take], rank[take]] = v[take]
+        new_r[line[take], rank[take]] = r[take]
+        self.val[cols], self.row[cols] = new_v, new_r
+        self.floor[cols] = new_v[:, -1]
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(column, row) of every entry held, by column, best first."""
+        keep = self.val > 0
+        return np.broadcast_to(np.arange(self.val.shape[0])[:, None], keep.shape)[keep], self.row[keep]
 
 
 def _kmeans(x: np.ndarray, n_lists: int, seed: int = 0, iters: int = 8) -> np.ndarray:
