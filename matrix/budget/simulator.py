@@ -364,6 +364,21 @@ FAMILIES: dict[str, dict] = {
                  "theta_choices": (0.0, 0.25, 0.4, 0.55), "budget_scale": (0.6, 1.7), "level_steps": (0, 2),
                  "level_step_range": (0.6, 2.2), "pause_prob": 0.05, "late_start": (0.18, 6, 14),
                  "dow": (1.03, 1.04, 1.04, 1.03, 1.0, 0.93, 0.93)},
+    # sealed15: defined at 10:40 UTC on 2026-12-02 (start of session 15, before any budget work) and run once at the
+    # end by the lead, never by the developer. Ways an account differs again:
+    # - 63-day histories over 9 and 42 campaigns, levels 0.04-4x the best level with 6-40 % daily jitter, 1-2
+    #   budget steps (x0.5-2.0), 3 % paused days, 12 % of campaigns launched in the last 8-20 days;
+    # - a planning budget 0.65-1.6x the historical one;
+    # - 45 % S-curves (s 1.3-2.6), concave ones s 0.45-0.9, carry-over up to 0.6;
+    # - AOV 4-150, NB size 4, commission sigma 0.8; drift 0.004/day; change-points in 25 % of campaigns
+    #   (x0.6-1.5); a Monday-heavy week.
+    "sealed15": {"noise": "nb", "spread": (0.04, 4.0), "jitter": (0.06, 0.40), "changepoint_prob": 0.25,
+                 "s_share": 0.45, "aov_range": (4.0, 150.0), "seed_base": 1_717_000, "dispersion": 4.0,
+                 "revenue_sigma": 0.8, "s_range": (1.3, 2.6), "concave_s_range": (0.45, 0.9),
+                 "changepoint_window": (0.2, 1.3), "changepoint_factors": (0.6, 0.8, 1.3, 1.5), "drift_sd": 0.004,
+                 "theta_choices": (0.0, 0.2, 0.4, 0.6), "budget_scale": (0.65, 1.6), "level_steps": (1, 2),
+                 "level_step_range": (0.5, 2.0), "pause_prob": 0.03, "late_start": (0.12, 8, 20),
+                 "dow": (1.08, 1.02, 1.0, 0.99, 0.98, 0.96, 0.97)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
