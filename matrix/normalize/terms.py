@@ -594,7 +594,7 @@ def extract_terms(text: str | None, *, context: str | None = None) -> Terms:
         plain, where = _without_markdown(original)
         if plain != original:     # read the plain text; every span is then mapped back onto the original
             return _spans_onto(extract_terms(plain, context=context), original, where)
-    t = original.translate(_SAME_LENGTH)
+    t = _keep_minus_signs(original, original.translate(_SAME_LENGTH))
     terms = Terms(text=original)
     if not t.strip():
         return terms
@@ -833,6 +833,8 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
         return False
     if re.search(r"(?:^|[•|;:,(]\s*)\+\s*$", t[max(0, n.start - 4):n.start]):
         return False      # "• +5% extra commission": an item that adds an uplift ("10 EUR + 1%" combines two parts)
+    if _minus_signed(t, first):
+        return False
     fwd = t[n.span_end:_next_number_start(t, n, hi)]
     head = n if n.partner is None or n.start < n.partner.start else n.partner     # "earn between 4-10%": from the 4
     back = t[_prev_number_end(t, head, lo):head.start]
@@ -846,6 +848,31 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     if terms_referral.deeper_level_share(t, n, lo, hi):
         return False      # "8-10% from the second level": an override
     return not _charged_share(t, n, lo)
+
+
+_MINUS_SIGN = re.compile(r"(?<=[\s(|:])\u2212(?=\d)")
+
+
+def _keep_minus_signs(original: str, t: str) -> str:
+    """(session 15) A true minus sign (U+2212) glued to a figure after a space keeps its shape in the read text, so a
+    price cut ("get −20%") stays apart from a hyphen bullet ("-3% commission"); any other one reads as a hyphen."""
+    if "\u2212" not in original:
+        return t
+    chars = list(t)
+    for m in _MINUS_SIGN.finditer(original):
+        chars[m.start()] = "\u2212"
+    return "".join(chars)
+
+
+def _minus_signed(t: str, start: int) -> bool:
+    """(session 15) "Viewers get −20% on Pro", "(-15%)": a percent with a minus sign glued to it is a price cut, never a
+    share paid (a hyphen after a digit or a letter joins a range or a word: "10-20%", "up-to-30%")."""
+    if start <= 0:
+        return False
+    sign = t[start - 1]
+    if sign == "\u2212":
+        return True
+    return sign == "-" and start >= 2 and t[start - 2] == "("     # "(-15%)"; "-3% commission" is a list item
 
 
 def _uplift_on_top(t: str, lo: int, hi: int) -> bool:
@@ -1345,13 +1372,23 @@ def _row_cells(t: str) -> list[str] | None:
     return [c.strip() for c in body.strip("|").split("|")]
 
 
+def _vetoed_elsewhere(t: str, n: _Num, clauses) -> bool:
+    """A percent whose own words make it no commission ("Markup ... (up to 100%)", "VAT 20%"), judged in its clause."""
+    c = next((c for c in clauses if _in(c, n)), None)
+    if c is None:
+        return False
+    before = t[max(c[0], n.start - 40):n.start]
+    return _vetoed_before(before) or bool(_rules().pct_not_after.match(t[n.span_end:min(c[1], n.span_end + 40)]))
+
+
 def _rate_after_name_cell(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
     """(session 14) "| Onnit | 15% | Supplements, fitness tools | Popular among biohackers |": a header-less row of a
     program list (name, rate, notes): a second cell holding only a rate or range (`_LONE_RATE_CELL`) is the commission,
     with no commission word, when the first cell is a name (no number), the row has at least three cells, every rate
-    of the text is in that cell, and the row says nothing of discounts, codes, cashback, fees or conversion rates."""
+    of the text is in that cell, and the row says nothing of discounts, codes, cashback, fees or conversion rates.
+    (session 15) A percent another cell names as no commission ("Markup set by affiliate (up to 100%)") is left out."""
     cells = _row_cells(t)
-    pcts = [n for n in nums if n.kind == "pct"]
+    pcts = [n for n in nums if n.kind == "pct" and not _vetoed_elsewhere(t, n, clauses)]
     if cells is None or len(cells) < 3 or not pcts or any(n.role is not None for n in pcts):
         return []
     name = re.sub(r"[*_`]", "", cells[0]).strip()
@@ -1918,7 +1955,7 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
         life = life or _lifetime_cue(t, s, e)
         if months is None and _months_context(t, clauses, i, has_commission) and not _ARITHMETIC.search(t, s, e):
             months = _months_cap(t, s, e)
-    if months is not None and r.rate_after_period.search(t):
+    if months is not None and r.rate_after_period.search(t) and not _caps_the_later_rate(t, months):
         true_hit, months = true_hit or months, None     # "30% for the first year, 20% thereafter": a rate period
     if months is not None:
         life = None             # a cap is not a lifetime
@@ -1928,6 +1965,13 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
         terms.recurring_months, terms.lifetime = months, life
     elif false_hit is not None:
         terms.recurring = false_hit
+
+
+def _caps_the_later_rate(t: str, months: Found) -> bool:
+    """(session 15) "100% of the first payment, then 25% recurring on the next 11 monthly payments": a cap said after
+    the "then N%" that starts the later rate caps that later rate; it is a cap, not the length of a first rate period."""
+    hits = list(_rules().rate_after_period.finditer(t))
+    return bool(hits) and all(h.end() <= months.span[0] and re.search(r"(?i)\bthen\b", h.group(0)) for h in hits)
 
 
 def _months_context(t: str, clauses, i: int, has_commission: bool) -> bool:

@@ -130,7 +130,10 @@ TRAFFIC_TYPES: dict[str, str] = {
                r"|downloadable (?:applications?|software)",
     "sub-affiliate": r"sub[\s-]?affiliates?|sub[\s-]?networks?",
     "misleading": r"mislead(?:s|ing)?|misguiding|false claims|false information|fake news|deceptive|misrepresent\w*"
-                  r"|fake (?:information|claims)|untrue (?:claims|statements)",
+                  r"|fake (?:information|claims)|untrue (?:claims|statements)"
+                  # (session 15) "No unsupported results or earnings claims": a claim of what a buyer will earn
+                  r"|(?:unsupported|unsubstantiated|exaggerated|unrealistic) (?:[\w-]+ (?:or|and) )?(?:[\w-]+ )?claims"
+                  r"|(?:earnings?|income|results?) claims",
 }
 # a type word inside a host name ("Adult-Site-Traffic.com") names a site, not a traffic type
 NOT_IN_HOST = r"(?![\w-]*\.(?:com|net|org|io|co|de|uk|fr|es|it|nl|au|ca|in)\b)"
