@@ -2286,6 +2286,9 @@ def _any_commission_in(terms: Terms, clause: tuple[int, int]) -> bool:
 
 _UNIT_PHRASE = re.compile(r"(?i)(?:per|for (?:every|each)|each(?!\s+time\b)|refers? (?:a|an)|creates? an?"
                           r"|for (?:the|a|an)(?=\s+(?:purchase|sale|order|lead|sign-?up)s?\b)"     # "$20 for the purchase"
+                          # (session 15) "up to $100 for the first sale": the unit is the sale, however many follow
+                          r"|for (?:the|a|an|your|their|each|every) (?:first|1st|initial|next)"
+                          r"(?=\s+(?:purchase|sale|order|lead|sign-?up)s?\b)"
                           r"|(?<!for )every(?!\s+(?:time|month|year|week|day|quarter)\b)"
                           r"|f(?:ü|ue)r jede[nrs]?|pro)\s+"
                           r"(?:new |qualified |valid |paid |unique |active |neue[nrs]? |kostenlose[nrs]? )*"
@@ -2519,6 +2522,26 @@ def _cookie_field(t: str, s: int, e: int, terms: Terms) -> bool:
     return False
 
 
+def _referred_converts_within(t: str, s: int, ds: int) -> bool:
+    """(session 15) "any referred user who converts within 30 days", "referred customers that subscribe within 60 days":
+    the time a referred person has to convert and still count for the referrer is the attribution window."""
+    rx = re.compile(r"(?i)\b(?:referred|invited)\s+(?:[\w-]+\s+)?(?:users?|customers?|visitors?|friends?|persons?|people"
+                    r"|buyers?|shoppers?|leads?|clients?)\s+(?:who|that)\s+(?:then\s+|later\s+)?"
+                    + _rules().conversion_verb.pattern + r"\s+(?:\w+\s+)?within\s+(?:the\s+(?:first\s+|next\s+)?)?$")
+    return bool(rx.search(t, s, ds))
+
+
+# (session 15) "90-day window, commission released after ...": a bare "N-day window" standing as an item of a program
+# summary (a clause or list item of its own) is the attribution window; "a 30-day window to claim" is not bare
+_BARE_WINDOW_ITEM = re.compile(r"(?i)(?:^|[.;,|•:(–—]|\s-)\s*(?:an?\s+|the\s+)?\d{1,3}[- ]days?[- ](?P<w>window)\s*(?=[,.;|)]|$)")
+
+
+def _bare_window_items(t: str, s: int, e: int) -> list[tuple[int, int]]:
+    if not _rules().commission_cue.search(t):
+        return []
+    return [(s + m.start("w"), s + m.end("w")) for m in _BARE_WINDOW_ITEM.finditer(t[s:e])]
+
+
 def _cookie_keywords(t: str, clauses, i: int, context) -> list[tuple[int, int]]:
     """Spans of the cookie cues a duration in clause i may belong to."""
     r = _rules()
@@ -2536,7 +2559,7 @@ def _cookie_keywords(t: str, clauses, i: int, context) -> list[tuple[int, int]]:
         keywords.append((s, s))     # "… Affiliate Cookie Duration | 30 days": the label closed the clause before
     if _bare_duration_cell(t, clauses, i):
         keywords.append((s, s))
-    keywords += _window_cells_after_rate(t, s, e)
+    keywords += _window_cells_after_rate(t, s, e) + _bare_window_items(t, s, e)
     if context == "cookie":
         keywords.append((s, s))
     return keywords
@@ -2638,7 +2661,8 @@ def _cookie_candidates(t: str, clauses, i: int, context) -> list[tuple[float, fl
                            or (_LINK_OR_CLICK.search(t, s, e) and _time_to_convert(t, before, de))
                            or _come_back_to_buy(t, before, de) or _buys_later(t, s, before, ds, after))
         referred = bool(_WITHIN_PREVIOUS.search(before) and re.search(r"(?i)\breferred\b", t[s:ds])) \
-            or _conversion_deadline(t, clauses, i, ds) or _purchase_window(t, clauses, i, ds)
+            or _conversion_deadline(t, clauses, i, ds) or _purchase_window(t, clauses, i, ds) \
+            or _referred_converts_within(t, s, ds)
         if (_NOT_A_WINDOW_AFTER.match(after) or _vocab_rx("cookie_signup_window_after").match(t[de:e])) \
                 and not _UP_TO_BEFORE.search(before):
             continue      # "a year later" (not "up to 90 days later"), "within 30 days from when they created their account"
@@ -3028,6 +3052,15 @@ _COOKIE_SUBJECT_BEFORE = re.compile(r"(?i)\bcookies?\b(?:\s+(?!(?:and|but|so|the
                                     r"[\w'-]+){0,4}\s+$")
 
 
+# (session 15) "a monthly one", "the annual ones": the schedule word qualifies a pronoun for a plan or a customer
+_PLAN_PRONOUN_AFTER = re.compile(r"(?i)\s+ones?(?![\w-])(?!\s+(?:week|day|month|business|working)s?\b)")
+# (session 15) a schedule word after "no" / "without" ("no monthly cycle", "without a weekly payout run") is denied
+_NO_SCHEDULE_BEFORE = re.compile(r"(?i)\b(?:no|without|never|not on an?|not)\s+(?:an?\s+|any\s+|fixed\s+)?$")
+# (session 15) a commission "on their payment each month", "from the customer's purchases every month": the referred
+# customer's payments recur monthly; how often the affiliate is paid is another matter
+_CUSTOMER_PAYMENT_BEFORE = re.compile(r"(?i)\b(?:on|of|from)\s+(?:their|his|her|(?:the |each |every )?(?:customer|client|user"
+                                      r"|referee|referral|subscriber|friend|member)(?:'s|s'|’s))\s+(?:[\w-]+\s+)?"
+                                      r"(?:payments?|purchases?|spend(?:ing)?|bills?|invoices?|orders?|renewals?)\s+$")
 # one bill or payment of the customer (or of the referrer's own account): "a credit on your next monthly bill",
 # "20% of every monthly payment your customers make"
 _NEXT_BEFORE_BILL = re.compile(r"(?i)\b(?:next|upcoming|future|your|their|every|each|all|any)\s+$")
@@ -3052,6 +3085,12 @@ def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
     if re.match(r"(?i)on|upon|by|at", m.group(0)):
         return False
     before = t[s:m.start()]
+    if _NO_SCHEDULE_BEFORE.search(before):
+        return True      # (session 15) "withdraw anytime, no monthly cycle": a schedule the program says it does not have
+    if _PLAN_PRONOUN_AFTER.match(t, m.end()):
+        return True      # (session 15) "€7.20 ... for a monthly one": the word qualifies a plan or a subscriber
+    if _CUSTOMER_PAYMENT_BEFORE.search(before):
+        return True      # (session 15) "13% commission on their payment each month": the customer's billing
     if _customer_subject(before[-30:]) or re.search(r"(?i)\b(?:customers?|users?|clients?)'s?\s+$", before):
         return True
     if _ACTIVE_PAY.search(before):
@@ -3753,7 +3792,9 @@ def _part_of_another_ban(t: str, name: str, span: tuple[int, int], found: dict[s
     if "no-brand-bidding" in found and name != "no-brand-bidding":
         brand_ends = [m.end() for n, rx in _traffic_patterns() if n == "brand-bidding" for m in rx.finditer(t, 0, span[0])]
         examples = _EXAMPLES_OPEN.search(t, max(0, span[0] - 120), span[0])     # inside "(e.g. [Brand Coupons]"
-        if brand_ends and ((_VENUE_GAP.match(t[max(brand_ends):span[0]])
+        # (session 15) a bad practice ("... brand terms in search ads, and cloaked or misleading links") is no venue
+        venue = name[3:] not in _BAD_PRACTICES
+        if brand_ends and ((venue and _VENUE_GAP.match(t[max(brand_ends):span[0]])
                             and not _another_kind_between(t, max(brand_ends), span[0]))
                            or (examples and any(examples.start() - 60 <= x <= examples.start() for x in brand_ends))):
             return True

@@ -65,7 +65,7 @@ class _Lang:
                     "example_words", "each_words", "payment_words", "renewal_words", "lifetime_words", "first_words",
                     "order_words", "commission_nouns", "cookie_words", "tracking_words", "cookie_veto_words", "minimum_words",
                     "payout_words", "recurring_words", "during_words", "above_words", "price_words", "or_more_words",
-                    "one_time_words", "reach_words"):
+                    "one_time_words", "reach_words", "coupon_words", "increment_words"):
             setattr(self, key, rx(key))
         for key in ("up_to_words", "from_words", "negation_words"):      # whole words: "do" is not "dostanete", "od" not "odměna"
             setattr(self, key, re.compile(_alternation(vocab[key], whole=True), ic))
@@ -295,6 +295,10 @@ def _decoy(t: str, n, s: int, e: int) -> bool:
         return True
     if lang.decoy_words.search(before[-20:]) or lang.decoy_words.search(after[:25]):
         return True
+    if lang.coupon_words.search(t, s, n.start) and not lang.commission_words.search(t, s, n.start):
+        return True      # (session 15) "Denna kupongkod kommer att vara på 10 %": the sentence is about the code's discount
+    if re.search(r"(?:" + lang.increment_words.pattern + r")\s*(?:by\s+)?$", before[-20:], re.IGNORECASE):
+        return True      # (session 15) "奖励比例增加 1%", "steigt um 1 %": a step added to the rate, not a rate
     if _override_of(t, n, s, e) or lang.of_commission.match(after):
         return True
     return bool(_t._ARITHMETIC.search(t, s, e)) or _worked_amount(t, n, s, e)
@@ -715,7 +719,7 @@ def _payout_minimum(t: str, nums: list, terms: _t.Terms) -> None:
         if not (lang.payout_words.search(near) or _t._rules().payout_word.search(near)):
             continue
         for value, cur, ms, me in money(t[:e]):
-            lo = sentences[max(0, i - 1)][0] if t[s:ms].strip() == "" else s     # "Minimální výplata - | 500 Kč"
+            lo = sentences[max(0, i - 1)][0] if _bare_value_cell(t[s:ms]) else s     # "Minimální výplata - | 500 Kč"
             if ms < s or value <= 0 or any(a <= ms < b for a, b in commission):
                 continue
             if lang.example_words.search(t, max(s, ms - 15), ms):
@@ -726,6 +730,12 @@ def _payout_minimum(t: str, nums: list, terms: _t.Terms) -> None:
                 terms.payout_minimum = _t.Found(value, (ms, me))
                 terms.payout_currency = None if cur is None else _t.Found(cur, (ms, me))
                 return
+
+
+def _bare_value_cell(before: str) -> bool:
+    """(session 15) Nothing but spaces or a currency sign stands before the amount in its cell ("| ₺100 |", "| € 50"):
+    the cell is the value of the label in the cell before ("Minimum Ödeme Tutarı | ₺100")."""
+    return re.fullmatch(r"[^\w]{0,3}", before.strip()) is not None
 
 
 def _balance_to_reach(t: str, s: int, ms: int, me: int) -> bool:

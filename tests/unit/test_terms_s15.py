@@ -76,3 +76,71 @@ def test_payout_requested_by_the_partner_in_other_languages():
 def test_earnings_claims_are_misleading():
     got = d("Rules | No spam | No exaggerated income claims | Disclose the link")
     assert "no-misleading" in (got["restrictions"] or [])
+
+
+# --- second pass (session 15) --------------------------------------------------------------------------------------
+
+
+def test_denied_schedule_is_no_schedule():
+    got = d("Cash out any time from a $25 balance, no weekly cycle.")
+    assert got["frequency"] == "on-request"
+
+
+def test_commission_on_the_customers_payment_each_month_is_no_payout_date():
+    got = d("You will get a 20% commission on their payment each month.")
+    assert got["frequency"] is None and got["recurring"] is True
+
+
+def test_hebrew_months_noun_is_no_monthly_schedule():
+    got = d("עמלות ישולמו בתנאי שהלקוחות השלימו בשירות לפחות 6 חודשים מלאים.")
+    assert got["frequency"] is None
+
+
+def test_chinese_dollar_minimum_and_coin_payout():
+    got = d("当您的佣金累计达到100美元后即可申请提现，我们会向您的钱包支付等额的 USDT。")
+    assert got["payout_minimum"] == 100.0 and got["payout_currency"] == "USD"
+    assert "crypto" in got["methods"]
+
+
+def test_minimum_in_a_value_cell_after_its_label_cell():
+    got = d("| Ödeme Sıklığı | Haftalık | | Minimum Ödeme Tutarı | ₺250 | | Ödeme Yöntemi | Havale |")
+    assert got["payout_minimum"] == 250.0 and got["payout_currency"] == "TRY"
+
+
+def test_all_purchases_of_the_customer_in_other_languages_are_lifetime():
+    got = d("Evet, davet ettiğiniz müşterinin tüm siparişlerinden komisyon kazanırsınız.")
+    assert got["lifetime"] is True and got["recurring"] is True
+
+
+def test_sanction_after_the_list_bans_brand_bidding():
+    got = d("Spamming, bidding on our brand keywords in Google Ads, and misleading claims void the commission.")
+    assert {"no-spam", "no-brand-bidding", "no-misleading"} <= set(got["restrictions"] or [])
+
+
+def test_amount_for_the_first_sale_is_cps():
+    assert d("Join and earn up to $50 for the first sale you refer.")["payout_type"] == "cps"
+
+
+def test_first_payments_within_a_span_cap_the_recurring_commission():
+    got = d("Details: - 30% recurring commission - First 6 paid subscription payments within 6 months - 30-day cookie")
+    assert got["recurring_months"] == 6
+
+
+def test_referred_user_who_converts_within_days_is_the_window():
+    got = d("For every referred customer who subscribes within 45 days, you get a free month.")
+    assert got["cookie_days"] == 45.0
+
+
+def test_bare_day_window_item_in_a_program_summary():
+    got = d("30% commission on every sale. 60-day window, payouts after the 30-day refund period.")
+    assert got["cookie_days"] == 60.0
+
+
+def test_coupon_percent_in_another_language_is_no_rate():
+    got = d("Provisionen är 8 % på varje köp. Din rabattkod kommer att ge kunden 15 % och är unik för dig.")
+    assert got["percent"] == [8.0, 8.0]
+
+
+def test_increment_of_a_rate_is_no_rate():
+    got = d("邀请奖励比例为 15%，每增加 1 个有效邀请人数，奖励比例增加 2%。")
+    assert got["percent"] == [15.0, 15.0]
