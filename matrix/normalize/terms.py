@@ -2525,10 +2525,15 @@ def _cookie_field(t: str, s: int, e: int, terms: Terms) -> bool:
 def _referred_converts_within(t: str, s: int, ds: int) -> bool:
     """(session 15) "any referred user who converts within 30 days", "referred customers that subscribe within 60 days":
     the time a referred person has to convert and still count for the referrer is the attribution window."""
-    rx = re.compile(r"(?i)\b(?:referred|invited)\s+(?:[\w-]+\s+)?(?:users?|customers?|visitors?|friends?|persons?|people"
-                    r"|buyers?|shoppers?|leads?|clients?)\s+(?:who|that)\s+(?:then\s+|later\s+)?"
-                    + _rules().conversion_verb.pattern + r"\s+(?:\w+\s+)?within\s+(?:the\s+(?:first\s+|next\s+)?)?$")
-    return bool(rx.search(t, s, ds))
+    return bool(_referred_converts_rx().search(t, s, ds))
+
+
+@functools.lru_cache(maxsize=1)
+def _referred_converts_rx() -> re.Pattern[str]:
+    """`_referred_converts_within`'s pattern, built once from the vocabulary's conversion verbs."""
+    return re.compile(r"(?i)\b(?:referred|invited)\s+(?:[\w-]+\s+)?(?:users?|customers?|visitors?|friends?|persons?"
+                      r"|people|buyers?|shoppers?|leads?|clients?)\s+(?:who|that)\s+(?:then\s+|later\s+)?"
+                      + _rules().conversion_verb.pattern + r"\s+(?:\w+\s+)?within\s+(?:the\s+(?:first\s+|next\s+)?)?$")
 
 
 # (session 15) "90-day window, commission released after ...": a bare "N-day window" standing as an item of a program

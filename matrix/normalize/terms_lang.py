@@ -65,8 +65,10 @@ class _Lang:
                     "example_words", "each_words", "payment_words", "renewal_words", "lifetime_words", "first_words",
                     "order_words", "commission_nouns", "cookie_words", "tracking_words", "cookie_veto_words", "minimum_words",
                     "payout_words", "recurring_words", "during_words", "above_words", "price_words", "or_more_words",
-                    "one_time_words", "reach_words", "coupon_words", "increment_words"):
+                    "one_time_words", "reach_words", "coupon_words"):
             setattr(self, key, rx(key))
+        # (session 15) a word for a rise right before the number ("增加 1%", "steigt um 1 %"), compiled once
+        self.increment_before = re.compile(r"(?:" + _alternation(vocab["increment_words"]) + r")\s*(?:by\s+)?$", ic)
         for key in ("up_to_words", "from_words", "negation_words"):      # whole words: "do" is not "dostanete", "od" not "odměna"
             setattr(self, key, re.compile(_alternation(vocab[key], whole=True), ic))
         self.condition_words = re.compile(_alternation(vocab["condition_words"]) + r"(?![^\W\d_])", ic)    # whole words
@@ -297,7 +299,7 @@ def _decoy(t: str, n, s: int, e: int) -> bool:
         return True
     if lang.coupon_words.search(t, s, n.start) and not lang.commission_words.search(t, s, n.start):
         return True      # (session 15) "Denna kupongkod kommer att vara på 10 %": the sentence is about the code's discount
-    if re.search(r"(?:" + lang.increment_words.pattern + r")\s*(?:by\s+)?$", before[-20:], re.IGNORECASE):
+    if lang.increment_before.search(before[-20:]):
         return True      # (session 15) "奖励比例增加 1%", "steigt um 1 %": a step added to the rate, not a rate
     if _override_of(t, n, s, e) or lang.of_commission.match(after):
         return True
