@@ -379,6 +379,21 @@ FAMILIES: dict[str, dict] = {
                  "theta_choices": (0.0, 0.2, 0.4, 0.6), "budget_scale": (0.65, 1.6), "level_steps": (1, 2),
                  "level_step_range": (0.5, 2.0), "pause_prob": 0.03, "late_start": (0.12, 8, 20),
                  "dow": (1.08, 1.02, 1.0, 0.99, 0.98, 0.96, 0.97)},
+    # sealed16: defined at 15:30 UTC on 2026-12-02 (start of session 16, before any budget work) and run once at the
+    # end by the lead, never by the developer. Ways an account differs again:
+    # - 70-day histories over 8 and 46 campaigns, levels 0.05-5x the best level with 5-35 % daily jitter, 0-2
+    #   budget steps (x0.55-2.1), 4 % paused days, 15 % of campaigns launched in the last 7-18 days;
+    # - a planning budget 0.6-1.75x the historical one;
+    # - 55 % S-curves (s 1.35-2.8), concave ones s 0.5-0.85, carry-over up to 0.5;
+    # - AOV 5-200, NB size 5, commission sigma 0.65; drift 0.005/day; change-points in 30 % of campaigns
+    #   (x0.6-1.55); a Thursday-heavy week.
+    "sealed16": {"noise": "nb", "spread": (0.05, 5.0), "jitter": (0.05, 0.35), "changepoint_prob": 0.3,
+                 "s_share": 0.55, "aov_range": (5.0, 200.0), "seed_base": 1_818_000, "dispersion": 5.0,
+                 "revenue_sigma": 0.65, "s_range": (1.35, 2.8), "concave_s_range": (0.5, 0.85),
+                 "changepoint_window": (0.2, 1.3), "changepoint_factors": (0.6, 0.8, 1.25, 1.55), "drift_sd": 0.005,
+                 "theta_choices": (0.0, 0.2, 0.35, 0.5), "budget_scale": (0.6, 1.75), "level_steps": (0, 2),
+                 "level_step_range": (0.55, 2.1), "pause_prob": 0.04, "late_start": (0.15, 7, 18),
+                 "dow": (0.98, 1.0, 1.02, 1.09, 1.0, 0.95, 0.96)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
