@@ -1541,7 +1541,9 @@ _CASE_EARNING_BEFORE = re.compile(r"(?i)(?:\b(?:earn(?:s|ed)?|gets?|receives?|ma
                                   r"(?: you| the (?:affiliate|partner|referrer))?|=)\s*(?:an? |about |around )?[$€£]?\s*$")
 
 
-_PERCENTAGE_OF = re.compile(r"(?i)\b(?:a|fixed|certain|small|(?:the )?agreed|pre-?determined|set) (?:\w+ )?percentage of\b"
+_PERCENTAGE_OF = re.compile(r"(?i)\b(?:a|fixed|certain|small|(?:the )?agreed|pre-?determined|set"
+                            r"|the (?:currently )?(?:published|applicable))"     # (session 16) "the published percentage of"
+                            r" (?:\w+ )?percentage of\b"
                             r"|(?<![\w-])(?:a |the )?(?:fixed |set |pre-?determined )?(?:percentage|percent) commissions? "
                             r"(?:of|on|from)\b")      # the base named: "a percentage commission on every order"
 
@@ -1895,10 +1897,31 @@ def _rate_per_named_plan(text: str) -> bool:
     return len(keys) >= 2
 
 
+# (session 16) a table row naming a billing plan, then its rate: "| Monthly Pro Plan | 50% |", "| 3 Months Plan | 30% |"
+_BILLING_PLAN_CELL = re.compile(r"(?i)(?:^|\|)\s*(annual|yearly|monthly|quarterly|\d{1,2}[- ]months?|\d[- ]years?)\b"
+                                r"[^|%\d]{0,30}\b(?:plans?|subscriptions?|memberships?)\s*\|\s*\d+(?:\.\d+)?\s*%")
+
+
 def _rate_per_billing_plan(text: str) -> bool:
     """"20% for any annual plans ... 40% for any monthly plans": rates of two billing plans (one plan named beside a
     renewal rate, "40% on annual plans plus 30% on renewals", is no plan tier)."""
-    return len({m.group(1).lower().replace("yearly", "annual") for m in _BILLING_PLAN.finditer(text)}) >= 2
+    return _distinct_plans([m.group(1) for m in _BILLING_PLAN.finditer(text)])
+
+
+def _distinct_plans(plans: list[str]) -> bool:
+    return len({re.sub(r"[- ]", " ", p.lower()).replace("yearly", "annual") for p in plans}) >= 2
+
+
+def _rate_per_billing_plan_cell(t: str, clauses, idxs: list[int]) -> bool:
+    """(session 16) Two table rows, each a billing plan's cell followed by its rate cell."""
+    if not idxs:
+        return False
+    lo, hi = clauses[min(idxs)][0], clauses[max(idxs)][1]
+    return _distinct_plans([m.group(1) for m in _BILLING_PLAN_CELL.finditer(t, lo, hi)])
+
+
+# (session 16) a rung named in the cell before a rate: "| Silver Partner | 1 – 5 Tradies | 20% ..."
+_RUNG_NAME_BEFORE = re.compile(r"(?i)(?:^|\|\s*)(?:bronze|silver|gold|platinum|diamond)\b")
 
 
 def _tiered(t: str, clauses, idxs: list[int]) -> bool:
@@ -1908,7 +1931,9 @@ def _tiered(t: str, clauses, idxs: list[int]) -> bool:
     after = t[clauses[nxt][0]:clauses[nxt][1]] if nxt < len(clauses) else ""
     # "tier", a boundary ("> 200 | 10%") or a sales band ("$100 in sales – ... 40%") just before a rate
     return bool(_TIER_MARKERS.search(text) or re.search(r"\btier|(?<![\w-])[<>≥≤]=?\s*[$€£]?\d", prev, re.I)
+                or _RUNG_NAME_BEFORE.search(prev)
                 or _SALES_BAND_BEFORE.search(prev) or _rate_per_billing_plan(text) or _rate_per_named_plan(text)
+                or _rate_per_billing_plan_cell(t, clauses, idxs)
                 or any(_COUNT_BAND.search(t, *clauses[i - 1]) for i in idxs if i > 0)
                 or _VOLUME_WORDING.search(text + " " + after)
                 or _vocab_rx("volume_wording_foreign").search(" ".join((prev, text, after))))
@@ -1951,12 +1976,17 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
         cue = _recurring_cue(t, s, e) if about_commission else None     # "we renew our terms every year"
         if cue is not None and one_time is not None and _LABEL_AFTER.match(t, cue.span[1]):
             cue = None     # "Recurring transactions: initial transaction only" answers the label with "no"
+        denial = _label_cell_denied(t, s, e, cue) if cue is not None else None
+        if denial is not None:
+            cue, false_hit = None, false_hit or denial    # "| Renewals | First payment only |", "| Recurring | No |"
         true_hit = true_hit or cue
         life = life or _lifetime_cue(t, s, e)
         if months is None and _months_context(t, clauses, i, has_commission) and not _ARITHMETIC.search(t, s, e):
             months = _months_cap(t, s, e)
     if months is not None and r.rate_after_period.search(t) and not _caps_the_later_rate(t, months):
         true_hit, months = true_hit or months, None     # "30% for the first year, 20% thereafter": a rate period
+    if months is not None and life is not None and terms.tiers and _rate_of_its_own(t, clauses, life, months):
+        months = None           # (session 16) tier rows "25% (12 months)" ... "30% Lifetime": the longer alternative
     if months is not None:
         life = None             # a cap is not a lifetime
     positive = true_hit or months or life
@@ -1965,6 +1995,33 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
         terms.recurring_months, terms.lifetime = months, life
     elif false_hit is not None:
         terms.recurring = false_hit
+
+
+_LABEL_CELL = re.compile(r"[^\d%$€£.!?:;]{1,40}")
+_NONE_CELL = re.compile(r"(?i)\s*(?:no(?:ne)?|n/?a|not (?:paid|included|eligible|applicable)|[-–—]|0\s?%)\s*\.?\s*")
+
+
+def _label_cell_denied(t: str, s: int, e: int, cue: Found) -> Found | None:
+    """(session 16) A row whose first cell only names recurrence ("Renewals / repeat bookings", "Recurring") answered by
+    its next cell with a one-time term ("Commission applies only to the first booking") or a plain "No" / "-": the row
+    says the commission does not recur."""
+    bar = t.find("|", s, e)
+    if bar < 0 or not cue.span[1] <= bar or not _LABEL_CELL.fullmatch(t[s:bar].strip()):
+        return None
+    nxt = t.find("|", bar + 1, e)
+    ns, ne = bar + 1, (e if nxt < 0 else nxt)
+    if _NONE_CELL.fullmatch(t, ns, ne):
+        return Found(False, (ns, ne))
+    return _one_time_cue(t, ns, ne)
+
+
+def _rate_of_its_own(t: str, clauses, life: Found, months: Found) -> bool:
+    """The lifetime and the months cap stand in different clauses, each beside a rate of its own (alternative tiers)."""
+    def clause_rate(pos: int) -> tuple[int, int] | None:
+        c = next((c for c in clauses if c[0] <= pos < c[1]), None)
+        return c if c is not None and _RATE_IN.search(t, *c) else None
+    a, b = clause_rate(life.span[0]), clause_rate(months.span[0])
+    return a is not None and b is not None and a != b
 
 
 def _caps_the_later_rate(t: str, months: Found) -> bool:
@@ -2199,6 +2256,12 @@ def _payout_type(t: str, clauses, terms: Terms) -> None:
             if explicit is None or kind is PayoutType.REVSHARE or earlier:
                 explicit = Found(kind, (m.start(), m.end()))   # "CPA $25 + 10% RevShare" is a revenue-share deal
             break
+    recurring_rate = (terms.recurring is not None and terms.recurring.value
+                      and any(n.kind == "pct" for n in terms._commission_nums))
+    if explicit is not None and explicit.value not in (PayoutType.REVSHARE, PayoutType.CPS) and recurring_rate \
+            and terms.model is not None:
+        explicit = Found(PayoutType.REVSHARE, terms.model.span)   # (session 16) "30% recurring | $200 bounty": two
+        #                                                           models, the recurring share wins ("pay per sale" stays)
     if explicit is not None:
         terms.payout_type = explicit
         return
@@ -3045,6 +3108,8 @@ _CALCULATED_BEFORE = re.compile(r"(?i)\b(?:calculated|computed|tallied|totall?ed
 # ... unless the same phrase pays them: "calculated monthly and paid out by bank transfer"
 _AND_PAID_AFTER = re.compile(r"(?i)\s+and\s+(?:then\s+)?(?:paid|sent|issued|distributed|disbursed|transferred)\b")
 # "you can track your earnings daily": how often earnings can be seen is not when they are paid
+# (session 16) "rewards update weekly", "stats are refreshed daily": how often figures are refreshed, not a payday
+_REFRESHED_BEFORE = re.compile(r"(?i)\b(?:updat|refresh|recalculat|recomput)(?:es|ed|e|ing|s)?\s+(?:automatically\s+)?$")
 _WATCHED_BEFORE = re.compile(r"(?i)\b(?:track|monitor|view|see|watch)(?:s|ed|ing)?"
                              r"(?: (?!(?:paid|pay\w*|sent|issued|transferred|disbursed)\b)[\w']+){0,3}\s+$")
 _PAYOUT_VERB = re.compile(r"(?i)\b(?:paid|payouts?|payments?|sent|issued|transferred)\b")
@@ -3105,7 +3170,8 @@ def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
     calculated = _CALCULATED_BEFORE.search(before) and not _AND_PAID_AFTER.match(t, m.end())
     money = _MONEY_BEFORE.search(before) and not _DAY_WINDOW_BEFORE.search(before)
     if _ORDINAL_BEFORE.search(before) or money or calculated or _WATCHED_BEFORE.search(before) \
-            or _COUNT_BEFORE.search(before) or _COOKIE_SUBJECT_BEFORE.search(before) or _BILLED_BEFORE.search(before):
+            or _COUNT_BEFORE.search(before) or _COOKIE_SUBJECT_BEFORE.search(before) or _BILLED_BEFORE.search(before) \
+            or _REFRESHED_BEFORE.search(before):
         return True
     if (_NEXT_BEFORE_BILL.search(before) and _BILL_AFTER.match(t, m.end())) \
             or (_EVERY_BEFORE_PAYMENT.search(before) and _PAYMENT_AFTER.match(t, m.end())):
@@ -3378,6 +3444,8 @@ def _restrictions(text: str, terms: Terms) -> None:
         del found[name]
     if "no-coupon" in found and _coupons_only_authorised(t):
         del found["no-coupon"]
+    if "no-sub-affiliate" in found and _NO_OVERRIDE_AFTER.match(t, found["no-sub-affiliate"][1]):
+        del found["no-sub-affiliate"]      # (session 16) "No second-level (sub-affiliate) commissions": no override paid
     if "no-search" in found and "no-brand-bidding" in found and _search_only_on_brand(t, found["no-search"]):
         del found["no-search"]      # "PPC advertising is not allowed on brand keywords": the ban is on brand bidding
     _search_ban_on_the_brand(t, found)
@@ -3388,6 +3456,11 @@ def _restrictions(text: str, terms: Terms) -> None:
     for name in [n for n, span in found.items() if _part_of_another_ban(t, n, span, found) or _conditional_ban(t, n, span)]:
         del found[name]
     terms.restrictions = [Found(name, span) for name, span in sorted(found.items(), key=lambda kv: kv[1][0])]
+
+
+# (session 16) a sub-affiliate word right before a payment noun says which commissions are not paid, not what traffic
+# is banned
+_NO_OVERRIDE_AFTER = re.compile(r"(?i)[)\]\s-]*(?:commissions?|payouts?|overrides?|rewards?|earnings|bonus(?:es)?|levels?)\b")
 
 
 _EXAMPLES_STOP = re.compile(r"(?i)[.;|\n]|\b(?:but|however|except|unless|other than|apart from|allowed|permitted|welcome)\b")

@@ -135,6 +135,9 @@ def is_foreign(text: str) -> bool:
         return True     # "Provision: 8 % vom Nettoumsatz": a short cell with one word of another language and none of English
     if english == 0 and 2 <= len(words) <= 8 and _vocabulary_words(words) >= 2:
         return True     # "Komisi Rp25.000 per pendaftaran": a short line with no function word at all
+    if english == 0 and len(words) > 8 and _vocabulary_words(words) >= 3:
+        return True     # (session 16) "Uitbetaling ... via bankoverschrijving": a longer text with no English function
+        #                 word and three words of the other languages' term lists
     dense = sum(1 for c in letters if not c.isascii()) >= 0.06 * len(letters)     # "Minimalna kwota wypłaty to 100 zł"
     foreign += accented + dense
     return foreign >= 2 and (english == 0 or foreign > 2 * english)
@@ -435,10 +438,21 @@ def _recurrence(t: str) -> _t.Found | None:
     return None
 
 
+# the rest of a label cell, then the next cell of the row: "续费分成 | 无 |"
+_NEXT_CELL = re.compile(r"[^|\d.!?;。]{0,12}\|([^|]{1,12})(?:\||$)")
+_NONE_VALUE = re.compile(r"(?i)none|n/?a|[-–—]|0\s?%")
+
+
 def _renewal_denied(t: str, pos: int) -> bool:
     """"Renovações ou upgrades não geram comissão", "perpanjangan ... tidak dapat komisi": a negation right after
-    the renewal word, followed by a commission word in the same clause, denies a commission on renewals."""
+    the renewal word, followed by a commission word in the same clause, denies a commission on renewals.
+    (session 16) A table row "| 续费分成 | 无 |" ("renewal share | none"): the renewal label cell answered by a cell
+    holding only a negation (or a dash, "0%") denies it too."""
     lang = _lang()
+    answer = _NEXT_CELL.match(t, pos)
+    if answer is not None and (lang.negation_words.fullmatch(answer.group(1).strip())
+                               or _NONE_VALUE.fullmatch(answer.group(1).strip())):
+        return True
     end = min(len(t), pos + 60)
     stop = re.search(r"[.!?;|]", t[pos:end])
     end = pos + stop.start() if stop else end
@@ -720,7 +734,7 @@ def _payout_minimum(t: str, nums: list, terms: _t.Terms) -> None:
         near = t[sentences[max(0, i - 1)][0]:e]
         if not (lang.payout_words.search(near) or _t._rules().payout_word.search(near)):
             continue
-        for value, cur, ms, me in money(t[:e]):
+        for value, cur, ms, me in money(t[:e]) + _dash_amounts(t[:e]):
             lo = sentences[max(0, i - 1)][0] if _bare_value_cell(t[s:ms]) else s     # "Minimální výplata - | 500 Kč"
             if ms < s or value <= 0 or any(a <= ms < b for a, b in commission):
                 continue
@@ -732,6 +746,19 @@ def _payout_minimum(t: str, nums: list, terms: _t.Terms) -> None:
                 terms.payout_minimum = _t.Found(value, (ms, me))
                 terms.payout_currency = None if cur is None else _t.Found(cur, (ms, me))
                 return
+
+
+# (session 16) "er 200,-": a whole amount written with ",-" (no minor units) is money even with no currency word
+_DASH_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[ .]\d{3})*|\d+),-(?![\d\w-])")
+
+
+def _dash_amounts(t: str) -> list[tuple[float, str | None, int, int]]:
+    """Amounts written "200,-" that `money` left out (it needs a currency); their currency is not stated."""
+    if ",-" not in t:
+        return []
+    known = {ms for _, _, ms, _ in money(t)}
+    return [(float(m.group(1).replace(" ", "").replace(".", "")), None, m.start(), m.end())
+            for m in _DASH_AMOUNT.finditer(t) if m.start() not in known]
 
 
 def _bare_value_cell(before: str) -> bool:
@@ -760,6 +787,9 @@ def _minimum_before(t: str, s: int, ms: int) -> bool:
 
 # a day of the month after "up to" ("até o dia 20 do mês seguinte"): a payment date, not a limit ("1x měsíčně")
 _DAY_OF_MONTH = re.compile(r"(?i)\b(?:dia|día|jour|tag|dzie[nń]|dnia|день|giorno|dag|dagen)\s+\d{1,2}\b")
+# (session 16) "isplaćena do 15. u sledećem mesecu": an ordinal date after "up to" in a sentence about the payout itself
+# (not "schválíme do 10. dne následujícího měsíce", the approval of the commission)
+_ORDINAL_DATE = re.compile(r"(?<![\d.,])\d{1,2}\.\s")
 
 
 def _frequency(t: str) -> _t.Found | None:
@@ -785,11 +815,33 @@ def _frequency(t: str) -> _t.Found | None:
             if name == "on-request" and m.start() > capped:
                 continue     # "maximálně 1x měsíčně můžete požádat o výplatu": the request is read as the limit's subject
             cap = None if name == "on-request" else lang.up_to_words.search(t, max(0, m.start() - 15), m.start())
-            if cap is not None and not _DAY_OF_MONTH.search(t, max(0, m.start() - 25), m.start()):
+            if cap is not None and not _DAY_OF_MONTH.search(t, max(0, m.start() - 25), m.start()) \
+                    and not (_ORDINAL_DATE.search(t, cap.end(), m.start())
+                             and lang.payout_words.search(t, *_sentence_of(_sentences(t), m.start()))):
                 capped = min(capped, m.start())
                 continue     # "maximálně 1x měsíčně": a limit on requests, no schedule ("até o dia 20 do mês" is a date)
+            if _period_choice(t, name, m):
+                continue     # (session 16) "(havonta, vagy évente)": two periods side by side, a billing choice
             return _t.Found(name, m.span())
     return None
+
+
+_CHOICE_GAP = re.compile(r"[\s,/|()]*(?:[^\W\d_]{1,4}[\s,]+)?$")      # ", vagy ", " ou ", " / "
+
+
+def _period_choice(t: str, name: str, m: re.Match) -> bool:
+    """A schedule word joined to another period word by a comma, a slash or a short "or" ("havonta, vagy évente",
+    "mensuel ou annuel") names the customer's choice of billing periods, not when the partner is paid."""
+    for other, rx in _lang().frequencies:
+        if other in (name, "on-request"):
+            continue
+        after = rx.search(t, m.end(), min(len(t), m.end() + 14))
+        if after is not None and _CHOICE_GAP.fullmatch(t, m.end(), after.start()):
+            return True
+        for b in rx.finditer(t, max(0, m.start() - 24), m.start()):
+            if _CHOICE_GAP.fullmatch(t, b.end(), m.start()):
+                return True
+    return False
 
 
 def _methods(t: str, terms: _t.Terms) -> None:
