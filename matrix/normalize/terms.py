@@ -404,6 +404,14 @@ def _parse_number(s: str, currency: str | None) -> float:
     return float(s)
 
 
+# (session 16) a unit of the program's own named by a letter: "credited as Acme coins (N)", "tokens (R)"
+_LETTER_UNIT = re.compile(r"(?i)\b(?:coins?|tokens?|credits?|points?)\s*\(\s*(?-i:([A-Z]))\s*\)")
+
+
+def _units_named_by_letter(text: str) -> set[str]:
+    return {m.group(1) for m in _LETTER_UNIT.finditer(text)} if "(" in text else set()
+
+
 def _currency_before(text: str, start: int) -> tuple[str | None, int]:
     r = _rules()
     m = r.before_cur.search(text, max(0, start - 6), start)
@@ -457,10 +465,13 @@ def _numbers(text: str) -> list[_Num]:
             continue
         start, end = m.start(), m.end()
         prev = text[start - 1] if start else " "
+        own_unit = False
         if (prev.isalpha() or prev == ".") and not _GLUED_PERCENT.match(text, max(0, start - 3)):
             cur_b, _ = _currency_before(text, start)
             if cur_b is None:
                 continue      # "W-9", "mp3", "H1", "v.2": part of a word; "Rs.1000" is money
+            # "Acme coins (N) ... Minimum Payout: N1": the glued letter is the program's own unit, no currency
+            own_unit = prev in _units_named_by_letter(text)
         if m.re is _SPACED:
             cb, _ = _currency_before(text, start)
             ca, _, _ = _currency_after(text, end)
@@ -476,6 +487,8 @@ def _numbers(text: str) -> list[_Num]:
             taken.append((start, end))
             continue
         cur_b, s0 = _currency_before(text, start)
+        if own_unit:
+            cur_b, s0 = None, start
         cur_a, factor, e1 = _currency_after(text, end)
         if cur_a and re.match(r"/[A-Z]{3}\b", text[e1:e1 + 4]):
             cur_a, e1 = None, end
@@ -1020,6 +1033,21 @@ def _reward_list_cell(t: str, n: _Num, lo: int) -> bool:
     return bool(_LIST_CELL_LABEL.search(t[max(lo, n.start - 60):n.start]))
 
 
+# (session 16) a table cell that names a reward and its unit with no figure: "| flat bounty per paid conversion | $5 |"
+_DEAL_CELL = re.compile(r"(?i)[^|\d$€£%]{0,40}\b(?:commissions?|bount(?:y|ies)|payouts?|rewards?|cpa|cpl|cps)\b"
+                        r"[^|\d$€£%]{0,10}\b(?:per|for each|for every|each)\b[^|\d$€£%]{0,40}")
+
+
+def _amount_cell_after_deal_cell(t: str, n: _Num) -> bool:
+    """(session 16) "| influencer | flat bounty per paid conversion | $5 | A$8 |": an amount alone in its cell, right
+    after a cell that names a reward per unit without a figure, is that reward."""
+    a, b = t.rfind("|", 0, n.start), t.find("|", n.span_end)
+    if a < 0 or b < 0 or t[a + 1:n.start].strip() or t[n.span_end:b].strip():
+        return False
+    p = t.rfind("|", 0, a)
+    return p >= 0 and _DEAL_CELL.fullmatch(t, p + 1, a) is not None
+
+
 _COMPARATIVE_BEFORE = re.compile(r"(?i)(?:(?<![\w-])(?:over|more than|above|greater than|exceeding|under|below|less than)"
                                  r"|[<>≤≥]=?)\s*$")
 # "$100-$199 - 10% commission", "Up to $2,999.99 (10%)", "$2500-5000 = 12.5%": an order-value band labelling the rate
@@ -1208,7 +1236,7 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
         return False      # "the minimum required (commission) for a payout is $100": a threshold
     tied = bool(r.tie_before.search(before) or r.noun_after.match(after) or r.unit_after.match(after)
                 or _labelled_commission(t, before, lo, n.start) or _range_of_rewards(t, n, lo)
-                or _reward_list_cell(t, n, lo))
+                or _reward_list_cell(t, n, lo) or _amount_cell_after_deal_cell(t, n))
     if tied:
         return True
     if implied and not r.price_before.search(before) and not r.threshold.search(before[-22:]):
@@ -1295,7 +1323,8 @@ def _rates_without_commission_word(t: str, clauses, nums: list[_Num], example: s
     if pcts:
         return pcts, [], []
     pcts = _tier_table_rates(t, clauses, nums, example) or _rate_before_window_cell(t, clauses, nums, example) \
-        or _rate_after_network_cell(t, clauses, nums, example) or _rate_after_name_cell(t, clauses, nums, example)
+        or _rate_after_network_cell(t, clauses, nums, example) or _rate_after_name_cell(t, clauses, nums, example) \
+        or _rate_table_before_commission_line(t, clauses, nums, example) or _headed_rate_column(t, clauses, nums, example)
     return pcts, [], [i for i, c in enumerate(clauses) if any(_in(c, n) for n in pcts)]
 
 
@@ -1405,6 +1434,66 @@ def _rate_after_name_cell(t: str, clauses, nums: list[_Num], example: set[int]) 
     return pcts
 
 
+def _rate_table_before_commission_line(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
+    """(session 16) "| Standard | First 12 months | 20% | | Partner | First 12 months | 30% | - Commissions are recurring
+    on the customer's payments": a table whose rates stand alone in their cells, followed at once by a line about the
+    commission, is the commission table that line describes. Every rate of the text must be such a cell, and the table
+    must say nothing of discounts, codes, cashback, fees or conversion rates."""
+    pcts = [n for n in nums if n.kind == "pct"]
+    if not pcts or any(n.role is not None for n in pcts):
+        return []
+    for n in pcts:
+        a, b = t.rfind("|", 0, n.start), t.find("|", n.span_end)
+        if a < 0 or b < 0 or not _LONE_RATE_CELL.fullmatch(t, a + 1, b):
+            return []
+    table_end = t.rfind("|") + 1
+    line = next((c for c in clauses if c[0] >= table_end and re.search(r"[A-Za-z]", t[c[0]:c[1]])), None)
+    if line is None or not _rules().commission_cue.search(t, *line) or _ROW_NOT_COMMISSION.search(t, 0, table_end):
+        return []
+    if any(i in example or not _pct_is_commission(t, n, *c) for n in pcts for i, c in enumerate(clauses) if _in(c, n)):
+        return []
+    for n in pcts:
+        n.role = "commission"
+    return pcts
+
+
+# (session 16) a Markdown table with a header rule: "| attributed revenue | cashback | |---|---| | from 0 | 10% | ..."
+_HEADER_RULE = re.compile(r"\|(?:\s*:?-{3,}:?\s*\|){2,}")
+_RATE_COLUMN = re.compile(r"(?i)^\W*(?:(?:affiliate |partner |referral )?(?:commissions?|rates?|payouts?|rev(?:enue)?[- ]?share"
+                          r"|share|rewards?)|%)\W*$")
+_CASHBACK_COLUMN = re.compile(r"(?i)^\W*cash-?back\W*$")
+_REFERRED_COLUMN = re.compile(r"(?i)\b(?:attributed|referred|referral|affiliate|partner)\b")
+
+
+def _headed_rate_column(t: str, clauses, nums: list[_Num], example: set[int]) -> list[_Num]:
+    """(session 16) The rates of a Markdown table's column headed by a commission word ("| Plan | Commission |"), or
+    by "cashback" when another header names the partner's attributed or referred revenue ("| lifetime attributed revenue
+    | cashback |"): every rate of the text must sit in that column."""
+    m = _HEADER_RULE.search(t)
+    pcts = [n for n in nums if n.kind == "pct"]
+    if m is None or not pcts or any(n.role is not None or n.start < m.end() for n in pcts):
+        return []
+    ncol = len(re.findall(r"-{3,}", m.group(0)))
+    head = [c.strip() for c in t[:m.start()].rstrip(" \t\r\n|").split("|")][-ncol:]
+    if len(head) != ncol:
+        return []
+    k = next((i for i, c in enumerate(head) if _RATE_COLUMN.match(c)), None)
+    if k is None:
+        k = next((i for i, c in enumerate(head) if _CASHBACK_COLUMN.match(c)), None)
+        if k is None or not any(_REFERRED_COLUMN.search(c) for i, c in enumerate(head) if i != k):
+            return []
+    bars = [m.end() - 1 + b.start() for b in re.finditer(r"\|", t[m.end() - 1:])]
+    spans = [(a + 1, b) for a, b in zip(bars, bars[1:], strict=False) if t[a + 1:b].strip()]     # body cells, by row
+    column = spans[k::ncol]
+    if any(not any(a <= n.start < b for a, b in column) for n in pcts):
+        return []
+    if any(i in example or not _pct_is_commission(t, n, *c) for n in pcts for i, c in enumerate(clauses) if _in(c, n)):
+        return []
+    for n in pcts:
+        n.role = "commission"
+    return pcts
+
+
 def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
     r = _rules()
     implied = context == "commission"
@@ -1441,6 +1530,7 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
     money = [n for n in money if not _caps_a_rate(t, n, pcts) and not _caps_an_amount(t, n, money)] \
         + _coordinated_amounts(t, clauses, nums, example)
     money = [n for n in _without_total_cap(t, money) if not _worked_out_amount(t, n, pcts, nums)]
+    money += _replaced_amounts(t, money, nums)
     if not pcts and not money:
         pcts, money, tier_clauses = _rates_without_commission_word(t, clauses, nums, example)
     for group in (pcts, money):
@@ -1470,7 +1560,30 @@ def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
     if unstated_rate is not None:
         kind = CommissionModel.HYBRID if money else CommissionModel.PERCENT
         terms.model = Found(kind, unstated_rate.span)
+    unstated_amount = None if pcts or money or unstated_rate else _fixed_amount_without_figure(t, clauses, nums, example)
+    if unstated_amount is not None:
+        terms.model, terms.payout_type = unstated_amount
     terms._commission_nums = pcts + money
+
+
+# (session 16) "€100 per referral (instead of €75)": the amount a raised reward replaces, in brackets right after it
+_INSTEAD_OF_BETWEEN = re.compile(r"(?i)[^()\d.!?|;]{0,30}\(\s*(?:instead of|rather than|i\.\s?p\.\s?v\.?|in plaats van"
+                                 r"|statt|anstatt|au lieu de|en lugar de|en vez de|em vez de|ao inv[ée]s de|invece di)"
+                                 r"\s*(?:[$€£]\s?)?$")
+
+
+def _replaced_amounts(t: str, money: list[_Num], nums: list[_Num]) -> list[_Num]:
+    """The standard amount a raised flat reward replaces ("€100 per referral (instead of €75)"): a rung of the same
+    ladder of flat rewards, in the same currency; an old amount a promotion raised ("$20 credit (up from $10)", "(was
+    $40)") is no longer paid and stays out."""
+    out = []
+    for n in money:
+        m = next((m for m in nums if m.start >= n.span_end), None)
+        if m is not None and m.kind == "money" and m.currency == n.currency and m.role != "commission" \
+                and _INSTEAD_OF_BETWEEN.fullmatch(t, n.span_end, m.start):
+            m.role = "commission"
+            out.append(m)
+    return out
 
 
 # --- amounts that are no reward (session 8): a rate worked out, a payout limit, a total over many referrals -----------
@@ -1562,6 +1675,33 @@ def _percentage_without_rate(t: str, clauses, example: set[int]) -> Found | None
             or (i > 0 and i - 1 not in example and r.commission_cue.search(t, *clauses[i - 1]))
         if cued:
             return Found(CommissionModel.PERCENT, (m.start(), m.end()))
+    return None
+
+
+# (session 16) a fixed payment named for its unit but given no figure: "a fixed cash payment for each referred client",
+# "получает фиксированную денежную выплату за каждого приведённого клиента"
+_FIXED_WITHOUT_FIGURE = re.compile(
+    r"(?i)(?<![\w-])(?:(?:a|one) )?(?:fixed|flat)(?:[- ]rate)? (?:cash |money |monetary |referral )?"
+    r"(?:amount|fee|payment|payout|sum|reward|bounty|commission)s? (?:for|per) (?:each|every|any|a|an) (?:[\w-]+ ){0,2}?"
+    r"(?:(?P<cpa>clients?|customers?|users?|accounts?|members?|referrals?|students?)|(?P<cps>sales?|orders?|purchases?)"
+    r"|(?P<cpl>leads?|sign-?ups?|registrations?))\b"
+    r"|(?<![\w-])фиксированн\w* (?:денежн\w* )?(?:выплат|вознагражд|сумм|комисси|плат)\w* (?:за|с) (?:кажд\w+ )?(?:\w+ )?"
+    r"(?:(?P<cpa_ru>клиент\w*|пользовател\w*|покупател\w*|реферал\w*)|(?P<cps_ru>продаж\w*|заказ\w*|покупк\w*)"
+    r"|(?P<cpl_ru>регистрац\w*|заявк\w*|лид\w*))")
+
+
+def _fixed_amount_without_figure(t: str, clauses, nums: list[_Num], example: set[int]) -> tuple[Found, Found] | None:
+    """(session 16) A flat model (and its payout type, from the unit) whose amount the text leaves unstated, in a
+    text with no amount or percent at all."""
+    if any(n.kind != "bare" for n in nums):
+        return None
+    for i, (s, e) in enumerate(clauses):
+        m = _FIXED_WITHOUT_FIGURE.search(t, s, e)
+        if m is None or i in example or _negated(t, m.start()) \
+                or _customer_subject(t[max(s, m.start() - 40):m.start()]):
+            continue
+        unit = next(k for k, v in m.groupdict().items() if v)[:3]
+        return Found(CommissionModel.FLAT, m.span()), Found(PayoutType(unit), m.span())
     return None
 
 
@@ -1850,7 +1990,7 @@ _TIER_MARKERS = re.compile(r"\btier(?:s|ed)?\b|\blevels?\b|\branks?\b|\blvl\b|\b
                            r"|(?<![\w-])[<>≥≤]=?\s*[$€£]\s?\d", re.I)
 # volume wording, in the rates' clauses or the one after them: "The more you refer, the higher ...",
 # "higher volume affiliates", "up to 25% for top sellers", "$100 in sales: 40%"
-_VOLUME_WORDING = re.compile(r"(?i)\bthe more (?:you|your)\b|\bhigher[- ]volume\b"
+_VOLUME_WORDING = re.compile(r"(?i)\bthe more (?:you|your)\b|\bhigh(?:er)?[- ]volume\b"
                              r"|\btop (?:sellers|affiliates|performers|partners|producers)\b"
                              r"|\bstarting (?:commission )?rate\b|\bstarting commission\b"
                              r"|\bin (?:monthly |quarterly |annual |yearly |total )?sales\b"
@@ -1924,6 +2064,10 @@ def _rate_per_billing_plan_cell(t: str, clauses, idxs: list[int]) -> bool:
 _RUNG_NAME_BEFORE = re.compile(r"(?i)(?:^|\|\s*)(?:bronze|silver|gold|platinum|diamond)\b")
 
 
+# (session 16) a band's lower bound in the cell before a rate: "| from 100 000 ₸ | 12% |", "| over $5,000 | 15% |"
+_BAND_FROM_CELL = re.compile(r"(?i)\s*(?:from|over|above|≥|>=?)\s*[$€£]?\s?\d")
+
+
 def _tiered(t: str, clauses, idxs: list[int]) -> bool:
     text = " ".join(t[clauses[i][0]:clauses[i][1]] for i in sorted(set(idxs)))
     prev = " ".join(t[clauses[i - 1][0]:clauses[i - 1][1]] for i in sorted(set(idxs)) if i > 0)
@@ -1935,8 +2079,21 @@ def _tiered(t: str, clauses, idxs: list[int]) -> bool:
                 or _SALES_BAND_BEFORE.search(prev) or _rate_per_billing_plan(text) or _rate_per_named_plan(text)
                 or _rate_per_billing_plan_cell(t, clauses, idxs)
                 or any(_COUNT_BAND.search(t, *clauses[i - 1]) for i in idxs if i > 0)
+                or any(_BAND_FROM_CELL.match(t, *clauses[i - 1]) for i in idxs if i > 0)
                 or _VOLUME_WORDING.search(text + " " + after)
+                or any(_VOLUME_WORDING.search(t, *_table_row(t, clauses[i][0])) for i in idxs)
                 or _vocab_rx("volume_wording_foreign").search(" ".join((prev, text, after))))
+
+
+def _table_row(t: str, pos: int) -> tuple[int, int]:
+    """(session 16) The row of a flattened Markdown table around pos ("| Partner (high volume) | 12 months | 30% |"),
+    rows parted by "| |" or a line break; (pos, pos) outside a table."""
+    if "| |" not in t:
+        return pos, pos
+    start = max(t.rfind("| |", 0, pos) + 3 if t.rfind("| |", 0, pos) >= 0 else 0, t.rfind("\n", 0, pos) + 1)
+    ends = [i for i in (t.find("| |", pos), t.find("\n", pos)) if i >= 0]
+    end = min(ends, default=len(t))
+    return (start, end) if end - start <= 200 else (pos, pos)
 
 
 # --- recurring, months, lifetime ------------------------------------------------------------
@@ -2628,12 +2785,28 @@ def _cookie_keywords(t: str, clauses, i: int, context) -> list[tuple[int, int]]:
     if _bare_duration_cell(t, clauses, i):
         keywords.append((s, s))
     keywords += _window_cells_after_rate(t, s, e) + _bare_window_items(t, s, e)
+    if _attribution_condition(t, clauses, i):
+        keywords.append((s, s))
     if context == "cookie":
         keywords.append((s, s))
     return keywords
 
 
 _RATE_CELL_BEFORE = re.compile(r"\d\s*%\s*\|?\s*$")
+
+# (session 16) a list of the conditions under which a sale is attributed: "A booking is attributed to you when: 1. ...
+# 2. The booking is confirmed within 90 days of the first inquiry"
+_ATTRIBUTED_WHEN = re.compile(r"(?i)\b(?:attribut\w*|credited|tracked)\b[^.;|]{0,60}?\b(?:when|if|provided(?: that)?)\s*:")
+_WITHIN_IN_CLAUSE = re.compile(r"(?i)\bwithin\b")
+
+
+def _attribution_condition(t: str, clauses, i: int) -> bool:
+    """A clause with "within" among the items (up to three before it) that follow "attributed ... when:": its
+    deadline is the attribution window."""
+    s, e = clauses[i]
+    if i == 0 or not _WITHIN_IN_CLAUSE.search(t, s, e):
+        return False
+    return any(_ATTRIBUTED_WHEN.search(t, *clauses[j]) for j in range(max(0, i - 3), i))
 
 
 def _window_cells_after_rate(t: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -2890,13 +3063,20 @@ def _nearest_minimum(t: str, clause: tuple[int, int], nums: list[_Num], implied:
     for n in nums:
         if not _in(clause, n) or not _minimum_candidate(t, n, s, e, implied):
             continue
-        if (in_example and not _STRONG_THRESHOLD_BEFORE.search(t, max(s, n.start - 45), n.start)) or _replaced(t, n, nums):
+        if (in_example and not _STRONG_THRESHOLD_BEFORE.search(t, max(s, n.start - 45), n.start)
+                and not _THRESHOLD_FOR_EXAMPLE.search(t, max(s, n.start - 45), n.start)) or _replaced(t, n, nums):
             continue
         dist = _threshold_distance(t, n, s, e, implied or (carried and _stated_plainly(t, n, s)))
         reach = 100 if _stated_plainly(t, n, s) else 60      # "Minimum ... required to receive a payout is $25"
         if dist is not None and dist <= reach and (best is None or dist < best[0]):
             best = (dist, n)
     return None if best is None else best[1]
+
+
+# (session 16) "once a minimum threshold (e.g., $50) is reached": the threshold's own value given as an illustration,
+# not a worked example
+_THRESHOLD_FOR_EXAMPLE = re.compile(r"(?i)\b(?:min[iu]mum|threshold)\b[^.;|\d$€£()]{0,25}\(\s*(?:e\.\s?g\.|for example|"
+                                    r"for instance|say|such as)\s*,?\s*$")
 
 
 def _replaced(t: str, n: _Num, nums: list[_Num]) -> bool:
@@ -3215,11 +3395,20 @@ def _methods(t: str, clauses, terms: Terms, context) -> None:
                 found[name] = hit
     _drop_destinations(t, found)
     _reward_in_coin(t, found)
+    _paid_to_chain_address(t, found)
     _store_credit_listed(t, found)
     _store_credit_with_the_program(t, clauses, found)
     _drop_customer_payment_options(t, clauses, found)
     _drop_excluded_products(t, found)
+    hit = found.get("store_credit")
+    if hit is not None and _CREDITS_COUNTED_BEFORE.search(t, max(0, hit.span[0] - 30), hit.span[0]):
+        del found["store_credit"]      # (session 16) "Max 10 referral credits per month": a cap on referrals counted
     terms.methods = sorted(found.values(), key=lambda f: f.span[0])
+
+
+# (session 16) a number of credits under a cap ("Max 10 referral credits per month", "at most 5 credits"): a count of
+# rewarded referrals, not a way the reward is paid
+_CREDITS_COUNTED_BEFORE = re.compile(r"(?i)\b(?:max(?:imum)?\.?|at most|limit(?:ed)? (?:of|to)|cap(?:ped)? (?:of|at))\s+\d+\s+$")
 
 
 # (session 14) what no commission is paid on ("Commission is not paid on gift cards, gift vouchers, ...", "no commission
@@ -3299,6 +3488,22 @@ def _reward_in_coin(t: str, found: dict[str, Found]) -> None:
     m = None if "crypto" in found else re.search(vocabulary()["coin_reward"], t, re.I)
     if m is not None and not _METHOD_NEGATED.search(t, max(0, m.start() - 40), m.start()):
         found["crypto"] = Found("crypto", (m.start(), m.end()))
+
+
+# (session 16) a payout sent to the partner's address on a page about a blockchain program ("hardcoded in smart
+# contract ... Payment Method: Sent directly to partner address", "an amount in wei"): the address is a wallet address
+_TO_AN_ADDRESS = re.compile(r"(?i)\b(?:sent|paid|transferred|routed|goes|go)\s+(?:directly\s+|automatically\s+)?to\s+"
+                            r"(?:the\s+|your\s+|their\s+)?(?:partner|affiliate|referrer|referral|integrator)?(?:'s)?\s*"
+                            r"(?:wallet\s+)?address(?:es)?\b")
+_CHAIN_WORD = re.compile(r"(?i)\bsmart[- ]contracts?\b|\bon[- ]?chain\b|\bblockchain\b|(?<=\d )g?wei\b")
+
+
+def _paid_to_chain_address(t: str, found: dict[str, Found]) -> None:
+    if "crypto" in found or not _CHAIN_WORD.search(t):
+        return
+    m = _TO_AN_ADDRESS.search(t)
+    if m is not None:
+        found["crypto"] = Found("crypto", m.span())
 
 
 _WITHDRAW_FROM_WALLET = re.compile(r"(?i)\b(?:withdraw\w*|cash(?:ed|ing)?[- ]?outs?)\b[^.;|?]{0,40}?\bwallets?\b"
@@ -3446,6 +3651,8 @@ def _restrictions(text: str, terms: Terms) -> None:
         del found["no-coupon"]
     if "no-sub-affiliate" in found and _NO_OVERRIDE_AFTER.match(t, found["no-sub-affiliate"][1]):
         del found["no-sub-affiliate"]      # (session 16) "No second-level (sub-affiliate) commissions": no override paid
+    if "no-incent" in found and _NO_PAY_AFTER.match(t, found["no-incent"][1]):
+        del found["no-incent"]      # (session 16) "No monetary incentive: recognition only, no payments": nothing is paid
     if "no-search" in found and "no-brand-bidding" in found and _search_only_on_brand(t, found["no-search"]):
         del found["no-search"]      # "PPC advertising is not allowed on brand keywords": the ban is on brand bidding
     _search_ban_on_the_brand(t, found)
@@ -3461,6 +3668,11 @@ def _restrictions(text: str, terms: Terms) -> None:
 # (session 16) a sub-affiliate word right before a payment noun says which commissions are not paid, not what traffic
 # is banned
 _NO_OVERRIDE_AFTER = re.compile(r"(?i)[)\]\s-]*(?:commissions?|payouts?|overrides?|rewards?|earnings|bonus(?:es)?|levels?)\b")
+
+
+# (session 16) an incentive word followed by the program's own statement that it pays nothing
+_NO_PAY_AFTER = re.compile(r"(?i)[^.;|\n]{0,12}?[:(,-]\s*(?:(?:public )?(?:recognition|badges?|kudos|credit|thanks)\s+only"
+                           r"|no (?:payments?|payouts?|money|cash|commissions?)\s*(?:$|[.;|\n)]))")
 
 
 _EXAMPLES_STOP = re.compile(r"(?i)[.;|\n]|\b(?:but|however|except|unless|other than|apart from|allowed|permitted|welcome)\b")
@@ -3990,8 +4202,19 @@ def _listed_with_bad_practices(t: str, bad: list[tuple[str, tuple[int, int]]]) -
     for name, rx in _traffic_patterns():
         if name == "brand-bidding":
             out.extend((name, m.span()) for m in rx.finditer(t)
-                       if any(p.start() <= m.start() <= p.start() + 60 for p in _PRACTICE_ITEM.finditer(t, 0, m.end())))
+                       if any(p.start() <= m.start() <= p.start() + 60 for p in _PRACTICE_ITEM.finditer(t, 0, m.end()))
+                       or _numbered_title(t, m))
     return out[:1]
+
+
+# (session 16) the title of a numbered rule, "5.3. Anúncios em Palavras-Chave da Marca: Comprar ...", like its siblings
+# "5.2. Spam: ..." and "5.4. Promessas Falsas: ..."
+_NUMBERED_TITLE_BEFORE = re.compile(r"(?:^|(?<=\s))\d{1,2}(?:\.\d{1,2})*\.?\s+(?:[^\W\d_][\w-]*\s+){0,3}$")
+_TITLE_END_AFTER = re.compile(r"[^.:;|\n]{0,20}:")
+
+
+def _numbered_title(t: str, m: re.Match) -> bool:
+    return bool(_NUMBERED_TITLE_BEFORE.search(t, max(0, m.start() - 40), m.start()) and _TITLE_END_AFTER.match(t, m.end()))
 
 
 _WEAK_SPAM = re.compile(r"(?i)(?:bulk|mass|unsolicited)\b")

@@ -31,6 +31,13 @@ from matrix.normalize import terms as _t
 
 _LATIN_OR_CYRILLIC = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF\u0400-\u04FF]")
 _PERCENT_SIGN = re.compile(r"%")
+# (session 16) the balance spent on the affiliate's own renewal ("可提现或抵扣续费", "оплатить продление"): no renewal commission
+_OWN_RENEWAL_BEFORE = re.compile(r"(?:抵扣|抵用|抵|用于|支付|充抵|оплатить|оплаты|на оплату)\s*$", re.I)
+# (session 16) a period counted from an event: "tính từ ngày shop ... có đơn hàng đầu tiên", "ab dem Tag der ersten Bestellung"
+_COUNTED_FROM_BEFORE = re.compile(r"(?:tính từ|kể từ|từ ngày|from the (?:day|date|moment)|à partir d|a partir d"
+                                  r"|desde (?:el|la|o|a)|ab dem|ab der|vanaf de|с момента|с даты|od dnia|od chwili|od okamžiku)"
+                                  r"[^.;|!?]{0,70}$", re.I)
+_CASHBACK_WORD = re.compile(r"(?i)cash-?back|к[эе]шб[эе]к|кешбек")
 _UNSPACED_SCRIPT = re.compile(r"[\u0E00-\u0E7F\u3040-\u30FF\u3400-\u9FFF]")     # Thai, kana, CJK: no spaces
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # not after an ordinal ("• 2. Linie: 25 %", "1. januar"): the list item goes on
@@ -65,7 +72,7 @@ class _Lang:
                     "example_words", "each_words", "payment_words", "renewal_words", "lifetime_words", "first_words",
                     "order_words", "commission_nouns", "cookie_words", "tracking_words", "cookie_veto_words", "minimum_words",
                     "payout_words", "recurring_words", "during_words", "above_words", "price_words", "or_more_words",
-                    "one_time_words", "reach_words", "coupon_words"):
+                    "one_time_words", "reach_words", "coupon_words", "referral_cashback_words"):
             setattr(self, key, rx(key))
         # (session 15) a word for a rise right before the number ("增加 1%", "steigt um 1 %"), compiled once
         self.increment_before = re.compile(r"(?:" + _alternation(vocab["increment_words"]) + r")\s*(?:by\s+)?$", ic)
@@ -199,7 +206,7 @@ def fill_commission(t: str, nums: list, terms: _t.Terms) -> None:
     _drop_unsupported_money(t, terms)
     lang = _lang()
     _attached_percents(t, nums)
-    if terms.model is None and lang.commission_words.search(t):
+    if terms.model is None and (lang.commission_words.search(t) or lang.referral_cashback_words.search(t)):
         _percent_commission(t, nums, terms)
     if terms.model is None:
         _flat_commission(t, terms)
@@ -298,7 +305,9 @@ def _decoy(t: str, n, s: int, e: int) -> bool:
         return True
     if re.search(r"[=×*]\s*$", before):
         return True
-    if lang.decoy_words.search(before[-20:]) or lang.decoy_words.search(after[:25]):
+    ours = lang.referral_cashback_words.search(t, s, e) is not None     # (session 16) the referrer's "cashback"
+    if any(not (ours and _CASHBACK_WORD.fullmatch(m.group()))
+           for m in (*lang.decoy_words.finditer(before[-20:]), *lang.decoy_words.finditer(after[:25]))):
         return True
     if lang.coupon_words.search(t, s, n.start) and not lang.commission_words.search(t, s, n.start):
         return True      # (session 15) "Denna kupongkod kommer att vara på 10 %": the sentence is about the code's discount
@@ -309,11 +318,23 @@ def _decoy(t: str, n, s: int, e: int) -> bool:
     return bool(_t._ARITHMETIC.search(t, s, e)) or _worked_amount(t, n, s, e)
 
 
+# (session 16) a second-level word that heads a list item ("二级推荐 - 客户再推荐 → 5%", "Second level: ..."): a few
+# letters after it, then the dash or colon that opens the item
+_HEADS_ITEM_AFTER = re.compile(r"[^\W\d_]{0,6}\s*(?:\s[-–]\s|[:：])")
+
+
 def _override_of(t: str, n, s: int, e: int) -> bool:
     """A second-level word of the sentence with no other percent between it and this one: "il 20% su ogni vendita, e
-    il 5% sulle vendite dei tuoi sub-affiliati" makes the 5 % an override, not the 20 %."""
+    il 5% sulle vendite dei tuoi sub-affiliati" makes the 5 % an override, not the 20 %. A second-level word that
+    heads the next list item is the label of the rates after it, not of the rate before it (session 16)."""
     signs = [p.start() for p in _PERCENT_SIGN.finditer(t, s, e) if not n.start <= p.start() < n.span_end]
-    for m in _lang().override_words.finditer(t, s, e):
+    lang = _lang()
+    for m in lang.override_words.finditer(t, max(0, s - 12), s):     # the heading that ends the sentence before
+        if _HEADS_ITEM_AFTER.match(t, m.end()) and "%" not in t[m.end():n.start]:
+            return True
+    for m in lang.override_words.finditer(t, s, e):
+        if m.start() > n.start and _HEADS_ITEM_AFTER.match(t, m.end()):
+            continue
         lo, hi = sorted((n.start, m.start()))
         if not any(lo < p < hi for p in signs):
             return True
@@ -360,6 +381,10 @@ def _word_before(t: str, n, rx: re.Pattern, reach: int) -> bool:
 def _tiers(t: str, terms: _t.Terms) -> None:
     """Several rates and a level / rank word or a rate that depends on volume: the rates are tiers."""
     pcts = [n for n in terms._commission_nums if n.kind == "pct"]
+    # (session 16) "zarade i do 45% u skladu s tabelom: ... 20% | 25% | ... | 45%": the top rate said first as a cap
+    # summarises the table; the rungs are in the table's order
+    pcts = [n for n in pcts if not (_word_before(t, n, _lang().up_to_words, 14)
+                                    and any(m.value == n.value and m.start > n.start for m in pcts))]
     values: list[float] = []
     for n in pcts:
         if n.value not in values:
@@ -414,11 +439,13 @@ def _recurrence(t: str) -> _t.Found | None:
         return _t.Found(True, recurring.span())     # "wiederkehrende Provision", "comisión recurrente"
     for m in lang.each_words.finditer(t):
         s, e = _sentence_of(sentences, m.start())
-        about_rate = "%" in t[s:e] or lang.commission_words.search(t, s, e)
+        about_rate = "%" in t[s:e] or lang.commission_words.search(t, s, e) \
+            or lang.referral_cashback_words.search(t, s, e)      # (session 16) "кэшбэк с каждой оплаты приглашённых"
         pay = lang.payment_words.search(t, m.end(), min(e, m.end() + 25))
         if about_rate and pay and not lang.order_words.search(t, pay.end(), min(e, pay.end() + 15)):
             return _t.Found(True, m.span())
-    renewal = lang.renewal_words.search(t)
+    renewal = next((m for m in lang.renewal_words.finditer(t) if not _OWN_RENEWAL_BEFORE.search(t, max(0, m.start() - 8),
+                                                                                                 m.start())), None)
     if renewal and (lang.negation_words.search(t[max(0, renewal.start() - 20):renewal.start()])
                     or _renewal_denied(t, renewal.end())):
         return _t.Found(False, renewal.span())      # "nicht auf Verlängerungen", "не за продления"
@@ -433,6 +460,8 @@ def _recurrence(t: str) -> _t.Found | None:
     for m in lang.first_words.finditer(t):
         if lang.decoy_words.search(t, *_sentence_of(sentences, m.start())):
             continue     # "10 € Rabatt auf die erste Bestellung": the customer's discount, not a one-time commission
+        if _COUNTED_FROM_BEFORE.search(t, max(0, m.start() - 80), m.start()):
+            continue     # (session 16) "6 tháng, tính từ ngày ... có đơn hàng đầu tiên": when a period starts
         if lang.order_words.search(t, max(0, m.start() - 25), min(len(t), m.end() + 25)) or _first_payment(t, m.end()):
             return _t.Found(False, m.span())
     return None
@@ -792,6 +821,18 @@ _DAY_OF_MONTH = re.compile(r"(?i)\b(?:dia|día|jour|tag|dzie[nń]|dnia|день|
 _ORDINAL_DATE = re.compile(r"(?<![\d.,])\d{1,2}\.\s")
 
 
+# (session 16) a period word followed by a word for "recurring" ("monatlich wiederkehrend", "mensuelle récurrente")
+# says how the commission recurs, not when it is paid out
+_RECURRENCE_AFTER = re.compile(r"(?i)[\s-]*(?:wiederkehrend\w*|r[ée]currente?s?|ricorrent[ei]|recurrentes?|recorrentes?"
+                               r"|terugkerend\w*|cykliczn\w*|opakovan\w*|ismétlőd\w*|повторяющ\w*|recurring)(?![^\W\d_])")
+
+# (session 16) a period adjective before the customer's fee ("20% des monatlichen Kundenentgelts", "der monatlichen
+# Nutzungsgebühr"): the customer's billing the rate is taken on
+_CUSTOMER_FEE_AFTER = re.compile(r"(?i)[^\W\d_]{0,3}\s+(?:kunden|nutzungs|grund|mitglieds|abonnement|abo|lizenz)"
+                                 r"(?:entgelt|gebühr|beitrag|preis|umsatz|zahlung)")
+
+
+
 def _frequency(t: str) -> _t.Found | None:
     """A schedule word of another language ("měsíčně", "раз в неделю", "hàng tháng") in a text about being paid;
     a fixed schedule beats "on request"."""
@@ -810,6 +851,8 @@ def _frequency(t: str) -> _t.Found | None:
                     or lang.billing_words.search(t, max(0, m.start() - 15), m.start()) \
                     or lang.billing_after.match(t, m.end()):
                 continue     # "if your friend pays monthly", "la cuota mensual": the customer's billing
+            if name != "on-request" and (_RECURRENCE_AFTER.match(t, m.end()) or _CUSTOMER_FEE_AFTER.match(t, m.end())):
+                continue     # (session 16) "monatlich wiederkehrend", "des monatlichen Kundenentgelts": no payout schedule
             if name == "daily" and not lang.payout_words.search(t, *_sentence_of(_sentences(t), m.start())):
                 continue     # "Statistiken täglich aktualisiert": a daily schedule only in a sentence about payouts
             if name == "on-request" and m.start() > capped:

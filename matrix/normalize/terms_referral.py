@@ -186,7 +186,8 @@ def deeper_level_share(t: str, n: Any, lo: int, hi: int) -> bool:
 
 
 _LEVEL_NUMBERS = {"1": 1, "one": 1, "i": 1, "first": 1, "2": 2, "two": 2, "ii": 2, "3": 3, "three": 3, "iii": 3,
-                  "4": 4, "four": 4, "iv": 4, "5": 5, "five": 5, "v": 5}
+                  "4": 4, "four": 4, "iv": 4, "5": 5, "five": 5, "v": 5,
+                  "a": 1, "b": 2, "c": 3, "d": 4, "e": 5}     # (session 16) "level A / B / C"
 
 
 def _level_after(t: str, n: Any, hi: int) -> int | None:
