@@ -966,6 +966,8 @@ def _prev_number_end(t: str, n: _Num, lo: int) -> int:
     return lo + idx
 
 
+# an amount that opens a list item or a labelled line as "extra" / "additional": a bonus on top of the commission
+_EXTRA_ITEM_BEFORE = re.compile(r"(?i)(?:^|[:|•*]|(?<!\w)-)\s*(?:an?\s+)?(?:extra|additional)\s+$")
 _BONUS_OF_PREVIOUS = re.compile(r"(?i)^\s*(?:[\w-]+\s+)?bonus(?:es)?\b")
 
 
@@ -975,7 +977,9 @@ _ACCRUED_BEFORE = re.compile(r"(?i)(?:\bhave|\bhas|'ve|n't|\bhad)\s+(?:\w+\s+)?"
                              r"(?:\s+(?:at least|a total of|over|more than))?\s*$")
 # an estimate, not the rate: "an average of $30", "our average affiliate payout is in the range of £250"
 _AVERAGE_BEFORE = re.compile(r"(?i)\b(?:an? )?(?:average|on average|typical)(?: of)?(?:\s+[\w-]+){0,8}\s*$")
-_NOUN_TIE_BEFORE = re.compile(r"(?i)\b(?:commissions?|bounty|reward|payout|referral fee|cpa|cpl|cps)\b[^$€£\d.()]{0,20}$")
+# (session 16) never across the "| |" that ends a table row: "| Price | Commission | | Pro | $12.99/mo |" prices a plan
+_NOUN_TIE_BEFORE = re.compile(r"(?i)\b(?:commissions?|bounty|reward|payout|referral fee|cpa|cpl|cps)\b"
+                              r"(?:(?!\|\s*\|)[^$€£\d.()]){0,20}$")
 # "Commission rates: ... Starter: $250 USD Professional: $500 USD": one labelled amount per plan under a commission noun
 _LABEL_TIE = re.compile(r"(?:^|[\s|;,])[A-Z][\w/&+-]*(?: [\w/&+-]+){0,3}\s*(?:[:|]|(?<=\s)[-–])\s*$")   # "Pro plan – $50"
 _COMMISSION_NOUN = re.compile(r"(?i)\b(?:commissions?|bount(?:y|ies)|rewards?|payouts?|cpa|cpl)\b")
@@ -1222,6 +1226,8 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
     if r.bonus.search(own_back[-25:]) or r.bonus.search(fwd[:25]) or r.milestone_after.match(after) \
             or _vocab_rx("reward_milestone_ordinal").search(t, lo, n.start):
         return False      # ... "when your 3rd referral signs up you get £50": a reward for the n-th referral
+    if _EXTRA_ITEM_BEFORE.search(before):
+        return False      # (session 16) "Fast Start: Extra $25 per referral": an item that adds to the commission
     if _ACCRUED_BEFORE.search(before) or _OR_MORE_AFTER.match(after) or _AVERAGE_BEFORE.search(before) \
             or _earnings_claim(before, after) or _hypothetical(before, after) or _withdrawal_limit(t, n, lo) \
             or _BEFORE_PAYOUT_AFTER.match(after) or _limit_or_total(t, n) \
@@ -2272,6 +2278,7 @@ def _first_purchase_of_a_percent(t: str, s: int, e: int, terms: Terms) -> Found 
 
 
 _RECURRENCE_WORD = re.compile(r"(?i)\b(?:recurring|renewals?|rebills?)\b")
+_SHARE_WORD = re.compile(r"(?i)revenue[- ]?shar(?:es?|ing)")     # a model name, recurring only by convention
 # a recurrence that is not the program's current term: a former one ("previously offering 15% recurring") or one the
 # text leaves open ("does not define whether commission also applies to renewals")
 _NOT_IN_FORCE_BEFORE = re.compile(r"(?i)\b(?:previously|formerly|used to|no longer"
@@ -2302,6 +2309,8 @@ def _recurring_cue(t: str, s: int, e: int) -> Found | None:
                 continue     # "previously offering a 15% recurring commission", "whether it applies to renewals"
             if any(a <= m.start() and m.end() <= b for a, b in one_time):
                 continue     # inside a one-time phrase: "no commission for add-ons or renewals"
+            if _SHARE_WORD.fullmatch(m.group(0)) and _negated_recurrence(t, s, e) is not None:
+                continue     # (session 16) "renewals are not included in the revenue share": the share is one-time
             if _duration_word_names_a_product(t, m.end(), "recurring_not_commission_after"):
                 continue     # "a recurring direct deposit of payroll" is the customer's deposit
             if re.match(r"(?i)renew", m.group(0)) and (_NO_COMMISSION_ON.search(t[max(s, m.start() - 40):m.start()])
@@ -2387,7 +2396,12 @@ def _vocab_rx(key: str) -> re.Pattern:
 def _customer_window(t: str, s: int, start: int) -> bool:
     """"meets account activity requirements in the first two months", "the average invested balance over a 3-month
     period": a window in which the referred customer must act, not how long the commission is paid."""
-    return bool(_vocab_rx("months_customer_window_before").search(t, max(s, start - 60), start))
+    return bool(_vocab_rx("months_customer_window_before").search(t, max(s, start - 60), start)
+                or (_vocab_rx("months_stay_condition_before").search(t, max(s, start - 60), start)
+                    and not _CAP_WORDS_AFTER.match(t, start)))
+
+
+_CAP_WORDS_AFTER = re.compile(r"(?i)(?:for\s+)?(?:up\s+to|a\s+maximum\s+of|max(?:imum)?\.?)\s")
 
 
 def _duration_word_names_a_product(t: str, end: int, key: str) -> bool:
@@ -2419,6 +2433,9 @@ def _payout_type(t: str, clauses, terms: Terms) -> None:
             and terms.model is not None:
         explicit = Found(PayoutType.REVSHARE, terms.model.span)   # (session 16) "30% recurring | $200 bounty": two
         #                                                           models, the recurring share wins ("pay per sale" stays)
+    if explicit is not None and explicit.value is PayoutType.REVSHARE and terms.recurring is not None \
+            and terms.recurring.value is False:
+        explicit = None     # (session 16) a revenue share paid on the first payment only is no revenue-share type
     if explicit is not None:
         terms.payout_type = explicit
         return
@@ -3045,8 +3062,14 @@ def _payout_minimum(t: str, clauses, nums: list[_Num], terms: Terms, context) ->
             terms.payout_minimum = Found(best.value, (best.start, best.span_end))
             if best.currency:
                 terms.payout_currency = Found(best.currency, (best.start, best.span_end))
+            elif (label := _CURRENCY_LABEL_AFTER.match(t, best.span_end)) is not None:
+                terms.payout_currency = Found(label.group(1), (best.start, label.end()))   # "amount: 50 currency: USD"
             return
         carried = (topic or _threshold_question(t, s, e)) and not any(_in((s, e), n) for n in nums)
+
+
+# (session 16c) a bare minimum followed by its currency as a labelled field ("amount: 50 currency: USD", "50, currency=EUR")
+_CURRENCY_LABEL_AFTER = re.compile(r"""\s*[,;|]?\s*["']?currency["']?\s*[:=]\s*["']?((?-i:[A-Z]{3}))\b""", re.I)
 
 
 def _threshold_question(t: str, s: int, e: int) -> bool:
@@ -3213,6 +3236,12 @@ def _threshold_distance(t: str, n: _Num, s: int, e: int, implied: bool) -> int |
 
 # --- frequency, methods ---------------------------------------------------------------------
 
+# (session 16c) a schedule the text says is replaced or gone ("instead of waiting for monthly batch payouts", "rather
+# than the weekly run", "no longer monthly"), even where it names a payout
+_REPLACED_SCHEDULE_BEFORE = re.compile(r"(?i)\b(?:instead of|rather than|no longer|in place of)\s+"
+                                       r"(?:(?:waiting|wait)\s+(?:for\s+)?|(?:being\s+)?(?:paid\s+)?)?(?:an?\s+|the\s+|our\s+)?$")
+
+
 # A fixed schedule beats "Net N", which beats "monthly", which beats "on request".
 _FREQ_PRIORITY = ["daily", "weekly", "biweekly", "semimonthly", "quarterly", "semiannually", "annually", "net", "monthly",
                   "on-request"]
@@ -3232,6 +3261,8 @@ def _frequency(t: str, clauses, terms: Terms, context) -> None:
             continue
         for name, rx in r.frequencies:
             for m in rx.finditer(t, s, e):
+                if _REPLACED_SCHEDULE_BEFORE.search(t, max(s, m.start() - 40), m.start()):
+                    continue      # (session 16c) "request withdrawals anytime instead of waiting for monthly payouts"
                 named = name != "on-request" and _names_payout_schedule(t, m.end())
                 if not named and _not_a_payout_schedule(t, s, m):
                     continue
@@ -3302,6 +3333,13 @@ _COOKIE_SUBJECT_BEFORE = re.compile(r"(?i)\bcookies?\b(?:\s+(?!(?:and|but|so|the
                                     r"[\w'-]+){0,4}\s+$")
 
 
+# (session 16c) a schedule word right after a rate ("earn 30% monthly for 12 months") or qualifying the commission one
+# earns ("you will receive a monthly marketing commission"): how often the commission recurs, not when it is paid out
+# ("monthly commission payments" names a payout first, see _names_payout_schedule)
+_RATE_BEFORE = re.compile(r"\d\s*%\s+$")
+_EARN_A_BEFORE = re.compile(r"(?i)\b(?:earn|receive|get|gain)(?:s|ed|ing)?\s+(?:an?\s+)$")
+_COMMISSION_NOUN_AFTER = re.compile(r"(?i)\s+(?:[\w-]+\s+)?(?:commission|reward|bonus)\b"
+                                    r"(?!\s+(?:payments?|payouts?|checks?|cheques?))")
 # (session 15) "a monthly one", "the annual ones": the schedule word qualifies a pronoun for a plan or a customer
 _PLAN_PRONOUN_AFTER = re.compile(r"(?i)\s+ones?(?![\w-])(?!\s+(?:week|day|month|business|working)s?\b)")
 # (session 15) a schedule word after "no" / "without" ("no monthly cycle", "without a weekly payout run") is denied
@@ -3349,6 +3387,8 @@ def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
             return True      # the nearest subject of "pay" is the customer
     calculated = _CALCULATED_BEFORE.search(before) and not _AND_PAID_AFTER.match(t, m.end())
     money = _MONEY_BEFORE.search(before) and not _DAY_WINDOW_BEFORE.search(before)
+    if _RATE_BEFORE.search(before) or (_EARN_A_BEFORE.search(before) and _COMMISSION_NOUN_AFTER.match(t, m.end())):
+        return True      # (session 16c) "earn 30% monthly", "receive a monthly marketing commission": the rate recurs
     if _ORDINAL_BEFORE.search(before) or money or calculated or _WATCHED_BEFORE.search(before) \
             or _COUNT_BEFORE.search(before) or _COOKIE_SUBJECT_BEFORE.search(before) or _BILLED_BEFORE.search(before) \
             or _REFRESHED_BEFORE.search(before):
@@ -3419,11 +3459,23 @@ _EXCLUDED_PRODUCTS_BEFORE = re.compile(r"(?i)(?:\bnot (?:be )?(?:paid|payable|ea
                                        r"(?:[\w/&'-]+,?\s+){0,3}$")
 
 
+# (session 16c) what the customer pays with ("purchases made using discount codes, store credit, or gift certificates",
+# "orders paid with a gift card"): the buyer's means of payment, not how the affiliate is paid
+_BUYER_PAID_WITH_BEFORE = re.compile(r"(?i)\b(?:purchases?|orders?|transactions?|checkouts?)\s+(?:made|paid(?:\s+for)?|placed"
+                                     r"|completed)\s+(?:(?:in\s+)?(?:full|part|partly|partially)\s+)?(?:using|with|by|through)\s+"
+                                     r"(?:(?!(?:via|to|into|as|paid|payouts?|commissions?)\b)[\w'-]+,?\s+){0,12}?(?:and\s+|or\s+)?$")
+# ... unless the reward itself comes in that form: "15% of purchases made with your code as store credit"
+_AS_REWARD = re.compile(r"(?i)(?:as|in|into)\b")
+
+
 def _drop_excluded_products(t: str, found: dict[str, Found]) -> None:
-    """A gift card or voucher named among the products no commission is paid on is no payout method."""
+    """A gift card or voucher named among the products no commission is paid on, or among what a buyer pays with, is
+    no payout method."""
     for name in ("gift_card", "store_credit"):
         hit = found.get(name)
-        if hit is not None and _EXCLUDED_PRODUCTS_BEFORE.search(t, max(0, hit.span[0] - 80), hit.span[0]):
+        if hit is not None and (_EXCLUDED_PRODUCTS_BEFORE.search(t, max(0, hit.span[0] - 80), hit.span[0])
+                                or (_BUYER_PAID_WITH_BEFORE.search(t, max(0, hit.span[0] - 140), hit.span[0])
+                                    and not _AS_REWARD.match(t, hit.span[0]))):
             del found[name]
 
 
@@ -3557,7 +3609,7 @@ _METHOD_NEGATED = re.compile(r"(?i)\b(?:no|not|never|don'?t|doesn'?t|cannot|can'
                              r"(?:or|nor)\s+$")     # "you will not receive cash or gift cards"
 # (session 13) a method denied right after its name: "PayPal is not an option for us", "Can I get paid in crypto?
 # A: Not currently.", "Can I withdraw to PayPal? A: Unfortunately not": the method is named only to be ruled out
-_METHOD_DENIED_AFTER = re.compile(r"(?i)(?:\s+(?:is|are)\s+not\s+(?:an?\s+)?"
+_METHOD_DENIED_AFTER = re.compile(r"(?i)(?:\s+(?:is|are)\s+(?:not|no\s+longer)\s+(?:an?\s+)?"      # (16c) "no longer supported"
                                   r"(?:option|available|supported|accepted|offered|possible)\b"
                                   r"|[^.?!|\n]{0,25}\?\s*(?:A\s*[:.]\s*)?"
                                   r"(?:no\b|not\s+(?:currently|yet|at\s+(?:the\s+moment|this\s+time|present))\b"

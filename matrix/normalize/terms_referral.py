@@ -114,6 +114,8 @@ def _referrer_reward(t: str, n: Any, s: int, e: int) -> bool:
         return False      # "your friends receive £5 off", "a transfer of $50 or more", "a £25 voucher for the friend"
     if _milestone_or_override(t, n, s, e) or _claim_or_worked_case(t, n, s, e, before, after):
         return False
+    if _t._EXTRA_ITEM_BEFORE.search(before):
+        return False      # (session 16) "Fast Start: Extra $25 per referral" adds to the reward, a bonus
     return bool(w.receive_before.search(before) or w.receive_before_foreign.search(before)
                 or w.noun_label_before.search(before) or w.for_after.match(after)
                 or _t._vocab_rx("reward_in_kind_valued_before").search(before))
