@@ -1456,6 +1456,12 @@ def _rate_table_before_commission_line(t: str, clauses, nums: list[_Num], exampl
     line = next((c for c in clauses if c[0] >= table_end and re.search(r"[A-Za-z]", t[c[0]:c[1]])), None)
     if line is None or not _rules().commission_cue.search(t, *line) or _ROW_NOT_COMMISSION.search(t, 0, table_end):
         return []
+    return _claimed_as_commission(t, clauses, pcts, example)
+
+
+def _claimed_as_commission(t: str, clauses, pcts: list[_Num], example: set[int]) -> list[_Num]:
+    """The rates a table rule found, marked as the commission unless one sits in a worked example or reads as no
+    commission where it stands (`_pct_is_commission`); then none is."""
     if any(i in example or not _pct_is_commission(t, n, *c) for n in pcts for i, c in enumerate(clauses) if _in(c, n)):
         return []
     for n in pcts:
@@ -1493,11 +1499,7 @@ def _headed_rate_column(t: str, clauses, nums: list[_Num], example: set[int]) ->
     column = spans[k::ncol]
     if any(not any(a <= n.start < b for a, b in column) for n in pcts):
         return []
-    if any(i in example or not _pct_is_commission(t, n, *c) for n in pcts for i, c in enumerate(clauses) if _in(c, n)):
-        return []
-    for n in pcts:
-        n.role = "commission"
-    return pcts
+    return _claimed_as_commission(t, clauses, pcts, example)
 
 
 def _commission(t, clauses, nums, example, terms: Terms, context) -> None:
