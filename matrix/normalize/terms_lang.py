@@ -469,7 +469,6 @@ def _recurrence(t: str) -> _t.Found | None:
 
 # the rest of a label cell, then the next cell of the row: "续费分成 | 无 |"
 _NEXT_CELL = re.compile(r"[^|\d.!?;。]{0,12}\|([^|]{1,12})(?:\||$)")
-_NONE_VALUE = re.compile(r"(?i)none|n/?a|[-–—]|0\s?%")
 
 
 def _renewal_denied(t: str, pos: int) -> bool:
@@ -480,7 +479,7 @@ def _renewal_denied(t: str, pos: int) -> bool:
     lang = _lang()
     answer = _NEXT_CELL.match(t, pos)
     if answer is not None and (lang.negation_words.fullmatch(answer.group(1).strip())
-                               or _NONE_VALUE.fullmatch(answer.group(1).strip())):
+                               or _t._NONE_CELL.fullmatch(answer.group(1))):
         return True
     end = min(len(t), pos + 60)
     stop = re.search(r"[.!?;|]", t[pos:end])
