@@ -59,6 +59,9 @@ matrix/budget/simulator.py) is run once by the lead at the end of session 15; no
 `sealed16` (defined at 15:30 UTC in session 16 before that session's budget work: 70-day histories over 8 and 46
 campaigns, budgets 0.6-1.75x, 55 % S-curves, NB size 5, late launches, a Thursday-heavy week; see
 matrix/budget/simulator.py) is run once by the lead at the end of session 16; nobody developing runs it.
+`sealed17` (defined at 18:25 UTC in session 17 before that session's budget work: 49-day histories over 10 and 38
+campaigns, budgets 0.7-1.6x, 40 % S-curves, NB size 4, late launches, a Tuesday-heavy week; see
+matrix/budget/simulator.py) is run once by the lead at the end of session 17; nobody developing runs it.
 `sealed6` (defined at 18:15 UTC in session 6 before that session's budget work: 70-day histories over 16 and 48
 campaigns, budgets 0.5-2.2x the historical one, half S-curves, late launches; see matrix/budget/simulator.py) was run
 by the lead at the end of session 6 (its first run crashed on a numerical overflow, fixed without tuning and run again;
@@ -116,7 +119,8 @@ FAMILY_SIZES: dict[str, dict] = {"sealed": {"campaigns": (20, 50), "history_days
                                   "sealed13": {"campaigns": (6, 45), "history_days": 35},
                                   "sealed14": {"campaigns": (7, 40), "history_days": 56},
                                   "sealed15": {"campaigns": (9, 42), "history_days": 63},
-                                  "sealed16": {"campaigns": (8, 46), "history_days": 70}}
+                                  "sealed16": {"campaigns": (8, 46), "history_days": 70},
+                                  "sealed17": {"campaigns": (10, 38), "history_days": 49}}
 
 
 def run_family(family: str, worlds: int, campaigns: int, weeks: int, history_days: int,

@@ -394,6 +394,21 @@ FAMILIES: dict[str, dict] = {
                  "theta_choices": (0.0, 0.2, 0.35, 0.5), "budget_scale": (0.6, 1.75), "level_steps": (0, 2),
                  "level_step_range": (0.55, 2.1), "pause_prob": 0.04, "late_start": (0.15, 7, 18),
                  "dow": (0.98, 1.0, 1.02, 1.09, 1.0, 0.95, 0.96)},
+    # sealed17: defined at 18:25 UTC on 2026-12-02 (start of session 17, before any budget work) and run once at the
+    # end by the lead, never by the developer. Ways an account differs again:
+    # - 49-day histories over 10 and 38 campaigns, levels 0.04-4.5x the best level with 6-40 % daily jitter, 0-2
+    #   budget steps (x0.5-1.9), 3 % paused days, 12 % of campaigns launched in the last 8-20 days;
+    # - a planning budget 0.7-1.6x the historical one;
+    # - 40 % S-curves (s 1.4-2.6), concave ones s 0.55-0.9, carry-over up to 0.55;
+    # - AOV 8-250, NB size 4, commission sigma 0.6; drift 0.004/day; change-points in 25 % of campaigns
+    #   (x0.65-1.45); a Tuesday-heavy week.
+    "sealed17": {"noise": "nb", "spread": (0.04, 4.5), "jitter": (0.06, 0.40), "changepoint_prob": 0.25,
+                 "s_share": 0.4, "aov_range": (8.0, 250.0), "seed_base": 1_919_000, "dispersion": 4.0,
+                 "revenue_sigma": 0.6, "s_range": (1.4, 2.6), "concave_s_range": (0.55, 0.9),
+                 "changepoint_window": (0.25, 1.2), "changepoint_factors": (0.65, 0.85, 1.2, 1.45), "drift_sd": 0.004,
+                 "theta_choices": (0.0, 0.2, 0.4, 0.55), "budget_scale": (0.7, 1.6), "level_steps": (0, 2),
+                 "level_step_range": (0.5, 1.9), "pause_prob": 0.03, "late_start": (0.12, 8, 20),
+                 "dow": (1.0, 1.08, 1.01, 0.99, 0.98, 0.97, 0.97)},
 }
 _SEED_BASE = {"dev": 10_000, "heldout": 90_000}
 
