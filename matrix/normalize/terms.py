@@ -205,7 +205,8 @@ class _Rules:
         self.tie_before = re.compile(rf"(?<![\w-]){_alt(vocab['money_ties_before'])}(?:\s*[|:]\s*(?:up to)?)?"
                                      r"(?:\s*\(?[a-h1-9]\))?\s*$", ic)
         unit = r"([A-Za-z][\w-]*(?: [\w-]+){0,3})"
-        self.unit_after = re.compile(rf"\s*\(?{vocab['money_unit_after']}\s*{_UNIT_ADJECTIVES}{unit}", ic)   # "$3 (per signup)"
+        # "$3 (per signup)"; (session 17) the unit hyphenated to "per": "$50 per-user"
+        self.unit_after = re.compile(rf"\s*\(?{vocab['money_unit_after']}(?:-|\s*){_UNIT_ADJECTIVES}{unit}", ic)
         self.noun_after = re.compile(rf"\s*(?:{vocab['money_noun_after']}\b|{vocab['money_to_earner_after']})", ic)
         self.price_unit_after = re.compile(rf"\s*(?:/|per |a |an |each )\s*{vocab['price_units']}\b", ic)
         self.example = w(_alt(vocab["example_markers"]))
@@ -215,8 +216,11 @@ class _Rules:
         self.purchase_before = re.compile(rf"\b{vocab['purchase_verbs']}\s+(?:a |an |the |for |of |up to )?$"
                                           rf"|\b{vocab['purchase_verbs']}\s+(?:an? |the |their |one )?(?:[\w-]+\s+){{1,3}}"
                                           r"(?:for|at|worth|priced at|costing)\s+$"
-                                          r"|\b(?:sale|order|purchase|basket|cart|investment) (?:of|worth|value of)"
-                                          r"\s+(?:a |an )?$",
+                                          r"|\b(?:sale|order|purchase|basket|cart|investment|rental|booking|reservation)"
+                                          r" (?:of|worth|value of)\s+(?:a |an )?$"
+                                          # (session 17) "Przy wynajmie auta za 400 PLN": "at a rental of a car for"
+                                          r"|\bprzy (?:wynajmie|zakupie|zamówieniu|rezerwacji|sprzedaży)(?: [\w-]+){0,2}"
+                                          r" (?:za|o wartości)\s+$",
                                           ic)
         self.pct_not_after = re.compile(rf"\s*(?:commission\s+(?!fees?\b))?{_alt(vocab['percent_not_commission_after'])}", ic)
         # also as a label: "Discount: 10%", "VAT - 20%", "Conversion rate: 3%"
@@ -825,10 +829,21 @@ def _vetoed_before(before: str) -> bool:
 
 
 # (session 13) a rank among people, not a rate: "Top 1% creator: Lifetime 2% commission", "the top 5% of affiliates"
-# ("the top 15% tier" names a rate's tier and stays a rate)
+# ("the top 15% tier" names a rate's tier and stays a rate); (session 17) also the product's own users, with a word
+# naming them between ("the top 1% of RSC users", "the top 5% of token holders")
 _RANK_BEFORE = re.compile(r"(?i)\btop\s*$")
-_RANKED_PEOPLE_AFTER = re.compile(r"(?i)\s*(?:of\s+(?:our\s+|all\s+|the\s+)?)?(?:creators?|affiliates?|partners?|publishers?"
-                                  r"|performers?|sellers?|earners?|influencers?|referrers?|ambassadors?)\b")
+_RANKED_PEOPLE_AFTER = re.compile(r"(?i)\s*(?:of\s+(?:our\s+|all\s+|the\s+)?)?(?:(?!commissions?\b|rates?\b)[\w-]+\s+)?"
+                                  r"(?:creators?|affiliates?|partners?|publishers?"
+                                  r"|performers?|sellers?|earners?|influencers?|referrers?|ambassadors?"
+                                  r"|users?|members?|customers?|holders?|traders?|players?|streamers?)\b")
+
+
+# (session 17) a "commission fee" beside a price or a plan is the platform's charge, not the affiliate's share ("you
+# earn a 20% commission fee on the subscription" stays a rate)
+_COMMISSION_FEE_AFTER = re.compile(r"(?i)\s*(?:commission|transaction|platform|service)\s+fees?\b")
+_PRICING_BEFORE = re.compile(r"(?i)\b(?:pric(?:e|es|ed|ing)|plans?|tiers? (?:costs?|is|are)|costs?|/\s?(?:mo|month|yr|year)\b"
+                             r"|per (?:month|year)\b|charges?|charged|takes?|keeps?|retains?)")
+_EARNED_FEE_BEFORE = re.compile(r"(?i)\b(?:earn|receive|get|gets|entitled|pay you|pays you|paid to you|awarded)\w*\b")
 
 
 def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
@@ -842,6 +857,9 @@ def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     after = t[n.span_end:min(hi, n.span_end + 40)]
     if (r.pct_not_after.match(after) and not _commission_off(before, after)) or _vetoed_before(before):
         return False
+    if _COMMISSION_FEE_AFTER.match(after) and _PRICING_BEFORE.search(t, max(lo, first - 60), first) \
+            and not _EARNED_FEE_BEFORE.search(t, max(lo, first - 60), first):
+        return False      # (session 17) "Pricing from $0/month (with a 9% commission fee)": what the platform takes
     if re.match(r"^\s*\+\s*[$€£]?\s*\d", after):    # "2.9% + 30 cents", "2.9% + $0.30" is a fee formula
         return False
     if re.search(r"(?:^|[•|;:,(]\s*)\+\s*$", t[max(0, n.start - 4):n.start]):
@@ -1651,15 +1669,21 @@ def _worked_case(t: str, s: int, e: int, nums: list[_Num]) -> int | None:
     the case starts, or None."""
     amounts = [n for n in nums if n.kind == "money" and _in((s, e), n) and n.partner is None]
     bought = [n for n in amounts if _purchase_amount(t, n, s)]
+    # (session 17) the case may earn a range: "for a rental of 400 PLN you earn 120-200 PLN"
+    earned = amounts + [n for n in nums if n.kind == "money" and _in((s, e), n) and n.partner is not None
+                        and n.start < n.partner.start]
     if bought and any(n not in bought and n.start > bought[0].start and _CASE_EARNING_BEFORE.search(t, s, n.start)
-                      for n in amounts):
+                      for n in earned):
         return bought[0].start
     return None
 
 
 # what a worked case earns: "the affiliate earns $16", "you get $90", "= $6.25" ("orders above £50" is a condition)
-_CASE_EARNING_BEFORE = re.compile(r"(?i)(?:\b(?:earn(?:s|ed)?|gets?|receives?|makes?|pays?|paid|would be|is|equals?)"
-                                  r"(?: you| the (?:affiliate|partner|referrer))?|=)\s*(?:an? |about |around )?[$€£]?\s*$")
+_CASE_EARNING_BEFORE = re.compile(r"(?i)(?:\b(?:earn(?:s|ed)?|gets?|receives?|makes?|pays?|paid|would be|is|equals?"
+                                  # (session 17) "you earn" in the other languages of the corpus
+                                  r"|zarobisz|zarabiasz|otrzymasz|dostaniesz|verdienst|erhältst|bekommst|ganas|ganarás"
+                                  r"|recibes|recibirás|ganha|ganhará|recebe|receberá|gagnez|recevez|touchez|kazanırsınız)"
+                                  r"(?: you| the (?:affiliate|partner|referrer))?|=)\s*(?:an? |about |around )?[$€£]?\s*\**\s*$")
 
 
 _PERCENTAGE_OF = re.compile(r"(?i)\b(?:a|fixed|certain|small|(?:the )?agreed|pre-?determined|set"
@@ -1677,6 +1701,8 @@ def _percentage_without_rate(t: str, clauses, example: set[int]) -> Found | None
         m = _PERCENTAGE_OF.search(t, s, e)
         if m is None or i in example or _negated(t, m.start()) or _customer_subject(t[max(s, m.start() - 40):m.start()]):
             continue      # "customers get a percentage of their order back": the buyer's share
+        if _HEDGED_SHARE_BEFORE.search(t, max(s, m.start() - 30), m.start()):
+            continue      # (session 17) "Typically a percentage of each sale": a guess at a rate nobody states
         # "a percentage commission" names its own cue; "we pay you a percentage of each sale" needs one in the clause
         # or the clause before it ("You earn a commission. We deposit a percentage of the sales you referred.")
         cued = "commission" in m.group(0).lower() or r.commission_cue.search(t[s:m.start()] + " " + t[m.end():e]) \
@@ -1713,9 +1739,20 @@ def _fixed_amount_without_figure(t: str, clauses, nums: list[_Num], example: set
     return None
 
 
+# (session 17) the heading of a list of rungs: "Tiered System (Coming Soon):", "Commission tiers:", "Tier structure -"
+_TIER_HEADING = re.compile(r"(?i)\btier(?:ed|s)?\b[^.%\d:|]{0,40}[:\-–]")
+
+
 def _tier_list(t: str, pcts: list[_Num]) -> list[Found]:
     """Each rate once, in text order; an "earn up to 70%" summary that a later tier repeats is not a tier."""
     first_of_value: dict[float, _Num] = {}
+    heading = _TIER_HEADING.search(t, pcts[0].start if pcts else 0)
+    if heading is not None:
+        # (session 17) "Standard Rate: 10% ... Tiered System: - First 10 sales: 5% - 10-50 sales: 10% - 50+ sales: 15%":
+        # a rate said before the rung list that one of its rungs repeats is a headline; the rungs keep their order
+        rungs = [n for n in pcts if n.start >= heading.end()]
+        if len({n.value for n in rungs}) > 1 and {n.value for n in pcts} == {n.value for n in rungs}:
+            pcts = rungs
     for i, n in enumerate(pcts):
         summary = (_up_to_before(t, n) and any(m.value == n.value for m in pcts[i + 1:])) or _summary_range(pcts, i)
         if not summary:
@@ -2078,6 +2115,7 @@ _BAND_FROM_CELL = re.compile(r"(?i)\s*(?:from|over|above|≥|>=?)\s*[$€£]?\s?
 
 def _tiered(t: str, clauses, idxs: list[int]) -> bool:
     text = " ".join(t[clauses[i][0]:clauses[i][1]] for i in sorted(set(idxs)))
+    text = _SENIORITY_SPAN.sub(" ", text)      # (session 17) a rate by how long one has been an affiliate is no tier
     prev = " ".join(t[clauses[i - 1][0]:clauses[i - 1][1]] for i in sorted(set(idxs)) if i > 0)
     nxt = max(idxs, default=-1) + 1
     after = t[clauses[nxt][0]:clauses[nxt][1]] if nxt < len(clauses) else ""
@@ -2283,6 +2321,12 @@ _RECURRENCE_WORD = re.compile(r"(?i)\b(?:recurring|renewals?|rebills?)\b")
 _SHARE_WORD = re.compile(r"(?i)revenue[- ]?shar(?:es?|ing)")     # a model name, recurring only by convention
 # a recurrence that is not the program's current term: a former one ("previously offering 15% recurring") or one the
 # text leaves open ("does not define whether commission also applies to renewals")
+# (session 17) a guess about the terms, not the terms: "Could include recurring commissions", "might have tiers",
+# "Typically a percentage of each sale" (the "typically" form only where no rate is given)
+_HEDGED_BEFORE = re.compile(r"(?i)\b(?:could|might|possibly|perhaps|potentially)\s+(?:also\s+|even\s+)?"
+                            r"(?:include|have|offer|involve|be)?\s*(?:an?\s+|some\s+)?$")
+_HEDGED_SHARE_BEFORE = re.compile(r"(?i)\b(?:could|might|possibly|perhaps|potentially|typically|usually|generally"
+                                  r"|normally|probably|likely|often)\s+(?:be\s+|is\s+|includes?\s+|pays?\s+|offers?\s+)?$")
 _NOT_IN_FORCE_BEFORE = re.compile(r"(?i)\b(?:previously|formerly|used to|no longer"
                                   r"|(?:defin|stat|specif|confirm|check|clear|know|sure|decid)\w* whether)\b[^.;|?]*$")
 
@@ -2311,6 +2355,8 @@ def _recurring_cue(t: str, s: int, e: int) -> Found | None:
                 continue     # "previously offering a 15% recurring commission", "whether it applies to renewals"
             if any(a <= m.start() and m.end() <= b for a, b in one_time):
                 continue     # inside a one-time phrase: "no commission for add-ons or renewals"
+            if _HEDGED_BEFORE.search(t, max(s, m.start() - 40), m.start()):
+                continue     # (session 17) "could include recurring commissions": a guess, not a term
             if _SHARE_WORD.fullmatch(m.group(0)) and _negated_recurrence(t, s, e) is not None:
                 continue     # (session 16) "renewals are not included in the revenue share": the share is one-time
             if _duration_word_names_a_product(t, m.end(), "recurring_not_commission_after"):
@@ -2376,6 +2422,8 @@ def _months_cap(t: str, s: int, e: int) -> Found | None:
             continue     # "paid up to 1 year after the promotion click" is the attribution window; "not over a year"
         if _customer_window(t, s, m.start()):
             continue     # "requirements in the first two months": the customer's qualifying window
+        if _SENIORITY_BEFORE.search(t, max(s, m.start() - 60), m.start()):
+            continue     # (session 17) "affiliates who have been registered for over one year": how long one has been a member
         if re.match(r"(?i)\s*or (?:less|more|longer|shorter)\b", t[m.end():]):
             continue     # "if the plan is paid for 6 months or less": a plan length compared, no cap
         n = m.group("n").lower()
@@ -2403,6 +2451,15 @@ def _customer_window(t: str, s: int, start: int) -> bool:
                     and not _CAP_WORDS_AFTER.match(t, start)))
 
 
+# (session 17) how long someone has been with the program, not how long a commission is paid: "affiliates who have
+# been registered for over one year", "partners registered for more than 12 months", "once you have been a member for"
+_SENIORITY = (r"(?i)(?:\b(?:have|has|had|having)\s+been\s+(?:registered|active|partnered|enrolled"
+              r"|an?\s+(?:affiliate|partner|member|publisher|ambassador)|with\s+us|in\s+the\s+program(?:me)?)"
+              r"|\b(?:affiliates?|partners?|publishers?|members?|ambassadors?|you)\s+(?:who\s+(?:are|were)\s+)?"
+              r"(?:registered|enrolled|signed\s+up))(?:\s+with\s+us)?\s+(?:for\s+)?")
+_SENIORITY_BEFORE = re.compile(_SENIORITY + "$")
+# ... with its length, which is no rate band either ("over one year" beside "2%" is no tier)
+_SENIORITY_SPAN = re.compile(_SENIORITY + r"(?:over|more\s+than|at\s+least|longer\s+than)?\s*[\w-]+\s+(?:months?|years?)\b")
 _CAP_WORDS_AFTER = re.compile(r"(?i)(?:for\s+)?(?:up\s+to|a\s+maximum\s+of|max(?:imum)?\.?)\s")
 
 
@@ -2700,7 +2757,7 @@ def _cookie(t: str, clauses, terms: Terms, context) -> None:
     if best is not None:
         terms.cookie_days = Found(best[1], (best[2], best[3]))
     elif terms.cookie_days is None:
-        terms.cookie_days = _cookie_label_number(t)
+        terms.cookie_days = _cookie_label_number(t) or _cookie_label_duration(t)
 
 
 def _whole_words(t: str, a: int, b: int, s: int, e: int) -> str:
@@ -2728,6 +2785,22 @@ def _caps_the_commission(t: str, terms: Terms, ds: int, de: int) -> bool:
 _COOKIE_LABEL_NUMBER = re.compile(r"(?i)\b(?:cookies?(?:[\s-]+(?:duration|length|life(?:time|span)?|period|window|days?))?"
                                   r"|(?:tracking|attribution|referral)[\s-]+(?:duration|period|window|days?)|return days)"
                                   r"\s*(?:\((?:in\s+)?days?\))?\s*[:|=–-]?\s*(\d{1,4})(?=\s*(?:$|[|;,\n]|\.(?!\d)))")
+
+
+# (session 17) a cookie label whose value is a duration in another language's unit, in an English text ("- Cookie: 30 gün",
+# "Cookie duration: 60 Tage"): the label makes it the window whatever the language of the unit
+_COOKIE_LABEL_BEFORE_VALUE = re.compile(r"(?i)\bcookies?(?:[\s-]+(?:duration|length|life(?:time|span)?|period|window|s[üu]resi))?"
+                                        r"\s*[:|=–-]\s*(?=\d)")
+
+
+def _cookie_label_duration(t: str) -> Found | None:
+    from matrix.normalize.terms_lang import durations
+
+    for m in _COOKIE_LABEL_BEFORE_VALUE.finditer(t):
+        for days, ds, de in durations(t, m.end(), min(len(t), m.end() + 24)):
+            if ds == m.end() and 0 < days <= MAX_COOKIE_DAYS:
+                return Found(days, (ds, de))
+    return None
 
 
 def _cookie_label_number(t: str) -> Found | None:
@@ -3194,6 +3267,8 @@ def _minimum_candidate(t: str, n: _Num, s: int, e: int, implied: bool) -> bool:
     if (_VOLUME_AFTER.match(after) and not _paid_in_coin(after)) or r.unit_after.match(after) \
             or _ORDER_VALUE_BEFORE.search(before) or _purchase_total_before(before):
         return False      # "$1,000 in sales", "$5 per sale", "8% on orders over $100": not a balance
+    if _negative_balance(t, n):
+        return False      # (session 17) "negative balances ... up to $300 are compensated": a debt, no balance to reach
     if _SPENT_OR_RECEIVED_BY_OTHERS.search(before) or _ADDED_TO_BALANCE.match(after) or _customer_stake(before, after):
         return False      # "once a client spends at least $2,500", "the client will receive $0.5 cashback"
     if _CLAIM_SUBJECT_BEFORE.search(before) or (_EARNED_PER_PERIOD_AFTER.match(after)
@@ -3206,6 +3281,18 @@ def _minimum_candidate(t: str, n: _Num, s: int, e: int, implied: bool) -> bool:
         if _PERCENT_AFTER.match(after) or _COUNT_AFTER.match(after):
             return False
     return True
+
+
+# (session 17) a negative balance (chargebacks, costs over revenue) that is written off or carried: "compensates negative
+# balances ... up to and including $300", "Negative balances that exceed $300 will be carried"; not a minimum named
+# after it in the same sentence ("Negative carryover applies and payouts require a 100 USDT minimum")
+_NEGATIVE_BALANCE = re.compile(r"(?i)\bnegative (?:[\w-]+ )?(?:balances?|amounts?|earnings|carry[- ]?overs?)\b")
+_NOT_THE_DEBT = re.compile(r"(?i)[.;|]|\b(?:min[iu]mum|threshold|payouts?|withdraw\w*)\b")
+
+
+def _negative_balance(t: str, n: _Num) -> bool:
+    found = list(_NEGATIVE_BALANCE.finditer(t, max(0, n.start - 150), n.start))
+    return bool(found) and not _NOT_THE_DEBT.search(t, found[-1].end(), n.start)
 
 
 def _customer_stake(before: str, after: str) -> bool:
@@ -3442,6 +3529,7 @@ def _methods(t: str, clauses, terms: Terms, context) -> None:
     _store_credit_with_the_program(t, clauses, found)
     _drop_customer_payment_options(t, clauses, found)
     _drop_excluded_products(t, found)
+    _drop_credits_bought(t, found)
     hit = found.get("store_credit")
     if hit is not None and _CREDITS_COUNTED_BEFORE.search(t, max(0, hit.span[0] - 30), hit.span[0]):
         del found["store_credit"]      # (session 16) "Max 10 referral credits per month": a cap on referrals counted
@@ -3468,6 +3556,20 @@ _BUYER_PAID_WITH_BEFORE = re.compile(r"(?i)\b(?:purchases?|orders?|transactions?
                                      r"(?:(?!(?:via|to|into|as|paid|payouts?|commissions?)\b)[\w'-]+,?\s+){0,12}?(?:and\s+|or\s+)?$")
 # ... unless the reward itself comes in that form: "15% of purchases made with your code as store credit"
 _AS_REWARD = re.compile(r"(?i)(?:as|in|into)\b")
+
+
+# (session 17) credits the referred customer buys or tops up ("if your friend purchases $1000 in credits", "buys 500
+# credits"): the product sold, not a way the affiliate is paid
+_CREDITS_BOUGHT_BEFORE = re.compile(r"(?i)\b(?:purchas(?:e|es|ed|ing)|buys?|buying|bought|tops?\s+up|topped\s+up"
+                                    r"|loads?|loaded|prepays?|prepaid)\s+(?:(?:up\s+to|over|at\s+least|more\s+than)\s+)?$")
+
+
+def _drop_credits_bought(t: str, found: dict[str, Found]) -> None:
+    hit = found.get("store_credit")
+    if hit is not None and _CREDITS_BOUGHT_BEFORE.search(t, max(0, hit.span[0] - 40), hit.span[0]) \
+            and re.match(r"(?i)[$€£]?\s?\d[\d,.]*\s?(?:[$€£]\s*)?(?:in\s+|of\s+|worth\s+of\s+)?(?:[\w-]+\s+)?credits?\b",
+                         t[hit.span[0]:hit.span[1] + 20]):
+        del found["store_credit"]
 
 
 def _drop_excluded_products(t: str, found: dict[str, Found]) -> None:
@@ -3801,7 +3903,14 @@ def _coupons_only_authorised(t: str) -> bool:
     return bool(mentions) and all(
         st["restriction_coupon_authorised_before"].search(t, max(0, m.start() - 50), m.start())
         or st["restriction_coupon_authorised_after"].match(t, m.end())
-        or st["restriction_coupon_usage_after"].match(t, m.end()) for m in mentions)
+        or st["restriction_coupon_usage_after"].match(t, m.end()) or _KEYWORD_PLUS_BEFORE.search(t, max(0, m.start() - 30),
+                                                                                                   m.start())
+        or _KEYWORD_PLUS_AFTER.match(t, m.end()) for m in mentions)
+
+
+# (session 17) "“Acme + coupon” in paid search", "coupon + brand": a coupon word joined by "+" is a search keyword
+_KEYWORD_PLUS_BEFORE = re.compile(r"\+\s*$")
+_KEYWORD_PLUS_AFTER = re.compile(r"\s*\+\s*\S")
 
 
 # "Anti-Spam Compliance", "must comply with anti-spam standards": a rule named against spam bans it (not a mailbox's
@@ -4272,13 +4381,21 @@ def _numbered_title(t: str, m: re.Match) -> bool:
 
 
 _WEAK_SPAM = re.compile(r"(?i)(?:bulk|mass|unsolicited)\b")
+# (session 17) "Send unsolicited email or SMS campaigns": unsolicited messages are spam by definition, in any list item
+# ... unless only the law on it is named ("must comply with current laws regarding unsolicited emails"): how permitted
+# mail is sent, not a ban
+_LAW_ON_BEFORE = re.compile(r"(?i)\b(?:laws?|legislation|regulations?|acts?|rules)\s+(?:regarding|on|about|governing|concerning"
+                            r"|relating to|against)\s+$")
+_UNSOLICITED_MESSAGES = re.compile(r"(?i)unsolicited\s+(?:(?:commercial|bulk|marketing|promotional)\s+)?"
+                                   r"(?:e-?mails?|e-?mailings?|messages?|sms|texts?|mail(?:ings|outs?)?|dms?|calls?)\b")
 
 
 def _names_the_practice(t: str, m: re.Match) -> bool:
     """Not a mailbox folder ("check your spam folder") and not a disclaimer ("we are not responsible for misleading
     claims made by third parties")."""
     st = _structure()
-    if _WEAK_SPAM.match(m.group(0)):
+    if _WEAK_SPAM.match(m.group(0)) and (not _UNSOLICITED_MESSAGES.match(t, m.start())
+                                         or _LAW_ON_BEFORE.search(t, max(0, m.start() - 40), m.start())):
         return False     # "unlike bulk email services": bulk mail is banned only where a rule says so
     return not (st["restriction_not_a_practice_after"].match(t, m.end())
                 or st["restriction_disclaimer_before"].search(t, max(0, m.start() - 80), m.start()))
@@ -4330,7 +4447,9 @@ _SPAM_BEFORE = re.compile(r"(?i)\b(?:spam(?:my)?|unsolicited|bulk|mass|junk)\s+(
 _SPAM_AFTER = re.compile(r"(?i)(?:[^\S\n]+engine)?(?:[^\S\n]*/[^\S\n]*[\w-]+)?(?:[^\S\n]+|-)[(\"'“‘]?spam")
 # "Email policy", "Social media guidelines": a heading naming the topic of the rules after it, not a ban
 _TOPIC_HEADING_AFTER = re.compile(r"(?i)[^\S\n]+(?:policy|policies|guidelines|rules)\b(?!\s*:)")     # (session 11) rules
-_MISUSE_AFTER = re.compile(r"(?i)\s+(?:misuse|abuse|non[- ]?transparency|non[- ]?disclosure)\b")
+# (session 17) "Code/incentive harvesting", "coupon harvesting": collecting codes or offers is a fraud, not the channel
+_MISUSE_AFTER = re.compile(r"(?i)\s+(?:misuse|abuse|non[- ]?transparency|non[- ]?disclosure|harvest(?:ing|ers?)?)\b"
+                           r"|\s*/\s*[\w-]+\s+harvest(?:ing|ers?)?\b")
 _BID_BEFORE = re.compile(r"(?i)\bbid(?:s|ding)?\s+on\s+(?:\w+\s+)?$")
 # "Prohibited Content:", "controversial content": a heading or a kind of material, not content sites
 _CONTENT_ROLE = re.compile(r"(?i)\b(?:no|and|or|of|the|any|via|on|in|use|using|allowed|prohibited|restricted)\s+$")

@@ -209,7 +209,7 @@ def fill_commission(t: str, nums: list, terms: _t.Terms) -> None:
     if terms.model is None and (lang.commission_words.search(t) or lang.referral_cashback_words.search(t)):
         _percent_commission(t, nums, terms)
     if terms.model is None:
-        _flat_commission(t, terms)
+        _flat_commission(t, terms, nums)
     if terms.model is None:
         _percentage_without_rate(t, terms)
     about_commission = terms.model is not None or bool(lang.commission_words.search(t))
@@ -276,6 +276,13 @@ def _percent_candidates(t: str, nums: list) -> list:
         if n.kind != "pct" or not 0 < n.value <= 100 or n.role is not None:
             continue
         s, e = _sentence_of(sentences, n.start)
+        # the case's rate in brackets after it may open a sentence of its own ("zarobisz 120-200 PLN! (30-50% prowizji)")
+        prev = [ps for ps, pe in sentences if pe <= s]
+        head = n.start if n.partner is None else min(n.start, n.partner.start)
+        cs = prev[-1] if prev and t[s:head].strip() == "(" else s
+        case_from = _t._worked_case(t, cs, e, nums)
+        if case_from is not None and n.start > case_from:
+            continue      # (session 17) "Przy wynajmie auta za 400 PLN, zarobisz 120 PLN (30% prowizji)": the case's rate
         if not _decoy(t, n, s, e) and not _in_example(t, n.start) and not lang.charge_words.search(t, s, e):
             out.append(n)
     return out
@@ -554,7 +561,7 @@ def _bare_period(t: str, s: int, e: int) -> tuple[int, tuple[int, int]] | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _flat_commission(t: str, terms: _t.Terms) -> None:
+def _flat_commission(t: str, terms: _t.Terms, nums: list | None = None) -> None:
     """The amounts of the first sentence that pays money for a unit ("5 € pro Anmeldung", "500 рублей за каждого
     клиента", "Komisi Rp50.000 untuk setiap penjualan"), never a minimum, a bonus, a price or an example."""
     sentences = _sentences(t)
@@ -562,6 +569,9 @@ def _flat_commission(t: str, terms: _t.Terms) -> None:
     for v, cur, ms, me in money(t):
         s, e = _sentence_of(sentences, ms)
         if v > 0 and _flat_candidate(t, ms, me, s, e, _context_start(t, sentences, s)):
+            case_from = _t._worked_case(t, s, e, nums) if nums else None
+            if case_from is not None and ms >= case_from:
+                continue      # (session 17) "Przy zakupie za 200 PLN, zarobisz 20 PLN": the price and what the case earns
             found.append((v, cur, ms, me))
     if not found:
         return
