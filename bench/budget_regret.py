@@ -61,7 +61,7 @@ campaigns, budgets 0.6-1.75x, 55 % S-curves, NB size 5, late launches, a Thursda
 matrix/budget/simulator.py) is run once by the lead at the end of session 16; nobody developing runs it.
 `sealed17` (defined at 18:25 UTC in session 17 before that session's budget work: 49-day histories over 10 and 38
 campaigns, budgets 0.7-1.6x, 40 % S-curves, NB size 4, late launches, a Tuesday-heavy week; see
-matrix/budget/simulator.py) is run once by the lead at the end of session 17; nobody developing runs it.
+matrix/budget/simulator.py) was run once by the lead at the end of session 17 (figures in docs/budget.md); development data since.
 `sealed6` (defined at 18:15 UTC in session 6 before that session's budget work: 70-day histories over 16 and 48
 campaigns, budgets 0.5-2.2x the historical one, half S-curves, late launches; see matrix/budget/simulator.py) was run
 by the lead at the end of session 6 (its first run crashed on a numerical overflow, fixed without tuning and run again;
