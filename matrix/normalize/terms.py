@@ -846,9 +846,30 @@ _PRICING_BEFORE = re.compile(r"(?i)\b(?:pric(?:e|es|ed|ing)|plans?|tiers? (?:cos
 _EARNED_FEE_BEFORE = re.compile(r"(?i)\b(?:earn|receive|get|gets|entitled|pay you|pays you|paid to you|awarded)\w*\b")
 
 
+# (session 17b) a pipe table written without a header rule, rows closed by an empty cell: "| Tier | Rate | Bonus | | Gold |
+# 20% | 100% | | ...": a column headed by a bonus, discount or fee holds no rates
+_ROW_BREAK = re.compile(r"\|[ \t]*\|")
+_NOT_RATE_HEADER = re.compile(r"(?i)\b(?:bonus(?:es)?|discounts?|coupons?|cash-?back|fees?|vat|tax(?:es)?|conversion|approval"
+                              r"|off)\b")
+
+
+def _in_not_rate_column(t: str, n: _Num) -> bool:
+    first = t.find("|")
+    if first < 0 or first > n.start:
+        return False
+    breaks = [m for m in _ROW_BREAK.finditer(t, first, n.start)]
+    if not breaks or _HEADER_RULE.search(t):
+        return False      # in the header row, or a table with a header rule (`_headed_rate_column` reads those)
+    header = [c.strip() for c in t[first + 1:breaks[0].start()].split("|")]
+    k = t.count("|", breaks[-1].end(), n.start)
+    return k < len(header) and bool(_NOT_RATE_HEADER.search(header[k])) and not _RATE_COLUMN.match(header[k])
+
+
 def _pct_is_commission(t: str, n: _Num, lo: int, hi: int) -> bool:
     r = _rules()
     if not 0 < n.value <= 100:
+        return False
+    if "|" in t and _in_not_rate_column(t, n):
         return False
     if _RANK_BEFORE.search(t, max(lo, n.start - 6), n.start) and _RANKED_PEOPLE_AFTER.match(t, n.span_end):
         return False
@@ -1216,6 +1237,9 @@ def _other_party_amount(t: str, n: _Num, lo: int) -> bool:
 # ("AOV: $60", "Average order value: $85"): its amounts are what the customer pays, whatever the commission line before said
 _PRICE_LABEL = re.compile(r"(?i)\s*(?:[-•*#]+\s*)?(?:plans?|prices?|pricing|costs?|subscription (?:prices?|costs?)"
                           r"|aov|av(?:era)?g\.? (?:order|sale|basket|cart)(?: values?| sizes?)?)\s*:")
+# (session 17b) an order size named after the amount: "$5000 Per Average Order", "$120 average basket", "$80 AOV"
+_AVERAGE_ORDER_AFTER = re.compile(r"(?i)\s*(?:per |an? |/\s*)?(?:average|avg\.?|typical|mean) (?:order|sale|basket|cart"
+                                  r"|purchase|transaction|ticket)s?\b|\s*(?:per |in )?aov\b")
 
 
 def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bool:
@@ -1227,8 +1251,10 @@ def _money_is_commission(t: str, n: _Num, lo: int, hi: int, implied: bool) -> bo
     if re.match(r"\+(?=\s+[^\W\d])(?!\s+(?:[\w-]+\s+)?(?:balances?|thresholds?|minimum|in)\b)", after):
         after = after[1:]     # (session 11) "$100+ per sale": a floor sign between the amount and the words that tie it
     tied_before = bool(_NOUN_TIE_BEFORE.search(before) or _EARNER_BEFORE.search(before))
-    if (r.price_unit_after.match(after) and not tied_before) or r.pct_not_after.match(after):
-        return False      # "$50/mo", "$10 off", "a $5 fee"; "a commission of £0.50 per month" is a commission
+    if (r.price_unit_after.match(after) and not tied_before) or r.pct_not_after.match(after) \
+            or _AVERAGE_ORDER_AFTER.match(after):
+        return False      # "$50/mo", "$10 off", "a $5 fee"; "a commission of £0.50 per month" is a commission; (session
+        #                   17b) "$5000 Per Average Order" is the customer's order size, not a reward per order
     if (_other_party_amount(t, n, lo) or _vocab_rx("money_other_party_after").match(after)) \
             and not re.match(r"(?i)\s*(?:[\w-]+\s+)?commission", after):
         return False      # "new customers receive a $20 credit": the referred party's reward
@@ -1279,7 +1305,9 @@ def _example_cut(t: str, s: int, e: int, i: int, example: set[int]) -> int:
     return min(marks + [m.start() for m in _ARITHMETIC.finditer(t, s, e)])
 
 
-_RATE_LABEL_BEFORE = re.compile(r"(?:^|[|•;]\s*|[.!?]\s+)[A-Z][\w&'’.-]*(?: [\w&'’().-]+){0,5}\s*(?:[:–-])\s*$")
+# (session 17b) the rate may be given as a cap after the label: "Cash Trading: Up to 40% of referral trading fees"
+_RATE_LABEL_BEFORE = re.compile(r"(?:^|[|•;]\s*|[.!?]\s+)[A-Z][\w&'’.-]*(?: [\w&'’().-]+){0,5}\s*(?:[:–-])\s*"
+                                r"(?:[Uu]p to\s+)?$")
 
 
 # a label of something else than the rate: "Conversion: 3%", "VAT: 20%", "Approval: 85%", "Discount - 10%"
@@ -1703,6 +1731,8 @@ def _percentage_without_rate(t: str, clauses, example: set[int]) -> Found | None
             continue      # "customers get a percentage of their order back": the buyer's share
         if _HEDGED_SHARE_BEFORE.search(t, max(s, m.start() - 30), m.start()):
             continue      # (session 17) "Typically a percentage of each sale": a guess at a rate nobody states
+        if _HEDGED_SHARE_AFTER.match(t, m.end(), e):
+            continue      # (session 17b) "A percentage of top-ups would be ...": a design option weighed, not a term
         # "a percentage commission" names its own cue; "we pay you a percentage of each sale" needs one in the clause
         # or the clause before it ("You earn a commission. We deposit a percentage of the sales you referred.")
         cued = "commission" in m.group(0).lower() or r.commission_cue.search(t[s:m.start()] + " " + t[m.end():e]) \
@@ -2156,6 +2186,15 @@ _NEGATED_AFTER = re.compile(r"(?i)\s*(?:\w+\s+){0,2}(?:(?:are|is|do|does|will|sh
 _OTHER_SUBJECT = re.compile(r"(?i)\b(?:customers?|users?|clients?|they|subscribers?|members?|buyers?|merchants?)"
                             r"\s+(?:\w+\s+){0,3}$")
 _LABEL_AFTER = re.compile(r"(?i)(?:\s+\w+){0,2}\s*:")
+_GAIN_VERB = re.compile(r"(?i)receive[sd]?|gets?|got|earn(?:s|ed)?")
+
+
+def _others_gain_only(t: str, s: int, e: int) -> bool:
+    """(session 17b) A clause whose only commission cues are "receive" / "get" / "earn" said of customers or users
+    ("new users receive 50GB per month"): what the referred party gets, not the affiliate's commission."""
+    cues = list(_rules().commission_cue.finditer(t, s, e))
+    return bool(cues) and all(_GAIN_VERB.fullmatch(m.group(0)) and _customer_subject(t[max(s, m.start() - 40):m.start()])
+                              for m in cues)
 _OWN_CONTRACT_BEFORE = re.compile(r"(?i)\byour (?:own )?(?:contract|membership|subscription|plan|account|agreement"
                                   r"|licen[cs]e)\s+$")
 _RENEW_YOUR_AFTER = re.compile(r"(?i)\s+your\b")     # (session 9) "renew your content": the affiliate's own
@@ -2173,6 +2212,8 @@ def _recurrence(t: str, clauses, terms: Terms, context) -> None:
         false_hit = false_hit or _recurrence_denied(t, s, e)
         if _not_about_own_commission(t, s, e, terms):
             continue
+        if not has_commission and _others_gain_only(t, s, e):
+            continue      # (session 17b) "users receive 50GB per month, for three months": the customer's gift
         one_time = _one_time_cue(t, s, e) or _first_purchase_of_a_percent(t, s, e, terms)
         false_hit = false_hit or one_time or _negated_recurrence(t, s, e)
         about_commission = has_commission or r.commission_cue.search(t, clauses[max(0, i - 1)][0], e)
@@ -2327,6 +2368,9 @@ _HEDGED_BEFORE = re.compile(r"(?i)\b(?:could|might|possibly|perhaps|potentially)
                             r"(?:include|have|offer|involve|be)?\s*(?:an?\s+|some\s+)?$")
 _HEDGED_SHARE_BEFORE = re.compile(r"(?i)\b(?:could|might|possibly|perhaps|potentially|typically|usually|generally"
                                   r"|normally|probably|likely|often)\s+(?:be\s+|is\s+|includes?\s+|pays?\s+|offers?\s+)?$")
+# (session 17b) the share as the subject of a conditional: "a percentage of top-ups would therefore be ..."
+_HEDGED_SHARE_AFTER = re.compile(r"(?i)(?:\s+[\w'’-]+){1,4}?\s+(?:would|could|might)(?:\s+(?:therefore|then|also|thus))?"
+                                 r"\s+(?:be|become|make|mean|give|cost|create|add)\b")
 _NOT_IN_FORCE_BEFORE = re.compile(r"(?i)\b(?:previously|formerly|used to|no longer"
                                   r"|(?:defin|stat|specif|confirm|check|clear|know|sure|decid)\w* whether)\b[^.;|?]*$")
 
@@ -2686,7 +2730,10 @@ def _condition_type(t: str, n: _Num) -> PayoutType | None:
 _FOR_REFERRING = re.compile(r"(?i)\bfor (?:(?:each|every|any|successful|qualified|valid) ){1,2}(?:[\w-]+ )?referrals?\b"
                             r"|\bfor (?:(?:your|all|the|successful|qualified|valid) ){0,2}(?:[\w-]+ )?referrals\b"
                             r"|\bfor referring (?:(?:your|a|an|new|other) )?(?:friends?|famil(?:y|ies)|customers?|clients?|people"
-                            r"|colleagues?|members?|users?)\b")
+                            r"|colleagues?|members?|users?)\b"
+                            # (session 17b) "for successfully referring a new Acme customer": an adverb, two determiners, a name
+                            r"|\bfor (?:successfully |each time )?referring (?:(?:your|a|an|new|other) ){0,2}[\w-]+ "
+                            r"(?:customers?|clients?|users?|members?|business(?:es)?|merchants?|restaurants?)\b")
 
 
 def _paid_for_referring(sentence: str) -> bool:
@@ -3358,9 +3405,19 @@ def _frequency(t: str, clauses, terms: Terms, context) -> None:
                 hits.append(Found(name, (m.start(), m.end())))
                 break
     hits = _prefer_named_schedules(t, hits)
-    if hits:
+    per_tier = [h for h in hits if _FOR_TIER_AFTER.match(t, h.span[1])]
+    if len({h.value for h in per_tier}) >= 2:
+        terms.frequency = min(per_tier, key=lambda f: f.span[0])      # (session 17b) the first tier's schedule
+    elif hits:
         rank = lambda f: _FREQ_PRIORITY.index("net" if f.value.startswith("net-") else f.value)  # noqa: E731
         terms.frequency = min(hits, key=lambda f: (rank(f), f.span[0]))
+
+
+# (session 17b) schedules stated per tier ("Monthly on the 1st for Bronze/Silver, weekly for Gold, on-demand for
+# Diamond", "monthly for standard partners, weekly for premium partners"): the first named is the program's base schedule,
+# the faster ones are perks of higher tiers
+_FOR_TIER_AFTER = re.compile(r"(?:\s+on (?:the )?\d{1,2}(?:st|nd|rd|th)?)?\s+for\s+(?:the\s+|all\s+)?(?:(?-i:[A-Z])[\w/-]*"
+                             r"|(?i:(?:standard|basic|regular|premium|top|higher|new|level|tier)\b))")
 
 
 @functools.lru_cache(maxsize=1)
@@ -3431,6 +3488,9 @@ _COMMISSION_NOUN_AFTER = re.compile(r"(?i)\s+(?:[\w-]+\s+)?(?:commission|reward|
                                     r"(?!\s+(?:payments?|payouts?|checks?|cheques?))")
 # (session 15) "a monthly one", "the annual ones": the schedule word qualifies a pronoun for a plan or a customer
 _PLAN_PRONOUN_AFTER = re.compile(r"(?i)\s+ones?(?![\w-])(?!\s+(?:week|day|month|business|working)s?\b)")
+# (session 17b) "no more than once per week", "at most once a month", "up to once a week": how often a payout may be
+# requested, not a schedule
+_AT_MOST_BEFORE = re.compile(r"(?i)\b(?:no more than|not more than|at most|up to|a maximum of|max(?:imum|\.)?|limited to)\s+$")
 # (session 15) a schedule word after "no" / "without" ("no monthly cycle", "without a weekly payout run") is denied
 _NO_SCHEDULE_BEFORE = re.compile(r"(?i)\b(?:no|without|never|not on an?|not)\s+(?:an?\s+|any\s+|fixed\s+)?$")
 # (session 15) a commission "on their payment each month", "from the customer's purchases every month": the referred
@@ -3459,6 +3519,8 @@ def _not_a_payout_schedule(t: str, s: int, m: re.Match) -> bool:
     billing ("customers pay monthly", "a user ... chooses to pay monthly", "the customers' monthly
     order"), one billing instance ("the first monthly payment"), an amount per period ("600 USD
     annually") or the commission's recurrence ("25% recurring (monthly)", "Recurring: monthly")."""
+    if _AT_MOST_BEFORE.search(t, max(s, m.start() - 20), m.start()):
+        return True      # (session 17b) "upon request, and no more than once per week": a cap on requests, no schedule
     if re.match(r"(?i)on|upon|by|at", m.group(0)):
         return False
     before = t[s:m.start()]
@@ -3528,6 +3590,8 @@ def _methods(t: str, clauses, terms: Terms, context) -> None:
     _store_credit_listed(t, found)
     _store_credit_with_the_program(t, clauses, found)
     _drop_customer_payment_options(t, clauses, found)
+    for name in [n for n, hit in found.items() if listed_after_card(t, hit.span[0])]:
+        del found[name]      # (session 17b) "credit card, debit card, bank transfer or PayPal": how customers pay
     _drop_excluded_products(t, found)
     _drop_credits_bought(t, found)
     hit = found.get("store_credit")
@@ -3581,6 +3645,29 @@ def _drop_excluded_products(t: str, found: dict[str, Found]) -> None:
                                 or (_BUYER_PAID_WITH_BEFORE.search(t, max(0, hit.span[0] - 140), hit.span[0])
                                     and not _AS_REWARD.match(t, hit.span[0]))):
             del found[name]
+
+
+# (session 17b) a method listed after a card in one enumeration ("such as a credit card, debit card, bank transfer,
+# cryptocurrency or PayPal", "kreditní karta, debetní karta, bankovní převod ... nebo PayPal"): the customer's ways to
+# pay; affiliates are not paid to a credit card
+# (a debit card may be where a payout lands, so only a credit card or a card brand opens such a list)
+_CARD_WORD = re.compile(r"(?i)(?:credit cards?|master ?card|american express|apple pay|google pay"
+                        r"|kreditn\w* kart\w*|kart\w* kredytow\w*|кредитн\w* карт\w*|tarjetas? de crédito"
+                        r"|cartes? de crédit|cart(?:ão|ões) de crédito|cart[ae] di credito|kreditkarte\w*|kredi kart\w*"
+                        r"|card(?:ul)? de credit|신용카드|信用卡|クレジットカード)")
+_LIST_END = re.compile(r"[.;:!?()\n|]")
+_LIST_SEPARATOR = re.compile(r"(?i)\s*(?:,|/|\b(?:or|and|nebo|albo|lub|или|ou|oder|veya|ya da|atau|hoặc)\b|或|または|또는)\s*")
+
+
+def listed_after_card(t: str, start: int) -> bool:
+    """The method at `start` is a later item of an enumeration that began with a card (see _CARD_WORD)."""
+    lo = max(0, start - 100)
+    window = _LIST_END.split(t[lo:start])[-1]
+    cards = list(_CARD_WORD.finditer(window))
+    if not cards:
+        return False
+    parts = _LIST_SEPARATOR.split(window[cards[-1].end():])
+    return len(parts) >= 2 and parts[-1] == "" and all(len(p.split()) <= 3 for p in parts)
 
 
 def _drop_customer_payment_options(t: str, clauses, found: dict[str, Found]) -> None:

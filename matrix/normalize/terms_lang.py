@@ -41,8 +41,10 @@ _CASHBACK_WORD = re.compile(r"(?i)cash-?back|к[эе]шб[эе]к|кешбек")
 _UNSPACED_SCRIPT = re.compile(r"[\u0E00-\u0E7F\u3040-\u30FF\u3400-\u9FFF]")     # Thai, kana, CJK: no spaces
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # not after an ordinal ("• 2. Linie: 25 %", "1. januar"): the list item goes on
+# (session 17b) nor at the ";" that closes an HTML entity ("od 10 &#8364;", "40&euro;")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？؟।])(?<![\s(]\d\.)(?<![\s(]\d\d\.)\s+(?!\d)"
-                           r"|\n+|\s*[|•;]\s*|(?<=[^\d\s])\s+-\s+|^\s*-\s+")
+                           r"|\n+|\s*(?:[|•]|(?<!&#\d{4})(?<!&#\d{3})(?<!&#\d{2})(?<!&[a-z]{4})(?<!&[a-z]{3})(?<!&[a-z]{2});)\s*"
+                           r"|(?<=[^\d\s])\s+-\s+|^\s*-\s+")
 _MONEY_NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?:[ .]\d{3})+(?:,\d{1,2})?(?:,-)?(?![\d])"
                            r"|(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?(?![\d])"
                            r"|(?<![\d.,])\d+(?:[.,]\d{1,2})?(?:,-)?(?![\d])")
@@ -72,7 +74,7 @@ class _Lang:
                     "example_words", "each_words", "payment_words", "renewal_words", "lifetime_words", "first_words",
                     "order_words", "commission_nouns", "cookie_words", "tracking_words", "cookie_veto_words", "minimum_words",
                     "payout_words", "recurring_words", "during_words", "above_words", "price_words", "or_more_words",
-                    "one_time_words", "reach_words", "coupon_words", "referral_cashback_words"):
+                    "one_time_words", "reach_words", "coupon_words", "referral_cashback_words", "only_words"):
             setattr(self, key, rx(key))
         # (session 15) a word for a rise right before the number ("增加 1%", "steigt um 1 %"), compiled once
         self.increment_before = re.compile(r"(?:" + _alternation(vocab["increment_words"]) + r")\s*(?:by\s+)?$", ic)
@@ -271,6 +273,8 @@ def _percent_candidates(t: str, nums: list) -> list:
     out = []
     for n in nums:
         word = lang.percent_after.match(t, n.end) if n.kind == "bare" else None
+        if word is not None and _section_number(t, n.start, n.end, word):
+            word = None       # (session 17b) "5.2 Procento provize ... stanovuje": a clause number before a heading word
         if word is not None:
             n.kind, n.span_end = "pct", word.end()       # "10 درصد", "15 процентов"
         if n.kind != "pct" or not 0 < n.value <= 100 or n.role is not None:
@@ -286,6 +290,16 @@ def _percent_candidates(t: str, nums: list) -> list:
         if not _decoy(t, n, s, e) and not _in_example(t, n.start) and not lang.charge_words.search(t, s, e):
             out.append(n)
     return out
+
+
+_SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})+\.?")
+
+
+def _section_number(t: str, start: int, end: int, word: re.Match) -> bool:
+    """(session 17b) "5.2 Procento provize ..." at the start of a text, a line or a sentence: a dotted clause number
+    followed by a capitalised word, not a rate written out in words."""
+    return bool(_SECTION_NUMBER.fullmatch(t, start, end)) and word.group(0).strip()[:1].isupper() \
+        and bool(re.search(r"(?:^|[\n.!?;:])\s*$", t[max(0, start - 4):start]))
 
 
 def _in_example(t: str, pos: int) -> bool:
@@ -427,9 +441,21 @@ def _stated_recurrence(t: str, terms: _t.Terms) -> _t.Found | None:
     discount is valid for the first purchase only") names when a reward is given, not a one-time commission."""
     found = _recurrence(t)
     if found is not None and found.value is False and terms.model is None \
-            and _lang().first_words.fullmatch(t, *found.span):
+            and _lang().first_words.fullmatch(t, *found.span) and not _only_before(t, found.span[0]):
         return None
     return found
+
+
+def _only_before(t: str, pos: int) -> bool:
+    """(session 17b) An "only" word earlier in the same clause ("Sadece referans kullanıcı ilk aboneliği satın
+    aldığında": only when the referred user buys the first subscription): the first purchase is said to be the only one."""
+    lang = _lang()
+    start = max([0] + [m.end() for m in re.finditer(r"[.!?;。！？|]|\s[-–•]\s", t[:pos])])
+    only = lang.only_words.search(t, max(start, pos - 50), pos)
+    if only is None:
+        return False
+    lo = max(0, only.start() - 100)     # said of a commission ("Komisyon ...: - Sadece ..."), never of a discount
+    return bool(lang.commission_words.search(t, lo, pos)) and not lang.decoy_words.search(t, lo, pos)
 
 
 def _recurrence(t: str) -> _t.Found | None:
@@ -524,8 +550,8 @@ def _months_cap(t: str, terms: _t.Terms) -> None:
     sentences = _sentences(t)
     cookie_spans = {days for s, e in sentences if lang.cookie_words.search(t, s, e) or lang.tracking_words.search(t, s, e)
                     for days, _ds, _de in durations(t, s, e)}
-    for s, e in sentences:
-        if not ("%" in t[s:e] or lang.commission_words.search(t, s, e)) \
+    for k, (s, e) in enumerate(sentences):
+        if not ("%" in t[s:e] or lang.commission_words.search(t, s, e) or _period_item_of_rate(t, sentences, k)) \
                 or lang.cookie_words.search(t, s, e) or lang.tracking_words.search(t, s, e):
             continue
         for days, ds, de in durations(t, s, e):
@@ -543,6 +569,16 @@ def _months_cap(t: str, terms: _t.Terms) -> None:
         if bare is not None:
             terms.recurring, terms.recurring_months = _t.Found(True, bare[1]), _t.Found(bare[0], bare[1])
             return
+
+
+def _period_item_of_rate(t: str, sentences: list[tuple[int, int]], k: int) -> bool:
+    """(session 17b) A short list item that is only a period ("- Tekrarlayan: %10/ay - 6 ay boyunca"): it goes on from
+    the rate in the item before it, with no sentence end between them."""
+    s, e = sentences[k]
+    if k == 0 or len(t[s:e].strip()) > 30 or re.search(r"[.!?。！？]", t[sentences[k - 1][1]:s]):
+        return False
+    ps, pe = sentences[k - 1]
+    return "%" in t[ps:pe] and not re.search(r"[.!?。！？]\s*$", t[ps:pe])
 
 
 def _bare_period(t: str, s: int, e: int) -> tuple[int, tuple[int, int]] | None:
@@ -602,11 +638,21 @@ def _context_start(t: str, sentences: list[tuple[int, int]], s: int) -> int:
     return s
 
 
+# (session 17b) a price by the period written with a slash ("$19.99/월", "49 zł/mies.", "290 ₽/мес") and an amount
+# inside a calculation ("$19.99 * 0.3 = $5.997"): what a plan costs or what a worked case comes to, not a reward
+_PERIOD_PRICE_AFTER = re.compile(r"\s*/\s*(?:월|달|月|年|년|mes|mês|mois|monat|mese|maand|měs\w*|mies\w*|мес\w*|міс\w*|ay"
+                                 r"|lun[aă]|tháng|bulan|an|año|ano|rok|год|yıl|jahr)\.?(?![^\W\d_])", re.I)
+_CALCULATION_BESIDE = re.compile(r"\s*[×*=]\s*[$€£¥₩₺]?\s*\d")
+
+
 def _flat_candidate(t: str, ms: int, me: int, s: int, e: int, cs: int) -> bool:
     """An amount in a sentence (or a list under a header, from `cs`) about commissions or about pay per unit, with no
     percent, no minimum / threshold / order-value / price word before it and no bonus / discount / fee word beside it."""
     lang = _lang()
     if "%" in t[s:e] or _override_sentence(t, s, e) or _in_example(t, ms):
+        return False
+    if (_PERIOD_PRICE_AFTER.match(t, me) and not lang.commission_words.search(t, max(s, ms - 25), ms)) \
+            or _CALCULATION_BESIDE.match(t, me) or re.search(r"[×*=]\s*[$€£¥₩₺]?\s*$", t[max(s, ms - 4):ms]):
         return False
     unit = any(rx.search(t, cs, e) for _, rx in lang.unit_types)
     per = lang.each_words.search(t, cs, e) or lang.per_words.search(t, cs, e) or cs < s
@@ -699,7 +745,10 @@ def _cookie_days(t: str) -> _t.Found | None:
     sentences = _sentences(t)
     for i, (s, e) in enumerate(sentences):
         label = sentences[i - 1][0] if i and "-" in t[sentences[i - 1][1]:s] else s     # "Cookie — 90 дней"
-        anchors = [m.span() for m in lang.cookie_words.finditer(t, label, e)]
+        # (session 17b) a sentence ending in a colon runs on into its first list item: "ID'yi 30 gün geçerli olacak
+        # şekilde kaydeder: - Cookie'ye kaydeder" (where the 30-day ID is stored)
+        upto = sentences[i + 1][1] if i + 1 < len(sentences) and t[s:e].rstrip().endswith(":") else e
+        anchors = [m.span() for m in lang.cookie_words.finditer(t, label, upto)]
         weak = [m.span() for m in lang.tracking_words.finditer(t, s, e)]
         for days, ds, de in durations(t, s, e):
             if not 0 < days <= _t.MAX_COOKIE_DAYS or lang.cookie_veto_words.search(t, max(s, ds - 25), min(e, de + 25)):
@@ -835,6 +884,16 @@ _ORDINAL_DATE = re.compile(r"(?<![\d.,])\d{1,2}\.\s")
 _RECURRENCE_AFTER = re.compile(r"(?i)[\s-]*(?:wiederkehrend\w*|r[ée]currente?s?|ricorrent[ei]|recurrentes?|recorrentes?"
                                r"|terugkerend\w*|cykliczn\w*|opakovan\w*|ismétlőd\w*|повторяющ\w*|recurring)(?![^\W\d_])")
 
+# (session 17b) a period word right before a word for a subscription or its renewal ("Aylık abonelik", "매월 갱신 시",
+# "abonament miesięczny" is the other order, see billing_words) names the customer's billing period, not a payday
+_SUBSCRIPTION_AFTER = re.compile(r"(?i)[\s-]*(?:abonelik\w*|üyelik\w*|yenilem\w*|abonament\w*|abonnement\w*|suscripci\w*"
+                                 r"|předplatn\w*|подписк\w*|assinatura\w*|abbonament\w*|subscription\w*|renouvellement\w*"
+                                 r"|renovaci\w*|prodloužen\w*|продлени\w*|odnowieni\w*|rinnov\w*|verlängerung\w*|구독|갱신|订阅|续费)")
+# (session 17b) a period word followed by "as long as" / "while" ("každý měsíc, dokud platí", "chaque mois tant que le
+# client reste abonné"): the commission recurs while the customer pays, which says nothing of when it is paid out
+_WHILE_AFTER = re.compile(r"(?i)[\s,–—-]*(?:dokud|dopóki|dopoki|пока|поки|solange|tant que|mientras|enquanto|finché|zolang"
+                          r"|sürece|selama|miễn là|as long as)(?![^\W\d_])")
+
 # (session 16) a period adjective before the customer's fee ("20% des monatlichen Kundenentgelts", "der monatlichen
 # Nutzungsgebühr"): the customer's billing the rate is taken on
 _CUSTOMER_FEE_AFTER = re.compile(r"(?i)[^\W\d_]{0,3}\s+(?:kunden|nutzungs|grund|mitglieds|abonnement|abo|lizenz)"
@@ -862,6 +921,8 @@ def _frequency(t: str) -> _t.Found | None:
                 continue     # "if your friend pays monthly", "la cuota mensual": the customer's billing
             if name != "on-request" and (_RECURRENCE_AFTER.match(t, m.end()) or _CUSTOMER_FEE_AFTER.match(t, m.end())):
                 continue     # (session 16) "monatlich wiederkehrend", "des monatlichen Kundenentgelts": no payout schedule
+            if name != "on-request" and (_SUBSCRIPTION_AFTER.match(t, m.end()) or _WHILE_AFTER.match(t, m.end())):
+                continue     # (session 17b) "Aylık abonelik", "매월 갱신", "každý měsíc, dokud platí": the customer's billing
             if name == "daily" and not lang.payout_words.search(t, *_sentence_of(_sentences(t), m.start())):
                 continue     # "Statistiken täglich aktualisiert": a daily schedule only in a sentence about payouts
             if name == "on-request" and m.start() > capped:
@@ -911,6 +972,8 @@ def _methods(t: str, terms: _t.Terms) -> None:
                 s, e = sentences[max(0, i - 1)][0], sentences[min(len(sentences) - 1, i + 1)][1]
             if name == "bank" and any(v.start() <= m.start() < v.end() for v in lang.bank_not_method.finditer(t, s, e)):
                 continue     # "do hệ thống ngân hàng": a delay of the banking system, no method
+            if _t.listed_after_card(t, m.start()):
+                continue     # (session 17b) "kreditní karta, debetní karta, bankovní převod": how the customer pays
             if lang.payout_words.search(t, s, e) or lang.commission_words.search(t, s, e) \
                     or _t._rules().method_context.search(t, s, e):
                 terms.methods.append(_t.Found(name, m.span()))
